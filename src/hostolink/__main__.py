@@ -1,0 +1,3 @@
+from hostolink.cli import main
+
+raise SystemExit(main())

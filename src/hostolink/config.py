@@ -1,0 +1,138 @@
+"""Settings, from the environment only (never from a file in the repository)."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Values that must never sign a production token (the previous back end fell back to these).
+WEAK_SECRETS = frozenset(
+    {"", "secret", "secretkey", "defaultsecret", "default_secret", "your_jwt_secret", "changeme"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SmsSender(StrEnum):
+    OUTBOX = "outbox"
+    TWILIO = "twilio"
+
+
+class EmailSender(StrEnum):
+    OUTBOX = "outbox"
+    SMTP = "smtp"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    env: Environment = Field(default=Environment.DEVELOPMENT, alias="HOSTOLINK_ENV")
+    data_dir: Path = Field(default=Path(".hostolink"), alias="HOSTOLINK_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    db_pool_size: int = Field(default=10, alias="HOSTOLINK_DB_POOL_SIZE", ge=1, le=200)
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    workers: int = Field(default=1, alias="WEB_CONCURRENCY", ge=1, le=64)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default=[], alias="CORS_ORIGINS")
+    public_url: str = Field(default="http://localhost:3000", alias="HOSTOLINK_PUBLIC_URL")
+
+    jwt_secret: SecretStr | None = Field(default=None, alias="JWT_SECRET")
+    access_token_ttl_seconds: int = Field(default=15 * 60, alias="ACCESS_TOKEN_TTL_SECONDS")
+    refresh_token_ttl_seconds: int = Field(
+        default=30 * 24 * 3600, alias="REFRESH_TOKEN_TTL_SECONDS"
+    )
+
+    # argon2id: OWASP's second recommended profile (m=19 MiB, t=2, p=1) costs about as much
+    # as bcrypt cost 10 on these machines; tests may lower it, production may raise it.
+    argon2_time_cost: int = Field(default=2, alias="ARGON2_TIME_COST", ge=1)
+    argon2_memory_kib: int = Field(default=19 * 1024, alias="ARGON2_MEMORY_KIB", ge=8)
+    argon2_parallelism: int = Field(default=1, alias="ARGON2_PARALLELISM", ge=1)
+
+    otp_ttl_seconds: int = Field(default=300, alias="OTP_TTL_SECONDS")
+    otp_max_attempts: int = Field(default=5, alias="OTP_MAX_ATTEMPTS")
+    otp_resend_interval_seconds: int = Field(default=60, alias="OTP_RESEND_INTERVAL_SECONDS")
+    otp_max_per_hour: int = Field(default=5, alias="OTP_MAX_PER_HOUR")
+
+    lockout_threshold: int = Field(default=5, alias="LOCKOUT_THRESHOLD")
+    lockout_base_seconds: int = Field(default=60, alias="LOCKOUT_BASE_SECONDS")
+    lockout_max_seconds: int = Field(default=24 * 3600, alias="LOCKOUT_MAX_SECONDS")
+
+    rate_limit_enabled: bool = Field(default=True, alias="RATE_LIMIT_ENABLED")
+    rate_limit_per_ip_per_minute: int = Field(default=60, alias="RATE_LIMIT_PER_IP_PER_MINUTE")
+    rate_limit_per_identifier_per_minute: int = Field(
+        default=10, alias="RATE_LIMIT_PER_IDENTIFIER_PER_MINUTE"
+    )
+    max_body_bytes: int = Field(default=256 * 1024, alias="HOSTOLINK_MAX_BODY_BYTES")
+
+    sms_sender: SmsSender = Field(default=SmsSender.OUTBOX, alias="HOSTOLINK_SMS_SENDER")
+    email_sender: EmailSender = Field(default=EmailSender.OUTBOX, alias="HOSTOLINK_EMAIL_SENDER")
+    twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = Field(default=None, alias="TWILIO_FROM")
+    twilio_api_base: str = Field(default="https://api.twilio.com", alias="TWILIO_API_BASE")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str = Field(default="Hostolink <no-reply@hostolink.local>", alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
+    smtp_use_tls: bool = Field(default=False, alias="SMTP_USE_TLS")
+
+    cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(default=True, alias="LOG_JSON")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_strict(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems: list[str] = []
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"JWT_SECRET must be set to a random value of {MIN_SECRET_LENGTH}+ chars")
+        if not self.database_url:
+            problems.append("DATABASE_URL must be set (no embedded database in production)")
+        if self.sms_sender is SmsSender.OUTBOX and self.email_sender is EmailSender.OUTBOX:
+            problems.append("configure a real OTP sender (HOSTOLINK_SMS_SENDER or _EMAIL_SENDER)")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    def signing_key(self) -> str:
+        """The JWT/HMAC key. Outside production an unset key is generated once and kept in the
+        data folder, so tokens survive restarts and every worker process signs with the same key."""
+        if self.jwt_secret is not None and self.jwt_secret.get_secret_value():
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,119 @@
+"""Database engine and the per-request session.
+
+One request is one transaction: the session dependency commits after the endpoint returned
+and before the response is sent (`scope="function"`), and rolls back on any error. Services
+never commit; they `flush()` when they need an id.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from uuid import uuid4
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from hostolink import embedded
+from hostolink.config import Settings
+
+SUPABASE_TRANSACTION_POOLER_PORT = 6543
+_SSL_MODES = {"require", "verify-ca", "verify-full", "prefer", "allow", "disable"}
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The SQLAlchemy URL to use: `DATABASE_URL` when set, else the embedded server."""
+    if settings.database_url:
+        return settings.database_url
+    return embedded.start(settings.data_dir)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    url: str
+    connect_args: dict[str, Any]
+    transaction_pooler: bool
+
+
+def engine_options(raw_url: str) -> EngineOptions:
+    """Translate a libpq-style URL (as Render, Supabase and psql write it) for asyncpg.
+
+    - `postgres://` / `postgresql://` → `postgresql+asyncpg://`
+    - `sslmode=require|verify-full…` → asyncpg's `ssl` argument (asyncpg ignores `sslmode`)
+    - Supabase's transaction pooler (port 6543, or `pgbouncer=true`) multiplexes server
+      connections between clients, so server-side prepared statements must be off and
+      their names unique per connection.
+    """
+    scheme, netloc, path, query, fragment = urlsplit(raw_url)
+    scheme = "postgresql+asyncpg" if scheme in {"postgres", "postgresql"} else scheme
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    connect_args: dict[str, Any] = {}
+    sslmode = params.pop("sslmode", None)
+    if sslmode:
+        if sslmode not in _SSL_MODES:
+            raise ValueError(f"unsupported sslmode {sslmode!r}")
+        if sslmode == "verify-full":
+            connect_args["ssl"] = ssl.create_default_context()
+        elif sslmode != "disable":
+            connect_args["ssl"] = sslmode
+    pooler = params.pop("pgbouncer", "").lower() in {"1", "true", "yes"}
+    port = urlsplit(raw_url).port
+    pooler = pooler or port == SUPABASE_TRANSACTION_POOLER_PORT
+    if pooler:
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = lambda: f"__hl_{uuid4().hex}__"
+        params["prepared_statement_cache_size"] = "0"
+    url = urlunsplit((scheme, netloc, path, urlencode(params), fragment))
+    return EngineOptions(url=url, connect_args=connect_args, transaction_pooler=pooler)
+
+
+def create_engine(raw_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    options = engine_options(raw_url)
+    return create_async_engine(
+        options.url,
+        connect_args=options.connect_args,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """The engine and session factory of one process, kept on `app.state.db`."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = create_engine(url, pool_size=pool_size)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]

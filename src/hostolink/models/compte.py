@@ -1,0 +1,66 @@
+"""`compte`: a wallet account. One per user and currency, one per merchant (health
+establishment), and system accounts (fees, provider clearing, suspense) for double entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hostolink.models.base import Base
+
+
+class Compte(Base):
+    __tablename__ = "compte"
+    __table_args__ = (
+        CheckConstraint(
+            "type_compte IN ('utilisateur', 'marchand', 'systeme')", name="type_compte_valide"
+        ),
+        CheckConstraint("statut IN ('actif', 'gele', 'ferme')", name="statut_valide"),
+        CheckConstraint("devise ~ '^[A-Z]{3}$'", name="devise_iso4217"),
+        # Only system accounts (clearing, suspense) may go below zero.
+        CheckConstraint("solde >= 0 OR type_compte = 'systeme'", name="solde_positif"),
+        CheckConstraint(
+            "(type_compte = 'utilisateur' AND id_user IS NOT NULL)"
+            " OR (type_compte = 'marchand' AND id_etablissement IS NOT NULL)"
+            " OR (type_compte = 'systeme' AND code_systeme IS NOT NULL)",
+            name="proprietaire_coherent",
+        ),
+        # RG: a person has one wallet account per currency.
+        Index(
+            "uq_compte_utilisateur_devise",
+            "id_user",
+            "devise",
+            unique=True,
+            postgresql_where=text("type_compte = 'utilisateur'"),
+        ),
+    )
+
+    id_compte: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    numero_compte: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    type_compte: Mapped[str] = mapped_column(String(20), nullable=False)
+    id_user: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("utilisateur.id_user", ondelete="CASCADE")
+    )
+    id_etablissement: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("etablissement_sante.id_etablissement", ondelete="RESTRICT"), index=True
+    )
+    code_systeme: Mapped[str | None] = mapped_column(String(60), unique=True)
+    devise: Mapped[str] = mapped_column(String(3), nullable=False, server_default="XOF")
+    solde: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    statut: Mapped[str] = mapped_column(String(10), nullable=False, server_default="actif")
+    date_creation: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    date_modification: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
