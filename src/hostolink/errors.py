@@ -196,7 +196,10 @@ def install_error_handlers(app: FastAPI) -> None:
 def error_response(exc: HostolinkError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Status, headers and body of an error, for pure ASGI middleware that answers early."""
     payload = json.dumps(exc.body(), ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
     for key, value in (exc.headers or {}).items():
         headers.append((key.lower().encode(), value.encode()))
     return exc.status, headers, payload

@@ -1,0 +1,147 @@
+"""The FastAPI application: one factory used by `hostolink serve` (each worker process calls
+it), by the tests and by the OpenAPI/Postman generators."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from hostolink import __version__
+from hostolink.admin.endpoints import router as admin_router
+from hostolink.auth.endpoints import router as auth_router
+from hostolink.auth.service import AuthService
+from hostolink.config import Settings, get_settings
+from hostolink.db import Database, resolve_database_url
+from hostolink.deps import RateLimits, public_router
+from hostolink.errors import install_error_handlers
+from hostolink.kit.crypto import PasswordHashing
+from hostolink.kit.ratelimit import build_rate_limiter
+from hostolink.logging import configure_logging
+from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from hostolink.notifications.senders import build_senders
+from hostolink.users.endpoints import router as users_router
+
+# `hostolink serve` resolves the database once (starting the embedded server if needed) and
+# hands the URL to its worker processes through this variable.
+RESOLVED_URL_ENV = "HOSTOLINK_RESOLVED_DATABASE_URL"
+logger = logging.getLogger("hostolink.app")
+
+DESCRIPTION = """
+API de **Hostolink**, la super-app santé et paiements pour la Côte d'Ivoire.
+
+Les routes d'inscription (`/api/check-user`, `/api/register-user`, `/api/define-password`,
+`/api/generate-otp`, `/api/verify-otp`, `/api/verify-pin`, `/api/auth/login`…) suivent le
+contrat de l'application Flutter existante. Toutes les réponses portent `success` et, en cas
+d'erreur, `error` (code) et `message` (en français), avec un statut HTTP honnête.
+
+Authentification : `Authorization: Bearer <token>` (jeton d'accès de 15 minutes, renouvelé
+avec `/api/auth/refresh`).
+"""
+
+
+def _swagger_dir() -> Path:
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+health_router = public_router(tags=["Supervision"])
+
+
+@health_router.get("/health", summary="Le processus répond")
+async def health() -> dict[str, object]:
+    return {"success": True, "status": "ok", "version": __version__}
+
+
+@health_router.get("/ready", summary="La base de données répond", response_model=None)
+async def ready(request: Request) -> JSONResponse | dict[str, object]:
+    db: Database = request.app.state.db
+    try:
+        async with db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not ready"
+        logger.warning("readiness check failed", exc_info=True)
+        return JSONResponse(
+            {"success": False, "error": "NotReady", "message": "Base de données injoignable."},
+            status_code=503,
+        )
+    return {"success": True, "status": "ready"}
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    url = database_url or os.environ.get(RESOLVED_URL_ENV) or resolve_database_url(settings)
+    db = Database(url, pool_size=settings.db_pool_size)
+    limiter = build_rate_limiter(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await limiter.close()
+        await db.dispose()
+
+    app = FastAPI(
+        title="Hostolink API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.signing_key = settings.signing_key()
+    app.state.rate_limits = RateLimits(limiter, settings)
+    app.state.auth_service = AuthService(
+        db=db,
+        settings=settings,
+        hashing=PasswordHashing(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        senders=build_senders(settings),
+        limiter=limiter,
+    )
+
+    install_error_handlers(app)
+    for router in (health_router, auth_router, users_router, admin_router):
+        app.include_router(router)
+    _mount_docs(app)
+
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI from the `swagger-ui-bundle` wheel: no CDN, works offline."""
+    app.mount("/static/swagger", StaticFiles(directory=_swagger_dir()), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Hostolink API — documentation",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )

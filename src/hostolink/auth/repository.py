@@ -1,0 +1,340 @@
+"""Every query of the identity domain: people, their wallet row, roles, OTPs, refresh tokens,
+lockout counters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.models import (
+    AppareilPush,
+    Compte,
+    JetonRafraichissement,
+    Otp,
+    RolePermission,
+    TentativeAuthentification,
+    Utilisateur,
+    UtilisateurRole,
+    VerificationCompte,
+)
+from hostolink.models.base import utcnow
+from hostolink.models.otp import OTP_CODE_MASK
+
+WALLET_CURRENCY = "XOF"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated person, their XOF wallet row and their roles: one query."""
+
+    user: Utilisateur
+    compte: Compte | None
+    roles: frozenset[str]
+
+    @property
+    def id(self) -> int:
+        return self.user.id_user
+
+
+def _identifier_clause(identifier: str):  # type: ignore[no-untyped-def]
+    column = Utilisateur.email if "@" in identifier else Utilisateur.telephone
+    return column == identifier
+
+
+async def user_by_identifier(
+    session: AsyncSession, identifier: str, *, for_update: bool = False
+) -> Utilisateur | None:
+    query = select(Utilisateur).where(_identifier_clause(identifier))
+    if for_update:
+        query = query.with_for_update()
+    result: Utilisateur | None = await session.scalar(query)
+    return result
+
+
+async def principal_by_id(session: AsyncSession, user_id: int) -> Principal | None:
+    roles = (
+        select(func.array_agg(RolePermission.code))
+        .select_from(UtilisateurRole)
+        .join(RolePermission, RolePermission.id_role == UtilisateurRole.id_role)
+        .where(UtilisateurRole.id_user == Utilisateur.id_user)
+        .correlate(Utilisateur)
+        .scalar_subquery()
+    )
+    wallet = and_(
+        Compte.id_user == Utilisateur.id_user,
+        Compte.type_compte == "utilisateur",
+        Compte.devise == WALLET_CURRENCY,
+    )
+    query = (
+        select(Utilisateur, Compte, roles)
+        .outerjoin(Compte, wallet)
+        .where(Utilisateur.id_user == user_id)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    user, compte, codes = row
+    return Principal(user=user, compte=compte, roles=frozenset(codes or ()))
+
+
+async def add_user(
+    session: AsyncSession, *, email: str | None, telephone: str | None, invitation: str | None
+) -> Utilisateur:
+    user = Utilisateur(
+        email=email,
+        telephone=telephone,
+        code_invitation_utilise=invitation,
+        date_inscription=utcnow().replace(tzinfo=None),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def add_wallet(session: AsyncSession, *, user_id: int, numero_compte: str) -> Compte:
+    compte = Compte(
+        numero_compte=numero_compte,
+        type_compte="utilisateur",
+        id_user=user_id,
+        devise=WALLET_CURRENCY,
+        solde=0,
+        statut="actif",
+    )
+    session.add(compte)
+    await session.flush()
+    return compte
+
+
+async def grant_role(
+    session: AsyncSession, *, user_id: int, role_code: str, granted_by: int | None = None
+) -> None:
+    role_id = await session.scalar(
+        select(RolePermission.id_role).where(RolePermission.code == role_code)
+    )
+    if role_id is None:
+        raise LookupError(f"unknown role {role_code!r}: is the database migrated?")
+    await session.execute(
+        insert(UtilisateurRole)
+        .values(id_user=user_id, id_role=role_id, attribue_par=granted_by)
+        .on_conflict_do_nothing()
+    )
+
+
+async def register_device(session: AsyncSession, *, user_id: int, fcm_token: str) -> None:
+    # A device belongs to whoever registered it last.
+    statement = insert(AppareilPush).values(id_user=user_id, fcm_token=fcm_token)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AppareilPush.fcm_token],
+        set_={"id_user": user_id, "date_derniere_activite": func.now()},
+    )
+    await session.execute(statement)
+
+
+async def record_verification(
+    session: AsyncSession, *, user_id: int, channel: str, value: str
+) -> None:
+    session.add(VerificationCompte(id_user=user_id, canal=channel, valeur=value))
+
+
+# ---------------------------------------------------------------------------------- OTP
+
+
+async def otp_send_history(
+    session: AsyncSession, *, user_id: int, since: datetime
+) -> tuple[datetime | None, int]:
+    """When the last code was sent to this person, and how many since `since`."""
+    query = select(
+        func.max(Otp.date_creation),
+        func.count().filter(Otp.date_creation >= since),
+    ).where(Otp.user_id == user_id)
+    last, count = (await session.execute(query)).one()
+    return last, int(count)
+
+
+async def invalidate_otps(session: AsyncSession, *, user_id: int, purpose: str) -> None:
+    await session.execute(
+        update(Otp)
+        .where(Otp.user_id == user_id, Otp.objet == purpose, Otp.is_valid.is_(True))
+        .values(is_valid=False)
+    )
+
+
+async def add_otp(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    code_hash: str,
+    purpose: str,
+    channel: str,
+    expires_at: datetime,
+) -> Otp:
+    otp = Otp(
+        user_id=user_id,
+        otp_code=OTP_CODE_MASK,
+        code_hash=code_hash,
+        objet=purpose,
+        moyen_envoyer=channel,
+        expires_at=expires_at.replace(tzinfo=None),
+        is_valid=True,
+        tentatives=0,
+    )
+    session.add(otp)
+    await session.flush()
+    return otp
+
+
+@dataclass(frozen=True)
+class OtpAttempt:
+    otp_id: int
+    code_hash: str
+    attempts: int
+    channel: str
+
+
+async def take_otp_attempt(
+    session: AsyncSession, *, user_id: int, purpose: str, now: datetime, max_attempts: int
+) -> OtpAttempt | None:
+    """Count one try against the person's current code *before* comparing it, atomically:
+    however many guesses arrive at once, at most `max_attempts` are ever compared."""
+    current = (
+        select(Otp.id)
+        .where(
+            Otp.user_id == user_id,
+            Otp.objet == purpose,
+            Otp.is_valid.is_(True),
+            Otp.expires_at > now.replace(tzinfo=None),
+            Otp.tentatives < max_attempts,
+        )
+        .order_by(Otp.date_creation.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Otp)
+        .where(Otp.id == current)
+        .values(tentatives=Otp.tentatives + 1)
+        .returning(Otp.id, Otp.code_hash, Otp.tentatives, Otp.moyen_envoyer)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None
+    return OtpAttempt(otp_id=row[0], code_hash=row[1], attempts=row[2], channel=row[3])
+
+
+async def consume_otp(session: AsyncSession, *, otp_id: int) -> bool:
+    """Single use: only one request can flip a code from valid to used."""
+    statement = (
+        update(Otp)
+        .where(Otp.id == otp_id, Otp.is_valid.is_(True))
+        .values(is_valid=False, date_utilisation=func.now())
+        .returning(Otp.id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def burn_otp(session: AsyncSession, *, otp_id: int) -> None:
+    await session.execute(update(Otp).where(Otp.id == otp_id).values(is_valid=False))
+
+
+# ---------------------------------------------------------------------- refresh tokens
+
+
+async def add_refresh_token(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    family: uuid.UUID,
+    token_hash: str,
+    expires_at: datetime,
+    ip: str | None,
+) -> None:
+    session.add(
+        JetonRafraichissement(
+            id_user=user_id,
+            famille=family,
+            hash_jeton=token_hash,
+            date_expiration=expires_at,
+            adresse_ip=ip,
+        )
+    )
+    await session.flush()
+
+
+async def refresh_token_for_update(
+    session: AsyncSession, token_hash: str
+) -> JetonRafraichissement | None:
+    query = (
+        select(JetonRafraichissement)
+        .where(JetonRafraichissement.hash_jeton == token_hash)
+        .with_for_update()
+    )
+    result: JetonRafraichissement | None = await session.scalar(query)
+    return result
+
+
+async def revoke_family(session: AsyncSession, *, family: uuid.UUID, reason: str) -> None:
+    await session.execute(
+        update(JetonRafraichissement)
+        .where(
+            JetonRafraichissement.famille == family,
+            JetonRafraichissement.date_revocation.is_(None),
+        )
+        .values(date_revocation=func.now(), motif_revocation=reason)
+    )
+
+
+async def revoke_all_for_user(session: AsyncSession, *, user_id: int, reason: str) -> None:
+    await session.execute(
+        update(JetonRafraichissement)
+        .where(
+            JetonRafraichissement.id_user == user_id,
+            JetonRafraichissement.date_revocation.is_(None),
+        )
+        .values(date_revocation=func.now(), motif_revocation=reason)
+    )
+
+
+# ------------------------------------------------------------------------------ lockout
+
+
+async def lockout_row_for_update(
+    session: AsyncSession, identifier: str
+) -> TentativeAuthentification:
+    """The counter row of an identifier, created on first use, locked for this transaction."""
+    await session.execute(
+        insert(TentativeAuthentification)
+        .values(identifiant=identifier, echecs=0, nb_verrouillages=0)
+        .on_conflict_do_nothing()
+    )
+    row = await session.scalar(
+        select(TentativeAuthentification)
+        .where(TentativeAuthentification.identifiant == identifier)
+        .with_for_update()
+    )
+    if row is None:  # inserted just above, in this transaction
+        raise RuntimeError(f"lockout row missing for {identifier!r}")
+    return row
+
+
+async def clear_lockout(session: AsyncSession, identifier: str) -> None:
+    await session.execute(
+        update(TentativeAuthentification)
+        .where(
+            TentativeAuthentification.identifiant == identifier,
+            or_(
+                TentativeAuthentification.echecs > 0,
+                TentativeAuthentification.nb_verrouillages > 0,
+            ),
+        )
+        .values(echecs=0, nb_verrouillages=0, verrouille_jusqu_a=None)
+    )
+
+
+def lock_delay(base_seconds: int, max_seconds: int, previous_locks: int) -> timedelta:
+    """1 min, 2 min, 4 min… capped: each new lock doubles the previous one."""
+    return timedelta(seconds=min(max_seconds, base_seconds * 2 ** min(previous_locks, 30)))

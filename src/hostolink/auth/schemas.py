@@ -1,0 +1,177 @@
+"""Request and response bodies of the onboarding contract (API_CONTRACT.md).
+
+Field names are fixed by the owner's Flutter app (`identifier`, `otpCode`, `confirmPassword`,
+`token`, `refresh_token`, `compte_verifier`…). Unknown fields are ignored, as the app sends a
+few the contract does not use (`id_user`, …).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+
+
+def _normalise_identifier(value: str) -> str:
+    try:
+        return parse_identifier(value).value
+    except InvalidIdentifier as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _check_password(value: str) -> str:
+    if len(value) < PASSWORD_MIN_LENGTH:
+        raise ValueError(
+            f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."
+        )
+    if len(value) > PASSWORD_MAX_LENGTH:
+        raise ValueError(f"Le mot de passe doit contenir au plus {PASSWORD_MAX_LENGTH} caractères.")
+    return value
+
+
+def _check_otp(value: str) -> str:
+    value = value.strip()
+    if len(value) != 6 or not value.isdigit():
+        raise ValueError("Le code doit comporter 6 chiffres.")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("Ce champ ne peut pas être vide.")
+    return value
+
+
+IdentifierField = Annotated[
+    str,
+    AfterValidator(_normalise_identifier),
+    Field(
+        max_length=320,
+        description="E-mail ou numéro de téléphone, dans n'importe quelle écriture usuelle.",
+        examples=["0701020304"],
+    ),
+]
+NewPassword = Annotated[str, AfterValidator(_check_password), Field(examples=["MonMotDePasse123"])]
+OtpCode = Annotated[str, AfterValidator(_check_otp), Field(examples=["123456"])]
+Secret = Annotated[str, AfterValidator(_not_blank), Field(max_length=PASSWORD_MAX_LENGTH)]
+Channel = Literal["email", "sms"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+
+class IdentifierBody(Body):
+    identifier: IdentifierField
+
+
+class RegisterBody(Body):
+    identifier: IdentifierField
+    code_invitation_utilise: Annotated[str | None, Field(max_length=50)] = None
+    fcm_token: Annotated[str | None, Field(max_length=4096)] = None
+
+
+class DefinePasswordBody(Body):
+    identifier: IdentifierField
+    password: NewPassword
+    confirmPassword: str | None = None  # noqa: N815 - the Flutter app's field name
+
+    @model_validator(mode="after")
+    def _passwords_match(self) -> DefinePasswordBody:
+        if self.confirmPassword is not None and self.confirmPassword != self.password:
+            raise ValueError("Les deux mots de passe ne correspondent pas.")
+        return self
+
+
+class GenerateOtpBody(Body):
+    identifier: IdentifierField
+    moyen_envoyer: Annotated[
+        Channel | None,
+        Field(description="Canal d'envoi du code ; par défaut celui de l'identifiant."),
+    ] = None
+
+
+class VerifyOtpBody(Body):
+    identifier: IdentifierField
+    otpCode: OtpCode  # noqa: N815 - the Flutter app's field name
+
+
+class VerifyPinBody(Body):
+    identifier: IdentifierField
+    pin: Secret | None = None
+    otpCode: Secret | None = Field(  # noqa: N815
+        default=None,
+        description="Accepté comme PIN : la note du propriétaire montre `otpCode` ici par erreur.",
+    )
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> VerifyPinBody:
+        if self.pin is None and self.otpCode is None:
+            raise ValueError("Le PIN est obligatoire.")
+        return self
+
+    @property
+    def secret(self) -> str:
+        return self.pin if self.pin is not None else str(self.otpCode)
+
+
+class LoginBody(Body):
+    identifier: IdentifierField
+    password: Secret
+
+
+class RefreshBody(Body):
+    refresh_token: Annotated[str, AfterValidator(_not_blank), Field(max_length=200)]
+
+
+class ForgotPasswordBody(GenerateOtpBody):
+    pass
+
+
+class ResetPasswordBody(DefinePasswordBody):
+    otpCode: OtpCode  # noqa: N815
+
+
+# ---------------------------------------------------------------------------- responses
+
+
+class Answer(BaseModel):
+    success: bool = True
+    message: str
+
+
+class CheckUserAnswer(BaseModel):
+    success: bool = True
+    exists: bool
+    identifier: str
+    has_password: bool
+
+
+class RegisterAnswer(Answer):
+    id_user: int
+
+
+class OtpSentAnswer(Answer):
+    moyen: Channel
+
+
+class TokensAnswer(Answer):
+    token: str = Field(description="Jeton d'accès JWT (15 minutes).")
+    refresh_token: str = Field(description="Jeton de rafraîchissement, à usage unique.")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 scheme name
+    expires_in: int
+    compte_verifier: bool = True
+
+
+class LoginAnswer(Answer):
+    compte_verifier: bool
+    token: str | None = None
+    refresh_token: str | None = None
+    token_type: Literal["bearer"] | None = None
+    expires_in: int | None = None
+    moyen: Channel | None = None

@@ -1,0 +1,294 @@
+"""The onboarding flow of API_CONTRACT.md: check, register, define the password, OTP,
+PIN/password checks with lockout, tokens.
+
+Services never commit: the request's session commits after the endpoint returns. Counters
+that must survive a failed request (lockout, OTP tries, refresh-token reuse) are written in
+short transactions of their own by `Lockout`, `OtpService` and `RefreshTokens`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.auth import repository
+from hostolink.auth.lockout import Lockout
+from hostolink.auth.otp import Channel, OtpService
+from hostolink.auth.refresh_tokens import RefreshTokens
+from hostolink.auth.tokens import issue_access_token
+from hostolink.config import Settings
+from hostolink.db import Database
+from hostolink.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from hostolink.kit.account_numbers import new_account_number
+from hostolink.kit.crypto import PasswordHashing
+from hostolink.kit.ratelimit import RateLimiter
+from hostolink.models import Utilisateur
+from hostolink.models.base import utcnow
+from hostolink.notifications.senders import Senders
+
+ACCOUNT_NUMBER_TRIES = 5
+CLIENT_FAILURE_WINDOW = 15 * 60
+
+
+class UnknownAccount(NotFound):
+    message = "Aucun compte n'est associé à cet identifiant."
+
+
+class IdentifierTaken(Conflict):
+    message = "Cet identifiant est déjà utilisé. Connectez-vous ou définissez votre mot de passe."
+
+
+class PasswordAlreadySet(Conflict):
+    message = "Ce compte a déjà un mot de passe. Pour le changer, utilisez « Mot de passe oublié »."
+
+
+class BadCredentials(Unauthorized):
+    message = "Identifiant ou mot de passe incorrect."
+
+
+class BadPin(Unauthorized):
+    message = "PIN incorrect."
+
+
+class AccountSuspended(Forbidden):
+    message = "Ce compte est suspendu. Contactez le support Hostolink."
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access: str
+    refresh: str
+    expires_in: int
+
+
+def _known(user: Utilisateur | None) -> Utilisateur:
+    if user is None:
+        raise RuntimeError("unreachable: the secret check refuses unknown identifiers")
+    return user
+
+
+def channel_of(identifier: str) -> Channel:
+    return "email" if "@" in identifier else "sms"
+
+
+def channel_label(channel: Channel) -> str:
+    return "par SMS" if channel == "sms" else "par email"
+
+
+class AuthService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        hashing: PasswordHashing,
+        senders: Senders,
+        limiter: RateLimiter,
+    ) -> None:
+        self._settings = settings
+        self._hashing = hashing
+        self._limiter = limiter
+        self._key = settings.signing_key()
+        self.otp = OtpService(db, settings, senders)
+        self.lockout = Lockout(db, settings)
+        self.refresh_tokens = RefreshTokens(db, settings)
+
+    # ------------------------------------------------------------------ onboarding steps
+
+    async def find(self, session: AsyncSession, identifier: str) -> Utilisateur | None:
+        return await repository.user_by_identifier(session, identifier)
+
+    async def register(
+        self,
+        session: AsyncSession,
+        *,
+        identifier: str,
+        invitation: str | None,
+        fcm_token: str | None,
+    ) -> Utilisateur:
+        """The person, their XOF wallet (`compte`) and the `user` role, in one transaction.
+        Two simultaneous registrations of one identifier: the unique index lets one win."""
+        if await repository.user_by_identifier(session, identifier) is not None:
+            raise IdentifierTaken
+        is_email = "@" in identifier
+        try:
+            async with session.begin_nested():
+                user = await repository.add_user(
+                    session,
+                    email=identifier if is_email else None,
+                    telephone=None if is_email else identifier,
+                    invitation=invitation,
+                )
+        except IntegrityError as exc:
+            raise IdentifierTaken from exc
+        await self._open_wallet(session, user.id_user)
+        await repository.grant_role(session, user_id=user.id_user, role_code="user")
+        if fcm_token:
+            await repository.register_device(session, user_id=user.id_user, fcm_token=fcm_token)
+        return user
+
+    async def _open_wallet(self, session: AsyncSession, user_id: int) -> None:
+        for _ in range(ACCOUNT_NUMBER_TRIES):
+            try:
+                async with session.begin_nested():
+                    await repository.add_wallet(
+                        session, user_id=user_id, numero_compte=new_account_number()
+                    )
+                return
+            except IntegrityError:  # a random account number collided: draw another
+                continue
+        raise RuntimeError("could not draw a free account number")
+
+    async def define_password(
+        self, session: AsyncSession, *, identifier: str, password: str
+    ) -> Channel:
+        """Only for an account without a password or never verified (restarting enrolment);
+        a verified account changes its password through the OTP-proven reset."""
+        user = await repository.user_by_identifier(session, identifier, for_update=True)
+        if user is None:
+            raise UnknownAccount
+        if user.mdp is not None and user.compte_verifier:
+            raise PasswordAlreadySet
+        user.mdp = await self._hashing.hash(password)
+        user.date_modification = utcnow()
+        channel = channel_of(identifier)
+        await self.otp.send(session, user=user, channel=channel, purpose="verification")
+        return channel
+
+    async def send_code(
+        self, session: AsyncSession, *, identifier: str, channel: Channel | None
+    ) -> Channel:
+        user = await repository.user_by_identifier(session, identifier)
+        if user is None:
+            raise UnknownAccount
+        chosen = channel or channel_of(identifier)
+        await self.otp.send(session, user=user, channel=chosen, purpose="verification")
+        return chosen
+
+    async def verify_code(
+        self, session: AsyncSession, *, identifier: str, code: str, ip: str | None
+    ) -> Tokens:
+        user = await repository.user_by_identifier(session, identifier, for_update=True)
+        channel = await self.otp.verify(session, user=user, code=code, purpose="verification")
+        user = _known(user)  # verify() has already refused an unknown person
+        self._ensure_active(user)
+        await self._mark_verified(session, user, channel)
+        return await self._open_session(session, user, ip=ip)
+
+    async def verify_pin(
+        self, session: AsyncSession, *, identifier: str, pin: str, ip: str | None
+    ) -> None:
+        await self._check_secret(session, identifier, pin, ip=ip, error=BadPin)
+
+    async def login(
+        self, session: AsyncSession, *, identifier: str, password: str, ip: str | None
+    ) -> Tokens | Channel:
+        """Tokens for a verified account; an unverified one is sent a code instead (the
+        channel it went to is returned) and must verify it."""
+        user = await self._check_secret(session, identifier, password, ip=ip, error=BadCredentials)
+        if not user.compte_verifier:
+            channel = channel_of(identifier)
+            try:
+                async with session.begin_nested():
+                    await self.otp.send(session, user=user, channel=channel, purpose="verification")
+            except TooManyRequests:
+                pass  # a code was sent moments ago: it is still the one to type
+            return channel
+        return await self._open_session(session, user, ip=ip)
+
+    async def refresh(self, session: AsyncSession, *, token: str, ip: str | None) -> Tokens:
+        user_id, refresh = await self.refresh_tokens.rotate(session, token, ip=ip)
+        principal = await repository.principal_by_id(session, user_id)
+        if principal is None:
+            raise Unauthorized
+        self._ensure_active(principal.user)
+        access = self._access_token(user_id)
+        return Tokens(access, refresh, self._settings.access_token_ttl_seconds)
+
+    async def logout(self, session: AsyncSession, *, token: str) -> None:
+        await self.refresh_tokens.revoke(session, token)
+
+    async def forgot_password(
+        self, session: AsyncSession, *, identifier: str, channel: Channel | None
+    ) -> Channel | None:
+        user = await repository.user_by_identifier(session, identifier)
+        chosen = channel or channel_of(identifier)
+        if user is None:
+            return None
+        await self.otp.send(session, user=user, channel=chosen, purpose="reinitialisation")
+        return chosen
+
+    async def reset_password(
+        self, session: AsyncSession, *, identifier: str, code: str, password: str
+    ) -> None:
+        user = await repository.user_by_identifier(session, identifier, for_update=True)
+        channel = await self.otp.verify(session, user=user, code=code, purpose="reinitialisation")
+        user = _known(user)
+        user.mdp = await self._hashing.hash(password)
+        user.date_modification = utcnow()
+        await self._mark_verified(session, user, channel)
+        # A new password closes every open session and lifts the lock it was meant to end.
+        await self.refresh_tokens.revoke_all(session, user_id=user.id_user)
+        await self.lockout.succeeded(identifier)
+
+    # ------------------------------------------------------------------------- helpers
+
+    async def _check_secret(
+        self,
+        session: AsyncSession,
+        identifier: str,
+        secret: str,
+        *,
+        ip: str | None,
+        error: type[Unauthorized],
+    ) -> Utilisateur:
+        client_key = f"authfail:{ip or 'inconnu'}"
+        limit = self._settings.rate_limit_per_ip_per_minute
+        if (
+            self._settings.rate_limit_enabled
+            and await self._limiter.peek(client_key, CLIENT_FAILURE_WINDOW) >= limit
+        ):
+            raise TooManyRequests(
+                "Trop de tentatives incorrectes depuis cette connexion. Réessayez plus tard.",
+                retry_after=CLIENT_FAILURE_WINDOW,
+            )
+        await self.lockout.reserve(identifier)
+        user = await repository.user_by_identifier(session, identifier)
+        if not await self._hashing.verify(user.mdp if user else None, secret):
+            await self._limiter.hit(client_key, limit, CLIENT_FAILURE_WINDOW)
+            await self.lockout.failed(identifier)
+            raise error
+        user = _known(user)  # verify() is false for an unknown person
+        await self.lockout.succeeded(identifier)
+        self._ensure_active(user)
+        return user
+
+    @staticmethod
+    def _ensure_active(user: Utilisateur) -> None:
+        if not user.actif:
+            raise AccountSuspended
+
+    async def _mark_verified(
+        self, session: AsyncSession, user: Utilisateur, channel: Channel
+    ) -> None:
+        user.compte_verifier = True
+        value = user.telephone if channel == "sms" else user.email
+        await repository.record_verification(
+            session, user_id=user.id_user, channel=channel, value=value or ""
+        )
+
+    async def _open_session(
+        self, session: AsyncSession, user: Utilisateur, *, ip: str | None
+    ) -> Tokens:
+        user.derniere_connexion = utcnow()
+        refresh = await self.refresh_tokens.issue(session, user_id=user.id_user, ip=ip)
+        return Tokens(
+            self._access_token(user.id_user), refresh, self._settings.access_token_ttl_seconds
+        )
+
+    def _access_token(self, user_id: int) -> str:
+        return issue_access_token(
+            user_id, key=self._key, ttl_seconds=self._settings.access_token_ttl_seconds
+        )

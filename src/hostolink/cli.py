@@ -1,0 +1,250 @@
+"""The `hostolink` command.
+
+    hostolink serve [--port N] [--workers N]   migrate, seed, serve the API (default port 3000)
+    hostolink migrate [--revision R] [--check]  upgrade the schema (or check models = migrations)
+    hostolink seed                              write reference data (idempotent)
+    hostolink create-admin --identifier X       make an administrator
+    hostolink outbox [--to IDENTIFIER]          what the development sender "sent" (OTPs…)
+    hostolink openapi [--output FILE]           the OpenAPI document
+    hostolink postman                           regenerate docs/postman/
+    hostolink merise [--check]                  regenerate the generated MERISE documents
+
+Every command works on the embedded database of the data folder when DATABASE_URL is unset,
+including while `serve` runs in another terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hostolink.config import Settings, get_settings
+
+T = TypeVar("T")
+ROOT = Path.cwd()
+# Builds the app without touching any database: the engine connects lazily.
+OFFLINE_URL = "postgresql+asyncpg://hostolink@localhost/hostolink"
+
+
+def _database_url(settings: Settings) -> str:
+    from hostolink.db import resolve_database_url
+
+    return resolve_database_url(settings)
+
+
+async def _with_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    from hostolink.db import Database
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.sessionmaker.begin() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from hostolink import migrate
+
+    url = _database_url(get_settings())
+    if args.check:
+        migrate.check(url)
+        print("Les modèles et les migrations concordent.")
+        return 0
+    migrate.upgrade(url, args.revision)
+    print(f"Base de données migrée ({args.revision}).")
+    return 0
+
+
+def _seed(url: str) -> list[str]:
+    from hostolink.seed import seed_reference_data
+
+    return asyncio.run(_with_session(url, seed_reference_data))
+
+
+def cmd_seed(_: argparse.Namespace) -> int:
+    done = _seed(_database_url(get_settings()))
+    print("Données de référence à jour : " + ", ".join(done) + ".")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hostolink import migrate
+    from hostolink.app import RESOLVED_URL_ENV
+
+    settings = get_settings()
+    url = _database_url(settings)
+    migrate.upgrade(url)
+    _seed(url)
+    os.environ[RESOLVED_URL_ENV] = url
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    where = "base embarquée" if not settings.database_url else "DATABASE_URL"
+    print(
+        f"Hostolink écoute sur http://localhost:{port} ({where}, {workers} processus). "
+        f"Documentation : http://localhost:{port}/docs",
+        flush=True,
+    )
+    uvicorn.run(
+        "hostolink.app:create_app",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from hostolink.admin.accounts import create_admin
+    from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
+
+    try:
+        identifier = parse_identifier(args.identifier)
+    except InvalidIdentifier as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    password = os.environ.get("HOSTOLINK_ADMIN_PASSWORD") or getpass.getpass("Mot de passe : ")
+    settings = get_settings()
+    url = _database_url(settings)
+
+    async def work(session: Any) -> str:
+        return await create_admin(
+            session,
+            settings=settings,
+            identifier=identifier,
+            password=password,
+            super_admin=args.super,
+            nom=args.nom,
+            prenom=args.prenom,
+        )
+
+    try:
+        outcome = asyncio.run(_with_session(url, work))
+    except ValueError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    print(outcome)
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
+    from hostolink.notifications.outbox import format_outbox, read_outbox
+
+    to = None
+    if args.to:
+        try:
+            to = parse_identifier(args.to).value
+        except InvalidIdentifier as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2
+    url = _database_url(get_settings())
+
+    async def work(session: Any) -> str:
+        return format_outbox(await read_outbox(session, to=to, limit=args.limit))
+
+    print(asyncio.run(_with_session(url, work)))
+    return 0
+
+
+def _openapi() -> dict[str, Any]:
+    from hostolink.app import create_app
+
+    return create_app(database_url=OFFLINE_URL).openapi()
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    document = json.dumps(_openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+def cmd_postman(args: argparse.Namespace) -> int:
+    from hostolink.postman import write_files
+
+    for path in write_files(_openapi(), Path(args.output)):
+        print(f"écrit : {path}")
+    return 0
+
+
+def cmd_merise(args: argparse.Namespace) -> int:
+    from hostolink.merise_command import run_merise
+
+    return asyncio.run(
+        run_merise(_database_url(get_settings()), Path(args.output), check=args.check)
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostolink", description="Hostolink : back end santé et paiements."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrer, semer et servir l'API")
+    serve.add_argument("--port", type=int, default=None, help="port (défaut : $PORT ou 3000)")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "0.0.0.0"),  # noqa: S104
+        help="adresse d'écoute (défaut : toutes)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processus API (défaut : $WEB_CONCURRENCY ou 1)"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="mettre le schéma à jour")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--check", action="store_true", help="vérifier modèles = migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    sub.add_parser("seed", help="écrire les données de référence").set_defaults(func=cmd_seed)
+
+    admin = sub.add_parser("create-admin", help="créer ou promouvoir un administrateur")
+    admin.add_argument("--identifier", required=True, help="e-mail ou téléphone")
+    admin.add_argument("--super", action="store_true", help="super-administrateur")
+    admin.add_argument("--nom", default=None)
+    admin.add_argument("--prenom", default=None)
+    admin.set_defaults(func=cmd_create_admin)
+
+    outbox = sub.add_parser("outbox", help="messages envoyés par l'expéditeur de développement")
+    outbox.add_argument("--to", default=None, help="filtrer par destinataire")
+    outbox.add_argument("--limit", type=int, default=20)
+    outbox.set_defaults(func=cmd_outbox)
+
+    openapi = sub.add_parser("openapi", help="document OpenAPI")
+    openapi.add_argument("--output", default=None)
+    openapi.set_defaults(func=cmd_openapi)
+
+    postman = sub.add_parser("postman", help="régénérer la collection Postman")
+    postman.add_argument("--output", default=str(ROOT / "docs" / "postman"))
+    postman.set_defaults(func=cmd_postman)
+
+    merise = sub.add_parser("merise", help="régénérer les documents MERISE générés")
+    merise.add_argument("--output", default=str(ROOT / "docs" / "merise"))
+    merise.add_argument("--check", action="store_true", help="échouer si les documents dérivent")
+    merise.set_defaults(func=cmd_merise)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
