@@ -9,11 +9,10 @@ from pathlib import Path
 
 from hostolink import migrate, scratch
 from hostolink.db import create_engine
+from hostolink.merise import render_documents, write_documents
 
 
 async def run_merise(server_url: str, out_dir: Path, *, check: bool) -> int:
-    from hostolink.merise import render_documents, write_documents
-
     name = f"hostolink_merise_{os.getpid()}"
     url = await scratch.create_database(server_url, name)
     try:

@@ -1,0 +1,142 @@
+"""`ecriture`: one ledger entry — a signed amount on one account within one `transaction`
+(positive credits the account, negative debits it). Each account's balance equals the sum of
+its entries; each transaction has ≥2 entries summing to zero.
+
+The database enforces what it can, so that a bug in one code path cannot corrupt the ledger:
+- ON DELETE RESTRICT towards `compte` and `transaction`;
+- a trigger rejects UPDATE and DELETE (append-only; corrections are reversal transactions);
+- a deferred constraint trigger checks, at COMMIT, that every transaction touched has ≥2
+  entries summing to zero (deferred because the entries are inserted one by one).
+The triggers are plain DDL (`LEDGER_DDL`): `create_all` runs it through the `after_create`
+event below, and the Alembic revision must run the same statements (Alembic's autogenerate
+does not see triggers).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    event,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hostolink.models.base import Base
+from hostolink.models.transaction import Transaction
+
+LEDGER_DDL: tuple[str, ...] = (
+    """\
+CREATE OR REPLACE FUNCTION ecriture_ajout_seul() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'le grand livre est en ajout seul : % interdit sur ecriture', TG_OP
+        USING ERRCODE = 'restrict_violation';
+END;
+$$""",
+    """\
+CREATE OR REPLACE FUNCTION transaction_equilibree() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    nombre integer;
+    somme bigint;
+BEGIN
+    SELECT count(*), coalesce(sum(montant), 0) INTO nombre, somme
+    FROM ecriture WHERE id_transaction = NEW.id_transaction;
+    IF nombre < 2 OR somme <> 0 THEN
+        RAISE EXCEPTION 'transaction % déséquilibrée : % écriture(s), somme %',
+            NEW.id_transaction, nombre, somme
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$""",
+    """\
+CREATE TRIGGER tr_ecriture_ajout_seul BEFORE UPDATE OR DELETE ON ecriture
+FOR EACH ROW EXECUTE FUNCTION ecriture_ajout_seul()""",
+    """\
+CREATE CONSTRAINT TRIGGER tr_ecriture_equilibre AFTER INSERT ON ecriture
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION transaction_equilibree()""",
+    """\
+CREATE CONSTRAINT TRIGGER tr_transaction_equilibre AFTER INSERT ON transaction
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION transaction_equilibree()""",
+)
+"""Run after both tables exist (upgrade); `LEDGER_DDL_DROP` reverses it (downgrade)."""
+
+LEDGER_DDL_DROP: tuple[str, ...] = (
+    "DROP TRIGGER IF EXISTS tr_transaction_equilibre ON transaction",
+    "DROP TRIGGER IF EXISTS tr_ecriture_equilibre ON ecriture",
+    "DROP TRIGGER IF EXISTS tr_ecriture_ajout_seul ON ecriture",
+    "DROP FUNCTION IF EXISTS transaction_equilibree()",
+    "DROP FUNCTION IF EXISTS ecriture_ajout_seul()",
+)
+
+
+class Ecriture(Base):
+    __tablename__ = "ecriture"
+    __table_args__ = (
+        CheckConstraint("montant <> 0", name="montant_non_nul"),
+        Index("ix_ecriture_id_transaction", "id_transaction"),
+        # An account's statement and its daily/monthly limit sums: range scan by date,
+        # cursor on (date_creation, id_ecriture).
+        Index("ix_ecriture_id_compte_date_creation", "id_compte", "date_creation", "id_ecriture"),
+        {"comment": "Écriture du grand livre : montant signé sur un compte, en ajout seul."},
+    )
+
+    id_ecriture: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        comment="Identifiant de l'écriture.",
+        info={"exemple": "180421"},
+    )
+    id_transaction: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("transaction.id_transaction", ondelete="RESTRICT"),
+        nullable=False,
+        comment="Transaction dont l'écriture fait partie.",
+        info={"exemple": "90211"},
+    )
+    id_compte: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
+        nullable=False,
+        comment="Compte mouvementé.",
+        info={"exemple": "12"},
+    )
+    montant: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="Montant signé en francs CFA : positif = crédit, négatif = débit.",
+        info={"exemple": "-5000"},
+    )
+    solde_apres: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="Solde du compte juste après cette écriture (relevé, vérification).",
+        info={"exemple": "20000"},
+    )
+    date_creation: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        comment="Date de comptabilisation.",
+        info={"exemple": "2026-03-01 12:00:00+00"},
+    )
+
+
+def _ddl(statement: str) -> DDL:
+    # DDL() formats its text with `%`: a literal percent sign must be doubled.
+    return DDL(statement.replace("%", "%%"))  # type: ignore[no-untyped-call]
+
+
+for _statement in LEDGER_DDL:
+    event.listen(Ecriture.__table__, "after_create", _ddl(_statement))
+# The functions outlive `ecriture`: `transaction` (dropped after it) still has a trigger.
+for _statement in LEDGER_DDL_DROP[3:]:
+    event.listen(Transaction.__table__, "after_drop", _ddl(_statement))

@@ -1,0 +1,181 @@
+"""`operation_fournisseur`: a deposit or withdrawal through an outside provider (Wave, MTN
+MoMo, Orange Money, Moov Money via an aggregator, Djamo, banks, the sandbox), from initiation
+to its final status. `reference` is our id, sent to the provider as idempotency key /
+client reference; `id_externe` is theirs. The ledger side is the `transaction` rows pointing
+here (the withdrawal hold, the deposit credit, a release)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hostolink.models.base import Base
+from hostolink.models.types import one_of
+
+SENS = ("depot", "retrait")
+STATUTS_OPERATION = ("initiee", "en_attente", "reussie", "echouee", "expiree")
+STATUTS_FINAUX = ("reussie", "echouee", "expiree")
+# Provider codes are open-ended (a new rail is a new module, not a migration): the CHECK
+# only keeps them machine-readable. Known: sandbox, wave, mtn_momo, orange_money,
+# moov_money, djamo, banque, and the aggregator's code.
+FOURNISSEUR_FORMAT = "^[a-z][a-z0-9_]{1,29}$"
+
+
+class OperationFournisseur(Base):
+    __tablename__ = "operation_fournisseur"
+    __table_args__ = (
+        CheckConstraint(one_of("sens", SENS), name="sens_valide"),
+        CheckConstraint(one_of("statut", STATUTS_OPERATION), name="statut_valide"),
+        CheckConstraint(f"fournisseur ~ '{FOURNISSEUR_FORMAT}'", name="fournisseur_format"),
+        CheckConstraint("montant > 0", name="montant_positif"),
+        CheckConstraint("frais >= 0", name="frais_positifs"),
+        CheckConstraint("devise ~ '^[A-Z]{3}$'", name="devise_iso4217"),
+        CheckConstraint(
+            "(statut IN ('reussie', 'echouee', 'expiree')) = (date_finalisation IS NOT NULL)",
+            name="finalisation_datee",
+        ),
+        # The provider's id identifies one operation of that provider.
+        UniqueConstraint("fournisseur", "id_externe"),
+        Index("ix_operation_fournisseur_id_user_date_creation", "id_user", "date_creation"),
+        Index("ix_operation_fournisseur_id_compte", "id_compte"),
+        # The reconciliation job: operations still pending, oldest check first.
+        Index(
+            "ix_operation_fournisseur_a_verifier",
+            "date_prochaine_verification",
+            postgresql_where=text("statut IN ('initiee', 'en_attente')"),
+        ),
+        {"comment": "Dépôt ou retrait via un fournisseur externe (mobile money, banque…)."},
+    )
+
+    id_operation: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, comment="Identifiant interne.", info={"exemple": "77"}
+    )
+    reference: Mapped[uuid.UUID] = mapped_column(
+        Uuid,
+        nullable=False,
+        unique=True,
+        server_default=text("gen_random_uuid()"),
+        comment="Notre référence, envoyée au fournisseur (clé d'idempotence, client_reference).",
+        info={"exemple": "6f1e0c3a-2b7d-4f8e-a1c9-3d5b7e9f1a2c"},
+    )
+    fournisseur: Mapped[str] = mapped_column(
+        String(30), nullable=False, comment="Code du fournisseur.", info={"exemple": "wave"}
+    )
+    sens: Mapped[str] = mapped_column(
+        String(10),
+        nullable=False,
+        comment="Sens : depot (vers le portefeuille) ou retrait (depuis le portefeuille).",
+        info={"exemple": "depot"},
+    )
+    id_user: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("utilisateur.id_user", ondelete="RESTRICT"),
+        nullable=False,
+        comment="Personne qui a initié l'opération.",
+        info={"exemple": "1001"},
+    )
+    id_compte: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
+        nullable=False,
+        comment="Portefeuille crédité (dépôt) ou débité (retrait).",
+        info={"exemple": "12"},
+    )
+    montant: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="Montant en francs CFA, hors frais.",
+        info={"exemple": "10000"},
+    )
+    frais: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        server_default="0",
+        comment="Frais Hostolink en francs CFA (barème).",
+        info={"exemple": "100"},
+    )
+    devise: Mapped[str] = mapped_column(
+        String(3),
+        nullable=False,
+        server_default="XOF",
+        comment="Devise ISO 4217.",
+        info={"exemple": "XOF"},
+    )
+    compte_externe: Mapped[str] = mapped_column(
+        String(64),
+        nullable=False,
+        comment="Numéro mobile money (E.164) ou compte bancaire du payeur / bénéficiaire.",
+        info={"exemple": "+2250707070707"},
+    )
+    statut: Mapped[str] = mapped_column(
+        String(12),
+        nullable=False,
+        server_default="initiee",
+        comment="Statut : " + ", ".join(STATUTS_OPERATION) + ".",
+        info={"exemple": "en_attente"},
+    )
+    id_externe: Mapped[str | None] = mapped_column(
+        String(128),
+        comment="Identifiant de l'opération chez le fournisseur.",
+        info={"exemple": "cos-18qq25rgr100a"},
+    )
+    url_paiement: Mapped[str | None] = mapped_column(
+        Text,
+        comment="Page où le payeur confirme (wave_launch_url, page du bac à sable…).",
+        info={"exemple": "https://pay.wave.com/c/cos-18qq25rgr100a"},
+    )
+    motif_echec: Mapped[str | None] = mapped_column(
+        Text, comment="Raison d'un échec.", info={"exemple": "Solde insuffisant chez l'opérateur"}
+    )
+    reponse_fournisseur: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB,
+        comment="Dernière réponse du fournisseur (sans secret).",
+        info={"exemple": '{"payment_status": "succeeded"}'},
+    )
+    nombre_verifications: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        server_default="0",
+        comment="Interrogations de statut déjà faites (réconciliation).",
+        info={"exemple": "2"},
+    )
+    date_prochaine_verification: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        comment="Prochaine interrogation du statut par la réconciliation.",
+        info={"exemple": "2026-03-01 12:10:00+00"},
+    )
+    date_creation: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        comment="Date d'initiation.",
+        info={"exemple": "2026-03-01 12:00:00+00"},
+    )
+    date_modification: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        comment="Dernier changement.",
+        info={"exemple": "2026-03-01 12:05:00+00"},
+    )
+    date_finalisation: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        comment="Date du statut final.",
+        info={"exemple": "2026-03-01 12:05:00+00"},
+    )
