@@ -69,32 +69,28 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def _session_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, pool_size=5)
     yield engine
     await engine.dispose()
 
 
-# Alembic's bookkeeping and reference data that the seed rewrites anyway.
+# Alembic's bookkeeping, and reference data that the seed rewrites anyway.
 _PRESERVED = {"alembic_version", "role_permission"}
 
 
-@pytest.fixture(autouse=True)
-async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Empty every table before each test that touches the database, then re-seed."""
-    if not {"db_engine", "database_url", "client", "app", "db_session"} & set(request.fixturenames):
-        yield
-        return
-    engine: AsyncEngine = request.getfixturevalue("db_engine")
-    async with engine.begin() as connection:
+@pytest.fixture
+async def db_engine(_session_engine: AsyncEngine) -> AsyncEngine:
+    """The test database, emptied (reference data re-seeded) before the test."""
+    async with _session_engine.begin() as connection:
         names = await connection.scalars(
             text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
         )
         tables = ", ".join(f'"{name}"' for name in names if name not in _PRESERVED)
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+    async with AsyncSession(_session_engine, expire_on_commit=False) as session, session.begin():
         await seed_reference_data(session)
-    yield
+    return _session_engine
 
 
 @pytest.fixture
@@ -106,7 +102,7 @@ async def db_session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Any]:
+async def app(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[Any]:
     application = create_app(make_settings(), database_url=database_url)
     yield application
     await application.state.db.dispose()

@@ -20,6 +20,7 @@ import asyncio
 import getpass
 import json
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -75,6 +76,10 @@ def cmd_seed(_: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -94,6 +99,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Documentation : http://localhost:{port}/docs",
         flush=True,
     )
+    # Render and Docker stop with SIGTERM. After its graceful shutdown uvicorn re-raises the
+    # signal; with the default handler Python would die before the `atexit` hook that stops
+    # the embedded PostgreSQL. Exiting normally lets that hook run.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(
         "hostolink.app:create_app",
         factory=True,

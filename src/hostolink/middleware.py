@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hostolink.errors import HostolinkError, PayloadTooLarge, UnsupportedMediaType, error_response
@@ -72,6 +73,14 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+class _StreamedTooLarge(StarletteHTTPException):
+    """Raised from `receive`: FastAPI turns any other exception met while reading the body
+    into a generic 400, but lets HTTP exceptions through to us."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
 class BodyGuardMiddleware:
     """413 above `max_bytes` (declared or streamed), 415 for a body that is neither JSON nor
     a multipart upload. Nothing reaches the endpoint, so nothing can be written."""
@@ -100,10 +109,10 @@ class BodyGuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise PayloadTooLarge
+                    raise _StreamedTooLarge
             return message
 
         try:
             await self.app(scope, counting_receive, send)
-        except PayloadTooLarge as exc:  # streamed past the limit without a Content-Length
-            await _answer(send, exc)
+        except _StreamedTooLarge:  # streamed past the limit without a Content-Length
+            await _answer(send, PayloadTooLarge())

@@ -42,7 +42,7 @@ class Lockout:
     async def reserve(self, identifier: str) -> None:
         """Count one attempt, or raise `Locked` if the identifier is locked."""
         now = utcnow()
-        async with self._db.sessionmaker.begin() as side:
+        async with self._db.counters.begin() as side:
             row = await repository.lockout_row_for_update(side, identifier)
             if row.verrouille_jusqu_a is not None and row.verrouille_jusqu_a > now:
                 raise _locked(row.verrouille_jusqu_a, now)
@@ -59,7 +59,7 @@ class Lockout:
     async def failed(self, identifier: str) -> None:
         """The reserved attempt failed: lock when it was the last one allowed."""
         now = utcnow()
-        async with self._db.sessionmaker.begin() as side:
+        async with self._db.counters.begin() as side:
             row = await repository.lockout_row_for_update(side, identifier)
             if row.echecs >= self._threshold:
                 until = self._lock(row, now)
@@ -69,7 +69,7 @@ class Lockout:
         raise error
 
     async def succeeded(self, identifier: str) -> None:
-        async with self._db.sessionmaker.begin() as side:
+        async with self._db.counters.begin() as side:
             await repository.clear_lockout(side, identifier)
 
     def _lock(self, row: TentativeAuthentification, now: datetime) -> datetime:

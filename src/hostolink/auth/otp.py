@@ -101,7 +101,7 @@ class OtpService:
         if user is None:
             raise OtpExpired
         maximum = self._settings.otp_max_attempts
-        async with self._db.sessionmaker.begin() as side:
+        async with self._db.counters.begin() as side:
             attempt = await repository.take_otp_attempt(
                 side, user_id=user.id_user, purpose=purpose, now=utcnow(), max_attempts=maximum
             )
@@ -110,7 +110,7 @@ class OtpService:
         if not constant_time_equals(attempt.code_hash, self._hash(user.id_user, purpose, code)):
             left = maximum - attempt.attempts
             if left <= 0:
-                async with self._db.sessionmaker.begin() as side:
+                async with self._db.counters.begin() as side:
                     await repository.burn_otp(side, otp_id=attempt.otp_id)
                 raise InvalidOtp(
                     "Code OTP incorrect. Trop d'essais : ce code est annulé, "

@@ -61,7 +61,7 @@ class RefreshTokens:
             if row.date_revocation is None or row.motif_revocation == "rotation":
                 # A retired token came back: revoke the family in a transaction of its own,
                 # which stays committed although this request answers 401.
-                async with self._db.sessionmaker.begin() as side:
+                async with self._db.counters.begin() as side:
                     await repository.revoke_family(side, family=row.famille, reason="reutilisation")
             raise SessionExpired
         if row.date_expiration <= utcnow():

@@ -214,9 +214,12 @@ async def take_otp_attempt(
         .limit(1)
         .scalar_subquery()
     )
+    # The guards are repeated on the updated row itself: when this UPDATE waits for another
+    # one on the same row, PostgreSQL re-checks the row's own conditions after the wait, but
+    # not the sub-select's.
     statement = (
         update(Otp)
-        .where(Otp.id == current)
+        .where(Otp.id == current, Otp.is_valid.is_(True), Otp.tentatives < max_attempts)
         .values(tentatives=Otp.tentatives + 1)
         .returning(Otp.id, Otp.code_hash, Otp.tentatives, Otp.moyen_envoyer)
     )

@@ -170,7 +170,8 @@ class AuthService:
     async def verify_code(
         self, session: AsyncSession, *, identifier: str, code: str, ip: str | None
     ) -> Tokens:
-        user = await repository.user_by_identifier(session, identifier, for_update=True)
+        # No row lock here: consuming the code is atomic, and marking verified is idempotent.
+        user = await repository.user_by_identifier(session, identifier)
         channel = await self.otp.verify(session, user=user, code=code, purpose="verification")
         user = _known(user)  # verify() has already refused an unknown person
         self._ensure_active(user)
@@ -223,7 +224,7 @@ class AuthService:
     async def reset_password(
         self, session: AsyncSession, *, identifier: str, code: str, password: str
     ) -> None:
-        user = await repository.user_by_identifier(session, identifier, for_update=True)
+        user = await repository.user_by_identifier(session, identifier)
         channel = await self.otp.verify(session, user=user, code=code, purpose="reinitialisation")
         user = _known(user)
         user.mdp = await self._hashing.hash(password)

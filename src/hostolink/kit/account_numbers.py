@@ -1,5 +1,5 @@
 """Human-readable wallet account numbers: `HL` + 9 random digits + a Luhn check digit, so a
-mistyped number is caught before any lookup (e.g. `HL4831907265`)."""
+mistyped number is caught before any lookup (e.g. `HL4831907268`)."""
 
 from __future__ import annotations
 

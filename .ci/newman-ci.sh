@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Start the product as a new user would (embedded PostgreSQL, fresh data folder), create an
+# administrator, run the Postman collection with newman, always stop the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/hostolink-ci-XXXXXX")"
+PORT="${CI_PORT:-3917}"
+export HOSTOLINK_DATA_DIR="$DATA_DIR" LOG_LEVEL=WARNING
+export BASE_URL="http://127.0.0.1:$PORT" HOSTOLINK="$PWD/.venv/bin/hostolink"
+export ADMIN_IDENTIFIER="admin.ci@example.com"
+ADMIN_PASSWORD="ci-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"
+export ADMIN_PASSWORD
+
+"$HOSTOLINK" serve --port "$PORT" >"$DATA_DIR/serve.log" 2>&1 &
+SERVER=$!
+cleanup() {
+  kill -TERM "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+  rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "$BASE_URL/ready" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$SERVER" 2>/dev/null; then cat "$DATA_DIR/serve.log"; exit 1; fi
+  sleep 1
+done
+curl -fsS "$BASE_URL/ready" >/dev/null || { cat "$DATA_DIR/serve.log"; exit 1; }
+curl -fsS "$BASE_URL/docs" | grep -q "swagger-ui" || { echo "Swagger UI missing"; exit 1; }
+
+HOSTOLINK_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$HOSTOLINK" create-admin --identifier "$ADMIN_IDENTIFIER"
+bash .ci/newman.sh

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the onboarding flow of the generated Postman collection with newman, against a server
+# that is already running. The API never returns an OTP, so the flow runs in three newman
+# runs: "1 - Inscription", then the OTP is read from the development outbox with the CLI,
+# then "2 - Vérification et session" with that code, then "3 - Administration".
+#
+# Environment:
+#   BASE_URL          the running server (default http://127.0.0.1:3000)
+#   HOSTOLINK         the CLI (default .venv/bin/hostolink); it must see the same
+#                     HOSTOLINK_DATA_DIR / DATABASE_URL as the server to read its outbox
+#   ADMIN_IDENTIFIER  an administrator created beforehand with `hostolink create-admin`
+#   ADMIN_PASSWORD    its password
+#   POSTMAN_DIR       where the generated files are (default docs/postman)
+#   IDENTIFIER        the account to enrol (default: a fresh ci-…@example.com each run)
+# Extra arguments are passed to every `newman run` (e.g. --reporters cli,junit).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BASE_URL="${BASE_URL:-http://127.0.0.1:3000}"
+HOSTOLINK="${HOSTOLINK:-.venv/bin/hostolink}"
+: "${ADMIN_IDENTIFIER:?set ADMIN_IDENTIFIER (an admin made with hostolink create-admin)}"
+: "${ADMIN_PASSWORD:?set ADMIN_PASSWORD}"
+
+POSTMAN_DIR="${POSTMAN_DIR:-docs/postman}"
+COLLECTION="$POSTMAN_DIR/hostolink.postman_collection.json"
+ENVIRONMENT="$POSTMAN_DIR/hostolink.postman_environment.json"
+TOOLS="$ROOT/.ci-tools"
+NEWMAN="$TOOLS/node_modules/.bin/newman"
+
+if [[ ! -x "$NEWMAN" ]]; then
+    echo "newman.sh: installing newman 6 into .ci-tools/" >&2
+    npm install --prefix "$TOOLS" --no-audit --no-fund newman@6 >&2
+fi
+
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    curl -fs -o /dev/null "$BASE_URL/health" && break
+    if [[ $attempt == 10 ]]; then
+        echo "newman.sh: no server answers at $BASE_URL/health (start it first)" >&2
+        exit 1
+    fi
+    sleep 1
+done
+
+# A fresh identifier each run: the flow starts with "this identifier is unknown".
+IDENT="${IDENTIFIER:-ci-$(date +%s)-$RANDOM@example.com}"
+echo "newman.sh: $BASE_URL, identifier $IDENT" >&2
+
+run_folder() {
+    local folder=$1
+    shift
+    "$NEWMAN" run "$COLLECTION" -e "$ENVIRONMENT" --folder "$folder" \
+        --env-var "baseUrl=$BASE_URL" --env-var "identifier=$IDENT" "$@"
+}
+
+run_folder "1 - Inscription" "$@"
+
+# The outbox lists messages newest first: the latest one holds the code that is still valid
+# (a resend replaces the previous code). Its first standalone 6-digit number is the code.
+OUTBOX="$("$HOSTOLINK" outbox --to "$IDENT" --limit 1)"
+OTP="$(grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' <<<"$OUTBOX" | head -n 1 | tr -cd '0-9' || true)"
+if [[ ! "$OTP" =~ ^[0-9]{6}$ ]]; then
+    echo "newman.sh: no 6-digit code in \`$HOSTOLINK outbox --to $IDENT\`:" >&2
+    echo "$OUTBOX" >&2
+    exit 1
+fi
+
+run_folder "2 - Vérification et session" --env-var "otp=$OTP" "$@"
+
+run_folder "3 - Administration" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+
+echo "newman.sh: onboarding flow passed" >&2
