@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 HOSTOLINK = Path(sys.executable).parent / "hostolink"
@@ -297,3 +298,43 @@ def test_serve_and_the_outbox_share_the_embedded_database(data_dir: Path) -> Non
     outbox = ok(hostolink(data_dir, "outbox", "--to", "+225 07 01 02 03 04"))
     assert match.group(1) in outbox
     assert_server_stopped(data_dir, within=0)
+
+
+def test_two_workers_share_the_port_and_stop_together(data_dir: Path) -> None:
+    """`serve --workers 2`: each worker binds its own SO_REUSEPORT socket on the same port;
+    SIGTERM stops both and then the embedded PostgreSQL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = data_dir.parent / "serve-2.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own program, fixed arguments
+            [str(HOSTOLINK), "serve", "--port", str(port), "--host", "127.0.0.1", "--workers", "2"],
+            cwd=data_dir.parent,
+            env=child_env(data_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_ready(process, base, log)
+        workers = [child.pid for child in psutil.Process(process.pid).children()]
+        with httpx.Client(base_url=base, timeout=30) as http:
+            answers = [
+                http.post("/api/check-user", json={"identifier": f"07010203{n:02d}"})
+                for n in range(20)
+            ]
+        assert all(answer.status_code == 200 for answer in answers)
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert status == 0, log.read_text()
+    assert len(workers) >= 2, workers
+    deadline = time.monotonic() + 10  # multiprocessing's resource tracker exits just after
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)
+    if postmaster_pid(data_dir) is not None:
+        time.sleep(5)
+    assert postmaster_pid(data_dir) is None, "the embedded PostgreSQL outlived serve"

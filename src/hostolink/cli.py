@@ -81,9 +81,7 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from hostolink import migrate
+    from hostolink import migrate, server
     from hostolink.app import RESOLVED_URL_ENV
 
     settings = get_settings()
@@ -93,6 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[RESOLVED_URL_ENV] = url
     port = args.port or settings.port
     workers = args.workers or settings.workers
+    os.environ["WEB_CONCURRENCY"] = str(workers)  # each worker sizes its hashing threads on it
     where = "base embarquée" if not settings.database_url else "DATABASE_URL"
     print(
         f"Hostolink écoute sur http://localhost:{port} ({where}, {workers} processus). "
@@ -103,17 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # signal; with the default handler Python would die before the `atexit` hook that stops
     # the embedded PostgreSQL. Exiting normally lets that hook run.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    uvicorn.run(
-        "hostolink.app:create_app",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    server.run(args.host, port, workers)
     return 0
 
 
