@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
@@ -77,6 +78,17 @@ async def ready(request: Request) -> JSONResponse | dict[str, object]:
     return {"success": True, "status": "ready"}
 
 
+def _telemetry(settings: Settings) -> TelemetryConfig:
+    enabled = settings.otlp_endpoint is not None
+    return {
+        "tracing": enabled,
+        "metrics": enabled,
+        "logs": enabled,
+        "operation_spans": enabled,
+        "auto_configure": enabled,
+    }
+
+
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -97,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        telemetry=_telemetry(settings),
     )
     app.state.settings = settings
     app.state.db = db
@@ -109,6 +122,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.hashing_concurrency,
         ),
         senders=build_senders(settings),
         limiter=limiter,

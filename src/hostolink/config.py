@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -42,7 +43,9 @@ class Settings(BaseSettings):
     env: Environment = Field(default=Environment.DEVELOPMENT, alias="HOSTOLINK_ENV")
     data_dir: Path = Field(default=Path(".hostolink"), alias="HOSTOLINK_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
-    db_pool_size: int = Field(default=10, alias="HOSTOLINK_DB_POOL_SIZE", ge=1, le=200)
+    # Per API process and per pool (requests, autocommit reads; counters get half). At 10,
+    # 50 concurrent connections queued for a database connection and /me ran at half CPU.
+    db_pool_size: int = Field(default=25, alias="HOSTOLINK_DB_POOL_SIZE", ge=1, le=200)
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     workers: int = Field(default=1, alias="WEB_CONCURRENCY", ge=1, le=64)
@@ -55,11 +58,16 @@ class Settings(BaseSettings):
         default=30 * 24 * 3600, alias="REFRESH_TOKEN_TTL_SECONDS"
     )
 
-    # argon2id: OWASP's second recommended profile (m=19 MiB, t=2, p=1) costs about as much
-    # as bcrypt cost 10 on these machines; tests may lower it, production may raise it.
-    argon2_time_cost: int = Field(default=2, alias="ARGON2_TIME_COST", ge=1)
+    # argon2id m=19 MiB, t=4: twice the time cost of the profile OWASP rates equal to
+    # bcrypt cost 10 (m=19 MiB, t=2). Larger memory was tried: two 64 MiB hashes at once
+    # fight over memory bandwidth and halve login throughput (bench/README.md).
+    # Tests lower it for speed; production may raise it.
+    argon2_time_cost: int = Field(default=4, alias="ARGON2_TIME_COST", ge=1)
     argon2_memory_kib: int = Field(default=19 * 1024, alias="ARGON2_MEMORY_KIB", ge=8)
     argon2_parallelism: int = Field(default=1, alias="ARGON2_PARALLELISM", ge=1)
+    # Hashes computed at once by one API process: more threads than its share of the cores
+    # only thrash the CPU and starve the event loop. Default: cores / worker processes.
+    hashing_threads: int | None = Field(default=None, alias="HOSTOLINK_HASHING_THREADS", ge=1)
 
     otp_ttl_seconds: int = Field(default=300, alias="OTP_TTL_SECONDS")
     otp_max_attempts: int = Field(default=5, alias="OTP_MAX_ATTEMPTS")
@@ -92,6 +100,10 @@ class Settings(BaseSettings):
     smtp_use_tls: bool = Field(default=False, alias="SMTP_USE_TLS")
 
     cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
+    # OpenTelemetry (FastAPI's native instrumentation): on when a collector is named, with
+    # the standard OTEL_* variables; off otherwise, since spans nobody collects are work
+    # for nothing on every request (no throughput change measurable through the noise).
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_json: bool = Field(default=True, alias="LOG_JSON")
 
@@ -119,6 +131,12 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def hashing_concurrency(self) -> int:
+        if self.hashing_threads is not None:
+            return self.hashing_threads
+        return max(1, (os.cpu_count() or 1) // self.workers)
 
     @property
     def is_production(self) -> bool:

@@ -11,6 +11,7 @@ import hmac
 import secrets
 from functools import lru_cache
 
+import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,14 +25,17 @@ def password_hasher(time_cost: int, memory_kib: int, parallelism: int) -> Passwo
 
 
 class PasswordHashing:
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int = 1
+    ) -> None:
         self._hasher = password_hasher(time_cost, memory_kib, parallelism)
+        self._limiter = anyio.CapacityLimiter(concurrency)
         # Verified against when the identifier is unknown, so that "unknown" and "wrong secret"
         # take the same time and cannot be told apart.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
 
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         target = stored_hash or self._dummy_hash
@@ -42,7 +46,7 @@ class PasswordHashing:
             except (VerificationError, InvalidHashError):
                 return False
 
-        ok = await anyio.to_thread.run_sync(_verify)
+        ok = await anyio.to_thread.run_sync(_verify, limiter=self._limiter)
         return ok and stored_hash is not None
 
 
