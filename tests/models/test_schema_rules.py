@@ -98,7 +98,7 @@ class TestLedger:
                 " OR confrelid::regclass::text IN ('transaction', 'ecriture'))"
             )
         )
-        actions: dict[str, str] = dict(rows.tuples().all())
+        actions: dict[str, str] = {str(k): str(v) for k, v in rows.all()}
         assert actions
         assert set(actions.values()) == {"r"}, actions
 

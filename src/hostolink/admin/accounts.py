@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hostolink.auth import repository
 from hostolink.auth.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from hostolink.config import Settings
-from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.crypto import PasswordHashing
 from hostolink.kit.identifiers import Identifier
+from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 
 
@@ -40,16 +40,17 @@ async def create_admin(
     created = user is None
     if user is None:
         is_email = identifier.kind == "email"
-        user = await repository.add_user(
+        user_id = await repository.insert_user(
             session,
             email=identifier.value if is_email else None,
             telephone=None if is_email else identifier.value,
             invitation=None,
         )
-        await repository.add_wallet(
-            session, user_id=user.id_user, numero_compte=new_account_number()
-        )
-        await repository.grant_role(session, user_id=user.id_user, role_code="user")
+        await repository.open_wallet(session, user_id=user_id)
+        await repository.grant_role(session, user_id=user_id, role_code="user")
+        user = await session.get(Utilisateur, user_id)
+        if user is None:  # inserted just above, in this transaction
+            raise RuntimeError("administrator row vanished")
     user.mdp = await hashing.hash(password)
     # Whoever runs this command on the server vouches for the identifier: no OTP here, and
     # no `verification_compte` row either, since nothing was proven by a code.

@@ -40,7 +40,7 @@ async def list_users_legacy(
     total, people = await repository.list_users(
         session, search=q, offset=(page - 1) * limit, limit=limit
     )
-    return UsersAnswer(total=total, utilisateurs=people)
+    return UsersAnswer(total=total, utilisateurs=[UserOut.of(p) for p in people])
 
 
 @router.get("/api/admin/utilisateurs", summary="Liste paginée des utilisateurs")
@@ -51,4 +51,10 @@ async def list_users(
         session, search=q, offset=(page - 1) * limit, limit=limit
     )
     pages = (total + limit - 1) // limit
-    return UsersPage(total=total, utilisateurs=people, page=page, limit=limit, pages=pages)
+    return UsersPage(
+        total=total,
+        utilisateurs=[UserOut.of(p) for p in people],
+        page=page,
+        limit=limit,
+        pages=pages,
+    )

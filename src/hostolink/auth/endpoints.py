@@ -42,15 +42,11 @@ def _tokens(tokens: Tokens, message: str) -> TokensAnswer:
 @router.post("/api/check-user", summary="L'utilisateur existe-t-il ?")
 @router.post("/admin/utilisateurs/check-user", summary="L'utilisateur existe-t-il ? (alias)")
 async def check_user(
-    body: IdentifierBody, session: SessionDep, auth: AuthServiceDep, limits: RateLimitsDep
+    body: IdentifierBody, auth: AuthServiceDep, limits: RateLimitsDep
 ) -> CheckUserAnswer:
     await limits.identifier(body.identifier)
-    user = await auth.find(session, body.identifier)
-    return CheckUserAnswer(
-        exists=user is not None,
-        identifier=body.identifier,
-        has_password=bool(user and user.mdp),
-    )
+    exists, has_password = await auth.status(body.identifier)
+    return CheckUserAnswer(exists=exists, identifier=body.identifier, has_password=has_password)
 
 
 @router.post(
@@ -62,14 +58,14 @@ async def register_user(
     body: RegisterBody, session: SessionDep, auth: AuthServiceDep, limits: RateLimitsDep
 ) -> RegisterAnswer:
     await limits.identifier(body.identifier)
-    user = await auth.register(
+    user_id = await auth.register(
         session,
         identifier=body.identifier,
         invitation=body.code_invitation_utilise,
         fcm_token=body.fcm_token,
     )
     return RegisterAnswer(
-        id_user=user.id_user,
+        id_user=user_id,
         message="Utilisateur inscrit, redirection vers la définition du mot de passe.",
     )
 

@@ -7,16 +7,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from hostolink.auth.principal import WALLET_CURRENCY
+from hostolink.auth.roles import ROLE_IDS
+from hostolink.kit.account_numbers import new_account_number
 from hostolink.models import (
     AppareilPush,
     Compte,
     JetonRafraichissement,
     Otp,
-    RolePermission,
     TentativeAuthentification,
     Utilisateur,
     UtilisateurRole,
@@ -25,23 +28,10 @@ from hostolink.models import (
 from hostolink.models.base import utcnow
 from hostolink.models.otp import OTP_CODE_MASK
 
-WALLET_CURRENCY = "XOF"
+ACCOUNT_NUMBER_TRIES = 5
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated person, their XOF wallet row and their roles: one query."""
-
-    user: Utilisateur
-    compte: Compte | None
-    roles: frozenset[str]
-
-    @property
-    def id(self) -> int:
-        return self.user.id_user
-
-
-def _identifier_clause(identifier: str):  # type: ignore[no-untyped-def]
+def _identifier_clause(identifier: str) -> ColumnElement[bool]:
     column = Utilisateur.email if "@" in identifier else Utilisateur.telephone
     return column == identifier
 
@@ -56,68 +46,70 @@ async def user_by_identifier(
     return result
 
 
-async def principal_by_id(session: AsyncSession, user_id: int) -> Principal | None:
-    roles = (
-        select(func.array_agg(RolePermission.code))
-        .select_from(UtilisateurRole)
-        .join(RolePermission, RolePermission.id_role == UtilisateurRole.id_role)
-        .where(UtilisateurRole.id_user == Utilisateur.id_user)
-        .correlate(Utilisateur)
-        .scalar_subquery()
-    )
-    wallet = and_(
-        Compte.id_user == Utilisateur.id_user,
-        Compte.type_compte == "utilisateur",
-        Compte.devise == WALLET_CURRENCY,
-    )
-    query = (
-        select(Utilisateur, Compte, roles)
-        .outerjoin(Compte, wallet)
-        .where(Utilisateur.id_user == user_id)
-    )
-    row = (await session.execute(query)).first()
-    if row is None:
-        return None
-    user, compte, codes = row
-    return Principal(user=user, compte=compte, roles=frozenset(codes or ()))
+def _status_by(column: InstrumentedAttribute[str | None]) -> Select[int, bool]:
+    status = select(Utilisateur.id_user, Utilisateur.mdp.is_not(None))
+    return status.where(column == bindparam("identifier"))
 
 
-async def add_user(
+# (id, has a password) of an identifier: check-user, the hottest public route, reads these
+# two columns with statements built once.
+_STATUS_BY_EMAIL = _status_by(Utilisateur.email)
+_STATUS_BY_PHONE = _status_by(Utilisateur.telephone)
+
+
+def identifier_status(identifier: str) -> Select[int, bool]:
+    return _STATUS_BY_EMAIL if "@" in identifier else _STATUS_BY_PHONE
+
+
+async def insert_user(
     session: AsyncSession, *, email: str | None, telephone: str | None, invitation: str | None
-) -> Utilisateur:
-    user = Utilisateur(
-        email=email,
-        telephone=telephone,
-        code_invitation_utilise=invitation,
-        date_inscription=utcnow().replace(tzinfo=None),
+) -> int:
+    """The new person's id. A concurrent registration of the same identifier makes the
+    unique index raise IntegrityError: the caller answers 409."""
+    statement = (
+        insert(Utilisateur)
+        .values(
+            email=email,
+            telephone=telephone,
+            code_invitation_utilise=invitation,
+            date_inscription=utcnow().replace(tzinfo=None),
+        )
+        .returning(Utilisateur.id_user)
     )
-    session.add(user)
-    await session.flush()
-    return user
+    return int((await session.execute(statement)).scalar_one())
 
 
-async def add_wallet(session: AsyncSession, *, user_id: int, numero_compte: str) -> Compte:
-    compte = Compte(
-        numero_compte=numero_compte,
-        type_compte="utilisateur",
-        id_user=user_id,
-        devise=WALLET_CURRENCY,
-        solde=0,
-        statut="actif",
+async def insert_wallet(session: AsyncSession, *, user_id: int, numero_compte: str) -> bool:
+    """False when the random account number is already taken (draw another)."""
+    statement = (
+        insert(Compte)
+        .values(
+            numero_compte=numero_compte,
+            type_compte="utilisateur",
+            id_user=user_id,
+            devise=WALLET_CURRENCY,
+            solde=0,
+            statut="actif",
+        )
+        .on_conflict_do_nothing(index_elements=[Compte.numero_compte])
+        .returning(Compte.id_compte)
     )
-    session.add(compte)
-    await session.flush()
-    return compte
+    return (await session.execute(statement)).first() is not None
+
+
+async def open_wallet(session: AsyncSession, *, user_id: int) -> None:
+    """The person's XOF wallet, with a random account number (drawn again on a collision)."""
+    for _ in range(ACCOUNT_NUMBER_TRIES):
+        if await insert_wallet(session, user_id=user_id, numero_compte=new_account_number()):
+            return
+    raise RuntimeError("could not draw a free account number")
 
 
 async def grant_role(
     session: AsyncSession, *, user_id: int, role_code: str, granted_by: int | None = None
 ) -> None:
-    role_id = await session.scalar(
-        select(RolePermission.id_role).where(RolePermission.code == role_code)
-    )
-    if role_id is None:
-        raise LookupError(f"unknown role {role_code!r}: is the database migrated?")
+    # Role ids are reference data fixed in code (auth/roles.py) and written by the seed.
+    role_id = ROLE_IDS[role_code]
     await session.execute(
         insert(UtilisateurRole)
         .values(id_user=user_id, id_role=role_id, attribue_par=granted_by)

@@ -50,6 +50,9 @@ ROLES: tuple[Role, ...] = (
 )
 
 
+ROLE_IDS: dict[str, int] = {role.code: role.id for role in ROLES}
+
+
 async def sync_roles(session: AsyncSession) -> None:
     for role in ROLES:
         statement = insert(RolePermission).values(

@@ -21,14 +21,12 @@ from hostolink.auth.tokens import issue_access_token
 from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.crypto import PasswordHashing
 from hostolink.kit.ratelimit import RateLimiter
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 from hostolink.notifications.senders import Senders
 
-ACCOUNT_NUMBER_TRIES = 5
 CLIENT_FAILURE_WINDOW = 15 * 60
 
 
@@ -87,6 +85,7 @@ class AuthService:
         senders: Senders,
         limiter: RateLimiter,
     ) -> None:
+        self._db = db
         self._settings = settings
         self._hashing = hashing
         self._limiter = limiter
@@ -97,8 +96,11 @@ class AuthService:
 
     # ------------------------------------------------------------------ onboarding steps
 
-    async def find(self, session: AsyncSession, identifier: str) -> Utilisateur | None:
-        return await repository.user_by_identifier(session, identifier)
+    async def status(self, identifier: str) -> tuple[bool, bool]:
+        """(exists, has a password), read outside any transaction."""
+        statement = repository.identifier_status(identifier)
+        row = await self._db.read_one(statement, {"identifier": identifier})
+        return (False, False) if row is None else (True, bool(row[1]))
 
     async def register(
         self,
@@ -107,39 +109,24 @@ class AuthService:
         identifier: str,
         invitation: str | None,
         fcm_token: str | None,
-    ) -> Utilisateur:
+    ) -> int:
         """The person, their XOF wallet (`compte`) and the `user` role, in one transaction.
         Two simultaneous registrations of one identifier: the unique index lets one win."""
-        if await repository.user_by_identifier(session, identifier) is not None:
-            raise IdentifierTaken
         is_email = "@" in identifier
         try:
-            async with session.begin_nested():
-                user = await repository.add_user(
-                    session,
-                    email=identifier if is_email else None,
-                    telephone=None if is_email else identifier,
-                    invitation=invitation,
-                )
-        except IntegrityError as exc:
+            user_id = await repository.insert_user(
+                session,
+                email=identifier if is_email else None,
+                telephone=None if is_email else identifier,
+                invitation=invitation,
+            )
+        except IntegrityError as exc:  # the unique index: this person is already registered
             raise IdentifierTaken from exc
-        await self._open_wallet(session, user.id_user)
-        await repository.grant_role(session, user_id=user.id_user, role_code="user")
+        await repository.open_wallet(session, user_id=user_id)
+        await repository.grant_role(session, user_id=user_id, role_code="user")
         if fcm_token:
-            await repository.register_device(session, user_id=user.id_user, fcm_token=fcm_token)
-        return user
-
-    async def _open_wallet(self, session: AsyncSession, user_id: int) -> None:
-        for _ in range(ACCOUNT_NUMBER_TRIES):
-            try:
-                async with session.begin_nested():
-                    await repository.add_wallet(
-                        session, user_id=user_id, numero_compte=new_account_number()
-                    )
-                return
-            except IntegrityError:  # a random account number collided: draw another
-                continue
-        raise RuntimeError("could not draw a free account number")
+            await repository.register_device(session, user_id=user_id, fcm_token=fcm_token)
+        return user_id
 
     async def define_password(
         self, session: AsyncSession, *, identifier: str, password: str
@@ -201,10 +188,10 @@ class AuthService:
 
     async def refresh(self, session: AsyncSession, *, token: str, ip: str | None) -> Tokens:
         user_id, refresh = await self.refresh_tokens.rotate(session, token, ip=ip)
-        principal = await repository.principal_by_id(session, user_id)
-        if principal is None:
+        user = await session.get(Utilisateur, user_id)
+        if user is None:
             raise Unauthorized
-        self._ensure_active(principal.user)
+        self._ensure_active(user)
         access = self._access_token(user_id)
         return Tokens(access, refresh, self._settings.access_token_ttl_seconds)
 

@@ -6,7 +6,7 @@ from hostolink.auth import repository as auth_repository
 from hostolink.auth.schemas import Answer
 from hostolink.db import SessionDep
 from hostolink.deps import CurrentUser, authenticated_router
-from hostolink.models.base import utcnow
+from hostolink.users import repository
 from hostolink.users.schemas import DeviceBody, MeAnswer, ProfileAnswer, ProfileUpdate, UserOut
 
 router = authenticated_router(tags=["Profil"])
@@ -14,19 +14,19 @@ router = authenticated_router(tags=["Profil"])
 
 @router.get("/api/user/me", summary="Mon profil et mon compte")
 async def me(principal: CurrentUser) -> MeAnswer:
-    return MeAnswer(data=UserOut.of_principal(principal))
+    return MeAnswer(data=UserOut.of(principal))
 
 
 @router.patch("/api/user/me", summary="Modifier mon profil (nom, prénom, pays)")
 @router.patch("/api/update-profile", summary="Modifier mon profil (alias)")
-async def update_profile(body: ProfileUpdate, principal: CurrentUser) -> ProfileAnswer:
-    # The principal's row is attached to the request's session, which commits on return.
-    user = principal.user
-    for field in body.model_fields_set:
-        setattr(user, field, getattr(body, field))
-    if body.model_fields_set:
-        user.date_modification = utcnow()
-    return ProfileAnswer(message="Profil mis à jour.", data=UserOut.of_principal(principal))
+async def update_profile(
+    body: ProfileUpdate, principal: CurrentUser, session: SessionDep
+) -> ProfileAnswer:
+    changes = {field: getattr(body, field) for field in body.model_fields_set}
+    if changes:
+        await repository.update_profile(session, user_id=principal.id, changes=changes)
+    updated = principal.with_profile(**changes)
+    return ProfileAnswer(message="Profil mis à jour.", data=UserOut.of(updated))
 
 
 @router.post("/api/user/fcm-token", summary="Enregistrer l'appareil pour les notifications")

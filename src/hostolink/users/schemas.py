@@ -7,8 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from hostolink.auth.repository import Principal
-from hostolink.models import Compte, Utilisateur
+from hostolink.auth.principal import Principal
 
 
 class CompteOut(BaseModel):
@@ -16,15 +15,6 @@ class CompteOut(BaseModel):
     solde: int = Field(description="Solde en francs CFA (XOF, sans décimales).")
     devise: str
     statut: str
-
-    @classmethod
-    def of(cls, compte: Compte) -> CompteOut:
-        return cls(
-            numero_compte=compte.numero_compte,
-            solde=compte.solde,
-            devise=compte.devise,
-            statut=compte.statut,
-        )
 
 
 class UserOut(BaseModel):
@@ -43,26 +33,32 @@ class UserOut(BaseModel):
     compte: CompteOut | None
 
     @classmethod
-    def of(cls, user: Utilisateur, compte: Compte | None, roles: frozenset[str]) -> UserOut:
+    def of(cls, principal: Principal) -> UserOut:
+        wallet = principal.compte
         return cls(
-            id_user=user.id_user,
-            nom=user.nom,
-            prenom=user.prenom,
-            email=user.email,
-            telephone=user.telephone,
-            pays=user.pays,
-            photo_profile=user.photo_profile,
-            date_inscription=user.date_inscription,
-            compte_verifier=user.compte_verifier,
-            actif=user.actif,
-            niveau_kyc=user.niveau_kyc,
-            roles=sorted(roles),
-            compte=CompteOut.of(compte) if compte else None,
+            id_user=principal.id,
+            nom=principal.nom,
+            prenom=principal.prenom,
+            email=principal.email,
+            telephone=principal.telephone,
+            pays=principal.pays,
+            photo_profile=principal.photo_profile,
+            date_inscription=principal.date_inscription,
+            compte_verifier=principal.compte_verifier,
+            actif=principal.actif,
+            niveau_kyc=principal.niveau_kyc,
+            roles=sorted(principal.roles),
+            compte=(
+                CompteOut(
+                    numero_compte=wallet.numero_compte,
+                    solde=wallet.solde,
+                    devise=wallet.devise,
+                    statut=wallet.statut,
+                )
+                if wallet
+                else None
+            ),
         )
-
-    @classmethod
-    def of_principal(cls, principal: Principal) -> UserOut:
-        return cls.of(principal.user, principal.compte, principal.roles)
 
 
 class MeAnswer(BaseModel):

@@ -1,0 +1,112 @@
+"""Who is calling: the person, their XOF wallet and their roles, as plain values read in one
+query. Authentication runs on every protected request, so it reads outside the request's
+transaction (one round trip, no ORM objects); a route that changes the person writes through
+the request's session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, select
+
+from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
+
+WALLET_CURRENCY = "XOF"
+
+
+@dataclass(frozen=True)
+class Wallet:
+    numero_compte: str
+    solde: int
+    devise: str
+    statut: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    nom: str | None
+    prenom: str | None
+    email: str | None
+    telephone: str | None
+    pays: str | None
+    photo_profile: str | None
+    date_inscription: datetime | None
+    compte_verifier: bool
+    actif: bool
+    niveau_kyc: int
+    roles: frozenset[str]
+    compte: Wallet | None
+
+    def with_profile(self, **changes: Any) -> Principal:
+        return replace(self, **changes)
+
+
+_roles = (
+    select(func.array_agg(RolePermission.code))
+    .select_from(UtilisateurRole)
+    .join(RolePermission, RolePermission.id_role == UtilisateurRole.id_role)
+    .where(UtilisateurRole.id_user == Utilisateur.id_user)
+    .correlate(Utilisateur)
+    .scalar_subquery()
+    .label("roles")
+)
+_wallet = and_(
+    Compte.id_user == Utilisateur.id_user,
+    Compte.type_compte == "utilisateur",
+    Compte.devise == WALLET_CURRENCY,
+)
+_COLUMNS = (
+    Utilisateur.id_user,
+    Utilisateur.nom,
+    Utilisateur.prenom,
+    Utilisateur.email,
+    Utilisateur.telephone,
+    Utilisateur.pays,
+    Utilisateur.photo_profile,
+    Utilisateur.date_inscription,
+    Utilisateur.compte_verifier,
+    Utilisateur.actif,
+    Utilisateur.niveau_kyc,
+    Compte.numero_compte,
+    Compte.solde,
+    Compte.devise,
+    Compte.statut,
+    _roles,
+)
+
+
+def principals() -> Select[Any]:
+    """People with their wallet and roles; callers add `where`, `order_by`, `limit`."""
+    return select(*_COLUMNS).outerjoin(Compte, _wallet)
+
+
+# Built once: constructing a statement and its cache key on every request cost about a fifth
+# of an authenticated request's CPU (profiled under load).
+PRINCIPAL_BY_ID = principals().where(Utilisateur.id_user == bindparam("user_id"))
+
+
+def from_row(row: Any) -> Principal:
+    wallet = (
+        Wallet(row.numero_compte, row.solde, row.devise, row.statut)
+        if row.numero_compte is not None
+        else None
+    )
+    return Principal(
+        id=row.id_user,
+        nom=row.nom,
+        prenom=row.prenom,
+        email=row.email,
+        telephone=row.telephone,
+        pays=row.pays,
+        photo_profile=row.photo_profile,
+        date_inscription=row.date_inscription,
+        compte_verifier=row.compte_verifier,
+        actif=row.actif,
+        niveau_kyc=row.niveau_kyc,
+        roles=frozenset(row.roles or ()),
+        compte=wallet,
+    )
