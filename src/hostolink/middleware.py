@@ -60,17 +60,22 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            logger.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status_holder["status"],
-                extra={
-                    "status": status_holder["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float) -> None:
+        logger.info(
+            "%s %s %s",
+            scope["method"],
+            scope["path"],
+            status,
+            extra={
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
 
 
 class _StreamedTooLarge(StarletteHTTPException):

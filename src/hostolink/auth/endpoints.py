@@ -4,6 +4,7 @@ and the `success` / `message` fields are fixed; statuses are honest."""
 from __future__ import annotations
 
 from fastapi import Depends, Request, status
+from starlette.responses import Response
 
 from hostolink.auth.schemas import (
     Answer,
@@ -26,6 +27,7 @@ from hostolink.auth.schemas import (
 from hostolink.auth.service import Tokens, channel_label
 from hostolink.db import SessionDep
 from hostolink.deps import AuthServiceDep, RateLimitsDep, client_ip, limit_client, public_router
+from hostolink.kit.responses import json_answer
 
 router = public_router(tags=["Inscription et connexion"], dependencies=[Depends(limit_client)])
 
@@ -39,14 +41,19 @@ def _tokens(tokens: Tokens, message: str) -> TokensAnswer:
     )
 
 
-@router.post("/api/check-user", summary="L'utilisateur existe-t-il ?")
-@router.post("/admin/utilisateurs/check-user", summary="L'utilisateur existe-t-il ? (alias)")
-async def check_user(
-    body: IdentifierBody, auth: AuthServiceDep, limits: RateLimitsDep
-) -> CheckUserAnswer:
+@router.post(
+    "/api/check-user", summary="L'utilisateur existe-t-il ?", response_model=CheckUserAnswer
+)
+@router.post(
+    "/admin/utilisateurs/check-user",
+    summary="L'utilisateur existe-t-il ? (alias)",
+    response_model=CheckUserAnswer,
+)
+async def check_user(body: IdentifierBody, auth: AuthServiceDep, limits: RateLimitsDep) -> Response:
     await limits.identifier(body.identifier)
     exists, has_password = await auth.status(body.identifier)
-    return CheckUserAnswer(exists=exists, identifier=body.identifier, has_password=has_password)
+    answer = CheckUserAnswer(exists=exists, identifier=body.identifier, has_password=has_password)
+    return json_answer(answer)
 
 
 @router.post(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from hostolink.auth import repository as auth_repository
 from hostolink.auth.schemas import Answer
 from hostolink.db import SessionDep
 from hostolink.deps import CurrentUser, authenticated_router
+from hostolink.kit.responses import json_answer
 from hostolink.users import repository
 from hostolink.users.schemas import DeviceBody, MeAnswer, ProfileAnswer, ProfileUpdate, UserOut
 
 router = authenticated_router(tags=["Profil"])
 
 
-@router.get("/api/user/me", summary="Mon profil et mon compte")
-async def me(principal: CurrentUser) -> MeAnswer:
-    return MeAnswer(data=UserOut.of(principal))
+@router.get("/api/user/me", summary="Mon profil et mon compte", response_model=MeAnswer)
+async def me(principal: CurrentUser) -> Response:
+    return json_answer(MeAnswer(data=UserOut.of(principal)))
 
 
 @router.patch("/api/user/me", summary="Modifier mon profil (nom, prénom, pays)")
