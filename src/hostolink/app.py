@@ -91,7 +91,7 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    configure_logging(settings.log_level, json_lines=settings.json_logs)
     url = database_url or os.environ.get(RESOLVED_URL_ENV) or resolve_database_url(settings)
     db = Database(url, pool_size=settings.db_pool_size)
     limiter = build_rate_limiter(settings.redis_url)

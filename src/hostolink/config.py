@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     # for nothing on every request (no throughput change measurable through the noise).
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
-    log_json: bool = Field(default=True, alias="LOG_JSON")
+    # JSON lines for a log platform (production); readable lines in a developer's terminal.
+    log_json: bool | None = Field(default=None, alias="LOG_JSON")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -137,6 +138,10 @@ class Settings(BaseSettings):
         if self.hashing_threads is not None:
             return self.hashing_threads
         return max(1, (os.cpu_count() or 1) // self.workers)
+
+    @property
+    def json_logs(self) -> bool:
+        return self.is_production if self.log_json is None else self.log_json
 
     @property
     def is_production(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -43,7 +43,12 @@ class UserOut(BaseModel):
             telephone=principal.telephone,
             pays=principal.pays,
             photo_profile=principal.photo_profile,
-            date_inscription=principal.date_inscription,
+            # The owner's column has no time zone; we always store UTC there: say so.
+            date_inscription=(
+                principal.date_inscription.replace(tzinfo=UTC)
+                if principal.date_inscription
+                else None
+            ),
             compte_verifier=principal.compte_verifier,
             actif=principal.actif,
             niveau_kyc=principal.niveau_kyc,
