@@ -127,13 +127,8 @@ class Database:
         await self.counters_engine.dispose()
 
 
-# Dependencies are `async def` on purpose: FastAPI runs plain `def` dependencies in a thread
-# pool, which costs more than the work they do.
-async def get_database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
+# `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs more than
+# the work they do.
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
@@ -147,4 +142,3 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -25,11 +25,6 @@ ADMIN_ROLES = frozenset({"admin", "super_admin"})
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 async def get_auth_service(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth_service
     return service
@@ -67,7 +62,6 @@ async def admin_principal(principal: Annotated[Principal, Depends(current_princi
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 AdminUser = Annotated[Principal, Depends(admin_principal)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 class RateLimits:
