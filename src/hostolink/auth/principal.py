@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, literal, select
 
 from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
 
@@ -56,8 +56,11 @@ _roles = (
 )
 _wallet = and_(
     Compte.id_user == Utilisateur.id_user,
-    Compte.type_compte == "utilisateur",
-    Compte.devise == WALLET_CURRENCY,
+    # Literals, not bind parameters: a prepared statement's generic plan can use the partial
+    # index uq_compte_utilisateur_devise (WHERE type_compte = 'utilisateur') only if it sees
+    # the value; with a parameter it scanned the whole `compte` table on every request.
+    Compte.type_compte == literal("utilisateur", literal_execute=True),
+    Compte.devise == literal(WALLET_CURRENCY, literal_execute=True),
 )
 _COLUMNS = (
     Utilisateur.id_user,
