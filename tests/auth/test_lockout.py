@@ -80,6 +80,32 @@ class TestAccountLockout:
             )
         assert locks >= 1
 
+    async def test_a_lock_decided_at_reservation_is_stored(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        # Five attempts already counted (failed or in flight): the sixth reservation locks,
+        # and that lock must be written, not just announced.
+        await execute(
+            db_engine,
+            "INSERT INTO tentative_authentification"
+            " (identifiant, echecs, nb_verrouillages, date_derniere_tentative)"
+            " VALUES (:id, 5, 0, now())",
+            id=PHONE,
+        )
+        locked = await _login(client, PHONE, "peu-importe")
+        assert_failure(locked, 423, "Locked")
+        async with db_engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT nb_verrouillages, verrouille_jusqu_a > now() AS verrouille"
+                        " FROM tentative_authentification"
+                    )
+                )
+            ).one()
+        assert row.nb_verrouillages == 1
+        assert row.verrouille is True
+
 
 class TestClientLimit:
     async def test_one_client_guessing_many_accounts_is_throttled(

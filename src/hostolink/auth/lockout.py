@@ -42,31 +42,38 @@ class Lockout:
     async def reserve(self, identifier: str) -> None:
         """Count one attempt, or raise `Locked` if the identifier is locked."""
         now = utcnow()
+        error: Locked | None = None
+        # Errors are raised after the block: raising inside it would roll back the lock.
         async with self._db.counters.begin() as side:
             row = await repository.lockout_row_for_update(side, identifier)
-            if row.verrouille_jusqu_a is not None and row.verrouille_jusqu_a > now:
-                raise _locked(row.verrouille_jusqu_a, now)
             last = row.date_derniere_tentative
-            if last is not None and now - last > FAILURE_MEMORY:
-                row.echecs = 0
-            if row.echecs >= self._threshold:
-                # As many attempts as allowed are already failed or in flight.
-                until = self._lock(row, now)
-                raise _locked(until, now)
-            row.echecs += 1
-            row.date_derniere_tentative = now
+            if row.verrouille_jusqu_a is not None and row.verrouille_jusqu_a > now:
+                error = _locked(row.verrouille_jusqu_a, now)
+            else:
+                if last is not None and now - last > FAILURE_MEMORY:
+                    row.echecs = 0
+                if row.echecs >= self._threshold:
+                    # As many attempts as allowed are already failed or in flight.
+                    error = _locked(self._lock(row, now), now)
+                else:
+                    row.echecs += 1
+                    row.date_derniere_tentative = now
+        if error is not None:
+            raise error
 
     async def failed(self, identifier: str) -> None:
         """The reserved attempt failed: lock when it was the last one allowed."""
         now = utcnow()
         async with self._db.counters.begin() as side:
             row = await repository.lockout_row_for_update(side, identifier)
-            if row.echecs >= self._threshold:
-                until = self._lock(row, now)
-                error = _locked(until, now)
-            else:
+            if row.verrouille_jusqu_a is not None and row.verrouille_jusqu_a > now:
+                # A parallel attempt locked the identifier while this one was in flight.
+                error = _locked(row.verrouille_jusqu_a, now)
+            elif row.echecs < self._threshold:
                 return
-        raise error
+            else:
+                error = _locked(self._lock(row, now), now)
+        raise error  # after the block, so that the lock is committed
 
     async def succeeded(self, identifier: str) -> None:
         async with self._db.counters.begin() as side:
