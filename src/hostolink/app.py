@@ -21,12 +21,11 @@ from sqlalchemy import text
 from hostolink import __version__
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.auth.endpoints import router as auth_router
-from hostolink.auth.service import AuthService
+from hostolink.auth.service import AuthService, password_hashing
 from hostolink.config import Settings, get_settings
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
 from hostolink.errors import install_error_handlers
-from hostolink.kit.crypto import PasswordHashing
 from hostolink.kit.ratelimit import build_rate_limiter
 from hostolink.logging import configure_logging
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
@@ -118,12 +117,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.auth_service = AuthService(
         db=db,
         settings=settings,
-        hashing=PasswordHashing(
-            time_cost=settings.argon2_time_cost,
-            memory_kib=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-            concurrency=settings.hashing_concurrency,
-        ),
+        hashing=password_hashing(settings),
         senders=build_senders(settings),
         limiter=limiter,
     )

@@ -24,14 +24,30 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hostolink.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from hostolink.kit.identifiers import Identifier
 
 T = TypeVar("T")
 ROOT = Path.cwd()
 # Builds the app without touching any database: the engine connects lazily.
 OFFLINE_URL = "postgresql+asyncpg://hostolink@localhost/hostolink"
+
+
+class Refused(Exception):
+    """A command refuses its input: `main` prints the French reason and exits with 2."""
+
+
+def _identifier(raw: str) -> Identifier:
+    from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
+
+    try:
+        return parse_identifier(raw)
+    except InvalidIdentifier as exc:
+        raise Refused(str(exc)) from exc
 
 
 def _database_url(settings: Settings) -> str:
@@ -108,13 +124,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from hostolink.admin.accounts import create_admin
-    from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 
-    try:
-        identifier = parse_identifier(args.identifier)
-    except InvalidIdentifier as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    identifier = _identifier(args.identifier)
     password = os.environ.get("HOSTOLINK_ADMIN_PASSWORD") or getpass.getpass("Mot de passe : ")
     settings = get_settings()
     url = _database_url(settings)
@@ -132,24 +143,16 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
     try:
         outcome = asyncio.run(_with_session(url, work))
-    except ValueError as exc:
-        print(f"Erreur : {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # create_admin refuses the password
+        raise Refused(str(exc)) from exc
     print(outcome)
     return 0
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
     from hostolink.notifications.outbox import format_outbox, read_outbox
 
-    to = None
-    if args.to:
-        try:
-            to = parse_identifier(args.to).value
-        except InvalidIdentifier as exc:
-            print(f"Erreur : {exc}", file=sys.stderr)
-            return 2
+    to = _identifier(args.to).value if args.to else None
     url = _database_url(get_settings())
 
     async def work(session: Any) -> str:
@@ -244,5 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except Refused as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
     return result

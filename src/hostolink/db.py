@@ -104,7 +104,6 @@ class Database:
     """
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads that need no transaction (authentication, check-user): one round trip

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hostolink.auth import principal as principals
 from hostolink.auth.principal import Principal
-from hostolink.auth.service import AuthService
+from hostolink.auth.service import AccountSuspended, AuthService
 from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
 from hostolink.db import Database
@@ -49,7 +49,7 @@ async def current_principal(
         raise InvalidToken
     principal = principals.from_row(row)
     if not principal.actif:
-        raise Forbidden("Ce compte est suspendu. Contactez le support Hostolink.")
+        raise AccountSuspended
     return principal
 
 

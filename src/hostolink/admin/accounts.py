@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth import repository
 from hostolink.auth.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from hostolink.auth.service import password_hashing
 from hostolink.config import Settings
-from hostolink.kit.crypto import PasswordHashing
 from hostolink.kit.identifiers import Identifier
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
@@ -31,27 +31,14 @@ async def create_admin(
             f"le mot de passe doit contenir de {PASSWORD_MIN_LENGTH} "
             f"à {PASSWORD_MAX_LENGTH} caractères."
         )
-    hashing = PasswordHashing(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
     user = await repository.user_by_identifier(session, identifier.value, for_update=True)
     created = user is None
     if user is None:
-        is_email = identifier.kind == "email"
-        user_id = await repository.insert_user(
-            session,
-            email=identifier.value if is_email else None,
-            telephone=None if is_email else identifier.value,
-            invitation=None,
-        )
-        await repository.open_wallet(session, user_id=user_id)
-        await repository.grant_role(session, user_id=user_id, role_code="user")
+        user_id = await repository.create_person(session, identifier=identifier.value)
         user = await session.get(Utilisateur, user_id)
         if user is None:  # inserted just above, in this transaction
             raise RuntimeError("administrator row vanished")
-    user.mdp = await hashing.hash(password)
+    user.mdp = await password_hashing(settings).hash(password)
     # Whoever runs this command on the server vouches for the identifier: no OTP here, and
     # no `verification_compte` row either, since nothing was proven by a code.
     user.compte_verifier = True

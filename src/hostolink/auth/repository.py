@@ -105,6 +105,23 @@ async def open_wallet(session: AsyncSession, *, user_id: int) -> None:
     raise RuntimeError("could not draw a free account number")
 
 
+async def create_person(
+    session: AsyncSession, *, identifier: str, invitation: str | None = None
+) -> int:
+    """A new person from a normalised identifier, with their XOF wallet and the `user` role.
+    Raises IntegrityError when the identifier is already registered (the unique index)."""
+    is_email = "@" in identifier
+    user_id = await insert_user(
+        session,
+        email=identifier if is_email else None,
+        telephone=None if is_email else identifier,
+        invitation=invitation,
+    )
+    await open_wallet(session, user_id=user_id)
+    await grant_role(session, user_id=user_id, role_code="user")
+    return user_id
+
+
 async def grant_role(
     session: AsyncSession, *, user_id: int, role_code: str, granted_by: int | None = None
 ) -> None:
@@ -272,26 +289,20 @@ async def refresh_token_for_update(
     return result
 
 
-async def revoke_family(session: AsyncSession, *, family: uuid.UUID, reason: str) -> None:
+async def _revoke(session: AsyncSession, which: ColumnElement[bool], reason: str) -> None:
     await session.execute(
         update(JetonRafraichissement)
-        .where(
-            JetonRafraichissement.famille == family,
-            JetonRafraichissement.date_revocation.is_(None),
-        )
+        .where(which, JetonRafraichissement.date_revocation.is_(None))
         .values(date_revocation=func.now(), motif_revocation=reason)
     )
+
+
+async def revoke_family(session: AsyncSession, *, family: uuid.UUID, reason: str) -> None:
+    await _revoke(session, JetonRafraichissement.famille == family, reason)
 
 
 async def revoke_all_for_user(session: AsyncSession, *, user_id: int, reason: str) -> None:
-    await session.execute(
-        update(JetonRafraichissement)
-        .where(
-            JetonRafraichissement.id_user == user_id,
-            JetonRafraichissement.date_revocation.is_(None),
-        )
-        .values(date_revocation=func.now(), motif_revocation=reason)
-    )
+    await _revoke(session, JetonRafraichissement.id_user == user_id, reason)
 
 
 # ------------------------------------------------------------------------------ lockout

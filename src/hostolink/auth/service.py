@@ -61,6 +61,15 @@ class Tokens:
     expires_in: int
 
 
+def password_hashing(settings: Settings) -> PasswordHashing:
+    return PasswordHashing(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+        concurrency=settings.hashing_concurrency,
+    )
+
+
 def _known(user: Utilisateur | None) -> Utilisateur:
     if user is None:
         raise RuntimeError("unreachable: the secret check refuses unknown identifiers")
@@ -112,18 +121,12 @@ class AuthService:
     ) -> int:
         """The person, their XOF wallet (`compte`) and the `user` role, in one transaction.
         Two simultaneous registrations of one identifier: the unique index lets one win."""
-        is_email = "@" in identifier
         try:
-            user_id = await repository.insert_user(
-                session,
-                email=identifier if is_email else None,
-                telephone=None if is_email else identifier,
-                invitation=invitation,
+            user_id = await repository.create_person(
+                session, identifier=identifier, invitation=invitation
             )
         except IntegrityError as exc:  # the unique index: this person is already registered
             raise IdentifierTaken from exc
-        await repository.open_wallet(session, user_id=user_id)
-        await repository.grant_role(session, user_id=user_id, role_code="user")
         if fcm_token:
             await repository.register_device(session, user_id=user_id, fcm_token=fcm_token)
         return user_id
