@@ -288,6 +288,8 @@ def test_cors_origins_are_read_as_a_comma_separated_list() -> None:
 _SETTINGS_ENV = (
     "HOSTOLINK_ENV",
     "JWT_SECRET",
+    "CARD_ENCRYPTION_KEY",
+    "QR_SIGNING_KEYS",
     "DATABASE_URL",
     "HOSTOLINK_SMS_SENDER",
     "HOSTOLINK_EMAIL_SENDER",
@@ -308,6 +310,8 @@ def _production(**changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "HOSTOLINK_ENV": "production",
         "JWT_SECRET": secrets.token_urlsafe(48),
+        "CARD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+        "QR_SIGNING_KEYS": "2:" + secrets.token_urlsafe(32) + ",1:" + secrets.token_urlsafe(32),
         "DATABASE_URL": "postgresql://hostolink:motdepasse@db.example.ci:5432/hostolink",
         "HOSTOLINK_SMS_SENDER": "twilio",
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
@@ -344,6 +348,8 @@ def test_production_settings_with_real_secrets_start() -> None:
         pytest.param({"JWT_SECRET": "default_secret"}, "JWT_SECRET", id="default-secret"),
         pytest.param({"JWT_SECRET": secrets.token_hex(15) + "x"}, "JWT_SECRET", id="31-chars"),
         pytest.param({"DATABASE_URL": None}, "DATABASE_URL", id="no-database-url"),
+        pytest.param({"CARD_ENCRYPTION_KEY": None}, "CARD_ENCRYPTION_KEY", id="no-card-key"),
+        pytest.param({"QR_SIGNING_KEYS": None}, "QR_SIGNING_KEYS", id="no-qr-keys"),
         pytest.param({"DATABASE_URL": ""}, "DATABASE_URL", id="empty-database-url"),
         pytest.param({"HOSTOLINK_SMS_SENDER": None}, "OTP sender", id="outbox-senders-only"),
         pytest.param(

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
         default=10, alias="RATE_LIMIT_PER_IDENTIFIER_PER_MINUTE"
     )
     max_body_bytes: int = Field(default=256 * 1024, alias="HOSTOLINK_MAX_BODY_BYTES")
+    # multipart/form-data uploads (a photo of a QR code, later profile pictures, KYC files).
+    max_upload_bytes: int = Field(default=8 * 1024 * 1024, alias="HOSTOLINK_MAX_UPLOAD_BYTES")
 
     sms_sender: SmsSender = Field(default=SmsSender.OUTBOX, alias="HOSTOLINK_SMS_SENDER")
     email_sender: EmailSender = Field(default=EmailSender.OUTBOX, alias="HOSTOLINK_EMAIL_SENDER")
@@ -98,6 +100,22 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="Hostolink <no-reply@hostolink.local>", alias="SMTP_FROM")
     smtp_starttls: bool = Field(default=True, alias="SMTP_STARTTLS")
     smtp_use_tls: bool = Field(default=False, alias="SMTP_USE_TLS")
+
+    # Wallet. A PIN confirmation (step-up) token lets the app send several payments in a
+    # few minutes without asking for the PIN each time (and without an argon2 check each).
+    pin_token_ttl_seconds: int = Field(default=300, alias="PIN_TOKEN_TTL_SECONDS", ge=30, le=900)
+    idempotency_ttl_hours: int = Field(default=24, alias="IDEMPOTENCY_TTL_HOURS", ge=1, le=24 * 30)
+    # QR payloads are signed with the first key; every listed key still verifies, so a key
+    # is rotated by putting a new one first and dropping the old one once its QR codes are
+    # gone. Format: "kid:secret,kid:secret" (kid: 1–4 letters or digits).
+    qr_signing_keys: SecretStr | None = Field(default=None, alias="QR_SIGNING_KEYS")
+    qr_dynamic_ttl_seconds: int = Field(
+        default=15 * 60, alias="QR_DYNAMIC_TTL_SECONDS", ge=30, le=7 * 24 * 3600
+    )
+    # Virtual cards: issuer prefix (BIN) and the AES-256 key of the card number at rest
+    # (base64 of 32 bytes). Outside production both keys are derived from the signing key.
+    card_bin: str = Field(default="99912300", alias="CARD_BIN", pattern=r"^[0-9]{6,8}$")
+    card_encryption_key: SecretStr | None = Field(default=None, alias="CARD_ENCRYPTION_KEY")
 
     cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
     # OpenTelemetry (FastAPI's native instrumentation): on when a collector is named, with
@@ -127,6 +145,12 @@ class Settings(BaseSettings):
             )
         if not self.database_url:
             problems.append("DATABASE_URL must be set (no embedded database in production)")
+        # Derived keys would change with JWT_SECRET: rotating it must not unreadable every
+        # card number nor void every printed QR code.
+        if self.card_encryption_key is None:
+            problems.append("CARD_ENCRYPTION_KEY must be set (base64 of 32 random bytes)")
+        if self.qr_signing_keys is None:
+            problems.append("QR_SIGNING_KEYS must be set (kid:secret[,kid:secret…])")
         if self.sms_sender is SmsSender.OUTBOX and self.email_sender is EmailSender.OUTBOX:
             problems.append("configure a real OTP sender (HOSTOLINK_SMS_SENDER or _EMAIL_SENDER)")
         if problems:

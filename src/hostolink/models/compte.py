@@ -1,13 +1,20 @@
 """`compte`: a wallet account. One per user and currency, one per merchant (health
-establishment), and system accounts (fees, provider clearing, suspense) for double entry."""
+establishment), and system accounts (fees, provider clearing, suspense) for double entry.
+
+The limit counters (`cumul_*`, of the day and month of `date_cumul`) live on the row that a
+payment locks anyway: checking "sent today + this amount ≤ the daily cap" after the lock is
+then exact under concurrency and costs no extra query, where summing the day's entries
+would. A counter of a past day or month reads as zero (the wallet service rolls them over
+when it writes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -37,6 +44,13 @@ class Compte(Base):
             " OR (type_compte = 'systeme' AND code_systeme IS NOT NULL)",
             name="proprietaire_coherent",
         ),
+        CheckConstraint(
+            "cumul_envoi_jour >= 0 AND cumul_envoi_mois >= 0"
+            " AND cumul_retrait_jour >= 0 AND cumul_retrait_mois >= 0",
+            name="cumuls_positifs",
+        ),
+        # Plain index for the foreign key (ON DELETE CASCADE from utilisateur, admin search).
+        Index("ix_compte_id_user", "id_user"),
         # RG: a person has one wallet account per currency.
         Index(
             "uq_compte_utilisateur_devise",
@@ -60,6 +74,15 @@ class Compte(Base):
     devise: Mapped[str] = mapped_column(String(3), nullable=False, server_default="XOF")
     solde: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     statut: Mapped[str] = mapped_column(String(10), nullable=False, server_default="actif")
+    cumul_envoi_jour: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    cumul_envoi_mois: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    cumul_retrait_jour: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default="0"
+    )
+    cumul_retrait_mois: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default="0"
+    )
+    date_cumul: Mapped[date | None] = mapped_column(Date)
     date_creation: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
