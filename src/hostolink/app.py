@@ -22,7 +22,9 @@ from hostolink import __version__
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
+from hostolink.cards.endpoints import router as cards_router
 from hostolink.config import Settings, get_settings
+from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
 from hostolink.errors import install_error_handlers
@@ -30,7 +32,10 @@ from hostolink.kit.ratelimit import build_rate_limiter
 from hostolink.logging import configure_logging
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from hostolink.notifications.senders import build_senders
+from hostolink.qr.endpoints import router as qr_router
 from hostolink.users.endpoints import router as users_router
+from hostolink.wallet.endpoints import admin_router as wallet_admin_router
+from hostolink.wallet.endpoints import router as wallet_router
 
 # `hostolink serve` resolves the database once (starting the embedded server if needed) and
 # hands the URL to its worker processes through this variable.
@@ -123,11 +128,25 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
 
     install_error_handlers(app)
-    for router in (health_router, auth_router, users_router, admin_router):
+    for router in (
+        health_router,
+        auth_router,
+        users_router,
+        wallet_router,
+        qr_router,
+        cards_router,
+        contacts_router,
+        admin_router,
+        wallet_admin_router,
+    ):
         app.include_router(router)
     _mount_docs(app)
 
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,6 +8,7 @@
     hostolink openapi [--output FILE]           the OpenAPI document
     hostolink postman                           regenerate docs/postman/
     hostolink merise [--check]                  regenerate the generated MERISE documents
+    hostolink ledger verify                     check the ledger's invariants (exit 1 if not)
 
 Every command works on the embedded database of the data folder when DATABASE_URL is unset,
 including while `serve` runs in another terminal.
@@ -193,6 +194,26 @@ def cmd_merise(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_ledger_verify(_: argparse.Namespace) -> int:
+    from hostolink.db import create_engine
+    from hostolink.wallet.verify import verify
+
+    url = _database_url(get_settings())
+
+    async def work() -> bool:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                report = await verify(connection)
+        finally:
+            await engine.dispose()
+        for line in report.lines():
+            print(line)
+        return report.ok
+
+    return 0 if asyncio.run(work()) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hostolink", description="Hostolink : back end santé et paiements."
@@ -242,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     merise.add_argument("--output", default=str(ROOT / "docs" / "merise"))
     merise.add_argument("--check", action="store_true", help="échouer si les documents dérivent")
     merise.set_defaults(func=cmd_merise)
+
+    ledger = sub.add_parser("ledger", help="grand livre")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    ledger_sub.add_parser(
+        "verify", help="vérifier les invariants du grand livre (code 1 en cas d'écart)"
+    ).set_defaults(func=cmd_ledger_verify)
     return parser
 
 

@@ -18,7 +18,8 @@ from hostolink.logging import request_id_var
 logger = logging.getLogger("hostolink.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-_ACCEPTED_TYPES = ("application/json", "multipart/form-data")
+_UPLOAD_TYPE = "multipart/form-data"
+_ACCEPTED_TYPES = ("application/json", _UPLOAD_TYPE)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -87,22 +88,30 @@ class _StreamedTooLarge(StarletteHTTPException):
 
 
 class BodyGuardMiddleware:
-    """413 above `max_bytes` (declared or streamed), 415 for a body that is neither JSON nor
-    a multipart upload. Nothing reaches the endpoint, so nothing can be written."""
+    """413 above the limit (declared or streamed), 415 for a body that is neither JSON nor
+    a multipart upload. Nothing reaches the endpoint, so nothing can be written.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    The limit is `max_bytes` for JSON and `max_upload_bytes` for multipart/form-data: a
+    phone photo (a QR code to read, later a profile picture) weighs megabytes, a JSON body
+    never needs more than a few kilobytes."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int = 8 * 1024 * 1024
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        limit = self.max_upload_bytes if content_type == _UPLOAD_TYPE else self.max_bytes
         length = _header(scope, b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _answer(send, PayloadTooLarge())
             return
-        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type and not content_type.startswith(_ACCEPTED_TYPES):
             await _answer(send, UnsupportedMediaType())
             return
@@ -113,7 +122,7 @@ class BodyGuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _StreamedTooLarge
             return message
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.roles import sync_roles
+from hostolink.wallet.reference_data import sync_wallet_reference_data
 
 
 async def seed_reference_data(session: AsyncSession) -> list[str]:
     """Write every kind of reference data; return what was seeded, for the CLI to print."""
     await sync_roles(session)
-    return ["rôles et permissions"]
+    await sync_wallet_reference_data(session)
+    return ["rôles et permissions", "plafonds par niveau KYC", "comptes système"]

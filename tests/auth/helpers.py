@@ -52,6 +52,13 @@ async def count(engine: AsyncEngine, table: str) -> int:
         return int(await connection.scalar(query) or 0)
 
 
+async def count_user_wallets(engine: AsyncEngine) -> int:
+    """People's wallets (the seed also writes the system accounts of double entry)."""
+    async with engine.connect() as connection:
+        query = text("SELECT count(*) FROM compte WHERE type_compte = 'utilisateur'")
+        return int(await connection.scalar(query) or 0)
+
+
 async def execute(engine: AsyncEngine, sql: str, **params: object) -> None:
     async with engine.begin() as connection:
         await connection.execute(text(sql), params)

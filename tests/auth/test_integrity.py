@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from tests.auth.helpers import PASSWORD, assert_failure, bearer, count, register
+from tests.auth.helpers import PASSWORD, assert_failure, bearer, count, count_user_wallets, register
 from tests.conftest import make_settings, outbox_code
 
 TWILIO = {
@@ -36,7 +36,7 @@ class TestConcurrentRegistration:
         statuses = sorted(a.status_code for a in answers)
         assert statuses == [201] + [409] * (len(writings) - 1)
         assert await count(db_engine, "utilisateur") == 1
-        assert await count(db_engine, "compte") == 1
+        assert await count_user_wallets(db_engine) == 1
         assert await count(db_engine, "utilisateur_role") == 1
 
 

@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import PASSWORD, assert_failure, bearer, count, onboard, register
+from tests.auth.helpers import (
+    PASSWORD,
+    assert_failure,
+    bearer,
+    count,
+    count_user_wallets,
+    onboard,
+    register,
+)
 from tests.conftest import outbox_code
 
 IVORIAN_WRITINGS = [
@@ -97,7 +105,7 @@ class TestRegister:
         response = await client.post("/api/register-user", json={"identifier": writing})
         assert_failure(response, 409, "IdentifierTaken")
         assert await count(db_engine, "utilisateur") == 1
-        assert await count(db_engine, "compte") == 1
+        assert await count_user_wallets(db_engine) == 1
 
 
 class TestDefinePassword:

@@ -19,6 +19,7 @@ WALLET_CURRENCY = "XOF"
 
 @dataclass(frozen=True)
 class Wallet:
+    id_compte: int
     numero_compte: str
     solde: int
     devise: str
@@ -74,6 +75,7 @@ _COLUMNS = (
     Utilisateur.compte_verifier,
     Utilisateur.actif,
     Utilisateur.niveau_kyc,
+    Compte.id_compte,
     Compte.numero_compte,
     Compte.solde,
     Compte.devise,
@@ -94,7 +96,7 @@ PRINCIPAL_BY_ID = principals().where(Utilisateur.id_user == bindparam("user_id")
 
 def from_row(row: Any) -> Principal:
     wallet = (
-        Wallet(row.numero_compte, row.solde, row.devise, row.statut)
+        Wallet(row.id_compte, row.numero_compte, row.solde, row.devise, row.statut)
         if row.numero_compte is not None
         else None
     )

@@ -1,0 +1,1 @@
+"""The virtual bank card of each wallet."""

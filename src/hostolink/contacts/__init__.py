@@ -1,0 +1,1 @@
+"""Saved beneficiaries (`contacts_enregistres`)."""

@@ -1,0 +1,1 @@
+"""Payment QR codes: signed payloads, static and dynamic codes, images, decoding."""

@@ -1,0 +1,1 @@
+"""The wallet: accounts, the double-entry ledger, transfers, limits, fees, idempotency."""

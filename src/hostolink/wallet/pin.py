@@ -1,0 +1,102 @@
+"""PIN confirmation of money movements.
+
+A payment needs the sender's PIN (the account's secret, checked with argon2id and the same
+lockout as login), either in the request body or as a short-lived confirmation token
+(`X-Jeton-Pin`) obtained by typing the PIN once: the app can then send several payments
+in a few minutes without asking again, and without an argon2 check on each (tens of
+milliseconds of CPU on purpose). The token is a JWT of type `pin`: it cannot pass as an
+access token, and an access token cannot pass as it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import jwt
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.auth.principal import Principal
+from hostolink.auth.service import AuthService
+from hostolink.auth.tokens import ALGORITHM, ISSUER
+from hostolink.deps import client_ip
+from hostolink.wallet.errors import InvalidPinToken, PinRequired
+
+PIN_TOKEN_TYPE = "pin"  # noqa: S105 — a JWT type name, not a secret
+PIN_TOKEN_HEADER = "X-Jeton-Pin"  # noqa: S105 — a header name
+
+
+def issue_pin_token(user_id: int, *, key: str, ttl_seconds: int) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "typ": PIN_TOKEN_TYPE,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def read_pin_token(token: str, *, key: str) -> int:
+    user_id, expires_at = _verified(token, key)
+    if expires_at <= time.time():
+        raise InvalidPinToken
+    return user_id
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> tuple[int, float]:
+    # Caches the signature check only; expiry is checked on every use (read_pin_token).
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss", "typ"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidPinToken from exc
+    subject = claims.get("sub")
+    if claims.get("typ") != PIN_TOKEN_TYPE or not isinstance(subject, str) or not subject.isdigit():
+        raise InvalidPinToken
+    return int(subject), float(claims["exp"])
+
+
+def login_identifier(principal: Principal) -> str:
+    """The identifier the PIN lockout counts against (the same counter as login's)."""
+    identifier = principal.telephone or principal.email
+    if identifier is None:  # the schema requires one of them
+        raise PinRequired
+    return identifier
+
+
+async def check_pin(
+    session: AsyncSession, request: Request, *, principal: Principal, pin: str
+) -> None:
+    """The PIN itself: argon2id, with the per-account and per-address lockout of login."""
+    auth: AuthService = request.app.state.auth_service
+    await auth.verify_pin(
+        session, identifier=login_identifier(principal), pin=pin, ip=client_ip(request)
+    )
+
+
+async def confirm_pin(
+    session: AsyncSession, request: Request, *, principal: Principal, pin: str | None
+) -> None:
+    """Refuse unless the caller proved their PIN: a valid `X-Jeton-Pin` of theirs, else the
+    `pin` of the body."""
+    token = request.headers.get(PIN_TOKEN_HEADER)
+    if token:
+        if read_pin_token(token, key=request.app.state.signing_key) != principal.id:
+            raise InvalidPinToken
+        return
+    if pin:
+        await check_pin(session, request, principal=principal, pin=pin)
+        return
+    raise PinRequired

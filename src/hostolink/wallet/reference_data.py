@@ -1,0 +1,93 @@
+"""Reference data of the wallet, written by `hostolink seed`: the default limits per KYC tier
+and the system accounts of double entry. Re-running the seed changes nothing, and never
+overwrites limits an administrator has edited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.kit.money import CURRENCY
+from hostolink.models import Compte, PlafondKyc
+
+
+@dataclass(frozen=True)
+class Tier:
+    niveau: int
+    libelle: str
+    solde_max: int
+    operation_max: int
+    envoi_jour: int
+    envoi_mois: int
+    retrait_jour: int
+    retrait_mois: int
+
+
+# Documented defaults (README, "Plafonds"): an unverified wallet can hold and move small
+# sums only; each verified step raises the caps. Administrators edit them in `plafond_kyc`.
+DEFAULT_TIERS = (
+    Tier(0, "Non vérifié", 200_000, 100_000, 100_000, 500_000, 50_000, 200_000),
+    Tier(1, "Identité déclarée", 1_000_000, 300_000, 500_000, 2_000_000, 200_000, 1_000_000),
+    Tier(2, "Identité vérifiée", 2_000_000, 1_000_000, 1_000_000, 5_000_000, 500_000, 2_000_000),
+    Tier(
+        3,
+        "Vérification renforcée",
+        10_000_000,
+        5_000_000,
+        5_000_000,
+        20_000_000,
+        2_000_000,
+        10_000_000,
+    ),
+)
+
+
+class SystemAccount:
+    """Codes of the system accounts (`compte.code_systeme`)."""
+
+    FEES = "frais"  # Hostolink's fees
+    ADJUSTMENTS = "ajustements"  # counterpart of administrators' credits and debits
+    SUSPENSE = "attente"  # money whose owner is not known yet
+
+    ALL = (FEES, ADJUSTMENTS, SUSPENSE)
+
+
+def system_account_number(code: str) -> str:
+    return f"SYS-{code.upper().replace('.', '-')}"[:20]
+
+
+async def sync_limits(session: AsyncSession) -> None:
+    rows = [
+        {
+            "niveau_kyc": tier.niveau,
+            "libelle": tier.libelle,
+            "solde_max": tier.solde_max,
+            "montant_max_operation": tier.operation_max,
+            "plafond_envoi_journalier": tier.envoi_jour,
+            "plafond_envoi_mensuel": tier.envoi_mois,
+            "plafond_retrait_journalier": tier.retrait_jour,
+            "plafond_retrait_mensuel": tier.retrait_mois,
+        }
+        for tier in DEFAULT_TIERS
+    ]
+    await session.execute(insert(PlafondKyc).values(rows).on_conflict_do_nothing())
+
+
+async def ensure_system_account(session: AsyncSession, code: str) -> None:
+    statement = insert(Compte).values(
+        numero_compte=system_account_number(code),
+        type_compte="systeme",
+        code_systeme=code,
+        devise=CURRENCY,
+        solde=0,
+        statut="actif",
+    )
+    await session.execute(statement.on_conflict_do_nothing())
+
+
+async def sync_wallet_reference_data(session: AsyncSession) -> None:
+    await sync_limits(session)
+    for code in SystemAccount.ALL:
+        await ensure_system_account(session, code)

@@ -1,0 +1,275 @@
+"""Every query of the wallet.
+
+The payment path is a handful of statements written once (prepared and cached by asyncpg):
+1. `CLAIM_AND_LOCK`: claim the Idempotency-Key, lock the accounts in the global lock order —
+   people's and merchants' accounts by ascending id, then system accounts by ascending id
+   (`ORDER BY … FOR UPDATE`: the lock node sits above the sort, so two opposite transfers
+   lock in the same order and cannot deadlock; a movement that needs a system account, such
+   as the fee account, locks it last, in a second statement, without breaking the order) —
+   and read their limits and the fee rule;
+2. `POST`: the `transaction` header, its entries, the balances and limit counters, and the
+   stored answer of the Idempotency-Key, in one statement.
+Both run inside the request's transaction; the funds and limits are checked in Python
+between them, on rows this transaction holds locked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from hostolink.kit.money import CURRENCY
+from hostolink.models import Compte, Utilisateur
+
+_USER_WALLET = and_(
+    Compte.id_user == Utilisateur.id_user,
+    # Literals, not parameters: the generic plan then uses the partial unique index.
+    Compte.type_compte == literal("utilisateur", literal_execute=True),
+    Compte.devise == literal(CURRENCY, literal_execute=True),
+)
+
+_PARTY_COLUMNS = (
+    Compte.id_compte,
+    Compte.numero_compte,
+    Compte.type_compte,
+    Compte.statut,
+    Utilisateur.id_user,
+    Utilisateur.prenom,
+    Utilisateur.nom,
+    Utilisateur.telephone,
+    Utilisateur.email,
+    Utilisateur.actif,
+)
+
+
+def _party_by(condition: Any) -> Select[*tuple[Any, ...]]:
+    return select(*_PARTY_COLUMNS).join(Compte, _USER_WALLET).where(condition)
+
+
+PARTY_BY_PHONE = _party_by(Utilisateur.telephone == bindparam("value"))
+PARTY_BY_EMAIL = _party_by(Utilisateur.email == bindparam("value"))
+PARTY_BY_USER = _party_by(Utilisateur.id_user == bindparam("value"))
+PARTY_BY_ACCOUNT = (
+    select(*_PARTY_COLUMNS)
+    .select_from(Compte)
+    .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
+    .where(Compte.id_compte == bindparam("value"))
+)
+PARTY_BY_NUMBER = (
+    select(*_PARTY_COLUMNS)
+    .select_from(Compte)
+    .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
+    .where(Compte.numero_compte == bindparam("value"))
+)
+
+# -------------------------------------------------------------------------- payment path
+
+_LOCK_BODY = """
+SELECT c.id_compte, c.numero_compte, c.type_compte, c.statut, c.solde, c.id_user,
+       c.cumul_envoi_jour, c.cumul_envoi_mois, c.cumul_retrait_jour, c.cumul_retrait_mois,
+       c.date_cumul,
+       p.niveau_kyc, p.solde_max, p.montant_max_operation,
+       p.plafond_envoi_journalier, p.plafond_envoi_mensuel,
+       p.plafond_retrait_journalier, p.plafond_retrait_mensuel,
+       f.frais_fixe, f.taux_points_base, f.frais_min, f.frais_max
+       {claimed}
+FROM compte c
+LEFT JOIN utilisateur u ON u.id_user = c.id_user
+LEFT JOIN plafond_kyc p ON p.niveau_kyc = u.niveau_kyc
+LEFT JOIN LATERAL (
+    SELECT b.frais_fixe, b.taux_points_base, b.frais_min, b.frais_max
+    FROM bareme_frais b
+    WHERE b.actif AND b.type_operation = CAST(:fee_type AS varchar) AND b.fournisseur IS NULL
+      AND b.devise = c.devise
+      AND b.montant_min <= :fee_amount
+      AND (b.montant_max IS NULL OR b.montant_max >= :fee_amount)
+      AND b.date_debut <= now() AND (b.date_fin IS NULL OR b.date_fin > now())
+    ORDER BY b.montant_min DESC, b.id_bareme DESC
+    LIMIT 1
+) f ON true
+WHERE c.id_compte = ANY(CAST(:ids AS bigint[])) OR c.code_systeme = ANY(CAST(:codes AS varchar[]))
+ORDER BY c.type_compte = 'systeme', c.id_compte
+FOR UPDATE OF c
+"""
+
+# `format` only inserts constant SQL of this module, never input.
+LOCK = text(_LOCK_BODY.format(claimed=""))
+
+# An expired key may be claimed again (its stored answer is no longer promised).
+_CLAIM = """
+WITH cle AS (
+    INSERT INTO cle_idempotence (id_user, cle, empreinte_requete, statut, date_expiration)
+    VALUES (:idem_user, :idem_key, :idem_hash, 'en_cours', :idem_expires)
+    ON CONFLICT (id_user, cle) DO UPDATE
+        SET empreinte_requete = EXCLUDED.empreinte_requete, statut = 'en_cours',
+            code_http = NULL, reponse = NULL, id_transaction = NULL,
+            date_creation = now(), date_expiration = EXCLUDED.date_expiration
+        WHERE cle_idempotence.date_expiration < now()
+    RETURNING id_cle
+)"""
+CLAIM_AND_LOCK = text(_CLAIM + _LOCK_BODY.format(claimed=", (SELECT id_cle FROM cle) AS id_cle"))
+
+STORED_KEY = text(
+    "SELECT empreinte_requete, statut, code_http, reponse FROM cle_idempotence"
+    " WHERE id_user = :user_id AND cle = :key"
+)
+
+POST = text(
+    """
+WITH t AS (
+    INSERT INTO "transaction" (
+        reference, type_transaction, montant, frais, devise, id_compte_source,
+        id_compte_destination, id_user_initiateur, id_qr_code, id_operation,
+        id_transaction_annulee, description, motif, date_creation)
+    VALUES (:reference, :type_transaction, :montant, :frais, :devise, :source,
+        :destination, :initiateur, :qr, :operation, :annulee, :description, :motif, :date)
+    RETURNING id_transaction
+), e AS (
+    INSERT INTO ecriture (id_transaction, id_compte, montant, solde_apres, date_creation)
+    SELECT t.id_transaction, x.id_compte, x.montant, x.solde_apres, :date
+    FROM t, unnest(CAST(:comptes AS bigint[]), CAST(:montants AS bigint[]),
+                   CAST(:soldes AS bigint[])) AS x(id_compte, montant, solde_apres)
+), u AS (
+    UPDATE compte c
+    SET solde = c.solde + x.montant,
+        cumul_envoi_jour = x.envoi_jour, cumul_envoi_mois = x.envoi_mois,
+        cumul_retrait_jour = x.retrait_jour, cumul_retrait_mois = x.retrait_mois,
+        date_cumul = :jour, date_modification = :date
+    FROM unnest(CAST(:comptes AS bigint[]), CAST(:montants AS bigint[]),
+                CAST(:envoi_jour AS bigint[]), CAST(:envoi_mois AS bigint[]),
+                CAST(:retrait_jour AS bigint[]), CAST(:retrait_mois AS bigint[]))
+         AS x(id_compte, montant, envoi_jour, envoi_mois, retrait_jour, retrait_mois)
+    WHERE c.id_compte = x.id_compte
+), k AS (
+    UPDATE cle_idempotence
+    SET statut = 'terminee', code_http = :code_http, reponse = CAST(:reponse AS jsonb),
+        id_transaction = (SELECT id_transaction FROM t)
+    WHERE id_cle = CAST(:id_cle AS bigint)
+), r AS (
+    UPDATE "transaction" SET statut = 'remboursee'
+    WHERE id_transaction = CAST(:annulee AS bigint)
+)
+SELECT id_transaction FROM t
+"""
+)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Everything one ledger transaction writes (the header, entries, balances)."""
+
+    reference: str
+    type_transaction: str
+    montant: int
+    frais: int
+    source: int | None
+    destination: int | None
+    initiator: int | None
+    description: str | None
+    motif: str | None
+    qr: int | None
+    operation: int | None
+    reverses: int | None
+    created_at: datetime
+    day: date
+    accounts: list[int]
+    amounts: list[int]
+    balances_after: list[int]
+    counters: list[tuple[int, int, int, int]]
+    idempotency_id: int | None = None
+    answer_status: int | None = None
+    answer_body: dict[str, Any] | None = None
+
+    def with_answer(
+        self, *, idempotency_id: int | None, status: int, body: dict[str, Any]
+    ) -> Posting:
+        """The answer stored with the Idempotency-Key, in the posting's statement."""
+        return replace(self, idempotency_id=idempotency_id, answer_status=status, answer_body=body)
+
+
+async def post(session: AsyncSession, posting: Posting) -> int:
+    params = {
+        "reference": posting.reference,
+        "type_transaction": posting.type_transaction,
+        "montant": posting.montant,
+        "frais": posting.frais,
+        "devise": CURRENCY,
+        "source": posting.source,
+        "destination": posting.destination,
+        "initiateur": posting.initiator,
+        "qr": posting.qr,
+        "operation": posting.operation,
+        "annulee": posting.reverses,
+        "description": posting.description,
+        "motif": posting.motif,
+        "date": posting.created_at,
+        "jour": posting.day,
+        "comptes": posting.accounts,
+        "montants": posting.amounts,
+        "soldes": posting.balances_after,
+        "envoi_jour": [c[0] for c in posting.counters],
+        "envoi_mois": [c[1] for c in posting.counters],
+        "retrait_jour": [c[2] for c in posting.counters],
+        "retrait_mois": [c[3] for c in posting.counters],
+        "id_cle": posting.idempotency_id,
+        "code_http": posting.answer_status,
+        "reponse": None if posting.answer_body is None else json.dumps(posting.answer_body),
+    }
+    return int((await session.execute(POST, params)).scalar_one())
+
+
+async def system_account_id(session: AsyncSession, code: str) -> int:
+    statement = select(Compte.id_compte).where(Compte.code_systeme == code)
+    found = await session.scalar(statement)
+    if found is None:
+        raise RuntimeError(f"system account {code!r} is missing: run `hostolink seed`")
+    return int(found)
+
+
+# ------------------------------------------------------------------------- notifications
+
+NOTIFY = text(
+    """
+WITH n AS (
+    INSERT INTO notification (id_user, type_notification, titre, contenu, donnees,
+                              id_transaction)
+    SELECT x.id_user, x.type_notification, x.titre, x.contenu, CAST(x.donnees AS jsonb),
+           CAST(:id_transaction AS bigint)
+    FROM unnest(CAST(:users AS integer[]), CAST(:types AS varchar[]),
+                CAST(:titres AS varchar[]), CAST(:contenus AS text[]),
+                CAST(:donnees AS text[]))
+         AS x(id_user, type_notification, titre, contenu, donnees)
+    RETURNING 1
+)
+UPDATE contacts_enregistres SET date_dernier_envoi = now()
+WHERE id_user = CAST(:sender AS integer) AND id_user_contact = CAST(:recipient AS integer)
+"""
+)
+
+
+async def notify(
+    connection: AsyncConnection,
+    *,
+    transaction_id: int,
+    rows: list[tuple[int, str, str, str, dict[str, Any]]],
+    sender: int | None,
+    recipient: int | None,
+) -> None:
+    await connection.execute(
+        NOTIFY,
+        {
+            "id_transaction": transaction_id,
+            "users": [row[0] for row in rows],
+            "types": [row[1] for row in rows],
+            "titres": [row[2] for row in rows],
+            "contenus": [row[3] for row in rows],
+            "donnees": [json.dumps(row[4]) for row in rows],
+            "sender": sender,
+            "recipient": recipient,
+        },
+    )

@@ -1,0 +1,100 @@
+"""`hostolink ledger verify`: the ledger's invariants, checked on the whole database.
+
+1. every account's balance equals the sum of its entries (and its last entry's
+   `solde_apres`);
+2. every transaction has ≥2 entries summing to zero, so all entries sum to zero;
+3. no balance below zero outside system accounts;
+4. a two-party payment's entries match its header (destination +montant, source
+   −(montant + frais)).
+The database enforces 2 and 3 on every commit; this command proves nothing slipped past
+(a restore, a manual edit, a bug in a migration) and is what a crash test runs afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+CHECKS: dict[str, str] = {
+    "solde ≠ somme des écritures": """
+        SELECT c.numero_compte, c.solde, coalesce(s.total, 0) AS attendu
+        FROM compte c
+        LEFT JOIN (SELECT id_compte, sum(montant) AS total FROM ecriture GROUP BY id_compte) s
+          ON s.id_compte = c.id_compte
+        WHERE c.solde <> coalesce(s.total, 0)
+        ORDER BY c.id_compte""",
+    "solde ≠ solde_apres de la dernière écriture": """
+        SELECT c.numero_compte, c.solde, d.solde_apres
+        FROM compte c
+        JOIN (SELECT DISTINCT ON (id_compte) id_compte, solde_apres FROM ecriture
+              ORDER BY id_compte, id_ecriture DESC) d ON d.id_compte = c.id_compte
+        WHERE c.solde <> d.solde_apres
+        ORDER BY c.id_compte""",
+    "transaction déséquilibrée": """
+        SELECT t.reference, count(e.id_ecriture) AS ecritures, coalesce(sum(e.montant), 0) AS somme
+        FROM "transaction" t LEFT JOIN ecriture e ON e.id_transaction = t.id_transaction
+        GROUP BY t.id_transaction
+        HAVING count(e.id_ecriture) < 2 OR coalesce(sum(e.montant), 0) <> 0
+        ORDER BY t.id_transaction""",
+    "solde négatif": """
+        SELECT numero_compte, solde FROM compte
+        WHERE solde < 0 AND type_compte <> 'systeme' ORDER BY id_compte""",
+    "en-tête ≠ écritures": """
+        SELECT t.reference, t.montant, t.frais, d.montant AS credit, s.montant AS debit
+        FROM "transaction" t
+        LEFT JOIN ecriture d ON d.id_transaction = t.id_transaction
+             AND d.id_compte = t.id_compte_destination
+        LEFT JOIN ecriture s ON s.id_transaction = t.id_transaction
+             AND s.id_compte = t.id_compte_source
+        WHERE t.type_transaction IN ('transfert', 'paiement_qr', 'paiement_marchand')
+          AND (d.montant IS DISTINCT FROM t.montant
+               OR s.montant IS DISTINCT FROM -(t.montant + t.frais))
+        ORDER BY t.id_transaction""",
+}
+TOTALS = text(
+    """SELECT (SELECT count(*) FROM compte) AS comptes,
+              (SELECT count(*) FROM "transaction") AS transactions,
+              (SELECT count(*) FROM ecriture) AS ecritures,
+              (SELECT coalesce(sum(montant), 0) FROM ecriture) AS somme"""
+)
+SHOWN = 20
+
+
+@dataclass
+class Report:
+    comptes: int = 0
+    transactions: int = 0
+    ecritures: int = 0
+    somme: int = 0
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.somme == 0 and not self.problems
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.comptes} comptes, {self.transactions} transactions, "
+            f"{self.ecritures} écritures ; somme de toutes les écritures : {self.somme}"
+        ]
+        for name, rows in self.problems.items():
+            out.append(f"ÉCART — {name} : {len(rows)}")
+            out.extend(f"  {row}" for row in rows[:SHOWN])
+            if len(rows) > SHOWN:
+                out.append(f"  … et {len(rows) - SHOWN} autres")
+        out.append("Grand livre cohérent." if self.ok else "Grand livre INCOHÉRENT.")
+        return out
+
+
+async def verify(connection: AsyncConnection) -> Report:
+    # One snapshot for every check: REPEATABLE READ, read-only.
+    await connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    totals = (await connection.execute(TOTALS)).one()
+    report = Report(totals.comptes, totals.transactions, totals.ecritures, int(totals.somme))
+    for name, query in CHECKS.items():
+        rows = (await connection.execute(text(query))).all()
+        if rows:
+            report.problems[name] = [", ".join(str(value) for value in row) for row in rows]
+    return report
