@@ -2,7 +2,8 @@
 # Runs the onboarding flow of the generated Postman collection with newman, against a server
 # that is already running. The API never returns an OTP, so the flow runs in three newman
 # runs: "1 - Inscription", then the OTP is read from the development outbox with the CLI,
-# then "2 - Vérification et session" with that code, then "3 - Administration".
+# then "2 - Vérification et session" with that code, then "3 - Administration" and
+# "4 - Portefeuille" (credit, PIN token, replayed transfer, history, QR payment, reversal).
 #
 # Environment:
 #   BASE_URL          the running server (default http://127.0.0.1:3000)
@@ -47,10 +48,13 @@ done
 IDENT="${IDENTIFIER:-ci-$(date +%s)-$RANDOM@example.com}"
 echo "newman.sh: $BASE_URL, identifier $IDENT" >&2
 
+SESSION_ENV="$(mktemp "${TMPDIR:-/tmp}/hostolink-newman-XXXXXX.json")"
+trap 'rm -f "$SESSION_ENV"' EXIT
+
 run_folder() {
     local folder=$1
     shift
-    "$NEWMAN" run "$COLLECTION" -e "$ENVIRONMENT" --folder "$folder" \
+    "$NEWMAN" run "$COLLECTION" -e "${FOLDER_ENVIRONMENT:-$ENVIRONMENT}" --folder "$folder" \
         --env-var "baseUrl=$BASE_URL" --env-var "identifier=$IDENT" "$@"
 }
 
@@ -66,9 +70,15 @@ if [[ ! "$OTP" =~ ^[0-9]{6}$ ]]; then
     exit 1
 fi
 
-run_folder "2 - Vérification et session" --env-var "otp=$OTP" "$@"
+# The session's tokens are kept for "4 - Portefeuille" (logging in again would spend the
+# per-identifier rate limit the first folders have used).
+run_folder "2 - Vérification et session" --env-var "otp=$OTP" \
+    --export-environment "$SESSION_ENV" "$@"
 
 run_folder "3 - Administration" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "4 - Portefeuille" \
     --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2

@@ -34,13 +34,14 @@ ONBOARDING_FOLDER: Final = "Parcours d'inscription"
 SIGNUP_FOLDER: Final = "1 - Inscription"
 SESSION_FOLDER: Final = "2 - Vérification et session"
 ADMIN_FOLDER: Final = "3 - Administration"
+WALLET_FOLDER: Final = "4 - Portefeuille"
 UNTAGGED_FOLDER: Final = "Autres"
 
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://hostolink.local/postman")
 _HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _SECRET_VARIABLES: Final = frozenset(
     {"password", "adminPassword", "token", "refreshToken", "adminToken"}
-    | {"oldRefreshToken", "loginToken", "loginRefreshToken"}
+    | {"oldRefreshToken", "loginToken", "loginRefreshToken", "jetonPin"}
 )
 
 # (key, default value, description); order is the order shown in Postman.
@@ -58,6 +59,11 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
     ("loginRefreshToken", "", "Jeton de rafraîchissement de cette session."),
     ("adminToken", "", "Jeton d'accès administrateur (rempli par le parcours)."),
     ("id_user", "", "Identifiant de l'utilisateur inscrit (rempli par le parcours)."),
+    ("numero_compte", "", "Numéro de compte du portefeuille (rempli par le parcours)."),
+    ("jetonPin", "", "Jeton de confirmation PIN, en-tête X-Jeton-Pin (rempli par le parcours)."),
+    ("transferKey", "", "Idempotency-Key du transfert rejoué (rempli par le parcours)."),
+    ("reference", "", "Référence du dernier transfert (rempli par le parcours)."),
+    ("qrPayload", "", "Contenu du QR code statique (rempli par le parcours)."),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 
@@ -464,6 +470,7 @@ class _Step:
     no_secrets: bool = False
     anonymous: bool = False  # send no token even though the operation is protected
     bearer: str | None = None  # on a protected route, the variable to send as bearer
+    headers: Mapping[str, str] | None = None  # extra request headers (Idempotency-Key…)
     notes: str = ""
 
     def script(self) -> list[str]:
@@ -650,6 +657,151 @@ _ADMIN_STEPS: Final = (
     _Step("Liste sans jeton", _ADMIN_USERS, status=(401,), success=False, anonymous=True),
 )
 
+_PAY_HEADERS: Final = {"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"}
+_REPLAYED = "pm.response.headers.get('Idempotent-Replayed')"
+
+_WALLET_STEPS: Final = (
+    _ADMIN_STEPS[0],
+    _Step(
+        "Numéro de compte de l'administrateur",
+        "GET /api/user/me",
+        store=(("numero_compte", "body.data.compte.numero_compte"),),
+        bearer="adminToken",
+    ),
+    _Step(
+        "Créditer le compte de l'administrateur",
+        "POST /api/admin/comptes/{numero_compte}/ajustements",
+        body={"sens": "credit", "montant": 5000, "motif": "Approvisionnement de test Postman"},
+        bearer="adminToken",
+        notes="Pour qu'il puisse payer le QR code plus bas.",
+    ),
+    _Step(
+        "Mon profil et mon numéro de compte",
+        "GET /api/user/me",
+        checks=(("compte", "pm.expect(body.data.compte.numero_compte).to.match(/^HL/)"),),
+        store=(("numero_compte", "body.data.compte.numero_compte"),),
+        bearer="token",
+    ),
+    _Step(
+        "Créditer le compte (administrateur)",
+        "POST /api/admin/comptes/{numero_compte}/ajustements",
+        body={"sens": "credit", "montant": 10000, "motif": "Approvisionnement de test Postman"},
+        checks=(("ajustement", "pm.expect(body.data.type_transaction).to.eql('ajustement')"),),
+        bearer="adminToken",
+    ),
+    _Step(
+        "Mon portefeuille",
+        "GET /api/portefeuille",
+        checks=(
+            ("solde crédité", "pm.expect(body.data.solde).to.eql(10000)"),
+            ("plafonds", "pm.expect(body.data.plafonds.niveau_kyc).to.be.a('number')"),
+        ),
+        bearer="token",
+    ),
+    _Step(
+        "Confirmer mon PIN",
+        "POST /api/portefeuille/jeton-pin",
+        body={"pin": "{{password}}"},
+        checks=(("jeton PIN", "pm.expect(body.jeton_pin).to.be.a('string')"),),
+        store=(
+            ("jetonPin", "body.jeton_pin"),
+            ("transferKey", "'postman-' + Date.now() + '-' + Math.floor(Math.random() * 1e6)"),
+        ),
+        bearer="token",
+    ),
+    _Step(
+        "Envoyer de l'argent à l'administrateur",
+        "POST /api/transferts",
+        status=(201,),
+        body={"destinataire": "{{adminIdentifier}}", "montant": 2500},
+        headers={"Idempotency-Key": "{{transferKey}}", "X-Jeton-Pin": "{{jetonPin}}"},
+        checks=(
+            ("nouveau solde", "pm.expect(body.data.nouveau_solde).to.eql(7500)"),
+            ("référence", "pm.expect(body.data.reference).to.match(/^HL-/)"),
+        ),
+        store=(("reference", "body.data.reference"),),
+        bearer="token",
+    ),
+    _Step(
+        "Rejouer le même envoi (même Idempotency-Key)",
+        "POST /api/transferts",
+        status=(201,),
+        body={"destinataire": "{{adminIdentifier}}", "montant": 2500},
+        headers={"Idempotency-Key": "{{transferKey}}", "X-Jeton-Pin": "{{jetonPin}}"},
+        checks=(
+            ("réponse rejouée", f"pm.expect({_REPLAYED}).to.eql('true')"),
+            (
+                "même référence",
+                "pm.expect(body.data.reference).to.eql(pm.variables.get('reference'))",
+            ),
+        ),
+        bearer="token",
+        notes="Aucun second débit : la réponse d'origine est renvoyée.",
+    ),
+    _Step(
+        "Montant négatif refusé",
+        "POST /api/transferts",
+        status=(422,),
+        success=False,
+        body={"destinataire": "{{adminIdentifier}}", "montant": -2500},
+        headers=_PAY_HEADERS,
+        bearer="token",
+    ),
+    _Step(
+        "Mon historique",
+        "GET /api/transactions",
+        checks=(("deux mouvements", "pm.expect(body.data.length).to.eql(2)"),),
+        bearer="token",
+    ),
+    _Step(
+        "Reçu du transfert",
+        "GET /api/transactions/{reference}",
+        checks=(("montant", "pm.expect(body.data.montant).to.eql(2500)"),),
+        bearer="token",
+    ),
+    _Step(
+        "Mon QR code statique",
+        "GET /api/qr/statique",
+        checks=(("payload signé", "pm.expect(body.data.payload).to.match(/^HL1\\./)"),),
+        store=(("qrPayload", "body.data.payload"),),
+        bearer="token",
+    ),
+    _Step(
+        "L'administrateur paie mon QR code",
+        "POST /api/qr/payer",
+        status=(201,),
+        body={"payload": "{{qrPayload}}", "montant": 1000, "pin": "{{adminPassword}}"},
+        headers={"Idempotency-Key": "{{$guid}}"},
+        checks=(
+            ("paiement par QR", "pm.expect(body.data.type_transaction).to.eql('paiement_qr')"),
+        ),
+        bearer="adminToken",
+    ),
+    _Step(
+        "Ma carte (numéro masqué)",
+        "GET /api/carte",
+        checks=(("numéro masqué", "pm.expect(body.data.numero_masque).to.include('•')"),),
+        bearer="token",
+    ),
+    _Step(
+        "Contre-passer le transfert (administrateur)",
+        "POST /api/admin/transactions/{reference}/contre-passation",
+        body={"motif": "Test Postman de contre-passation"},
+        checks=(
+            ("remboursement", "pm.expect(body.data.type_transaction).to.eql('remboursement')"),
+        ),
+        bearer="adminToken",
+    ),
+    _Step(
+        "Contre-passer une seconde fois : refusé",
+        "POST /api/admin/transactions/{reference}/contre-passation",
+        status=(409,),
+        success=False,
+        body={"motif": "Test Postman de contre-passation"},
+        bearer="adminToken",
+    ),
+)
+
 _FLOW: Final = (
     (
         SIGNUP_FOLDER,
@@ -662,6 +814,14 @@ _FLOW: Final = (
         ADMIN_FOLDER,
         _ADMIN_STEPS,
         "Avec `adminIdentifier`/`adminPassword` d'un compte créé par `hostolink create-admin`.",
+    ),
+    (
+        WALLET_FOLDER,
+        _WALLET_STEPS,
+        "Après « 2 - Vérification et session » (variable `token`), avec "
+        "`adminIdentifier`/`adminPassword` : "
+        "crédit, confirmation du PIN, transfert rejoué, historique, reçu, QR code, carte, "
+        "contre-passation.",
     ),
 )
 
@@ -683,6 +843,8 @@ def _flow_item(
     derived = _token_variable(op, openapi)  # None when the route is public
     token = None if step.anonymous or derived is None else (step.bearer or derived)
     request = _request(op, openapi, token=token, body_override=step.body)
+    for name, value in (step.headers or {}).items():
+        request["header"].append({"key": name, "value": value})
     if step.notes:
         request["description"] = f"{step.notes}\n\n{request['description']}"
     return _item(step.name, request, key=f"{folder}/{step.name}", tests=step.script())
