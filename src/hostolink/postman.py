@@ -464,7 +464,7 @@ class _Step:
     operation: str  # "METHOD /path", as in the OpenAPI document
     status: tuple[int, ...] = (200,)
     success: bool | None = True  # None: the step checks `success` itself
-    body: Mapping[str, str] | None = None
+    body: Mapping[str, Any] | None = None
     checks: tuple[tuple[str, str], ...] = ()  # (label, chai assertion)
     store: tuple[tuple[str, str], ...] = ()  # (variable, JavaScript expression)
     no_secrets: bool = False
@@ -802,6 +802,8 @@ _WALLET_STEPS: Final = (
     ),
 )
 
+_CONTRACT_FOLDERS: Final = frozenset({SIGNUP_FOLDER, SESSION_FOLDER, ADMIN_FOLDER})
+
 _FLOW: Final = (
     (
         SIGNUP_FOLDER,
@@ -866,6 +868,9 @@ def _onboarding_folder(openapi: Mapping[str, Any]) -> dict[str, Any]:
                 "item": [_flow_item(step, name, ops, openapi) for step in steps],
             }
             for name, steps, description in _FLOW
+            # The onboarding folders are the contract: always built (a missing route is an
+            # error). A later folder is left out of a document without its routes.
+            if name in _CONTRACT_FOLDERS or all(step.operation in ops for step in steps)
         ],
     }
 
