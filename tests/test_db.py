@@ -3,7 +3,10 @@ sent: a commit that fails can never be answered with a 2xx."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
@@ -34,3 +37,11 @@ async def test_a_failed_commit_is_not_answered_as_success(
     assert response.status_code == 500
     assert response.json()["success"] is False
     assert await count(db_engine, "transaction") == 0
+
+
+async def test_notices_commit_without_waiting_for_the_wal_flush(app: Any) -> None:
+    """In-app notices after a payment: their commits must not slow the money down."""
+    async with app.state.db.notices.connect() as connection:
+        assert await connection.scalar(text("SHOW synchronous_commit")) == "off"
+    async with app.state.db.engine.connect() as connection:
+        assert await connection.scalar(text("SHOW synchronous_commit")) == "on"

@@ -78,14 +78,22 @@ def engine_options(raw_url: str) -> EngineOptions:
 
 
 def create_engine(
-    raw_url: str, *, pool_size: int = 10, isolation_level: str | None = None
+    raw_url: str,
+    *,
+    pool_size: int = 10,
+    isolation_level: str | None = None,
+    server_settings: dict[str, str] | None = None,
 ) -> AsyncEngine:
     options = engine_options(raw_url)
+    connect_args = dict(options.connect_args)
+    # A transaction pooler (Supabase 6543, PgBouncer) refuses unknown startup parameters.
+    if server_settings and not options.transaction_pooler:
+        connect_args["server_settings"] = server_settings
     extra: dict[str, Any] = {"isolation_level": isolation_level} if isolation_level else {}
     return create_async_engine(
         options.url,
         **extra,
-        connect_args=options.connect_args,
+        connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip on every request. A connection the server or
@@ -112,6 +120,16 @@ class Database:
         self.reader = create_engine(url, pool_size=pool_size, isolation_level="AUTOCOMMIT")
         self.counters_engine = create_engine(url, pool_size=max(2, pool_size // 2))
         self.counters = async_sessionmaker(self.counters_engine, expire_on_commit=False)
+        # Writes that may be lost in a crash but must never slow the money down: in-app
+        # notices written after a payment committed. Their commits return without waiting
+        # for the WAL flush (synchronous_commit=off: the data is still written, within a
+        # fraction of a second; a crash may lose the last ones, never corrupt anything).
+        self.notices = create_engine(
+            url,
+            pool_size=max(2, pool_size // 5),
+            isolation_level="AUTOCOMMIT",
+            server_settings={"synchronous_commit": "off"},
+        )
 
     async def read_one(
         self, statement: Executable, parameters: dict[str, Any] | None = None
@@ -124,6 +142,7 @@ class Database:
         await self.engine.dispose()
         await self.reader.dispose()
         await self.counters_engine.dispose()
+        await self.notices.dispose()
 
 
 # `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs more than

@@ -9,6 +9,8 @@ parsed is never shown as it is: the mask is `None`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 MASK = "•"
@@ -19,6 +21,7 @@ def _words(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+@lru_cache(maxsize=4096)
 def mask_phone(phone: str | None) -> str | None:
     """`+2250701020304` → `+225 07 •• •• •• 04`: country code, first two and last two
     digits of the national number, the rest hidden in pairs."""

@@ -76,12 +76,8 @@ class Compte(Base):
     statut: Mapped[str] = mapped_column(String(10), nullable=False, server_default="actif")
     cumul_envoi_jour: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     cumul_envoi_mois: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
-    cumul_retrait_jour: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default="0"
-    )
-    cumul_retrait_mois: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, server_default="0"
-    )
+    cumul_retrait_jour: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    cumul_retrait_mois: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     date_cumul: Mapped[date | None] = mapped_column(Date)
     date_creation: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()

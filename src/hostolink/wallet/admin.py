@@ -5,6 +5,7 @@ with the mandatory reason."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +106,9 @@ async def reverse(
     )
     if claim is not None:
         posting = posting.with_answer(
-            idempotency_id=locked.claimed_key, status=200, body={"reference": new_reference}
+            idempotency_id=locked.claimed_key,
+            status=200,
+            body=json.dumps({"reference": new_reference}),
         )
     transaction_id = await repository.post(session, posting)
     _audit(
@@ -177,7 +180,7 @@ async def adjust(
     )
     if claim is not None:
         posting = posting.with_answer(
-            idempotency_id=locked.claimed_key, status=200, body={"reference": reference}
+            idempotency_id=locked.claimed_key, status=200, body=json.dumps({"reference": reference})
         )
     transaction_id = await repository.post(session, posting)
     _audit(

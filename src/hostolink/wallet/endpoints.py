@@ -108,7 +108,7 @@ def _answer(outcome: service.Posted | Replay, *, request: Request, sender_name: 
         recipient=outcome.recipient_user,
     )
     return Response(
-        outcome.answer.model_dump_json(),
+        outcome.answer_json,
         status_code=service.CREATED,
         media_type="application/json",
         background=task,

@@ -27,7 +27,8 @@ REFERENCE_LENGTH = 12
 def new_reference() -> str:
     """`HL-` and 12 random characters (60 bits): unique in practice, never guessable from
     another receipt (a collision would fail the UNIQUE index, never overwrite)."""
-    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    value = int.from_bytes(secrets.token_bytes(8))  # 64 random bits, 60 of them used
+    body = "".join(_REFERENCE_ALPHABET[(value >> (5 * i)) & 31] for i in range(REFERENCE_LENGTH))
     return f"HL-{body}"
 
 
@@ -181,7 +182,8 @@ async def lock(
             "idem_hash": claim.fingerprint,
             "idem_expires": claim.expires_at,
         }
-    rows = (await session.execute(statement, params)).all()
+    connection = await session.connection()
+    rows = (await connection.execute(statement, params)).all()
     accounts = {row.id_compte: _account(row, day) for row in rows}
     fee_rule = None
     claimed = None

@@ -3,7 +3,8 @@
 They run as the answer's background task: the transfer is already committed and answered,
 so a failure here (a constraint, the database briefly away) is logged and never touches
 the money or the answer. A crash between the commit and this write loses the in-app
-notice, not the money; the history still shows the movement.
+notice, not the money; the history still shows the movement. For the same reason they are
+written on the `notices` pool, whose commits do not wait for the WAL flush.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ async def record(
     if not rows:
         return
     try:
-        async with db.reader.connect() as connection:
+        async with db.notices.connect() as connection:
             await repository.notify(
                 connection,
                 transaction_id=transaction_id,

@@ -92,7 +92,8 @@ LEFT JOIN LATERAL (
     ORDER BY b.montant_min DESC, b.id_bareme DESC
     LIMIT 1
 ) f ON true
-WHERE c.id_compte = ANY(CAST(:ids AS bigint[])) OR c.code_systeme = ANY(CAST(:codes AS varchar[]))
+WHERE c.id_compte = ANY(CAST(:ids AS bigint[]) || ARRAY(
+    SELECT s.id_compte FROM compte s WHERE s.code_systeme = ANY(CAST(:codes AS varchar[]))))
 ORDER BY c.type_compte = 'systeme', c.id_compte
 FOR UPDATE OF c
 """
@@ -183,16 +184,15 @@ class Posting:
     counters: list[tuple[int, int, int, int]]
     idempotency_id: int | None = None
     answer_status: int | None = None
-    answer_body: dict[str, Any] | None = None
+    answer_json: str | None = None
 
-    def with_answer(
-        self, *, idempotency_id: int | None, status: int, body: dict[str, Any]
-    ) -> Posting:
+    def with_answer(self, *, idempotency_id: int | None, status: int, body: str) -> Posting:
         """The answer stored with the Idempotency-Key, in the posting's statement."""
-        return replace(self, idempotency_id=idempotency_id, answer_status=status, answer_body=body)
+        return replace(self, idempotency_id=idempotency_id, answer_status=status, answer_json=body)
 
 
 async def post(session: AsyncSession, posting: Posting) -> int:
+    # Core execution on the session's connection: the ORM layer adds nothing to text().
     params = {
         "reference": posting.reference,
         "type_transaction": posting.type_transaction,
@@ -218,9 +218,10 @@ async def post(session: AsyncSession, posting: Posting) -> int:
         "retrait_mois": [c[3] for c in posting.counters],
         "id_cle": posting.idempotency_id,
         "code_http": posting.answer_status,
-        "reponse": None if posting.answer_body is None else json.dumps(posting.answer_body),
+        "reponse": posting.answer_json,
     }
-    return int((await session.execute(POST, params)).scalar_one())
+    connection = await session.connection()
+    return int((await connection.execute(POST, params)).scalar_one())
 
 
 async def system_account_id(session: AsyncSession, code: str) -> int:

@@ -45,6 +45,7 @@ class Posted:
 
     transaction_id: int
     answer: TransferAnswer
+    answer_json: str
     sender_user: int | None
     recipient_user: int | None
 
@@ -168,13 +169,11 @@ async def transfer(
             date=draft.created_at,
         ),
     )
-    posting = draft.with_answer(
-        idempotency_id=locked.claimed_key,
-        status=CREATED,
-        body=answer.model_dump(mode="json"),
-    )
+    # Serialized once: stored with the Idempotency-Key and sent as the answer.
+    answer_json = answer.model_dump_json()
+    posting = draft.with_answer(idempotency_id=locked.claimed_key, status=CREATED, body=answer_json)
     transaction_id = await repository.post(session, posting)
-    return Posted(transaction_id, answer, sender.id, recipient.id_user)
+    return Posted(transaction_id, answer, answer_json, sender.id, recipient.id_user)
 
 
 # ------------------------------------------------------------------------------ admin
