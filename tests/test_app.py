@@ -5,13 +5,17 @@ small kit modules (identifiers, account numbers, rate limiters)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import secrets
 import ssl
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -697,3 +701,26 @@ async def test_build_rate_limiter_follows_redis_url() -> None:
     assert isinstance(redis, RedisRateLimiter)
     await memory.close()
     await redis.close()
+
+
+def test_workers_starting_together_share_one_complete_signing_key(tmp_path: Path) -> None:
+    """Worker processes racing to create the development key all read the same key."""
+    script = (
+        "import sys\n"
+        "from hostolink.config import Settings\n"
+        "print(Settings.model_validate({'HOSTOLINK_DATA_DIR': sys.argv[1]}).signing_key())\n"
+    )
+    processes = [
+        subprocess.Popen(  # noqa: S603 — this interpreter, fixed arguments
+            [sys.executable, "-c", script, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={k: v for k, v in os.environ.items() if k != "JWT_SECRET"},
+        )
+        for _ in range(8)
+    ]
+    keys = {process.communicate()[0].strip() for process in processes}
+    assert len(keys) == 1
+    (key,) = keys
+    assert len(key) >= 48
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]

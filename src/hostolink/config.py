@@ -179,8 +179,18 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # Written aside, then linked into place: worker processes starting together on a
+            # fresh folder all end up reading the one complete key (a plain write let one
+            # of them read an empty file and sign with an empty key).
+            draft = path.with_name(f"secret_key.{os.getpid()}.tmp")
+            draft.write_text(secrets.token_urlsafe(48))
+            draft.chmod(0o600)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process won: use its key
+            finally:
+                draft.unlink()
         return path.read_text().strip()
 
 
