@@ -36,6 +36,7 @@ from hostolink.qr.endpoints import router as qr_router
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
 from hostolink.wallet.endpoints import router as wallet_router
+from hostolink.wallet.notify import NoticeWriter
 
 # `hostolink serve` resolves the database once (starting the embedded server if needed) and
 # hands the URL to its worker processes through this variable.
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.db = db
     app.state.signing_key = settings.signing_key()
     app.state.rate_limits = RateLimits(limiter, settings)
+    app.state.notices = NoticeWriter(db)
     app.state.auth_service = AuthService(
         db=db,
         settings=settings,

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -308,3 +309,28 @@ class TestLedgerVerifyCommand:
         for statement in ("UPDATE ecriture SET montant = montant + 1", "DELETE FROM ecriture"):
             with pytest.raises(Exception, match="ajout seul"):
                 await execute(db_engine, statement)
+
+
+class TestNoticeWriter:
+    async def test_every_notice_lands_once_when_many_transfers_end_together(
+        self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine, trio: list[Person]
+    ) -> None:
+        """Under load the writer groups notices; every notice still lands exactly once."""
+        alice, bob, carol = trio
+        before = await count(db_engine, "notification")
+        responses = await asyncio.gather(
+            *(send(client, alice, (bob if n % 2 else carol).phone, 10 + n) for n in range(12))
+        )
+        assert [r.status_code for r in responses] == [201] * 12
+        assert await count(db_engine, "notification") == before + 24
+        async with db_engine.connect() as connection:
+            kinds = (
+                await connection.execute(
+                    text(
+                        "SELECT type_notification, count(*) FROM notification"
+                        " WHERE id_transaction IS NOT NULL GROUP BY 1 ORDER BY 1"
+                    )
+                )
+            ).all()
+        assert dict(kinds)["argent_envoye"] == 12
+        assert dict(kinds)["argent_recu"] == 12

@@ -33,6 +33,7 @@ from hostolink.wallet.idempotency import (
 from hostolink.wallet.ledger import IdempotencyClaim
 from hostolink.wallet.overview import overview
 from hostolink.wallet.pin import check_pin, confirm_pin, issue_pin_token
+from hostolink.wallet.repository import Notice
 from hostolink.wallet.schemas import (
     AccountStatusAnswer,
     AccountStatusBody,
@@ -90,23 +91,25 @@ def _db(request: Request) -> Database:
     return database
 
 
+def _notices(request: Request) -> notify.NoticeWriter:
+    writer: notify.NoticeWriter = request.app.state.notices
+    return writer
+
+
 def _answer(outcome: service.Posted | Replay, *, request: Request, sender_name: str) -> Response:
     if isinstance(outcome, Replay):
         return JSONResponse(outcome.body, outcome.status, headers={REPLAY_HEADER: "true"})
-    rows = notify.transfer_rows(
+    notices = notify.transfer_notices(
         outcome.answer,
+        transaction_id=outcome.transaction_id,
         sender=outcome.sender_user,
         recipient=outcome.recipient_user,
         sender_name=sender_name,
     )
-    task = BackgroundTask(
-        notify.record,
-        _db(request),
-        transaction_id=outcome.transaction_id,
-        rows=rows,
-        sender=outcome.sender_user,
-        recipient=outcome.recipient_user,
-    )
+    pair = None
+    if outcome.sender_user is not None and outcome.recipient_user is not None:
+        pair = (outcome.sender_user, outcome.recipient_user)
+    task = BackgroundTask(_notices(request).write, notices, pair=pair)
     return Response(
         outcome.answer_json,
         status_code=service.CREATED,
@@ -279,13 +282,18 @@ async def _admin_answer(
     data = await history.receipt(session, principal=principal, reference=reference, as_admin=True)
     task = None
     if posted is not None:  # not on a replay: the first request notified
-        rows: list[notify.Row] = [
-            (user, "systeme", "Opération du support", text, {"reference": posted.reference})
+        notices = [
+            Notice(
+                user,
+                "systeme",
+                "Opération du support",
+                text,
+                {"reference": posted.reference},
+                posted.transaction_id,
+            )
             for user, text in posted.notify_users
         ]
-        task = BackgroundTask(
-            notify.record, _db(request), transaction_id=posted.transaction_id, rows=rows
-        )
+        task = BackgroundTask(_notices(request).write, notices)
     answer = AdminMovementAnswer(message=message, data=data)
     return Response(answer.model_dump_json(), media_type="application/json", background=task)
 

@@ -240,37 +240,46 @@ WITH n AS (
     INSERT INTO notification (id_user, type_notification, titre, contenu, donnees,
                               id_transaction)
     SELECT x.id_user, x.type_notification, x.titre, x.contenu, CAST(x.donnees AS jsonb),
-           CAST(:id_transaction AS bigint)
+           x.id_transaction
     FROM unnest(CAST(:users AS integer[]), CAST(:types AS varchar[]),
                 CAST(:titres AS varchar[]), CAST(:contenus AS text[]),
-                CAST(:donnees AS text[]))
-         AS x(id_user, type_notification, titre, contenu, donnees)
+                CAST(:donnees AS text[]), CAST(:transactions AS bigint[]))
+         AS x(id_user, type_notification, titre, contenu, donnees, id_transaction)
     RETURNING 1
 )
-UPDATE contacts_enregistres SET date_dernier_envoi = now()
-WHERE id_user = CAST(:sender AS integer) AND id_user_contact = CAST(:recipient AS integer)
+UPDATE contacts_enregistres c SET date_dernier_envoi = now()
+FROM unnest(CAST(:senders AS integer[]), CAST(:recipients AS integer[])) AS p(sender, recipient)
+WHERE c.id_user = p.sender AND c.id_user_contact = p.recipient
 """
 )
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One in-app notification row about a transaction."""
+
+    user_id: int
+    kind: str
+    title: str
+    text: str
+    data: dict[str, Any]
+    transaction_id: int
+
+
 async def notify(
-    connection: AsyncConnection,
-    *,
-    transaction_id: int,
-    rows: list[tuple[int, str, str, str, dict[str, Any]]],
-    sender: int | None,
-    recipient: int | None,
+    connection: AsyncConnection, *, notices: list[Notice], pairs: list[tuple[int, int]]
 ) -> None:
+    """Insert the notices and mark (sender, recipient) pairs as saved contacts' last send."""
     await connection.execute(
         NOTIFY,
         {
-            "id_transaction": transaction_id,
-            "users": [row[0] for row in rows],
-            "types": [row[1] for row in rows],
-            "titres": [row[2] for row in rows],
-            "contenus": [row[3] for row in rows],
-            "donnees": [json.dumps(row[4]) for row in rows],
-            "sender": sender,
-            "recipient": recipient,
+            "users": [n.user_id for n in notices],
+            "types": [n.kind for n in notices],
+            "titres": [n.title for n in notices],
+            "contenus": [n.text for n in notices],
+            "donnees": [json.dumps(n.data) for n in notices],
+            "transactions": [n.transaction_id for n in notices],
+            "senders": [pair[0] for pair in pairs],
+            "recipients": [pair[1] for pair in pairs],
         },
     )
