@@ -6,9 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import onboarding
+from bench import common, onboarding, transfers
 
-GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {"onboarding": onboarding.run}
+GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "onboarding": onboarding.run,
+    "transfers": transfers.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="GROUP",
         help=f"scenario groups to run: {', '.join(GROUPS)} (default: all)",
     )
+    common.add_arguments(parser)
     onboarding.add_arguments(parser)
+    transfers.add_arguments(parser)
     args = parser.parse_args(argv)
     unknown = [name for name in args.groups if name not in GROUPS]
     if unknown:
