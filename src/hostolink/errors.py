@@ -54,10 +54,12 @@ class BadRequest(HostolinkError):
 class Unauthorized(HostolinkError):
     status_code = 401
     message = "Authentification requise."
+    expired_message = "Jeton expiré."
 
 
 class InvalidToken(Unauthorized):
     message = "Jeton d'accès invalide ou expiré."
+    expired_message = "Jeton d'accès expiré. Rafraîchissez votre session."
 
 
 class Forbidden(HostolinkError):

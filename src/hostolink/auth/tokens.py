@@ -14,19 +14,20 @@ from functools import lru_cache
 
 import jwt
 
-from hostolink.errors import InvalidToken
+from hostolink.errors import InvalidToken, Unauthorized
 
 ISSUER = "hostolink"
 ACCESS = "access"
 ALGORITHM = "HS256"
 
 
-def issue_access_token(user_id: int, *, key: str, ttl_seconds: int) -> str:
+def issue_token(user_id: int, *, key: str, ttl_seconds: int, kind: str) -> str:
+    """A signed JWT naming one person, of one `kind` (its `typ` claim)."""
     now = datetime.now(UTC)
     claims = {
         "iss": ISSUER,
         "sub": str(user_id),
-        "typ": ACCESS,
+        "typ": kind,
         "iat": now,
         "exp": now + timedelta(seconds=ttl_seconds),
         "jti": uuid.uuid4().hex,
@@ -34,18 +35,36 @@ def issue_access_token(user_id: int, *, key: str, ttl_seconds: int) -> str:
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def read_access_token(token: str, *, key: str) -> int:
-    """The user id the token names, or `InvalidToken`."""
-    user_id, expires_at = _verified_claims(token, key)
+def read_token(token: str, *, key: str, kind: str, invalid: type[Unauthorized]) -> int:
+    """The user id a token of `kind` names, or `invalid` (expired, forged, another kind)."""
+    try:
+        user_id, expires_at = _verified_claims(token, key, kind)
+    except _Rejected as exc:
+        raise (invalid(invalid.expired_message) if exc.expired else invalid()) from exc
     # The cache below remembers a token's signature check, not its validity: expiry is
     # checked on every use.
     if expires_at <= time.time():
-        raise InvalidToken("Jeton d'accès expiré. Rafraîchissez votre session.")
+        raise invalid(invalid.expired_message)
     return user_id
 
 
+def issue_access_token(user_id: int, *, key: str, ttl_seconds: int) -> str:
+    return issue_token(user_id, key=key, ttl_seconds=ttl_seconds, kind=ACCESS)
+
+
+def read_access_token(token: str, *, key: str) -> int:
+    """The user id the token names, or `InvalidToken`."""
+    return read_token(token, key=key, kind=ACCESS, invalid=InvalidToken)
+
+
+class _Rejected(Exception):
+    def __init__(self, *, expired: bool = False) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
 @lru_cache(maxsize=8192)
-def _verified_claims(token: str, key: str) -> tuple[int, float]:
+def _verified_claims(token: str, key: str, kind: str) -> tuple[int, float]:
     """(user id, expiry) of a token whose signature, issuer and type check out. A phone
     calls the API many times with one token: decoding it once per process saves about a
     tenth of an authenticated request's CPU. Failures raise and are not cached."""
@@ -58,10 +77,10 @@ def _verified_claims(token: str, key: str) -> tuple[int, float]:
             options={"require": ["exp", "iat", "sub", "iss", "typ"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise InvalidToken("Jeton d'accès expiré. Rafraîchissez votre session.") from exc
+        raise _Rejected(expired=True) from exc
     except jwt.PyJWTError as exc:
-        raise InvalidToken from exc
+        raise _Rejected from exc
     subject = claims.get("sub")
-    if claims.get("typ") != ACCESS or not isinstance(subject, str) or not subject.isdigit():
-        raise InvalidToken
+    if claims.get("typ") != kind or not isinstance(subject, str) or not subject.isdigit():
+        raise _Rejected
     return int(subject), float(claims["exp"])

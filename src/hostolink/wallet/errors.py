@@ -21,6 +21,7 @@ class PinRequired(Forbidden):
 
 class InvalidPinToken(Unauthorized):
     message = "Jeton de confirmation PIN invalide ou expiré. Saisissez à nouveau votre PIN."
+    expired_message = message
 
 
 class IdempotencyKeyRequired(BadRequest):

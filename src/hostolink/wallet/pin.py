@@ -10,18 +10,12 @@ access token, and an access token cannot pass as it.
 
 from __future__ import annotations
 
-import time
-import uuid
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-
-import jwt
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
-from hostolink.auth.tokens import ALGORITHM, ISSUER
+from hostolink.auth.tokens import issue_token, read_token
 from hostolink.deps import client_ip
 from hostolink.wallet.errors import InvalidPinToken, PinRequired
 
@@ -30,42 +24,11 @@ PIN_TOKEN_HEADER = "X-Jeton-Pin"  # noqa: S105 — a header name
 
 
 def issue_pin_token(user_id: int, *, key: str, ttl_seconds: int) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "iss": ISSUER,
-        "sub": str(user_id),
-        "typ": PIN_TOKEN_TYPE,
-        "iat": now,
-        "exp": now + timedelta(seconds=ttl_seconds),
-        "jti": uuid.uuid4().hex,
-    }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return issue_token(user_id, key=key, ttl_seconds=ttl_seconds, kind=PIN_TOKEN_TYPE)
 
 
 def read_pin_token(token: str, *, key: str) -> int:
-    user_id, expires_at = _verified(token, key)
-    if expires_at <= time.time():
-        raise InvalidPinToken
-    return user_id
-
-
-@lru_cache(maxsize=4096)
-def _verified(token: str, key: str) -> tuple[int, float]:
-    # Caches the signature check only; expiry is checked on every use (read_pin_token).
-    try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss", "typ"]},
-        )
-    except jwt.PyJWTError as exc:
-        raise InvalidPinToken from exc
-    subject = claims.get("sub")
-    if claims.get("typ") != PIN_TOKEN_TYPE or not isinstance(subject, str) or not subject.isdigit():
-        raise InvalidPinToken
-    return int(subject), float(claims["exp"])
+    return read_token(token, key=key, kind=PIN_TOKEN_TYPE, invalid=InvalidPinToken)
 
 
 def login_identifier(principal: Principal) -> str:
