@@ -180,6 +180,18 @@ def test_seed_is_idempotent(data_dir: Path) -> None:
     assert_server_stopped(data_dir)
 
 
+def test_ledger_verify_on_the_embedded_database(data_dir: Path, tmp_path: Path) -> None:
+    ok(hostolink(data_dir, "seed"))
+    out = ok(hostolink(data_dir, "ledger", "verify"))
+    assert "somme de toutes les écritures : 0" in out
+    assert "Grand livre cohérent." in out
+    never_migrated = hostolink(tmp_path / "vide", "ledger", "verify", timeout=90)
+    assert never_migrated.returncode == 2
+    assert "hostolink migrate" in never_migrated.stderr
+    assert_server_stopped(data_dir)
+    assert_server_stopped(tmp_path / "vide")
+
+
 def test_create_admin_survives_a_restart_of_the_embedded_database(data_dir: Path) -> None:
     created = ok(
         hostolink(

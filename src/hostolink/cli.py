@@ -201,10 +201,17 @@ def cmd_ledger_verify(_: argparse.Namespace) -> int:
     url = _database_url(get_settings())
 
     async def work() -> bool:
+        from sqlalchemy.exc import ProgrammingError
+
         engine = create_engine(url, pool_size=1)
         try:
             async with engine.connect() as connection:
                 report = await verify(connection)
+        except ProgrammingError as exc:  # no tables yet: nothing was ever served here
+            raise Refused(
+                "la base n'a pas encore de schéma : lancez `hostolink migrate` "
+                "(ou `hostolink serve`)."
+            ) from exc
         finally:
             await engine.dispose()
         for line in report.lines():
