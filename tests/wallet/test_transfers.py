@@ -63,6 +63,7 @@ class TestSend:
         body = response.json()
         assert body["success"] is True
         assert body["message"].startswith("Vous avez envoyé 5 000 F CFA")
+        assert not body["message"].endswith("..")
         data = body["data"]
         assert data["montant"] == 5_000
         assert data["frais"] == 0
@@ -419,3 +420,15 @@ class TestFees:
         assert await balance(db_engine, "SYS-FRAIS") == 150
         assert await balance(db_engine, bob.numero_compte) == 11_000
         await assert_ledger_clean(db_engine)
+
+
+class TestMessages:
+    async def test_a_short_name_ends_the_sentence_once(
+        self, client: httpx.AsyncClient, funded_alice: Person, bob: Person
+    ) -> None:
+        named = await client.patch(
+            "/api/user/me", json={"prenom": "Awa", "nom": "Koné"}, headers=bob.headers
+        )
+        assert named.status_code == 200
+        response = await send(client, funded_alice, bob.phone, 7_500)
+        assert response.json()["message"] == "Vous avez envoyé 7 500 F CFA à Awa K."

@@ -39,3 +39,8 @@ def basis_points(amount: int, rate_bp: int) -> int:
     """`amount × rate / 10 000`, rounded half up to a whole franc (Decimal, never float)."""
     exact = Decimal(amount) * Decimal(rate_bp) / Decimal(10_000)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def sentence(text: str) -> str:
+    """End with one full stop: « … à Awa K. », not « … à Awa K.. »."""
+    return text if text.endswith(".") else text + "."

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from hostolink.db import Database
-from hostolink.kit.money import format_xof
+from hostolink.kit.money import format_xof, sentence
 from hostolink.wallet import repository
 from hostolink.wallet.repository import Notice
 from hostolink.wallet.schemas import TransferAnswer
@@ -36,12 +36,14 @@ def transfer_notices(
     link = {"reference": data.reference}
     notices: list[Notice] = []
     if sender is not None:
-        text = f"Vous avez envoyé {format_xof(data.montant)} à {data.destinataire.nom_affiche}."
+        text = sentence(
+            f"Vous avez envoyé {format_xof(data.montant)} à {data.destinataire.nom_affiche}"
+        )
         notices.append(Notice(sender, "argent_envoye", "Argent envoyé", text, link, transaction_id))
     if recipient is not None:
         kind = "paiement_recu" if data.type_transaction != "transfert" else "argent_recu"
         title = "Paiement reçu" if kind == "paiement_recu" else "Argent reçu"
-        text = f"Vous avez reçu {format_xof(data.montant)} de {sender_name}."
+        text = sentence(f"Vous avez reçu {format_xof(data.montant)} de {sender_name}")
         notices.append(Notice(recipient, kind, title, text, link, transaction_id))
     return notices
 

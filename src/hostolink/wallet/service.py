@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
-from hostolink.kit.money import format_xof
+from hostolink.kit.money import format_xof, sentence
 from hostolink.models import JournalAudit
 from hostolink.wallet import ledger, repository
 from hostolink.wallet.errors import (
@@ -154,7 +154,9 @@ async def transfer(
     }
     draft = movement.posting(**posting_header)
     answer = TransferAnswer(
-        message=f"Vous avez envoyé {format_xof(amount)} à {recipient.shown().nom_affiche}.",
+        message=sentence(
+            f"Vous avez envoyé {format_xof(amount)} à {recipient.shown().nom_affiche}"
+        ),
         data=TransferData(
             reference=reference,
             type_transaction=kind,
