@@ -240,6 +240,24 @@ class TestAdjustments:
         assert await balance(db_engine, bob.numero_compte) == 700
 
 
+class TestAccountStatus:
+    async def test_a_wallet_with_money_cannot_be_closed(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine, trio: list[Person], admin: str
+    ) -> None:
+        alice, bob, _ = trio
+        path = f"/api/admin/comptes/{alice.numero_compte}/statut"
+        body = {"statut": "ferme", "motif": "Demande de clôture du client"}
+        refused = await client.post(path, json=body, headers=bearer(admin))
+        assert_failure(refused, 409, "AccountNotEmpty")
+        assert "50 000 F CFA" in refused.json()["message"]
+        empty = await client.post(
+            f"/api/admin/comptes/{bob.numero_compte}/statut", json=body, headers=bearer(admin)
+        )
+        assert empty.status_code == 200
+        assert empty.json()["statut"] == "ferme"
+        assert_failure(await send(client, alice, bob.phone, 100), 409, "RecipientAccountFrozen")
+
+
 class TestNotificationFailure:
     """M-6: a failure after the money (the previous back end's FCM push) never undoes it."""
 

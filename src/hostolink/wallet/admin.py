@@ -18,6 +18,7 @@ from hostolink.models import Compte, Ecriture, Transaction
 from hostolink.models.base import utcnow
 from hostolink.wallet import ledger, repository
 from hostolink.wallet.errors import (
+    AccountNotEmpty,
     AlreadyReversed,
     InsufficientFunds,
     NotReversible,
@@ -210,6 +211,12 @@ async def set_status(
     )
     if account is None or account.type_compte == "systeme":
         raise UnknownRecipient("Compte introuvable.")
+    if statut == "ferme" and account.solde != 0:
+        # Closing must not strand money: the balance is paid out or adjusted first.
+        raise AccountNotEmpty(
+            f"Ce compte a encore {format_xof(account.solde)} : videz-le (retrait ou "
+            "ajustement motivé) avant de le fermer."
+        )
     before = account.statut
     await session.execute(
         update(Compte)

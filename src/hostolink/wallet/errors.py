@@ -97,3 +97,7 @@ class AmountRequired(HostolinkError):
 class AmountMismatch(HostolinkError):
     status_code = 422
     message = "Le montant ne correspond pas à celui du QR code."
+
+
+class AccountNotEmpty(Conflict):
+    message = "Un compte ne se ferme qu'avec un solde nul."
