@@ -55,10 +55,6 @@ class StaticQrNotRevocable(Conflict):
     )
 
 
-class NoWallet(NotFound):
-    message = "Aucun portefeuille n'est ouvert pour ce compte."
-
-
 class WalletCannotReceive(Forbidden):
     message = (
         "Votre portefeuille est gelé ou fermé : il ne peut pas recevoir de paiement. "

@@ -21,7 +21,6 @@ from hostolink.qr import repository
 from hostolink.qr.errors import (
     InvalidQrCode,
     MalformedQrCode,
-    NoWallet,
     QrCodeAlreadyPaid,
     QrCodeExpired,
     QrCodeNotFound,
@@ -31,6 +30,7 @@ from hostolink.qr.errors import (
 )
 from hostolink.qr.repository import QrRow
 from hostolink.qr.schemas import QrImages, QrOut, RecipientOut, Resolution
+from hostolink.wallet.errors import WalletMissing
 
 # Shown for a person without a first name (a lone initial would confirm nothing).
 ANONYMOUS = "Utilisateur Hostolink"
@@ -132,7 +132,7 @@ async def mark_used(session: AsyncSession, *, qr_id: int) -> None:
 async def receiving_wallet(session: AsyncSession, *, user_id: int) -> repository.WalletRow:
     wallet = await repository.user_wallet(session, user_id=user_id)
     if wallet is None:
-        raise NoWallet
+        raise WalletMissing
     if wallet.statut != "actif":
         raise WalletCannotReceive
     return wallet
