@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest
 from hostolink.models import Compte, Ecriture, Transaction, Utilisateur
+from hostolink.wallet import parties
 from hostolink.wallet.errors import TransactionNotFound, WalletMissing
 from hostolink.wallet.parties import show
 from hostolink.wallet.schemas import (
@@ -158,29 +159,8 @@ def _item(row: Any) -> HistoryItem:
 async def _party(session: AsyncSession, account_id: int | None) -> tuple[PartyOut | None, Any]:
     if account_id is None:
         return None, None
-    row = (
-        await session.execute(
-            select(
-                Compte.type_compte,
-                Compte.numero_compte,
-                Compte.id_user,
-                Utilisateur.prenom,
-                Utilisateur.nom,
-                Utilisateur.telephone,
-            )
-            .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
-            .where(Compte.id_compte == account_id)
-        )
-    ).one()
-    party = show(
-        type_compte=row.type_compte,
-        numero_compte=row.numero_compte,
-        prenom=row.prenom,
-        nom=row.nom,
-        telephone=row.telephone,
-        email=None,
-    )
-    return party, row.id_user
+    party = await parties.by_account(session, account_id)
+    return party.shown(), party.id_user
 
 
 async def receipt(

@@ -85,25 +85,31 @@ class Replay:
     body: dict[str, Any]
 
 
+async def _stored(session: AsyncSession, claim: IdempotencyClaim) -> Any:
+    query = repository.STORED_KEY
+    params = {"user_id": claim.user_id, "key": claim.key}
+    return (await session.execute(query, params)).first()
+
+
+def _replay(row: Any) -> Replay:
+    return Replay(int(row.code_http), dict(row.reponse))
+
+
 async def earlier_answer(session: AsyncSession, claim: IdempotencyClaim) -> Replay | None:
     """The stored answer of this exact request, if it was already performed. For refusals
     that only a first success explains (a single-use QR code found paid: by this very
     request's first attempt?)."""
-    row = (
-        await session.execute(repository.STORED_KEY, {"user_id": claim.user_id, "key": claim.key})
-    ).first()
+    row = await _stored(session, claim)
     if row is None or row.statut != "terminee" or row.empreinte_requete != claim.fingerprint:
         return None
-    return Replay(int(row.code_http), dict(row.reponse))
+    return _replay(row)
 
 
 async def stored_answer(session: AsyncSession, claim: IdempotencyClaim) -> Replay:
     """Called when the claim found the key taken (its first request has committed)."""
-    row = (
-        await session.execute(repository.STORED_KEY, {"user_id": claim.user_id, "key": claim.key})
-    ).first()
+    row = await _stored(session, claim)
     if row is None or row.statut != "terminee":
         raise IdempotencyInProgress
     if row.empreinte_requete != claim.fingerprint:
         raise IdempotencyKeyReused
-    return Replay(int(row.code_http), dict(row.reponse))
+    return _replay(row)

@@ -153,10 +153,9 @@ async def transfer(
         "reverses": None,
     }
     draft = movement.posting(**posting_header)
+    shown = recipient.shown()
     answer = TransferAnswer(
-        message=sentence(
-            f"Vous avez envoyé {format_xof(amount)} à {recipient.shown().nom_affiche}"
-        ),
+        message=sentence(f"Vous avez envoyé {format_xof(amount)} à {shown.nom_affiche}"),
         data=TransferData(
             reference=reference,
             type_transaction=kind,
@@ -165,7 +164,7 @@ async def transfer(
             frais=fee,
             montant_debite=amount + fee,
             devise=wallet.devise,
-            destinataire=recipient.shown(),
+            destinataire=shown,
             nouveau_solde=movement.balance_after(source.id),
             description=description,
             date=draft.created_at,
