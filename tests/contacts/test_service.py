@@ -73,9 +73,7 @@ class TestTouchLastSent:
         assert await _last_sent(db_engine, me, awa) is None
 
         async with db_engine.begin() as connection:
-            await service.touch_last_sent(
-                connection, owner_id=me.id_user, contact_user_id=awa.id_user
-            )
+            await service.touch_last_sent(connection, pairs=[(me.id_user, awa.id_user)])
 
         assert await _last_sent(db_engine, me, awa) is not None
         assert (await contacts_of(client, me))[0]["date_dernier_envoi"] is not None
@@ -86,7 +84,7 @@ class TestTouchLastSent:
         await saved(client, me, awa)
 
         async with AsyncSession(db_engine) as session, session.begin():
-            await service.touch_last_sent(session, owner_id=me.id_user, contact_user_id=awa.id_user)
+            await service.touch_last_sent(session, pairs=[(me.id_user, awa.id_user)])
 
         assert await _last_sent(db_engine, me, awa) is not None
 
@@ -97,9 +95,7 @@ class TestTouchLastSent:
         await saved(client, awa, me)
 
         async with db_engine.begin() as connection:
-            await service.touch_last_sent(
-                connection, owner_id=me.id_user, contact_user_id=awa.id_user
-            )
+            await service.touch_last_sent(connection, pairs=[(me.id_user, awa.id_user)])
 
         assert await _last_sent(db_engine, me, awa) is not None
         assert await _last_sent(db_engine, awa, me) is None
@@ -108,8 +104,6 @@ class TestTouchLastSent:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, me: Person, awa: Person
     ) -> None:
         async with db_engine.begin() as connection:
-            await service.touch_last_sent(
-                connection, owner_id=me.id_user, contact_user_id=awa.id_user
-            )
+            await service.touch_last_sent(connection, pairs=[(me.id_user, awa.id_user)])
 
         assert await contacts_of(client, me) == []

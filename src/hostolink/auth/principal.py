@@ -10,11 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, literal, select
+from sqlalchemy import Select, bindparam, func, select
 
+from hostolink.kit.money import CURRENCY
 from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
+from hostolink.models.compte import user_wallet_of
 
-WALLET_CURRENCY = "XOF"
+WALLET_CURRENCY = CURRENCY
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,7 @@ _roles = (
     .scalar_subquery()
     .label("roles")
 )
-_wallet = and_(
-    Compte.id_user == Utilisateur.id_user,
-    # Literals, not bind parameters: a prepared statement's generic plan can use the partial
-    # index uq_compte_utilisateur_devise (WHERE type_compte = 'utilisateur') only if it sees
-    # the value; with a parameter it scanned the whole `compte` table on every request.
-    Compte.type_compte == literal("utilisateur", literal_execute=True),
-    Compte.devise == literal(WALLET_CURRENCY, literal_execute=True),
-)
+_wallet = user_wallet_of(Utilisateur.id_user)
 _COLUMNS = (
     Utilisateur.id_user,
     Utilisateur.nom,

@@ -8,9 +8,9 @@ from sqlalchemy import literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.auth.principal import WALLET_CURRENCY
 from hostolink.models import CarteBancaire, Compte
 from hostolink.models.base import utcnow
+from hostolink.models.compte import user_wallet_of
 
 VIRTUAL = "virtuelle"
 CANCELLED = "annulee"
@@ -33,13 +33,8 @@ class NewCard:
 
 
 async def wallet_id(session: AsyncSession, *, user_id: int) -> int | None:
-    """The person's XOF wallet account. Literal constants: the generic plan of a prepared
-    statement can then use the partial index uq_compte_utilisateur_devise."""
-    query = select(Compte.id_compte).where(
-        Compte.type_compte == literal("utilisateur", literal_execute=True),
-        Compte.id_user == user_id,
-        Compte.devise == literal(WALLET_CURRENCY, literal_execute=True),
-    )
+    """The person's XOF wallet account."""
+    query = select(Compte.id_compte).where(user_wallet_of(user_id))
     result: int | None = await session.scalar(query)
     return result
 

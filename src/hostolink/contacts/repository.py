@@ -1,45 +1,34 @@
 """Every query of the saved contacts. Each one that reads or changes a contact filters on its
 owner (`id_user`): another person's contact is simply not found.
 
-A person's wallet is their `compte` with `type_compte = 'utilisateur' AND devise = 'XOF'`;
-both constants are rendered as literals so that a prepared statement's generic plan uses the
-partial unique index uq_compte_utilisateur_devise.
+A person's wallet is the `compte` that `models.compte.is_user_wallet` describes (its
+constants are literals, so that the partial unique index serves the lookups).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
-    Table,
     and_,
     delete,
     exists,
     func,
-    literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from hostolink.kit.money import CURRENCY
 from hostolink.models import Compte, ContactsEnregistres, Transaction, Utilisateur
+from hostolink.models.compte import is_user_wallet, user_wallet_of
 
-USER_ACCOUNT = "utilisateur"
 SENDING_TYPES = ("transfert", "paiement_qr")
-
-
-def _const(value: str) -> ColumnElement[Any]:
-    return literal(value, literal_execute=True)
-
-
-def _is_wallet() -> ColumnElement[bool]:
-    return and_(Compte.type_compte == _const(USER_ACCOUNT), Compte.devise == _const(CURRENCY))
 
 
 @dataclass(frozen=True)
@@ -91,7 +80,7 @@ async def find_person(session: AsyncSession, *, identifiant: str) -> Person | No
         statement = (
             select(Utilisateur.id_user, Utilisateur.actif)
             .join(Compte, Compte.id_user == Utilisateur.id_user)
-            .where(Compte.numero_compte == identifiant, _is_wallet())
+            .where(Compte.numero_compte == identifiant, is_user_wallet())
         )
     row = (await session.execute(statement)).first()
     return Person(id_user=row.id_user, actif=row.actif) if row else None
@@ -117,7 +106,7 @@ def _contacts_of(owner_id: int) -> Select[*tuple[Any, ...]]:
         select(*_CONTACT_COLUMNS)
         .select_from(ContactsEnregistres)
         .join(Utilisateur, Utilisateur.id_user == ContactsEnregistres.id_user_contact)
-        .outerjoin(Compte, and_(Compte.id_user == Utilisateur.id_user, _is_wallet()))
+        .outerjoin(Compte, user_wallet_of(Utilisateur.id_user))
         .where(ContactsEnregistres.id_user == owner_id)
     )
 
@@ -241,15 +230,26 @@ async def delete_contact(session: AsyncSession, *, owner_id: int, contact_id: in
 
 
 async def touch_last_sent(
-    executor: AsyncSession | AsyncConnection, *, owner_id: int, contact_user_id: int
+    executor: AsyncSession | AsyncConnection, *, pairs: Sequence[tuple[int, int]]
 ) -> None:
-    # Core table, not the ORM entity: the same statement runs on a session or a connection.
-    table = cast(Table, ContactsEnregistres.__table__)
+    """`(owner, contact)` pairs: the owner just sent money to that person. One statement
+    for many pairs (the wallet's notice writer passes the transfers it groups)."""
+    if not pairs:
+        return
     await executor.execute(
-        update(table)
-        .where(table.c.id_user == owner_id, table.c.id_user_contact == contact_user_id)
-        .values(date_dernier_envoi=func.now())
+        _TOUCH_LAST_SENT,
+        {"owners": [owner for owner, _ in pairs], "contacts": [contact for _, contact in pairs]},
     )
+
+
+# Core text, not the ORM entity: the same statement runs on a session or a connection.
+_TOUCH_LAST_SENT = text(
+    """
+UPDATE contacts_enregistres c SET date_dernier_envoi = now()
+FROM unnest(CAST(:owners AS integer[]), CAST(:contacts AS integer[])) AS p(owner, contact)
+WHERE c.id_user = p.owner AND c.id_user_contact = p.contact
+"""
+)
 
 
 # ------------------------------------------------------------------------ suggestions
@@ -297,7 +297,7 @@ async def suggestions(
             func.count().label("nombre_envois"),
         )
         .select_from(recent)
-        .join(Compte, and_(Compte.id_compte == recent.c.id_compte, _is_wallet()))
+        .join(Compte, and_(Compte.id_compte == recent.c.id_compte, is_user_wallet()))
         .join(Utilisateur, Utilisateur.id_user == Compte.id_user)
         .where(Utilisateur.id_user != owner_id, Utilisateur.actif.is_(True), ~saved)
         .group_by(Utilisateur.id_user, Compte.numero_compte)

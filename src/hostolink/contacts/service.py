@@ -7,6 +7,7 @@ contact, and the "last sent" date that orders the list).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -160,11 +161,8 @@ async def resolve_contact(session: AsyncSession, *, owner_id: int, contact_id: i
 async def touch_last_sent(
     connection_or_session: AsyncConnection | AsyncSession,
     *,
-    owner_id: int,
-    contact_user_id: int,
+    pairs: Sequence[tuple[int, int]],
 ) -> None:
-    """Record that `owner_id` just sent money to `contact_user_id` (orders the list); does
-    nothing when that person is not a saved contact."""
-    await repository.touch_last_sent(
-        connection_or_session, owner_id=owner_id, contact_user_id=contact_user_id
-    )
+    """Record that each owner just sent money to each contact user of `pairs` (orders the
+    list); a pair that is not a saved contact changes nothing."""
+    await repository.touch_last_sent(connection_or_session, pairs=pairs)

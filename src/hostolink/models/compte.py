@@ -14,18 +14,24 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    and_,
     func,
+    literal,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
+from hostolink.kit.money import CURRENCY
 from hostolink.models.base import Base
+
+USER_WALLET = "utilisateur"
 
 
 class Compte(Base):
@@ -83,3 +89,22 @@ class Compte(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     date_modification: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def is_user_wallet() -> ColumnElement[bool]:
+    """`compte` is a person's XOF wallet.
+
+    The constants are literals, not bind parameters: a prepared statement's generic plan can
+    use the partial unique index uq_compte_utilisateur_devise only if it sees them (with
+    parameters it scanned the whole table on every request)."""
+    return and_(
+        Compte.type_compte == literal(USER_WALLET, literal_execute=True),
+        Compte.devise == literal(CURRENCY, literal_execute=True),
+    )
+
+
+def user_wallet_of(
+    user: ColumnElement[int] | InstrumentedAttribute[int] | int,
+) -> ColumnElement[bool]:
+    """`compte` is the XOF wallet of `user` (a column to join on, or an id)."""
+    return and_(Compte.id_user == user, is_user_wallet())

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import WALLET_CURRENCY
 from hostolink.models import Compte, EtablissementSante, QrCodePaiement, Utilisateur
+from hostolink.models.compte import user_wallet_of
 
 STATIC = "statique"
 DYNAMIC = "dynamique"
@@ -85,11 +86,7 @@ def _qr(row: Any) -> QrRow:
 
 
 async def user_wallet(session: AsyncSession, *, user_id: int) -> WalletRow | None:
-    query = select(Compte.id_compte, Compte.statut, Compte.devise).where(
-        Compte.type_compte == _const("utilisateur"),
-        Compte.id_user == user_id,
-        Compte.devise == _const(WALLET_CURRENCY),
-    )
+    query = select(Compte.id_compte, Compte.statut, Compte.devise).where(user_wallet_of(user_id))
     row = (await session.execute(query)).first()
     return WalletRow(row.id_compte, row.statut, row.devise) if row else None
 
@@ -162,8 +159,7 @@ async def owned_by_user(
         .join(Compte, Compte.id_compte == QrCodePaiement.id_compte)
         .where(
             QrCodePaiement.code == code,
-            Compte.type_compte == _const("utilisateur"),
-            Compte.id_user == user_id,
+            user_wallet_of(user_id),
         )
     )
     if for_update:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 
+from hostolink.contacts import service as contacts
 from hostolink.db import Database
 from hostolink.kit.money import format_xof, sentence
 from hostolink.wallet import repository
@@ -75,7 +76,8 @@ class NoticeWriter:
     async def _insert(self, notices: list[Notice], pairs: list[tuple[int, int]]) -> None:
         try:
             async with self._db.notices.connect() as connection:
-                await repository.notify(connection, notices=notices, pairs=pairs)
+                await repository.notify(connection, notices=notices)
+                await contacts.touch_last_sent(connection, pairs=pairs)
         except Exception:  # never let a notice disturb a committed payment
             references = sorted({n.transaction_id for n in notices})
             logger.exception(

@@ -20,18 +20,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, literal, select, text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hostolink.kit.money import CURRENCY
 from hostolink.models import Compte, Utilisateur
+from hostolink.models.compte import user_wallet_of
 
-_USER_WALLET = and_(
-    Compte.id_user == Utilisateur.id_user,
-    # Literals, not parameters: the generic plan then uses the partial unique index.
-    Compte.type_compte == literal("utilisateur", literal_execute=True),
-    Compte.devise == literal(CURRENCY, literal_execute=True),
-)
+_USER_WALLET = user_wallet_of(Utilisateur.id_user)
 
 _PARTY_COLUMNS = (
     Compte.id_compte,
@@ -236,20 +232,13 @@ async def system_account_id(session: AsyncSession, code: str) -> int:
 
 NOTIFY = text(
     """
-WITH n AS (
-    INSERT INTO notification (id_user, type_notification, titre, contenu, donnees,
-                              id_transaction)
-    SELECT x.id_user, x.type_notification, x.titre, x.contenu, CAST(x.donnees AS jsonb),
-           x.id_transaction
-    FROM unnest(CAST(:users AS integer[]), CAST(:types AS varchar[]),
-                CAST(:titres AS varchar[]), CAST(:contenus AS text[]),
-                CAST(:donnees AS text[]), CAST(:transactions AS bigint[]))
-         AS x(id_user, type_notification, titre, contenu, donnees, id_transaction)
-    RETURNING 1
-)
-UPDATE contacts_enregistres c SET date_dernier_envoi = now()
-FROM unnest(CAST(:senders AS integer[]), CAST(:recipients AS integer[])) AS p(sender, recipient)
-WHERE c.id_user = p.sender AND c.id_user_contact = p.recipient
+INSERT INTO notification (id_user, type_notification, titre, contenu, donnees, id_transaction)
+SELECT x.id_user, x.type_notification, x.titre, x.contenu, CAST(x.donnees AS jsonb),
+       x.id_transaction
+FROM unnest(CAST(:users AS integer[]), CAST(:types AS varchar[]),
+            CAST(:titres AS varchar[]), CAST(:contenus AS text[]),
+            CAST(:donnees AS text[]), CAST(:transactions AS bigint[]))
+     AS x(id_user, type_notification, titre, contenu, donnees, id_transaction)
 """
 )
 
@@ -266,10 +255,9 @@ class Notice:
     transaction_id: int
 
 
-async def notify(
-    connection: AsyncConnection, *, notices: list[Notice], pairs: list[tuple[int, int]]
-) -> None:
-    """Insert the notices and mark (sender, recipient) pairs as saved contacts' last send."""
+async def notify(connection: AsyncConnection, *, notices: list[Notice]) -> None:
+    if not notices:
+        return
     await connection.execute(
         NOTIFY,
         {
@@ -279,7 +267,5 @@ async def notify(
             "contenus": [n.text for n in notices],
             "donnees": [json.dumps(n.data) for n in notices],
             "transactions": [n.transaction_id for n in notices],
-            "senders": [pair[0] for pair in pairs],
-            "recipients": [pair[1] for pair in pairs],
         },
     )
