@@ -1257,6 +1257,21 @@ def choose_tool(requested: str) -> bool:
     return requested != "python" and has_wrk
 
 
+def stop_server(server: Server | None, facts: dict[str, Any]) -> None:
+    """Stop the bench's server, after recording (in `facts`, when the run got that far) and
+    printing the last warnings or errors it logged."""
+    if server is None:
+        return
+    problems = server.log_problems()
+    if facts:
+        facts["server_log_problems"] = problems
+    if problems:
+        log("the server logged warnings or errors (last ones):")
+        for line in problems:
+            log(f"  {line}")
+    server.stop()
+
+
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM ends the run like Ctrl-C does: through the `finally` that stops the server."""

@@ -55,6 +55,7 @@ from bench.common import (
     python_load,
     seed_users,
     settle_database,
+    stop_server,
     terminate_as_interrupt,
     update_readme,
     validate,
@@ -546,15 +547,7 @@ def run(args: argparse.Namespace) -> int:
         log("interrupted")
         return 130
     finally:
-        if server is not None:
-            problems = server.log_problems()
-            if facts:
-                facts["server_log_problems"] = problems
-            if problems:
-                log("the server logged warnings or errors (last ones):")
-                for line in problems:
-                    log(f"  {line}")
-            server.stop()
+        stop_server(server, facts)
     report = markdown_report(facts, results)
     print(report)
     if not args.no_write:

@@ -75,6 +75,7 @@ from bench.common import (
     python_load,
     seed_users,
     settle_database,
+    stop_server,
     terminate_as_interrupt,
     update_readme,
     validate,
@@ -989,15 +990,7 @@ def run(args: argparse.Namespace) -> int:
         log("interrupted")
         return 130
     finally:
-        if server is not None:
-            problems = server.log_problems()
-            if facts:
-                facts["server_log_problems"] = problems
-            if problems:
-                log("the server logged warnings or errors (last ones):")
-                for line in problems:
-                    log(f"  {line}")
-            server.stop()
+        stop_server(server, facts)
     assert outcome is not None
     print(markdown_report(facts, outcome))
     if not args.no_write:
