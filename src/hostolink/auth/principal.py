@@ -12,11 +12,8 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 
-from hostolink.kit.money import CURRENCY
 from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
 from hostolink.models.compte import user_wallet_of
-
-WALLET_CURRENCY = CURRENCY
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from hostolink.auth.principal import WALLET_CURRENCY
 from hostolink.auth.roles import ROLE_IDS
 from hostolink.kit.account_numbers import new_account_number
+from hostolink.kit.money import CURRENCY
 from hostolink.models import (
     AppareilPush,
     Compte,
@@ -87,7 +87,7 @@ async def insert_wallet(session: AsyncSession, *, user_id: int, numero_compte: s
             numero_compte=numero_compte,
             type_compte="utilisateur",
             id_user=user_id,
-            devise=WALLET_CURRENCY,
+            devise=CURRENCY,
             solde=0,
             statut="actif",
         )

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.auth.principal import WALLET_CURRENCY
+from hostolink.kit.money import CURRENCY
 from hostolink.models import Compte, EtablissementSante, QrCodePaiement, Utilisateur
 from hostolink.models.compte import user_wallet_of
 
@@ -107,7 +107,7 @@ async def insert_static(session: AsyncSession, *, compte_id: int, code: str) -> 
     request, PostgreSQL waits for the other transaction to end, then does nothing."""
     statement = (
         insert(QrCodePaiement)
-        .values(id_compte=compte_id, code=code, type_qr=STATIC, devise=WALLET_CURRENCY)
+        .values(id_compte=compte_id, code=code, type_qr=STATIC, devise=CURRENCY)
         .on_conflict_do_nothing()
     )
     await session.execute(statement)
