@@ -3,7 +3,8 @@
 # that is already running. The API never returns an OTP, so the flow runs in three newman
 # runs: "1 - Inscription", then the OTP is read from the development outbox with the CLI,
 # then "2 - Vérification et session" with that code, then "3 - Administration" and
-# "4 - Portefeuille" (credit, PIN token, replayed transfer, history, QR payment, reversal).
+# "4 - Portefeuille" (credit, PIN token, replayed transfer, history, QR payment, reversal)
+# and "5 - Dépôts et retraits" (through the sandbox provider).
 #
 # Environment:
 #   BASE_URL          the running server (default http://127.0.0.1:3000)
@@ -80,5 +81,8 @@ run_folder "3 - Administration" \
 
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "4 - Portefeuille" \
     --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+
+# Deposit confirmed on the sandbox's payment page, withdrawal sent, withdrawal refused.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "5 - Dépôts et retraits" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2

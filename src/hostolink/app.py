@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -28,10 +29,19 @@ from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
 from hostolink.errors import install_error_handlers
+from hostolink.jobs.worker import Periodic, Worker
+from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import build_rate_limiter
 from hostolink.logging import configure_logging
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from hostolink.notifications.senders import build_senders
+from hostolink.operations.endpoints import admin_router as operations_admin_router
+from hostolink.operations.endpoints import public as operations_public_router
+from hostolink.operations.endpoints import router as operations_router
+from hostolink.operations.flow import Operations
+from hostolink.providers.registry import build_providers
+from hostolink.providers.sandbox import SandboxProvider
+from hostolink.providers.sandbox.endpoints import router as sandbox_router
 from hostolink.qr.endpoints import router as qr_router
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
@@ -102,8 +112,15 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     limiter = build_rate_limiter(settings.redis_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        worker: Worker = application.state.worker
+        if settings.worker_enabled:
+            worker.start()
         yield
+        await worker.stop()
+        if application.state.sandbox is not None:
+            await application.state.sandbox.close()
+        await application.state.provider_http.aclose()
         await limiter.close()
         await db.dispose()
 
@@ -129,6 +146,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         limiter=limiter,
     )
 
+    _money_in_and_out(app, settings, db)
+
     install_error_handlers(app)
     for router in (
         health_router,
@@ -140,6 +159,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         contacts_router,
         admin_router,
         wallet_admin_router,
+        operations_router,
+        operations_public_router,
+        operations_admin_router,
+        sandbox_router,
     ):
         app.include_router(router)
     _mount_docs(app)
@@ -159,6 +182,33 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
+    """Providers, the sandbox, the job worker and the deposit/withdrawal flow."""
+    app.state.provider_http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
+    sandbox = None
+    if settings.sandbox_enabled:
+        # The simulated operator lives in this process: it calls our notification URL
+        # through the whole ASGI stack (middleware included), whatever port we listen on.
+        sandbox = SandboxProvider(
+            secret=derive_key(app.state.signing_key, "sandbox-webhook").hex(),
+            public_url=settings.public_url,
+            deliverer=httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=settings.public_url
+            ),
+            duplicate_rate=settings.sandbox_duplicate_rate,
+            payout_delay_seconds=settings.sandbox_payout_delay_seconds,
+        )
+    app.state.sandbox = sandbox
+    providers = build_providers(settings, app.state.provider_http, sandbox=sandbox)
+    worker = Worker(db)
+    operations = Operations(
+        db=db, providers=providers, settings=settings, notices=app.state.notices, worker=worker
+    )
+    worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
+    app.state.worker = worker
+    app.state.operations = operations
 
 
 def _mount_docs(app: FastAPI) -> None:

@@ -97,6 +97,30 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The job worker alone (webhooks, reconciliation), for a deployment that runs it apart
+    from the API processes (set HOSTOLINK_WORKER=false on those)."""
+    from hostolink.app import create_app
+
+    settings = get_settings()
+    app = create_app(settings, database_url=_database_url(settings))
+    worker = app.state.worker
+
+    async def run() -> None:
+        try:
+            if args.once:
+                await worker.drain()
+                await worker.run_periodic(force=True)
+            else:
+                await worker.run_forever()
+        finally:
+            await app.state.db.dispose()
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    asyncio.run(run())
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from hostolink import migrate, server
     from hostolink.app import RESOLVED_URL_ENV
@@ -245,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     sub.add_parser("seed", help="écrire les données de référence").set_defaults(func=cmd_seed)
+
+    worker = sub.add_parser("worker", help="tâches de fond seules (notifications, réconciliation)")
+    worker.add_argument("--once", action="store_true", help="traiter ce qui est dû, puis sortir")
+    worker.set_defaults(func=cmd_worker)
 
     admin = sub.add_parser("create-admin", help="créer ou promouvoir un administrateur")
     admin.add_argument("--identifier", required=True, help="e-mail ou téléphone")

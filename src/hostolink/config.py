@@ -117,6 +117,65 @@ class Settings(BaseSettings):
     card_bin: str = Field(default="99912300", alias="CARD_BIN", pattern=r"^[0-9]{6,8}$")
     card_encryption_key: SecretStr | None = Field(default=None, alias="CARD_ENCRYPTION_KEY")
 
+    # Deposits and withdrawals (providers/). A provider without credentials is listed as
+    # unavailable; the service boots anyway. The sandbox is our own simulated provider, the
+    # default everywhere but production.
+    sandbox_provider: bool | None = Field(default=None, alias="SANDBOX_PROVIDER")
+    # Probability that the sandbox delivers a notification twice (providers do).
+    sandbox_duplicate_rate: float = Field(default=0.2, alias="SANDBOX_DUPLICATE_RATE", ge=0, le=1)
+    sandbox_payout_delay_seconds: float = Field(
+        default=2.0, alias="SANDBOX_PAYOUT_DELAY_SECONDS", ge=0, le=600
+    )
+    provider_timeout_seconds: float = Field(
+        default=15.0, alias="PROVIDER_TIMEOUT_SECONDS", gt=0, le=120
+    )
+    # Reconciliation asks the provider about an operation still pending after this delay,
+    # then again with a growing interval; a deposit nobody paid expires after the second.
+    reconciliation_delay_seconds: int = Field(
+        default=120, alias="RECONCILIATION_DELAY_SECONDS", ge=1, le=24 * 3600
+    )
+    deposit_expiry_minutes: int = Field(
+        default=60, alias="DEPOSIT_EXPIRY_MINUTES", ge=5, le=7 * 24 * 60
+    )
+    # In-process worker of the durable job queue (`tache`); `hostolink worker` runs it alone.
+    worker_enabled: bool = Field(default=True, alias="HOSTOLINK_WORKER")
+    wave_api_key: SecretStr | None = Field(default=None, alias="WAVE_API_KEY")
+    wave_webhook_secret: SecretStr | None = Field(default=None, alias="WAVE_WEBHOOK_SECRET")
+    wave_base_url: str = Field(default="https://api.wave.com", alias="WAVE_BASE_URL")
+    mtn_momo_base_url: str = Field(
+        default="https://proxy.momoapi.mtn.com", alias="MTN_MOMO_BASE_URL"
+    )
+    mtn_momo_environment: str = Field(default="mtnivorycoast", alias="MTN_MOMO_ENVIRONMENT")
+    mtn_momo_currency: str = Field(default="XOF", alias="MTN_MOMO_CURRENCY")
+    mtn_momo_api_user: str | None = Field(default=None, alias="MTN_MOMO_API_USER")
+    mtn_momo_api_key: SecretStr | None = Field(default=None, alias="MTN_MOMO_API_KEY")
+    mtn_momo_collection_key: SecretStr | None = Field(
+        default=None, alias="MTN_MOMO_COLLECTION_SUBSCRIPTION_KEY"
+    )
+    mtn_momo_disbursement_key: SecretStr | None = Field(
+        default=None, alias="MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY"
+    )
+    orange_money_base_url: str = Field(
+        default="https://api.orange.com", alias="ORANGE_MONEY_BASE_URL"
+    )
+    # "dev" (Orange's sandbox, currency OUV) or "ci" (production Côte d'Ivoire, XOF).
+    orange_money_environment: str = Field(default="ci", alias="ORANGE_MONEY_ENVIRONMENT")
+    orange_money_client_id: str | None = Field(default=None, alias="ORANGE_MONEY_CLIENT_ID")
+    orange_money_client_secret: SecretStr | None = Field(
+        default=None, alias="ORANGE_MONEY_CLIENT_SECRET"
+    )
+    orange_money_merchant_key: SecretStr | None = Field(
+        default=None, alias="ORANGE_MONEY_MERCHANT_KEY"
+    )
+    hub2_base_url: str = Field(default="https://api.hub2.io", alias="HUB2_BASE_URL")
+    hub2_environment: str = Field(default="live", alias="HUB2_ENVIRONMENT")
+    hub2_api_key: SecretStr | None = Field(default=None, alias="HUB2_API_KEY")
+    hub2_merchant_id: str | None = Field(default=None, alias="HUB2_MERCHANT_ID")
+    hub2_webhook_secret: SecretStr | None = Field(default=None, alias="HUB2_WEBHOOK_SECRET")
+    djamo_base_url: str = Field(default="https://api.djamo.com", alias="DJAMO_BASE_URL")
+    djamo_api_key: SecretStr | None = Field(default=None, alias="DJAMO_API_KEY")
+    djamo_webhook_secret: SecretStr | None = Field(default=None, alias="DJAMO_WEBHOOK_SECRET")
+
     cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
     # OpenTelemetry (FastAPI's native instrumentation): on when a collector is named, with
     # the standard OTEL_* variables; off otherwise, since spans nobody collects are work
@@ -166,6 +225,13 @@ class Settings(BaseSettings):
     @property
     def json_logs(self) -> bool:
         return self.is_production if self.log_json is None else self.log_json
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """The simulated provider: on by default outside production, never in production."""
+        if self.is_production:
+            return False
+        return True if self.sandbox_provider is None else self.sandbox_provider
 
     @property
     def is_production(self) -> bool:

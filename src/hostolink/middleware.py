@@ -20,6 +20,10 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _UPLOAD_TYPE = "multipart/form-data"
 _ACCEPTED_TYPES = ("application/json", _UPLOAD_TYPE)
+# HTML forms post url-encoded fields: accepted only by the pages that are HTML forms (the
+# sandbox's payment page), never by the JSON API.
+_FORM_TYPE = "application/x-www-form-urlencoded"
+_FORM_PATHS = ("/sandbox/",)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -112,7 +116,8 @@ class BodyGuardMiddleware:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _answer(send, PayloadTooLarge())
             return
-        if content_type and not content_type.startswith(_ACCEPTED_TYPES):
+        html_form = content_type == _FORM_TYPE and scope["path"].startswith(_FORM_PATHS)
+        if content_type and not content_type.startswith(_ACCEPTED_TYPES) and not html_form:
             await _answer(send, UnsupportedMediaType())
             return
         received = 0

@@ -35,6 +35,7 @@ SIGNUP_FOLDER: Final = "1 - Inscription"
 SESSION_FOLDER: Final = "2 - Vérification et session"
 ADMIN_FOLDER: Final = "3 - Administration"
 WALLET_FOLDER: Final = "4 - Portefeuille"
+MONEY_FOLDER: Final = "5 - Dépôts et retraits"
 UNTAGGED_FOLDER: Final = "Autres"
 
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://hostolink.local/postman")
@@ -63,6 +64,11 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
     ("jetonPin", "", "Jeton de confirmation PIN, en-tête X-Jeton-Pin (rempli par le parcours)."),
     ("transferKey", "", "Idempotency-Key du transfert rejoué (rempli par le parcours)."),
     ("reference", "", "Référence du dernier transfert (rempli par le parcours)."),
+    (
+        "operation_id",
+        "",
+        "Opération du bac à sable à confirmer (rempli par « 5 - Dépôts et retraits »).",
+    ),
     ("qrPayload", "", "Contenu du QR code statique (rempli par le parcours)."),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
@@ -472,6 +478,7 @@ class _Step:
     bearer: str | None = None  # on a protected route, the variable to send as bearer
     headers: Mapping[str, str] | None = None  # extra request headers (Idempotency-Key…)
     notes: str = ""
+    wait_ms: int = 0  # pause before the request (an asynchronous result to wait for)
 
     def script(self) -> list[str]:
         lines = ["let body = {};", "try { body = pm.response.json(); } catch (e) { body = {}; }"]
@@ -802,6 +809,102 @@ _WALLET_STEPS: Final = (
     ),
 )
 
+_SANDBOX_NUMBER = "0700000001"
+_MONEY_STEPS: Final = (
+    _Step(
+        "Moyens de dépôt et de retrait",
+        "GET /api/fournisseurs",
+        checks=(
+            (
+                "bac à sable disponible",
+                "pm.expect(body.data.find(r => r.code === 'sandbox').depot.disponible)"
+                ".to.eql(true)",
+            ),
+        ),
+    ),
+    _Step(
+        "Déposer 5 000 F CFA (bac à sable)",
+        "POST /api/depots",
+        status=(202,),
+        body={"fournisseur": "sandbox", "montant": 5000, "numero": _SANDBOX_NUMBER},
+        headers={"Idempotency-Key": "{{$guid}}"},
+        checks=(
+            ("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),
+            ("page de paiement", "pm.expect(body.data.url_paiement).to.include('/sandbox/')"),
+        ),
+        store=(
+            ("reference", "body.data.reference"),
+            ("operation_id", "body.data.url_paiement.split('/').pop()"),
+        ),
+        bearer="token",
+    ),
+    _Step(
+        "Le payeur confirme sur la page du bac à sable",
+        "POST /sandbox/paiement/{operation_id}",
+        success=None,
+        checks=(("paiement confirmé", "pm.expect(pm.response.text()).to.include('réussi')"),),
+        notes="Ce que fait le payeur dans son navigateur (formulaire de la page de paiement).",
+    ),
+    _Step(
+        "Mon dépôt est crédité",
+        "GET /api/operations/{reference}",
+        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
+        bearer="token",
+        wait_ms=1500,
+        notes="La notification signée du bac à sable est traitée par le worker après commit.",
+    ),
+    _Step(
+        "Confirmer mon PIN pour le retrait",
+        "POST /api/portefeuille/jeton-pin",
+        body={"pin": "{{password}}"},
+        store=(("jetonPin", "body.jeton_pin"),),
+        bearer="token",
+    ),
+    _Step(
+        "Retirer 2 000 F CFA vers un numéro mobile money",
+        "POST /api/retraits",
+        status=(202,),
+        body={"fournisseur": "sandbox", "montant": 2000, "numero": _SANDBOX_NUMBER},
+        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
+        checks=(("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),),
+        store=(("reference", "body.data.reference"),),
+        bearer="token",
+        notes="Le montant est bloqué sur le portefeuille dès maintenant.",
+    ),
+    _Step(
+        "Mon retrait est envoyé",
+        "GET /api/operations/{reference}",
+        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
+        bearer="token",
+        wait_ms=4000,
+    ),
+    _Step(
+        "Retrait refusé par l'opérateur (numéro finissant par 99)",
+        "POST /api/retraits",
+        status=(202,),
+        body={"fournisseur": "sandbox", "montant": 1000, "numero": "0700000099"},
+        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
+        store=(("reference", "body.data.reference"),),
+        bearer="token",
+    ),
+    _Step(
+        "Le retrait refusé est rendu au portefeuille",
+        "GET /api/operations/{reference}",
+        checks=(
+            ("échoué", "pm.expect(body.data.statut).to.eql('echouee')"),
+            ("motif", "pm.expect(body.data.motif_echec).to.be.a('string')"),
+        ),
+        bearer="token",
+        wait_ms=4000,
+    ),
+    _Step(
+        "Mes dépôts et retraits",
+        "GET /api/operations",
+        checks=(("trois opérations", "pm.expect(body.data.length).to.be.at.least(3)"),),
+        bearer="token",
+    ),
+)
+
 _CONTRACT_FOLDERS: Final = frozenset({SIGNUP_FOLDER, SESSION_FOLDER, ADMIN_FOLDER})
 
 _FLOW: Final = (
@@ -824,6 +927,13 @@ _FLOW: Final = (
         "`adminIdentifier`/`adminPassword` : "
         "crédit, confirmation du PIN, transfert rejoué, historique, reçu, QR code, carte, "
         "contre-passation.",
+    ),
+    (
+        MONEY_FOLDER,
+        _MONEY_STEPS,
+        "Après « 2 - Vérification et session » (variable `token`), sur un serveur où le bac à "
+        "sable est actif (par défaut hors production) : dépôt confirmé sur la page de "
+        "paiement, retrait envoyé, retrait refusé puis rendu.",
     ),
 )
 
@@ -849,7 +959,15 @@ def _flow_item(
         request["header"].append({"key": name, "value": value})
     if step.notes:
         request["description"] = f"{step.notes}\n\n{request['description']}"
-    return _item(step.name, request, key=f"{folder}/{step.name}", tests=step.script())
+    item = _item(step.name, request, key=f"{folder}/{step.name}", tests=step.script())
+    if step.wait_ms:
+        pause = {
+            "id": _stable_id("prerequest", f"{folder}/{step.name}"),
+            "type": "text/javascript",
+            "exec": [f"setTimeout(function () {{}}, {step.wait_ms});"],
+        }
+        item.setdefault("event", []).insert(0, {"listen": "prerequest", "script": pause})
+    return item
 
 
 def _onboarding_folder(openapi: Mapping[str, Any]) -> dict[str, Any]:

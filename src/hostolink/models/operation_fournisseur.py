@@ -54,6 +54,14 @@ class OperationFournisseur(Base):
         ),
         # The provider's id identifies one operation of that provider.
         UniqueConstraint("fournisseur", "id_externe"),
+        CheckConstraint(f"passerelle ~ '{FOURNISSEUR_FORMAT}'", name="passerelle_format"),
+        # Orange Money's notification carries only its token: the hash finds the operation.
+        Index(
+            "uq_operation_fournisseur_empreinte_jeton",
+            "empreinte_jeton",
+            unique=True,
+            postgresql_where=text("empreinte_jeton IS NOT NULL"),
+        ),
         Index("ix_operation_fournisseur_id_user_date_creation", "id_user", "date_creation"),
         Index("ix_operation_fournisseur_id_compte", "id_compte"),
         # The reconciliation job: operations still pending, oldest check first.
@@ -78,6 +86,15 @@ class OperationFournisseur(Base):
     )
     fournisseur: Mapped[str] = mapped_column(
         String(30), nullable=False, comment="Code du fournisseur.", info={"exemple": "wave"}
+    )
+    passerelle: Mapped[str] = mapped_column(
+        String(30),
+        nullable=False,
+        comment=(
+            "Adaptateur qui porte l'opération (l'opérateur lui-même ou l'agrégateur, par exemple "
+            "hub2 pour Moov Money)."
+        ),
+        info={"exemple": "hub2"},
     )
     sens: Mapped[str] = mapped_column(
         String(10),
@@ -144,6 +161,18 @@ class OperationFournisseur(Base):
     )
     motif_echec: Mapped[str | None] = mapped_column(
         Text, comment="Raison d'un échec.", info={"exemple": "Solde insuffisant chez l'opérateur"}
+    )
+    donnees_fournisseur: Mapped[dict[str, Any]] = mapped_column(
+        JSONB,
+        nullable=False,
+        server_default="{}",
+        comment="Ce que le fournisseur demande de rappeler pour interroger le statut (pay_token…).",
+        info={"exemple": '{"order_id": "6f1e0c3a2b7d4f8ea1c93d5b7e9f1a"}'},
+    )
+    empreinte_jeton: Mapped[str | None] = mapped_column(
+        String(64),
+        comment="SHA-256 du jeton de notification (notif_token d'Orange Money), jamais le jeton.",
+        info={"exemple": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
     )
     reponse_fournisseur: Mapped[dict[str, Any] | None] = mapped_column(
         JSONB,

@@ -220,6 +220,30 @@ class Movement:
             envoi_mois=current.envoi_mois + amount,
         )
 
+    def count_withdrawn(self, account_id: int, amount: int) -> None:
+        current = self.counters.get(account_id, self.locked[account_id].counters)
+        self.counters[account_id] = replace(
+            current,
+            retrait_jour=current.retrait_jour + amount,
+            retrait_mois=current.retrait_mois + amount,
+        )
+
+    def uncount_withdrawn(self, account_id: int, amount: int, *, counted_on: date) -> None:
+        """A withdrawal counted on `counted_on` did not happen: give its amount back to the
+        day's and month's limits it was counted in (not to a later day's)."""
+        current = self.counters.get(account_id, self.locked[account_id].counters)
+        day = today()
+        same_month = (counted_on.year, counted_on.month) == (day.year, day.month)
+        self.counters[account_id] = replace(
+            current,
+            retrait_jour=max(0, current.retrait_jour - amount)
+            if counted_on == day
+            else current.retrait_jour,
+            retrait_mois=max(0, current.retrait_mois - amount)
+            if same_month
+            else current.retrait_mois,
+        )
+
     def balance_after(self, account_id: int) -> int:
         return self.locked[account_id].solde + self.entries.get(account_id, 0)
 

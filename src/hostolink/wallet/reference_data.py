@@ -44,6 +44,11 @@ DEFAULT_TIERS = (
 )
 
 
+# Every provider adapter that may carry money (providers/registry.py): each has a float and a
+# withdrawal-hold account, written by the seed whether or not it is configured.
+PROVIDER_ADAPTERS = ("sandbox", "wave", "mtn_momo", "orange_money", "hub2", "djamo")
+
+
 class SystemAccount:
     """Codes of the system accounts (`compte.code_systeme`)."""
 
@@ -56,6 +61,18 @@ class SystemAccount:
 
 def system_account_number(code: str) -> str:
     return f"SYS-{code.upper().replace('.', '-')}"[:20]
+
+
+def provider_accounts(adapter: str) -> tuple[str, str]:
+    """The two system accounts of a provider adapter: its float (what the provider holds for
+    us, booked negative: deposits take from it, payouts give back) and the withdrawals held
+    while the provider has not confirmed them (the hold, so money cannot leave twice)."""
+    return f"fournisseur.{adapter}", f"retraits.{adapter}"
+
+
+def provider_account_number(code: str) -> str:
+    kind, _, adapter = code.partition(".")
+    return f"SYS-{kind[0].upper()}-{adapter.upper()}"[:20]
 
 
 async def sync_limits(session: AsyncSession) -> None:
@@ -75,9 +92,11 @@ async def sync_limits(session: AsyncSession) -> None:
     await session.execute(insert(PlafondKyc).values(rows).on_conflict_do_nothing())
 
 
-async def ensure_system_account(session: AsyncSession, code: str) -> None:
+async def ensure_system_account(
+    session: AsyncSession, code: str, number: str | None = None
+) -> None:
     statement = insert(Compte).values(
-        numero_compte=system_account_number(code),
+        numero_compte=number or system_account_number(code),
         type_compte="systeme",
         code_systeme=code,
         devise=CURRENCY,
@@ -91,3 +110,6 @@ async def sync_wallet_reference_data(session: AsyncSession) -> None:
     await sync_limits(session)
     for code in SystemAccount.ALL:
         await ensure_system_account(session, code)
+    for adapter in PROVIDER_ADAPTERS:
+        for code in provider_accounts(adapter):
+            await ensure_system_account(session, code, provider_account_number(code))

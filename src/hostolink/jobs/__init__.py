@@ -1,0 +1,1 @@
+"""The durable background job queue (`tache`) and its worker."""

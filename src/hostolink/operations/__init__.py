@@ -1,0 +1,2 @@
+"""Deposits and withdrawals through outside providers: initiation, callbacks (inbox), the
+settlement that moves the money, reconciliation."""

@@ -1,0 +1,332 @@
+"""Deposit and withdrawal routes, the providers' notification endpoint, and the
+administrators' view of operations."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import select, tuple_
+from starlette.background import BackgroundTask
+from starlette.responses import JSONResponse
+
+from hostolink.auth.principal import Principal
+from hostolink.db import SessionDep
+from hostolink.deps import (
+    CurrentUser,
+    admin_principal,
+    authenticated_router,
+    client_ip,
+    public_router,
+)
+from hostolink.errors import BadRequest
+from hostolink.models import OperationFournisseur
+from hostolink.operations import repository, service
+from hostolink.operations.errors import OperationNotFound
+from hostolink.operations.flow import Operations, Started, to_view
+from hostolink.operations.schemas import (
+    DepositBody,
+    OperationAnswer,
+    OperationOut,
+    OperationsPage,
+    RailOut,
+    RailsAnswer,
+    ResolutionBody,
+    RouteOut,
+    WithdrawalBody,
+)
+from hostolink.providers.base import Outcome
+from hostolink.providers.registry import RAILS
+from hostolink.wallet.idempotency import REPLAY_HEADER, required_claim
+from hostolink.wallet.pin import confirm_pin
+from hostolink.wallet.service import audit
+
+router = authenticated_router(tags=["Dépôts et retraits"])
+public = public_router(tags=["Dépôts et retraits"])
+admin_router = authenticated_router(
+    tags=["Administration — opérations"], dependencies=[Depends(admin_principal)]
+)
+AdminUser = Annotated[Principal, Depends(admin_principal)]
+
+FLOW_DOC = (
+    "En-tête **Idempotency-Key** obligatoire (une valeur par opération, renvoyée telle quelle "
+    "en cas de nouvel essai : l'opération d'origine est renvoyée, dans son état actuel, avec "
+    "`Idempotent-Replayed: true`). Réponse 202 : l'opération est en attente du fournisseur ; "
+    "suivez-la avec GET /api/operations/{reference}."
+)
+
+
+def _flow(request: Request) -> Operations:
+    operations: Operations = request.app.state.operations
+    return operations
+
+
+def _answer(started: Started) -> JSONResponse:
+    view = started.operation
+    status = {"reussie": 201, "echouee": 422, "expiree": 422}.get(view.statut, 202)
+    body: dict[str, object] = {
+        "success": status < 400,
+        "message": started.message,
+        "data": view.model_dump(mode="json"),
+    }
+    if status >= 400:
+        body["error"] = "OperationRefusee"
+    headers = {REPLAY_HEADER: "true"} if started.replayed else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@public.get(
+    "/api/fournisseurs",
+    summary="Moyens de dépôt et de retrait, et leur disponibilité",
+    response_model=RailsAnswer,
+)
+async def rails(request: Request) -> RailsAnswer:
+    providers = _flow(request).providers
+    data = []
+    for rail in RAILS.values():
+        depot = providers.status(rail, "depot")
+        retrait = providers.status(rail, "retrait")
+        data.append(
+            RailOut(
+                code=rail.code,
+                nom=rail.name,
+                prefixes=list(rail.prefixes),
+                depot=RouteOut(disponible=depot.adapter is not None, raison=depot.reason),
+                retrait=RouteOut(disponible=retrait.adapter is not None, raison=retrait.reason),
+            )
+        )
+    return RailsAnswer(data=data)
+
+
+@router.post(
+    "/api/depots",
+    summary="Déposer de l'argent sur mon portefeuille (mobile money)",
+    description=FLOW_DOC,
+    status_code=202,
+    response_model=OperationAnswer,
+)
+async def deposit(body: DepositBody, principal: CurrentUser, request: Request) -> JSONResponse:
+    claim = required_claim(request, user_id=principal.id, body=body)
+    started = await _flow(request).start(
+        principal=principal,
+        direction="depot",
+        rail_code=body.fournisseur,
+        amount=body.montant,
+        number=body.numero,
+        claim=claim,
+    )
+    return _answer(started)
+
+
+@router.post(
+    "/api/retraits",
+    summary="Retirer de l'argent vers un numéro mobile money",
+    description=FLOW_DOC + " Confirmation par le PIN : champ `pin` ou en-tête `X-Jeton-Pin`.",
+    status_code=202,
+    response_model=OperationAnswer,
+)
+async def withdraw(
+    body: WithdrawalBody, principal: CurrentUser, session: SessionDep, request: Request
+) -> JSONResponse:
+    claim = required_claim(request, user_id=principal.id, body=body)
+    await confirm_pin(session, request, principal=principal, pin=body.pin)
+    started = await _flow(request).start(
+        principal=principal,
+        direction="retrait",
+        rail_code=body.fournisseur,
+        amount=body.montant,
+        number=body.numero,
+        claim=claim,
+    )
+    return _answer(started)
+
+
+def _cursor(value: str | None) -> tuple[datetime, int] | None:
+    if value is None:
+        return None
+    try:
+        moment, _, ident = (
+            base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().partition("|")
+        )
+        return datetime.fromisoformat(moment), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest(
+            "Curseur de pagination invalide : reprenez depuis la première page."
+        ) from exc
+
+
+def _next_cursor(operation: OperationFournisseur) -> str:
+    raw = f"{operation.date_creation.isoformat()}|{operation.id_operation}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def _page(
+    session: SessionDep, statement: object, limit: int, cursor: str | None
+) -> OperationsPage:
+    after = _cursor(cursor)
+    query = statement  # a Select over OperationFournisseur, newest first
+    if after is not None:
+        query = query.where(  # type: ignore[attr-defined]
+            tuple_(OperationFournisseur.date_creation, OperationFournisseur.id_operation)
+            < tuple_(*after)
+        )
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())  # type: ignore[attr-defined]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    changes = await repository.histories(session, [r.id_operation for r in rows])
+    return OperationsPage(
+        data=[to_view(r, changes[r.id_operation]) for r in rows],
+        curseur_suivant=_next_cursor(rows[-1]) if more and rows else None,
+    )
+
+
+@router.get("/api/operations", summary="Mes dépôts et retraits", response_model=OperationsPage)
+async def my_operations(
+    principal: CurrentUser,
+    session: SessionDep,
+    limite: Annotated[int, Query(ge=1, le=100)] = 20,
+    curseur: Annotated[str | None, Query(max_length=200)] = None,
+) -> OperationsPage:
+    return await _page(session, repository.mine(principal.id), limite, curseur)
+
+
+@router.get(
+    "/api/operations/{reference}",
+    summary="Un dépôt ou un retrait, avec l'historique de ses statuts",
+    response_model=OperationAnswer,
+)
+async def my_operation(
+    reference: str, principal: CurrentUser, session: SessionDep, request: Request
+) -> OperationAnswer:
+    view = await _flow(request).view(reference=reference, user_id=principal.id, session=session)
+    return OperationAnswer(message="Opération trouvée.", data=view)
+
+
+async def _notification(code: str, request: Request) -> dict[str, object]:
+    body = await request.body()
+    new = await _flow(request).receive(code, body, dict(request.headers))
+    return {"success": True, "message": "Notification reçue." if new else "Déjà reçue."}
+
+
+@public.post(
+    "/api/fournisseurs/{code}/notifications",
+    summary="Notification d'un fournisseur (webhook signé)",
+    description="Appelée par les fournisseurs, jamais par l'application. Signature vérifiée "
+    "sur le corps brut ; une notification rejouée ou dupliquée n'est traitée qu'une fois.",
+)
+async def notification(code: str, request: Request) -> dict[str, object]:
+    return await _notification(code, request)
+
+
+@public.put("/api/fournisseurs/{code}/notifications", include_in_schema=False)
+async def notification_put(code: str, request: Request) -> dict[str, object]:
+    # MTN MoMo may deliver its callback with PUT.
+    return await _notification(code, request)
+
+
+# ------------------------------------------------------------------------------ admin
+
+
+@admin_router.get(
+    "/api/admin/operations",
+    summary="Dépôts et retraits (filtre par statut et fournisseur)",
+    response_model=OperationsPage,
+)
+async def all_operations(
+    session: SessionDep,
+    statut: Annotated[str | None, Query(max_length=12)] = None,
+    fournisseur: Annotated[str | None, Query(max_length=30)] = None,
+    limite: Annotated[int, Query(ge=1, le=100)] = 50,
+    curseur: Annotated[str | None, Query(max_length=200)] = None,
+) -> OperationsPage:
+    statement = select(OperationFournisseur).order_by(
+        OperationFournisseur.date_creation.desc(), OperationFournisseur.id_operation.desc()
+    )
+    if statut:
+        statement = statement.where(OperationFournisseur.statut == statut)
+    if fournisseur:
+        statement = statement.where(OperationFournisseur.fournisseur == fournisseur)
+    return await _page(session, statement, limite, curseur)
+
+
+@admin_router.get(
+    "/api/admin/operations/{reference}",
+    summary="Une opération et l'historique de ses statuts",
+    response_model=OperationAnswer,
+)
+async def any_operation(
+    reference: str, session: SessionDep, request: Request, _: AdminUser
+) -> OperationAnswer:
+    view = await _flow(request).view(reference=reference, user_id=None, session=session)
+    return OperationAnswer(message="Opération trouvée.", data=view)
+
+
+@admin_router.post(
+    "/api/admin/operations/{reference}/verification",
+    summary="Interroger le fournisseur maintenant",
+    response_model=OperationAnswer,
+)
+async def verify_now(reference: str, request: Request, _: AdminUser) -> OperationAnswer:
+    flow = _flow(request)
+    found = await flow.view(reference=reference, user_id=None)
+    async with request.app.state.db.sessionmaker() as session:
+        operation = await repository.by_reference(session, found.reference)
+    if operation is None:
+        raise OperationNotFound
+    await flow.verify(operation.id_operation, origin="administrateur")
+    view = await flow.view(reference=reference, user_id=None)
+    return OperationAnswer(message=f"Statut après vérification : {view.statut}.", data=view)
+
+
+@admin_router.post(
+    "/api/admin/operations/{reference}/resolution",
+    summary="Clore à la main une opération que le fournisseur ne tranche pas",
+    description="Pour une opération restée en attente (le fournisseur ne répond plus) et "
+    "vérifiée auprès de lui par un autre moyen. Réussite : le dépôt est crédité / le retrait "
+    "est comptabilisé ; échec : un retrait est rendu au portefeuille. Journalisé.",
+    response_model=OperationAnswer,
+)
+async def resolve(
+    reference: str,
+    body: ResolutionBody,
+    session: SessionDep,
+    request: Request,
+    actor: AdminUser,
+) -> JSONResponse:
+    operation = await repository.by_reference(session, reference)
+    if operation is None:
+        raise OperationNotFound
+    before = {"statut": operation.statut}
+    settled = await service.settle(
+        session,
+        operation.id_operation,
+        outcome=Outcome.SUCCEEDED if body.statut == "reussie" else Outcome.FAILED,
+        reason=body.motif,
+        origin="administrateur",
+        details={"id_administrateur": actor.id, "motif": body.motif},
+        rail_name=RAILS[operation.fournisseur].name if operation.fournisseur in RAILS else "",
+    )
+    if settled is None:
+        raise BadRequest("Cette opération est déjà finalisée.", status_code=409)
+    audit(
+        session,
+        actor=actor,
+        action="operation.resolution",
+        table="operation_fournisseur",
+        key=str(operation.reference),
+        before=before,
+        after={"statut": settled.operation.statut},
+        motif=body.motif,
+        ip=client_ip(request),
+        request_id=request.headers.get("x-request-id"),
+    )
+    await session.flush()
+    changes = await repository.histories(session, [operation.id_operation])
+    view: OperationOut = to_view(settled.operation, changes[operation.id_operation])
+    answer = OperationAnswer(message=f"Opération close : {view.statut}.", data=view)
+    # The notices go out after the commit (the answer's background task runs after it).
+    task = BackgroundTask(request.app.state.notices.write, settled.notices)
+    return JSONResponse(answer.model_dump(mode="json"), background=task)

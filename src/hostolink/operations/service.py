@@ -1,0 +1,374 @@
+"""The money side of deposits and withdrawals, one database transaction at a time.
+
+- `open_deposit` / `open_withdrawal`: claim the Idempotency-Key, lock the wallet, check it,
+  create the operation; a withdrawal also moves amount + fee from the wallet to the
+  provider's hold account at once, so the same money cannot leave twice.
+- `record_answer`: what the provider said at initiation (its id, the payment page…).
+- `settle`: the final outcome, applied once: the operation row is locked first and a final
+  operation is left alone, so a duplicated callback, a callback racing a poll, or a job run
+  twice after a crash change nothing the second time.
+Nothing commits here; `flow.py` owns the transactions and never holds one across a provider
+call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.kit.money import CURRENCY, format_xof, sentence
+from hostolink.models import OperationFournisseur
+from hostolink.operations import repository
+from hostolink.operations.errors import DepositLimit, WalletNotActive
+from hostolink.providers.base import Direction, Outcome, ProviderAnswer
+from hostolink.providers.registry import Rail
+from hostolink.wallet import ledger
+from hostolink.wallet import repository as wallet_repository
+from hostolink.wallet.errors import InsufficientFunds, LimitExceeded
+from hostolink.wallet.idempotency import stored_answer
+from hostolink.wallet.ledger import IdempotencyClaim, LockedAccount, Movement
+from hostolink.wallet.reference_data import SystemAccount, provider_accounts
+from hostolink.wallet.repository import Notice
+
+ACCEPTED = 202
+
+
+@dataclass(frozen=True)
+class Opened:
+    operation_id: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class Request:
+    user_id: int
+    account_id: int
+    rail: Rail
+    gateway: str
+    direction: Direction
+    amount: int
+    msisdn: str
+    check_after_seconds: int
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_limits(account: LockedAccount, amount: int, *, withdrawal: bool) -> None:
+    if not account.is_active:
+        raise WalletNotActive
+    limits = account.limits
+    if limits is None:
+        raise LimitExceeded("Aucun plafond n'est défini pour votre niveau de vérification.")
+    if amount > limits.operation_max:
+        raise LimitExceeded(
+            f"Montant supérieur au maximum par opération ({format_xof(limits.operation_max)})"
+            " pour votre niveau de vérification."
+        )
+    if not withdrawal:
+        if account.solde + amount > limits.solde_max:
+            raise DepositLimit(
+                f"Ce dépôt porterait votre solde au-delà de {format_xof(limits.solde_max)}, le "
+                "plafond de votre niveau de vérification."
+            )
+        return
+    day_left = limits.retrait_jour - account.counters.retrait_jour
+    if amount > day_left:
+        raise LimitExceeded(
+            "Plafond de retrait journalier atteint : il vous reste "
+            f"{format_xof(max(day_left, 0))} aujourd'hui."
+        )
+    month_left = limits.retrait_mois - account.counters.retrait_mois
+    if amount > month_left:
+        raise LimitExceeded(
+            "Plafond de retrait mensuel atteint : il vous reste "
+            f"{format_xof(max(month_left, 0))} ce mois-ci."
+        )
+
+
+async def open_operation(
+    session: AsyncSession, request: Request, *, claim: IdempotencyClaim
+) -> Opened | str:
+    """Create the operation (and a withdrawal's hold). Returns the reference stored with the
+    Idempotency-Key instead when the key was already used (its first request committed)."""
+    withdrawal = request.direction == "retrait"
+    _, hold_code = provider_accounts(request.gateway)
+    locked = await ledger.lock(
+        session,
+        [request.account_id],
+        system_codes=[hold_code] if withdrawal else None,
+        claim=claim,
+    )
+    if locked.claimed_key is None:
+        replay = await stored_answer(session, claim)
+        return str(replay.body["reference"])
+    wallet = locked[request.account_id]
+    _check_limits(wallet, request.amount, withdrawal=withdrawal)
+    rule = await repository.fee_rule(
+        session,
+        kind=request.direction,
+        rail=request.rail.code,
+        amount=request.amount,
+        currency=CURRENCY,
+    )
+    fee = rule.fee(request.amount) if rule else 0
+    if withdrawal and wallet.solde < request.amount + fee:
+        raise InsufficientFunds(
+            f"Solde insuffisant : {format_xof(request.amount + fee)} nécessaires (frais "
+            f"compris), {format_xof(wallet.solde)} disponibles."
+        )
+    now = datetime.now(UTC)
+    operation = OperationFournisseur(
+        fournisseur=request.rail.code,
+        passerelle=request.gateway,
+        sens=request.direction,
+        id_user=request.user_id,
+        id_compte=request.account_id,
+        montant=request.amount,
+        frais=fee,
+        devise=CURRENCY,
+        compte_externe=request.msisdn,
+        statut="initiee",
+        date_prochaine_verification=now + timedelta(seconds=request.check_after_seconds),
+    )
+    session.add(operation)
+    await session.flush()
+    repository.history(session, operation, previous=None, origin="initiation")
+    if withdrawal:
+        (hold_id,) = (a for a in locked.accounts if a != request.account_id)
+        movement = Movement.start(locked)
+        movement.add(request.account_id, -(request.amount + fee))
+        movement.add(hold_id, request.amount + fee)
+        movement.count_withdrawn(request.account_id, request.amount)
+        await wallet_repository.post(
+            session,
+            movement.posting(
+                reference=ledger.new_reference(),
+                type_transaction="retrait",
+                montant=request.amount,
+                frais=fee,
+                source=request.account_id,
+                destination=hold_id,
+                initiator=request.user_id,
+                description=f"Retrait vers {request.rail.name}",
+                motif=None,
+                qr=None,
+                operation=operation.id_operation,
+                reverses=None,
+            ),
+        )
+    reference = str(operation.reference)
+    if locked.claimed_key is not None:
+        body = json.dumps({"reference": reference})
+        await repository.store_idempotent_answer(
+            session, locked.claimed_key, status=ACCEPTED, body=body
+        )
+    return Opened(operation.id_operation, reference)
+
+
+async def record_answer(
+    session: AsyncSession, operation_id: int, answer: ProviderAnswer, *, retry_in: int
+) -> OperationFournisseur:
+    """Store the provider's initiation answer. A notification may have settled the operation
+    already (it can arrive before this commit): its status is then left as it is."""
+    operation = await repository.lock_operation(session, operation_id)
+    if answer.external_id and not operation.id_externe:
+        operation.id_externe = answer.external_id
+    if answer.payment_url:
+        operation.url_paiement = answer.payment_url
+    if answer.provider_data:
+        operation.donnees_fournisseur = dict(answer.provider_data)
+    if answer.notification_token:
+        operation.empreinte_jeton = token_digest(answer.notification_token)
+    operation.reponse_fournisseur = answer.raw or None
+    operation.date_modification = datetime.now(UTC)
+    if operation.statut == "initiee" and answer.outcome is Outcome.PENDING:
+        operation.statut = "en_attente"
+        repository.history(session, operation, previous="initiee", origin="initiation")
+    if operation.statut == "initiee":
+        operation.date_prochaine_verification = datetime.now(UTC) + timedelta(seconds=retry_in)
+    return operation
+
+
+@dataclass(frozen=True)
+class Settled:
+    operation: OperationFournisseur
+    notices: list[Notice]
+
+
+def _is_final(operation: OperationFournisseur, outcome: Outcome) -> bool:
+    # A deposit we closed as failed or expired still takes a provider's later success (a
+    # payer who retried on Wave's page after a failed attempt, a payment confirmed after our
+    # deadline): the payer's money reached the provider and must reach the wallet.
+    if operation.sens == "depot" and outcome is Outcome.SUCCEEDED:
+        return operation.statut == "reussie"
+    return operation.statut in ("reussie", "echouee", "expiree")
+
+
+async def settle(
+    session: AsyncSession,
+    operation_id: int,
+    *,
+    outcome: Outcome,
+    reason: str | None,
+    origin: str,
+    details: dict[str, Any] | None = None,
+    expire: bool = False,
+    rail_name: str = "",
+) -> Settled | None:
+    """Apply a final outcome once. Returns None when the operation was already final."""
+    if outcome not in (Outcome.SUCCEEDED, Outcome.FAILED):
+        raise ValueError(f"not a final outcome: {outcome}")
+    operation = await repository.lock_operation(session, operation_id)
+    if _is_final(operation, outcome):
+        return None
+    previous = operation.statut
+    notices: list[Notice] = []
+    # The money first, the status last: the row's status and its finalisation date change
+    # together (a CHECK ties them), after every query of the booking.
+    if outcome is Outcome.SUCCEEDED:
+        notices = await _book_success(session, operation, rail_name)
+        status, motif = "reussie", None
+    else:
+        status = "expiree" if expire else "echouee"
+        motif = reason or "Opération refusée par le fournisseur."
+        if operation.sens == "retrait":
+            notices = await _release_hold(session, operation, rail_name, motif)
+    now = datetime.now(UTC)
+    operation.statut = status
+    operation.motif_echec = motif
+    operation.date_finalisation = now
+    operation.date_modification = now
+    operation.date_prochaine_verification = None
+    repository.history(session, operation, previous=previous, origin=origin, details=details)
+    return Settled(operation, notices)
+
+
+async def _book_success(
+    session: AsyncSession, operation: OperationFournisseur, rail_name: str
+) -> list[Notice]:
+    float_code, hold_code = provider_accounts(operation.passerelle)
+    amount, fee = operation.montant, operation.frais
+    movement: Movement
+    if operation.sens == "depot":
+        # A closed wallet cannot take money: the deposit waits in suspense for the support.
+        locked = await ledger.lock(session, [operation.id_compte])
+        wallet = locked[operation.id_compte]
+        systems = [float_code, SystemAccount.FEES]
+        target_is_wallet = wallet.statut != "ferme"
+        if not target_is_wallet:
+            systems.append(SystemAccount.SUSPENSE)
+        more = await ledger.lock(session, [], system_codes=systems)
+        movement = Movement.start(more.merged_into(locked))
+        codes = await _codes(session, systems)
+        target = operation.id_compte if target_is_wallet else codes[SystemAccount.SUSPENSE]
+        movement.add(codes[float_code], -(amount + fee))
+        movement.add(target, amount)
+        if fee:
+            movement.add(codes[SystemAccount.FEES], fee)
+        header = {
+            "type_transaction": "depot",
+            "source": codes[float_code],
+            "destination": target,
+            "description": f"Dépôt depuis {rail_name or operation.fournisseur}",
+        }
+    else:
+        systems = [hold_code, float_code, SystemAccount.FEES]
+        locked = await ledger.lock(session, [], system_codes=systems)
+        movement = Movement.start(locked)
+        codes = await _codes(session, systems)
+        movement.add(codes[hold_code], -(amount + fee))
+        movement.add(codes[float_code], amount)
+        if fee:
+            movement.add(codes[SystemAccount.FEES], fee)
+        header = {
+            "type_transaction": "retrait",
+            "source": codes[hold_code],
+            "destination": codes[float_code],
+            "description": f"Retrait envoyé vers {rail_name or operation.fournisseur}",
+        }
+    reference = ledger.new_reference()
+    transaction_id = await wallet_repository.post(
+        session,
+        movement.posting(
+            reference=reference,
+            montant=amount,
+            frais=fee,
+            initiator=operation.id_user,
+            motif=None,
+            qr=None,
+            operation=operation.id_operation,
+            reverses=None,
+            **header,
+        ),
+    )
+    link = {"reference": reference, "operation": str(operation.reference)}
+    label = rail_name or operation.fournisseur
+    if operation.sens == "depot":
+        text = sentence(f"Votre dépôt de {format_xof(amount)} depuis {label} a été crédité")
+        return [
+            Notice(operation.id_user, "depot_credite", "Dépôt crédité", text, link, transaction_id)
+        ]
+    text = sentence(
+        f"Votre retrait de {format_xof(amount)} vers {label} ({operation.compte_externe}) a été "
+        "envoyé"
+    )
+    return [
+        Notice(operation.id_user, "retrait_envoye", "Retrait envoyé", text, link, transaction_id)
+    ]
+
+
+async def _release_hold(
+    session: AsyncSession, operation: OperationFournisseur, rail_name: str, motif: str
+) -> list[Notice]:
+    """A withdrawal that did not happen: its amount and fee go back to the wallet, and back
+    into the day's and month's withdrawal limits."""
+    _, hold_code = provider_accounts(operation.passerelle)
+    hold_transaction = await repository.hold_transaction(session, operation)
+    locked = await ledger.lock(session, [operation.id_compte], system_codes=[hold_code])
+    (hold_id,) = (a for a in locked.accounts if a != operation.id_compte)
+    total = operation.montant + operation.frais
+    movement = Movement.start(locked)
+    movement.add(hold_id, -total)
+    movement.add(operation.id_compte, total)
+    movement.uncount_withdrawn(
+        operation.id_compte, operation.montant, counted_on=operation.date_creation.date()
+    )
+    reference = ledger.new_reference()
+    transaction_id = await wallet_repository.post(
+        session,
+        movement.posting(
+            reference=reference,
+            type_transaction="remboursement",
+            montant=total,
+            frais=0,
+            source=hold_id,
+            destination=operation.id_compte,
+            initiator=operation.id_user,
+            description="Retrait non abouti : montant et frais rendus",
+            motif=motif,
+            qr=None,
+            operation=operation.id_operation,
+            reverses=hold_transaction,
+        ),
+    )
+    label = rail_name or operation.fournisseur
+    text = sentence(
+        f"Votre retrait de {format_xof(operation.montant)} vers {label}"
+        f" n'a pas abouti ({motif}). {format_xof(total)} ont été rendus à votre "
+        "portefeuille"
+    )
+    link = {"reference": reference, "operation": str(operation.reference)}
+    return [
+        Notice(operation.id_user, "retrait_echoue", "Retrait échoué", text, link, transaction_id)
+    ]
+
+
+async def _codes(session: AsyncSession, codes: list[str]) -> dict[str, int]:
+    return {code: await wallet_repository.system_account_id(session, code) for code in codes}

@@ -1,0 +1,1 @@
+"""Payment rails: one module per provider, all speaking `providers.base.Provider`."""

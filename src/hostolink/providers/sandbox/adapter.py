@@ -1,0 +1,284 @@
+"""The sandbox provider: a simulated mobile-money operator that behaves like a real one.
+
+- A deposit returns a pending operation and a payment page we serve (`/sandbox/paiement/…`,
+  in French) where the payer confirms or refuses.
+- A withdrawal is accepted pending and decided by the simulated operator after
+  `SANDBOX_PAYOUT_DELAY_SECONDS`.
+- Once decided, the sandbox calls our notification URL with a signed notification
+  (`Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`), retries it
+  with backoff while we do not answer 2xx, and sometimes delivers it twice
+  (`SANDBOX_DUPLICATE_RATE`), as real providers do.
+- It answers status calls for every operation it knows.
+
+Test numbers (shown on the sandbox pages): a number ending in 99 is refused by the operator;
+ending in 98, the operator never decides (the operation stays pending: reconciliation, then
+expiry, take over); ending in 97, the operator decides but its notifications never reach us
+(only reconciliation finds the result). Any other number succeeds.
+
+State lives in this process's memory: the sandbox is for one development process (the
+embedded default); a restart forgets its operations, and status calls then answer "unknown".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from hostolink.providers.base import (
+    Callback,
+    CollectionRequest,
+    InvalidCallback,
+    OperationRef,
+    Outcome,
+    PayoutRequest,
+    ProviderAnswer,
+    ProviderRejected,
+)
+from hostolink.providers.http import (
+    any_matches,
+    header,
+    hmac_sha256_hex,
+    parse_signature_header,
+)
+
+logger = logging.getLogger("hostolink.providers.sandbox")
+
+SIGNATURE_HEADER = "Sandbox-Signature"
+TOLERANCE_SECONDS = 300
+REFUSED_SUFFIX = "99"
+SILENT_SUFFIX = "98"
+LOST_CALLBACK_SUFFIX = "97"
+DELIVERY_BACKOFF = (0.5, 1, 2, 4, 8, 16, 32, 64)
+MAX_AMOUNT = 2_000_000  # the simulated operator's own per-operation cap
+
+
+@dataclass
+class SandboxOperation:
+    id: str
+    reference: str
+    direction: str  # "depot" | "retrait"
+    amount: int
+    currency: str
+    msisdn: str
+    rail: str
+    description: str
+    callback_url: str
+    return_url: str | None
+    status: Outcome = Outcome.PENDING
+    reason: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    decided_at: datetime | None = None
+    notifications_sent: int = 0
+
+    def answer(self, *, payment_url: str | None = None) -> ProviderAnswer:
+        return ProviderAnswer(
+            outcome=self.status,
+            external_id=self.id,
+            payment_url=payment_url,
+            reason=self.reason,
+            amount=self.amount,
+            raw={"id": self.id, "statut": self.status.value, "montant": self.amount},
+        )
+
+
+class SandboxProvider:
+    code = "sandbox"
+    name = "Bac à sable (simulation)"
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        public_url: str,
+        deliverer: httpx.AsyncClient,
+        duplicate_rate: float,
+        payout_delay_seconds: float,
+    ) -> None:
+        self._secret = secret
+        self._public_url = public_url.rstrip("/")
+        self._deliverer = deliverer
+        self.duplicate_rate = duplicate_rate
+        self.payout_delay_seconds = payout_delay_seconds
+        self.operations: dict[str, SandboxOperation] = {}
+        self._by_reference: dict[str, SandboxOperation] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ the adapter side
+
+    def payment_url(self, operation_id: str) -> str:
+        return f"{self._public_url}/sandbox/paiement/{operation_id}"
+
+    async def collect(self, request: CollectionRequest) -> ProviderAnswer:
+        operation = self._create("depot", request, request.return_url)
+        return operation.answer(payment_url=self.payment_url(operation.id))
+
+    async def payout(self, request: PayoutRequest) -> ProviderAnswer:
+        operation = self._create("retrait", request, None)
+        if not request.msisdn.endswith(SILENT_SUFFIX):
+            self._spawn(self._decide_later(operation))
+        return operation.answer()
+
+    async def status(self, operation: OperationRef) -> ProviderAnswer:
+        found = self._by_reference.get(operation.reference)
+        if found is None:
+            return ProviderAnswer(outcome=Outcome.UNKNOWN)
+        return found.answer()
+
+    def parse_callback(self, body: bytes, headers: Mapping[str, str], *, now: float) -> Callback:
+        value = header(headers, SIGNATURE_HEADER)
+        if not value:
+            raise InvalidCallback("missing Sandbox-Signature header")
+        parts = parse_signature_header(value)
+        stamps, signatures = parts.get("t", []), parts.get("v1", [])
+        if len(stamps) != 1 or not stamps[0].isdigit() or not signatures:
+            raise InvalidCallback("malformed Sandbox-Signature header")
+        if abs(now - int(stamps[0])) > TOLERANCE_SECONDS:
+            raise InvalidCallback("stale Sandbox-Signature timestamp")
+        expected = hmac_sha256_hex(self._secret, stamps[0].encode() + b"." + body)
+        if not any_matches(expected, signatures):
+            raise InvalidCallback("bad Sandbox-Signature")
+        try:
+            event = json.loads(body)
+            data = event["data"]
+            outcome = Outcome(data["statut"])
+            return Callback(
+                event_id=str(event["id"]),
+                event_type=str(event["type"]),
+                reference=str(data["reference"]),
+                external_id=str(data["id"]),
+                outcome=outcome,
+                trusted=True,
+                amount=int(data["montant"]),
+                reason=data.get("motif"),
+                raw=event,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidCallback(f"unreadable sandbox notification: {exc!r}") from exc
+
+    # ------------------------------------------------------- the simulated operator side
+
+    def _create(
+        self, direction: str, request: CollectionRequest | PayoutRequest, return_url: str | None
+    ) -> SandboxOperation:
+        existing = self._by_reference.get(request.reference)
+        if existing is not None:  # our reference is the idempotency key: same operation
+            return existing
+        if request.amount > MAX_AMOUNT:
+            raise ProviderRejected(
+                "Montant refusé par l'opérateur (bac à sable : 2 000 000 F CFA au plus).",
+                detail="sandbox amount cap",
+            )
+        operation = SandboxOperation(
+            id="sbx_" + secrets.token_hex(8),
+            reference=request.reference,
+            direction=direction,
+            amount=request.amount,
+            currency=request.currency,
+            msisdn=request.msisdn,
+            rail=request.rail,
+            description=request.description,
+            callback_url=request.callback_url,
+            return_url=return_url,
+        )
+        self.operations[operation.id] = operation
+        self._by_reference[operation.reference] = operation
+        return operation
+
+    async def _decide_later(self, operation: SandboxOperation) -> None:
+        await asyncio.sleep(self.payout_delay_seconds)
+        refused = operation.msisdn.endswith(REFUSED_SUFFIX)
+        await self.decide(operation.id, accept=not refused)
+
+    async def decide(self, operation_id: str, *, accept: bool) -> SandboxOperation:
+        """The payer confirmed or refused (deposit), or the operator settled (withdrawal)."""
+        operation = self.operations[operation_id]
+        if operation.status is not Outcome.PENDING:
+            return operation
+        if accept and operation.msisdn.endswith(REFUSED_SUFFIX):
+            accept = False
+        operation.status = Outcome.SUCCEEDED if accept else Outcome.FAILED
+        if not accept:
+            operation.reason = (
+                "Paiement refusé par le payeur (bac à sable)."
+                if operation.direction == "depot"
+                else "Numéro inconnu chez l'opérateur (bac à sable)."
+            )
+        operation.decided_at = datetime.now(UTC)
+        if not operation.msisdn.endswith(LOST_CALLBACK_SUFFIX):
+            self._spawn(self._notify(operation))
+        return operation
+
+    def _event(self, operation: SandboxOperation) -> bytes:
+        kind = "paiement" if operation.direction == "depot" else "transfert"
+        event = {
+            "id": "evt_" + secrets.token_hex(8),
+            "type": f"{kind}.{'reussi' if operation.status is Outcome.SUCCEEDED else 'echoue'}",
+            "data": {
+                "id": operation.id,
+                "reference": operation.reference,
+                "statut": operation.status.value,
+                "montant": operation.amount,
+                "devise": operation.currency,
+                "motif": operation.reason,
+            },
+        }
+        return json.dumps(event, separators=(",", ":")).encode()
+
+    def sign(self, body: bytes, *, timestamp: int | None = None) -> str:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        return f"t={stamp},v1={hmac_sha256_hex(self._secret, stamp.encode() + b'.' + body)}"
+
+    async def _notify(self, operation: SandboxOperation) -> None:
+        body = self._event(operation)
+        copies = 2 if random.random() < self.duplicate_rate else 1  # noqa: S311 - a simulation
+        for _ in range(copies):
+            await self._deliver(operation, body)
+
+    async def _deliver(self, operation: SandboxOperation, body: bytes) -> None:
+        for attempt, pause in enumerate((0.0, *DELIVERY_BACKOFF)):
+            if pause:
+                await asyncio.sleep(pause)
+            try:
+                response = await self._deliverer.post(
+                    operation.callback_url,
+                    content=body,
+                    headers={"Content-Type": "application/json", SIGNATURE_HEADER: self.sign(body)},
+                )
+            except httpx.HTTPError as exc:
+                logger.info("sandbox notification %s: %r (attempt %d)", operation.id, exc, attempt)
+                continue
+            if response.is_success:
+                operation.notifications_sent += 1
+                return
+            logger.info(
+                "sandbox notification %s: HTTP %d (attempt %d)",
+                operation.id,
+                response.status_code,
+                attempt + 1,
+            )
+        logger.warning("sandbox notification %s given up", operation.id)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait until every scheduled decision and notification has run (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,147 @@
+"""The sandbox's own pages (in French): the payment page a payer opens to confirm or refuse
+a deposit, the list of simulated operations, and the page the payer returns to."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated, Literal
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from hostolink.deps import public_router
+from hostolink.errors import NotFound
+from hostolink.kit.money import format_xof
+from hostolink.providers.base import Outcome
+from hostolink.providers.sandbox.adapter import (
+    LOST_CALLBACK_SUFFIX,
+    REFUSED_SUFFIX,
+    SILENT_SUFFIX,
+    SandboxOperation,
+    SandboxProvider,
+)
+
+router = public_router(tags=["Bac à sable"])
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f3f6f8;
+color:#1d2a33}main{max-width:34rem;margin:2rem auto;background:#fff;border-radius:12px;
+padding:1.5rem 1.75rem;box-shadow:0 1px 4px rgba(0,0,0,.08)}h1{font-size:1.3rem;margin-top:0}
+.banner{background:#fff4d6;border:1px solid #f0d58a;border-radius:8px;padding:.6rem .8rem;
+font-size:.9rem}.amount{font-size:2rem;font-weight:700;margin:.5rem 0}table{width:100%;
+border-collapse:collapse;font-size:.9rem}td,th{padding:.35rem;border-bottom:1px solid #e5eaee;
+text-align:left}button{font-size:1rem;padding:.7rem 1.2rem;border-radius:8px;border:0;
+cursor:pointer;margin-right:.5rem}.ok{background:#0a7d4f;color:#fff}.ko{background:#c0392b;
+color:#fff}.status{font-weight:600}
+"""
+_STATUS = {
+    Outcome.PENDING: "en attente",
+    Outcome.SUCCEEDED: "réussi",
+    Outcome.FAILED: "refusé",
+    Outcome.UNKNOWN: "inconnu",
+}
+
+
+def _sandbox(request: Request) -> SandboxProvider:
+    sandbox: SandboxProvider | None = getattr(request.app.state, "sandbox", None)
+    if sandbox is None:
+        raise NotFound("Le bac à sable est désactivé sur ce serveur.")
+    return sandbox
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    html = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)} — Bac à sable Hostolink</title><style>{_STYLE}</style></head>"
+        f'<body><main><p class="banner">Bac à sable : aucun argent réel ne circule.</p>'
+        f"<h1>{escape(title)}</h1>{body}</main></body></html>"
+    )
+    return HTMLResponse(html)
+
+
+def _operation(request: Request, operation_id: str) -> SandboxOperation:
+    operation = _sandbox(request).operations.get(operation_id)
+    if operation is None:
+        raise NotFound("Opération inconnue du bac à sable (le serveur a peut-être redémarré).")
+    return operation
+
+
+@router.get("/sandbox", summary="Opérations simulées du bac à sable", response_class=HTMLResponse)
+async def sandbox_home(request: Request) -> HTMLResponse:
+    operations = sorted(
+        _sandbox(request).operations.values(), key=lambda o: o.created_at, reverse=True
+    )[:100]
+    rows = "".join(
+        f"<tr><td><a href='/sandbox/paiement/{escape(o.id)}'>{escape(o.id)}</a></td>"
+        f"<td>{'Dépôt' if o.direction == 'depot' else 'Retrait'}</td>"
+        f"<td>{escape(format_xof(o.amount))}</td><td>{escape(o.msisdn)}</td>"
+        f"<td class='status'>{_STATUS[o.status]}</td></tr>"
+        for o in operations
+    )
+    body = (
+        "<p>Numéros de test : se terminant par "
+        f"<b>{REFUSED_SUFFIX}</b> → refusé par l'opérateur ; par <b>{SILENT_SUFFIX}</b> → "
+        f"l'opérateur ne répond jamais ; par <b>{LOST_CALLBACK_SUFFIX}</b> → la notification "
+        "se perd (seule la réconciliation trouve le résultat) ; tout autre numéro réussit.</p>"
+        "<table><tr><th>Opération</th><th>Sens</th><th>Montant</th><th>Numéro</th>"
+        f"<th>Statut</th></tr>{rows or '<tr><td colspan=5>Aucune opération.</td></tr>'}</table>"
+    )
+    return _page("Opérations simulées", body)
+
+
+@router.get(
+    "/sandbox/paiement/{operation_id}",
+    summary="Page de paiement simulée (le payeur confirme ou refuse)",
+    response_class=HTMLResponse,
+)
+async def payment_page(operation_id: str, request: Request) -> HTMLResponse:
+    operation = _operation(request, operation_id)
+    kind = "Paiement à Hostolink" if operation.direction == "depot" else "Retrait Hostolink"
+    details = (
+        f"<p class='amount'>{escape(format_xof(operation.amount))}</p>"
+        f"<p>{escape(operation.description)}<br>Numéro : {escape(operation.msisdn)}</p>"
+    )
+    if operation.status is Outcome.PENDING:
+        action = "Confirmer le paiement" if operation.direction == "depot" else "Valider"
+        form = (
+            f"<form method='post' action='/sandbox/paiement/{escape(operation.id)}'>"
+            f"<button class='ok' name='decision' value='confirmer'>{action}</button>"
+            "<button class='ko' name='decision' value='refuser'>Refuser</button></form>"
+        )
+    else:
+        reason = f" — {escape(operation.reason)}" if operation.reason else ""
+        form = f"<p class='status'>Opération {_STATUS[operation.status]}{reason}.</p>"
+        if operation.return_url:
+            form += f"<p><a href='{escape(operation.return_url)}'>Revenir à Hostolink</a></p>"
+    return _page(kind, details + form)
+
+
+@router.post(
+    "/sandbox/paiement/{operation_id}",
+    summary="Confirmer ou refuser une opération simulée",
+    response_class=RedirectResponse,
+    status_code=303,
+)
+async def decide(
+    operation_id: str,
+    request: Request,
+    decision: Annotated[Literal["confirmer", "refuser"], Form()],
+) -> RedirectResponse:
+    _operation(request, operation_id)
+    await _sandbox(request).decide(operation_id, accept=decision == "confirmer")
+    return RedirectResponse(f"/sandbox/paiement/{operation_id}", status_code=303)
+
+
+@router.get(
+    "/sandbox/retour/{reference}",
+    summary="Page de retour après un paiement simulé",
+    response_class=HTMLResponse,
+)
+async def back_to_app(reference: str) -> HTMLResponse:
+    body = (
+        "<p>Le paiement est terminé côté opérateur. Revenez dans l'application Hostolink : "
+        "votre portefeuille est crédité dès que l'opérateur nous a confirmé le paiement.</p>"
+        f"<p>Référence : <code>{escape(reference)}</code></p>"
+    )
+    return _page("Retour vers Hostolink", body)
