@@ -43,9 +43,9 @@ _WORLD: tuple[tuple[str, str], ...] = (
     ),
     (
         "op",
-        "INSERT INTO operation_fournisseur (fournisseur, sens, id_user, id_compte, montant,"
-        " compte_externe, id_externe) VALUES ('sandbox', 'depot', :u1, :c1, 1000,"
-        " '+2250707070707', 'ext-1') RETURNING id_operation",
+        "INSERT INTO operation_fournisseur (fournisseur, passerelle, sens, id_user, id_compte,"
+        " montant, compte_externe, id_externe, empreinte_jeton) VALUES ('sandbox', 'sandbox',"
+        " 'depot', :u1, :c1, 1000, '+2250707070707', 'ext-1', 'tok-1') RETURNING id_operation",
     ),
     (
         "qr",

@@ -84,6 +84,7 @@ BASE: dict[str, dict[str, str]] = {
     },
     "operation_fournisseur": {
         "fournisseur": "'sandbox'",
+        "passerelle": "'sandbox'",
         "sens": "'retrait'",
         "id_user": ":u2",
         "id_compte": ":c2",

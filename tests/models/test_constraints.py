@@ -117,6 +117,12 @@ CASES: dict[str, list[TextClause]] = {
         insert("operation_fournisseur", fournisseur="'Wave!'")
     ],
     "ck_operation_fournisseur_frais_positifs": [insert("operation_fournisseur", frais="-1")],
+    "ck_operation_fournisseur_passerelle_format": [
+        insert("operation_fournisseur", passerelle="'Hub2!'")
+    ],
+    "uq_operation_fournisseur_empreinte_jeton": [
+        insert("operation_fournisseur", empreinte_jeton="'tok-1'")
+    ],
     "ck_operation_fournisseur_montant_positif": [insert("operation_fournisseur", montant="0")],
     "ck_operation_fournisseur_sens_valide": [insert("operation_fournisseur", sens="'aller'")],
     "ck_operation_fournisseur_statut_valide": [insert("operation_fournisseur", statut="'ok'")],
