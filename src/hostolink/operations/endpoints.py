@@ -3,9 +3,6 @@ administrators' view of operations."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -40,6 +37,7 @@ from hostolink.operations.schemas import (
 )
 from hostolink.providers.base import Outcome
 from hostolink.providers.registry import RAILS
+from hostolink.wallet.history import decode_cursor, encode_cursor
 from hostolink.wallet.idempotency import REPLAY_HEADER, required_claim
 from hostolink.wallet.pin import confirm_pin
 from hostolink.wallet.service import audit
@@ -144,29 +142,10 @@ async def withdraw(
     return _answer(started)
 
 
-def _cursor(value: str | None) -> tuple[datetime, int] | None:
-    if value is None:
-        return None
-    try:
-        moment, _, ident = (
-            base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().partition("|")
-        )
-        return datetime.fromisoformat(moment), int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest(
-            "Curseur de pagination invalide : reprenez depuis la première page."
-        ) from exc
-
-
-def _next_cursor(operation: OperationFournisseur) -> str:
-    raw = f"{operation.date_creation.isoformat()}|{operation.id_operation}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 async def _page(
     session: SessionDep, statement: object, limit: int, cursor: str | None
 ) -> OperationsPage:
-    after = _cursor(cursor)
+    after = None if cursor is None else decode_cursor(cursor)
     query = statement  # a Select over OperationFournisseur, newest first
     if after is not None:
         query = query.where(  # type: ignore[attr-defined]
@@ -179,7 +158,9 @@ async def _page(
     changes = await repository.histories(session, [r.id_operation for r in rows])
     return OperationsPage(
         data=[to_view(r, changes[r.id_operation]) for r in rows],
-        curseur_suivant=_next_cursor(rows[-1]) if more and rows else None,
+        curseur_suivant=(
+            encode_cursor(rows[-1].date_creation, rows[-1].id_operation) if more and rows else None
+        ),
     )
 
 
@@ -271,9 +252,8 @@ async def any_operation(
 )
 async def verify_now(reference: str, request: Request, _: AdminUser) -> OperationAnswer:
     flow = _flow(request)
-    found = await flow.view(reference=reference, user_id=None)
     async with request.app.state.db.sessionmaker() as session:
-        operation = await repository.by_reference(session, found.reference)
+        operation = await repository.by_reference(session, reference)
     if operation is None:
         raise OperationNotFound
     await flow.verify(operation.id_operation, origin="administrateur")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hostolink.errors import BadRequest, Forbidden, HostolinkError, NotFound, Unauthorized
+from hostolink.errors import Forbidden, HostolinkError, NotFound, Unauthorized
 
 
 class UnknownRail(NotFound):
@@ -45,7 +45,3 @@ class CallbackRefused(Unauthorized):
 
 class UnknownProvider(NotFound):
     message = "Fournisseur inconnu ou non configuré."
-
-
-class OperationFinal(BadRequest):
-    message = "Cette opération est déjà finalisée."

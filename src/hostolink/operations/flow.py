@@ -210,7 +210,7 @@ class Operations:
         amount = request.amount
         try:
             if request.direction == "depot":
-                fee = await self._fee_of(opened.operation_id)
+                fee = opened.fee
                 return (
                     await adapter.collect(
                         CollectionRequest(
@@ -248,11 +248,6 @@ class Operations:
         except ProviderError as exc:  # refused, or our credentials refused: it did not happen
             logger.warning("operation %s refused at initiation: %s", opened.reference, exc)
             return None, exc.message
-
-    async def _fee_of(self, operation_id: int) -> int:
-        async with self._db.sessionmaker() as session:
-            operation = await session.get(OperationFournisseur, operation_id)
-            return 0 if operation is None else operation.frais
 
     # ------------------------------------------------------------------------- callbacks
 

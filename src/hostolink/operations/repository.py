@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select, text, update
@@ -195,7 +194,3 @@ async def histories(
     for row in (await session.execute(statement)).scalars():
         found[row.id_operation].append(row)
     return found
-
-
-def stale_before(moment: datetime) -> Any:
-    return OperationFournisseur.date_creation < moment

@@ -32,7 +32,7 @@ from hostolink.wallet import repository as wallet_repository
 from hostolink.wallet.errors import InsufficientFunds, LimitExceeded
 from hostolink.wallet.idempotency import stored_answer
 from hostolink.wallet.ledger import IdempotencyClaim, LockedAccount, Movement
-from hostolink.wallet.reference_data import SystemAccount, provider_accounts
+from hostolink.wallet.reference_data import SystemAccount, account_number, provider_accounts
 from hostolink.wallet.repository import Notice
 
 ACCEPTED = 202
@@ -42,6 +42,7 @@ ACCEPTED = 202
 class Opened:
     operation_id: int
     reference: str
+    fee: int
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ async def open_operation(
         await repository.store_idempotent_answer(
             session, locked.claimed_key, status=ACCEPTED, body=body
         )
-    return Opened(operation.id_operation, reference)
+    return Opened(operation.id_operation, reference, fee)
 
 
 async def record_answer(
@@ -266,7 +267,7 @@ async def _book_success(
             systems.append(SystemAccount.SUSPENSE)
         more = await ledger.lock(session, [], system_codes=systems)
         movement = Movement.start(more.merged_into(locked))
-        codes = await _codes(session, systems)
+        codes = _codes(more, systems)
         target = operation.id_compte if target_is_wallet else codes[SystemAccount.SUSPENSE]
         movement.add(codes[float_code], -(amount + fee))
         movement.add(target, amount)
@@ -282,7 +283,7 @@ async def _book_success(
         systems = [hold_code, float_code, SystemAccount.FEES]
         locked = await ledger.lock(session, [], system_codes=systems)
         movement = Movement.start(locked)
-        codes = await _codes(session, systems)
+        codes = _codes(locked, systems)
         movement.add(codes[hold_code], -(amount + fee))
         movement.add(codes[float_code], amount)
         if fee:
@@ -370,5 +371,13 @@ async def _release_hold(
     ]
 
 
-async def _codes(session: AsyncSession, codes: list[str]) -> dict[str, int]:
-    return {code: await wallet_repository.system_account_id(session, code) for code in codes}
+def _codes(locked: ledger.Locked, codes: list[str]) -> dict[str, int]:
+    """The ids of system accounts `ledger.lock` just locked, found by their numbers."""
+    by_number = {account.numero: account.id for account in locked.accounts.values()}
+    found: dict[str, int] = {}
+    for code in codes:
+        account_id = by_number.get(account_number(code))
+        if account_id is None:
+            raise RuntimeError(f"system account {code!r} is missing: run `hostolink seed`")
+        found[code] = account_id
+    return found

@@ -75,6 +75,13 @@ def provider_account_number(code: str) -> str:
     return f"SYS-{kind[0].upper()}-{adapter.upper()}"[:20]
 
 
+def account_number(code: str) -> str:
+    """The account number the seed gives the system account `code`."""
+    if code.startswith(("fournisseur.", "retraits.")):
+        return provider_account_number(code)
+    return system_account_number(code)
+
+
 async def sync_limits(session: AsyncSession) -> None:
     rows = [
         {
@@ -112,4 +119,4 @@ async def sync_wallet_reference_data(session: AsyncSession) -> None:
         await ensure_system_account(session, code)
     for adapter in PROVIDER_ADAPTERS:
         for code in provider_accounts(adapter):
-            await ensure_system_account(session, code, provider_account_number(code))
+            await ensure_system_account(session, code, account_number(code))
