@@ -80,6 +80,15 @@ CASES: dict[str, list[TextClause]] = {
     "ck_liste_numero_etablissement_sante_numero_composable": [
         insert("liste_numero_etablissement_sante", numero="'07 07 07 07 07'")
     ],
+    "uq_liste_numero_etablissement_sante_cle_reference": [
+        insert(
+            "liste_numero_etablissement_sante",
+            id_etablissement="NULL",
+            service="'SAMU'",
+            cle_reference="'cle-test'",
+        )
+    ]
+    * 2,
     "ck_liste_numero_etablissement_sante_type_numero_valide": [
         insert("liste_numero_etablissement_sante", type_numero="'pager'")
     ],

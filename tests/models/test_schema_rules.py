@@ -175,6 +175,23 @@ class TestGeoAndSearch:
         assert found == world["etab"]
 
 
+class TestMerchantAccounts:
+    async def test_one_merchant_account_per_establishment_and_currency(
+        self, db_session: AsyncSession, world: World
+    ) -> None:
+        sql = (
+            "INSERT INTO compte (numero_compte, type_compte, id_etablissement, devise)"
+            " VALUES (:numero, 'marchand', :etab, 'XOF')"
+        )
+        await db_session.execute(text(sql), {"numero": "HLM0000001", "etab": world["etab"]})
+        await _fails(
+            db_session,
+            sql,
+            {"numero": "HLM0000002", "etab": world["etab"]},
+            "uq_compte_marchand_devise",
+        )
+
+
 class TestMoneyTypes:
     async def test_no_floating_point_or_numeric_column(self, db_session: AsyncSession) -> None:
         rows = await db_session.execute(

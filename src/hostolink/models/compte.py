@@ -65,6 +65,14 @@ class Compte(Base):
             unique=True,
             postgresql_where=text("type_compte = 'utilisateur'"),
         ),
+        # RG: an establishment has one merchant account per currency.
+        Index(
+            "uq_compte_marchand_devise",
+            "id_etablissement",
+            "devise",
+            unique=True,
+            postgresql_where=text("type_compte = 'marchand'"),
+        ),
     )
 
     id_compte: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -47,6 +47,12 @@ class ListeNumeroEtablissementSante(Base):
             "ordre",
             postgresql_where=text("id_etablissement IS NULL"),
         ),
+        Index(
+            "uq_liste_numero_etablissement_sante_cle_reference",
+            "cle_reference",
+            unique=True,
+            postgresql_where=text("cle_reference IS NOT NULL"),
+        ),
         {"comment": "Numéros de téléphone des établissements et numéros d'urgence nationaux."},
     )
 
@@ -94,6 +100,14 @@ class ListeNumeroEtablissementSante(Base):
         String(40),
         comment="Numéro tel qu'écrit dans la source (avant conversion au plan à 10 chiffres).",
         info={"exemple": "+225 22 48 00 00"},
+    )
+    cle_reference: Mapped[str | None] = mapped_column(
+        String(40),
+        comment=(
+            "Clé d'un numéro semé par Hostolink (ex. samu) : le semis ne l'ajoute qu'une fois, "
+            "un administrateur peut ensuite le modifier ou le retirer."
+        ),
+        info={"exemple": "samu"},
     )
     ordre: Mapped[int] = mapped_column(
         SmallInteger,
