@@ -175,7 +175,9 @@ def test_seed_is_idempotent(data_dir: Path) -> None:
     first = ok(hostolink(data_dir, "seed"))
     second = ok(hostolink(data_dir, "seed"))
     assert "Données de référence à jour" in first
-    assert first == second
+    # The directory reports what it imported the first time, then that nothing changed.
+    assert "annuaire : à jour (3 592 lignes sources déjà importées)" in second
+    assert first.split("annuaire")[0] == second.split("annuaire")[0]
     assert "migrée" in ok(hostolink(data_dir, "migrate"))  # again: nothing to do, exit 0
     assert_server_stopped(data_dir)
 

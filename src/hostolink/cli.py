@@ -82,9 +82,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(url: str) -> list[str]:
+    from hostolink.health.seed import seed_directory
     from hostolink.seed import seed_reference_data
 
-    return asyncio.run(_with_session(url, seed_reference_data))
+    done = asyncio.run(_with_session(url, seed_reference_data))
+    # Apart from the reference data: the tests re-seed that before every test, the
+    # directory (3,600 source rows) only where a test needs it.
+    return done + asyncio.run(_with_session(url, seed_directory))
 
 
 def cmd_seed(_: argparse.Namespace) -> int:
