@@ -29,6 +29,9 @@ from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
 from hostolink.errors import install_error_handlers
+from hostolink.health.endpoints import admin_router as directory_admin_router
+from hostolink.health.endpoints import public as directory_router
+from hostolink.health.service import Directory
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import build_rate_limiter
@@ -138,6 +141,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.signing_key = settings.signing_key()
     app.state.rate_limits = RateLimits(limiter, settings)
     app.state.notices = NoticeWriter(db)
+    app.state.directory = Directory()
     app.state.auth_service = AuthService(
         db=db,
         settings=settings,
@@ -163,6 +167,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         operations_public_router,
         operations_admin_router,
         sandbox_router,
+        directory_router,
+        directory_admin_router,
     ):
         app.include_router(router)
     _mount_docs(app)

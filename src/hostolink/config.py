@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     rate_limit_per_identifier_per_minute: int = Field(
         default=10, alias="RATE_LIMIT_PER_IDENTIFIER_PER_MINUTE"
     )
+    # Public directory reads (near me, search, lists): a map being panned asks often.
+    directory_rate_limit_per_minute: int = Field(
+        default=300, alias="DIRECTORY_RATE_LIMIT_PER_MINUTE"
+    )
     max_body_bytes: int = Field(default=256 * 1024, alias="HOSTOLINK_MAX_BODY_BYTES")
     # multipart/form-data uploads (a photo of a QR code, later profile pictures, KYC files).
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, alias="HOSTOLINK_MAX_UPLOAD_BYTES")

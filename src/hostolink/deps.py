@@ -79,6 +79,15 @@ class RateLimits:
         if not decision.allowed:
             raise TooManyRequests(retry_after=decision.retry_after)
 
+    async def directory(self, request: Request) -> None:
+        if not self._settings.rate_limit_enabled:
+            return
+        key = f"annuaire:{client_ip(request) or 'inconnu'}"
+        limit = self._settings.directory_rate_limit_per_minute
+        decision = await self._limiter.hit(key, limit, 60)
+        if not decision.allowed:
+            raise TooManyRequests(retry_after=decision.retry_after)
+
     async def identifier(self, identifier: str) -> None:
         if not self._settings.rate_limit_enabled:
             return
@@ -99,6 +108,11 @@ async def get_rate_limits(request: Request) -> RateLimits:
 async def limit_client(request: Request) -> None:
     limits: RateLimits = request.app.state.rate_limits
     await limits.client(request)
+
+
+async def limit_directory(request: Request) -> None:
+    limits: RateLimits = request.app.state.rate_limits
+    await limits.directory(request)
 
 
 RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.roles import sync_roles
+from hostolink.health.emergency import sync_emergency_numbers
 from hostolink.wallet.reference_data import sync_wallet_reference_data
 
 
@@ -13,4 +14,10 @@ async def seed_reference_data(session: AsyncSession) -> list[str]:
     """Write every kind of reference data; return what was seeded, for the CLI to print."""
     await sync_roles(session)
     await sync_wallet_reference_data(session)
-    return ["rôles et permissions", "plafonds par niveau KYC", "comptes système"]
+    await sync_emergency_numbers(session)
+    return [
+        "rôles et permissions",
+        "plafonds par niveau KYC",
+        "comptes système",
+        "numéros d'urgence",
+    ]
