@@ -31,6 +31,8 @@ from hostolink.deps import RateLimits, public_router
 from hostolink.errors import install_error_handlers
 from hostolink.health.endpoints import admin_router as directory_admin_router
 from hostolink.health.endpoints import public as directory_router
+from hostolink.health.management_endpoints import admin_router as management_admin_router
+from hostolink.health.management_endpoints import router as management_router
 from hostolink.health.service import Directory
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit.keys import derive_key
@@ -169,6 +171,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         sandbox_router,
         directory_router,
         directory_admin_router,
+        management_router,
+        management_admin_router,
     ):
         app.include_router(router)
     _mount_docs(app)

@@ -62,7 +62,7 @@ def _flow(request: Request) -> Operations:
     return operations
 
 
-def _answer(started: Started) -> JSONResponse:
+def started_answer(started: Started) -> JSONResponse:
     view = started.operation
     status = {"reussie": 201, "echouee": 422, "expiree": 422}.get(view.statut, 202)
     body: dict[str, object] = {
@@ -116,7 +116,7 @@ async def deposit(body: DepositBody, principal: CurrentUser, request: Request) -
         number=body.numero,
         claim=claim,
     )
-    return _answer(started)
+    return started_answer(started)
 
 
 @router.post(
@@ -139,7 +139,7 @@ async def withdraw(
         number=body.numero,
         claim=claim,
     )
-    return _answer(started)
+    return started_answer(started)
 
 
 async def _page(

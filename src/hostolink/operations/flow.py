@@ -139,7 +139,10 @@ class Operations:
         amount: int,
         number: str,
         claim: IdempotencyClaim,
+        account_id: int | None = None,
     ) -> Started:
+        """`account_id`: the account to debit or credit, when not the caller's own wallet
+        (an establishment's merchant account, its manager's access checked by the caller)."""
         rail = RAILS.get(rail_code)
         if rail is None:
             raise UnknownRail
@@ -148,11 +151,13 @@ class Operations:
         except ProviderUnavailable as exc:
             raise RailUnavailable(f"{rail.name} indisponible : {exc.message}") from exc
         msisdn = mobile_number(number, rail)
-        if principal.compte is None:
-            raise WalletMissing
+        if account_id is None:
+            if principal.compte is None:
+                raise WalletMissing
+            account_id = principal.compte.id_compte
         request = service.Request(
             user_id=principal.id,
-            account_id=principal.compte.id_compte,
+            account_id=account_id,
             rail=rail,
             gateway=adapter.code,
             direction=direction,

@@ -177,13 +177,36 @@ async def create_dynamic(
     ttl_seconds: int,
 ) -> QrOut:
     wallet = await receiving_wallet(session, user_id=user_id)
+    return await create_dynamic_for_account(
+        session,
+        ring=ring,
+        compte_id=wallet.id_compte,
+        devise=wallet.devise,
+        montant=montant,
+        libelle=libelle,
+        ttl_seconds=ttl_seconds,
+    )
+
+
+async def create_dynamic_for_account(
+    session: AsyncSession,
+    *,
+    ring: KeyRing,
+    compte_id: int,
+    devise: str,
+    montant: int,
+    libelle: str | None,
+    ttl_seconds: int,
+) -> QrOut:
+    """A dynamic code paying `compte_id` (a person's wallet or an establishment's merchant
+    account); the caller has checked that the account may receive."""
     for _ in range(CODE_TRIES):
         row = await repository.insert_dynamic(
             session,
-            compte_id=wallet.id_compte,
+            compte_id=compte_id,
             code=payloads.new_code(),
             montant=montant,
-            devise=wallet.devise,
+            devise=devise,
             libelle=libelle,
             ttl_seconds=ttl_seconds,
         )
@@ -206,6 +229,19 @@ async def my_code_payload(session: AsyncSession, *, ring: KeyRing, user_id: int,
         raise QrCodeNotFound
     row = await repository.owned_by_user(session, code=code, user_id=user_id)
     if row is None:
+        raise QrCodeNotFound
+    ensure_payable(row)
+    return payloads.sign(ring, row.code)
+
+
+async def account_code_payload(
+    session: AsyncSession, *, ring: KeyRing, compte_id: int, code: str
+) -> str:
+    """The payload to draw for one of an account's QR codes (another account's: 404)."""
+    if not payloads.CODE_PATTERN.fullmatch(code):
+        raise QrCodeNotFound
+    row = await repository.by_code(session, code=code)
+    if row is None or row.id_compte != compte_id:
         raise QrCodeNotFound
     ensure_payable(row)
     return payloads.sign(ring, row.code)

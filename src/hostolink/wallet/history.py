@@ -99,7 +99,25 @@ async def history(
 ) -> tuple[list[HistoryItem], str | None]:
     if principal.compte is None:
         raise WalletMissing
-    account_id = principal.compte.id_compte
+    return await account_history(
+        session,
+        account_id=principal.compte.id_compte,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def account_history(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    filters: HistoryFilters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[HistoryItem], str | None]:
+    """Any account's statement (a person's wallet, an establishment's merchant account):
+    the caller has checked who may read it."""
     query = _history_query(account_id)
     if filters.type:
         query = query.where(Transaction.type_transaction == filters.type)
@@ -164,10 +182,17 @@ async def _party(session: AsyncSession, account_id: int | None) -> tuple[PartyOu
 
 
 async def receipt(
-    session: AsyncSession, *, principal: Principal, reference: str, as_admin: bool
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    reference: str,
+    as_admin: bool,
+    account_id: int | None = None,
 ) -> ReceiptData:
     """Visible to its parties and to administrators; anyone else gets the same 404 as for a
-    reference that does not exist."""
+    reference that does not exist. With `account_id` (an account the caller may read, such
+    as the merchant account of an establishment they manage), visible when that account is
+    its source or destination instead."""
     header = await session.scalar(
         select(Transaction).where(Transaction.reference == reference.strip().upper())
     )
@@ -175,7 +200,11 @@ async def receipt(
         raise TransactionNotFound
     source, source_user = await _party(session, header.id_compte_source)
     destination, destination_user = await _party(session, header.id_compte_destination)
-    if not as_admin and principal.id not in {source_user, destination_user}:
+    if account_id is not None:
+        visible = account_id in {header.id_compte_source, header.id_compte_destination}
+    else:
+        visible = principal.id in {source_user, destination_user}
+    if not as_admin and not visible:
         raise TransactionNotFound
     reversed_ref = None
     if header.id_transaction_annulee is not None:
