@@ -4,7 +4,7 @@
 # runs: "1 - Inscription", then the OTP is read from the development outbox with the CLI,
 # then "2 - Vérification et session" with that code, then "3 - Administration" and
 # "4 - Portefeuille" (credit, PIN token, replayed transfer, history, QR payment, reversal)
-# and "5 - Dépôts et retraits" (through the sandbox provider).
+# and "5 - Dépôts et retraits" (through the sandbox provider), and "6 - Annuaire santé".
 #
 # Environment:
 #   BASE_URL          the running server (default http://127.0.0.1:3000)
@@ -84,5 +84,8 @@ FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "4 - Portefeuille" \
 
 # Deposit confirmed on the sandbox's payment page, withdrawal sent, withdrawal refused.
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "5 - Dépôts et retraits" "$@"
+
+# The public health directory (no account): emergency numbers, near me, search, detail.
+run_folder "6 - Annuaire santé" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2

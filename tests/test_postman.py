@@ -25,7 +25,12 @@ POSTMAN_DIR = Path(__file__).resolve().parents[1] / "docs" / "postman"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 FLOW_FOLDERS = [postman.SIGNUP_FOLDER, postman.SESSION_FOLDER, postman.ADMIN_FOLDER]
 # The app's document also has the wallet's and the deposits' routes: their folders follow.
-APP_FLOW_FOLDERS = [*FLOW_FOLDERS, postman.WALLET_FOLDER, postman.MONEY_FOLDER]
+APP_FLOW_FOLDERS = [
+    *FLOW_FOLDERS,
+    postman.WALLET_FOLDER,
+    postman.MONEY_FOLDER,
+    postman.DIRECTORY_FOLDER,
+]
 
 
 # --------------------------------------------------------------------------- a small app

@@ -36,6 +36,7 @@ SESSION_FOLDER: Final = "2 - Vérification et session"
 ADMIN_FOLDER: Final = "3 - Administration"
 WALLET_FOLDER: Final = "4 - Portefeuille"
 MONEY_FOLDER: Final = "5 - Dépôts et retraits"
+DIRECTORY_FOLDER: Final = "6 - Annuaire santé"
 UNTAGGED_FOLDER: Final = "Autres"
 
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://hostolink.local/postman")
@@ -70,6 +71,11 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
         "Opération du bac à sable à confirmer (rempli par « 5 - Dépôts et retraits »).",
     ),
     ("qrPayload", "", "Contenu du QR code statique (rempli par le parcours)."),
+    (
+        "id_etablissement",
+        "",
+        "Établissement le plus proche (rempli par « 6 - Annuaire santé »).",
+    ),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 
@@ -479,6 +485,7 @@ class _Step:
     headers: Mapping[str, str] | None = None  # extra request headers (Idempotency-Key…)
     notes: str = ""
     wait_ms: int = 0  # pause before the request (an asynchronous result to wait for)
+    query: Mapping[str, str] | None = None  # query parameters to send (others stay disabled)
 
     def script(self) -> list[str]:
         lines = ["let body = {};", "try { body = pm.response.json(); } catch (e) { body = {}; }"]
@@ -905,6 +912,73 @@ _MONEY_STEPS: Final = (
     ),
 )
 
+# Cocody, Abidjan: the CHU and dozens of pharmacies and clinics of the seeded open data.
+_COCODY: Final = {"lat": "5.3453", "lon": "-3.9866"}
+
+_DIRECTORY_STEPS: Final = (
+    _Step(
+        "Numéros d'urgence (à garder hors ligne)",
+        "GET /api/numeros-urgence",
+        checks=(
+            (
+                "SAMU 185",
+                "pm.expect(body.data.find(n => n.numero === '185').service).to.eql('SAMU')",
+            ),
+            ("lien d'appel", "pm.expect(body.data[0].appel).to.match(/^tel:/)"),
+            ("ETag", "pm.expect(pm.response.headers.get('ETag')).to.be.a('string')"),
+        ),
+    ),
+    _Step(
+        "Établissements proches de moi (Cocody, 5 km)",
+        "GET /api/etablissements/proches",
+        checks=(
+            ("des résultats", "pm.expect(body.data.length).to.be.above(0)"),
+            (
+                "du plus proche au plus loin",
+                "pm.expect(body.data.map(e => e.distance_m)).to.eql("
+                "body.data.map(e => e.distance_m).slice().sort((a, b) => a - b))",
+            ),
+            ("mentions des sources", "pm.expect(body.attribution.length).to.be.above(0)"),
+        ),
+        query={**_COCODY, "rayon": "5000"},
+        store=(("id_etablissement", "body.data[0].id_etablissement"),),
+    ),
+    _Step(
+        "Pharmacies proches, ouvertes maintenant ou non",
+        "GET /api/etablissements/proches",
+        checks=(
+            (
+                "seulement des pharmacies",
+                "body.data.forEach(e => pm.expect(e.categorie).to.eql('pharmacie'))",
+            ),
+        ),
+        query={**_COCODY, "rayon": "3000", "categorie": "pharmacie"},
+    ),
+    _Step(
+        "Rechercher « chu cocody » (sans accents, fautes tolérées)",
+        "GET /api/etablissements/recherche",
+        checks=(("requête comprise", "pm.expect(body.requete).to.eql('chu cocody')"),),
+        query={"q": "chu cocody"},
+    ),
+    _Step(
+        "Fiche : numéros à toucher pour appeler et itinéraire",
+        "GET /api/etablissements/{id_etablissement}",
+        checks=(
+            (
+                "itinéraire",
+                "pm.expect(body.data.itineraire.openstreetmap).to.include('openstreetmap.org')",
+            ),
+            ("provenance et licence", "pm.expect(body.attribution[0].licence).to.be.a('string')"),
+        ),
+    ),
+    _Step(
+        "Établissements de la région d'Abidjan (page 1)",
+        "GET /api/etablissements",
+        checks=(("une page", "pm.expect(body.data.length).to.be.at.most(20)"),),
+        query={"region": "Abidjan"},
+    ),
+)
+
 _CONTRACT_FOLDERS: Final = frozenset({SIGNUP_FOLDER, SESSION_FOLDER, ADMIN_FOLDER})
 
 _FLOW: Final = (
@@ -935,6 +1009,12 @@ _FLOW: Final = (
         "sable est actif (par défaut hors production) : dépôt confirmé sur la page de "
         "paiement, retrait envoyé, retrait refusé puis rendu.",
     ),
+    (
+        DIRECTORY_FOLDER,
+        _DIRECTORY_STEPS,
+        "Sans compte : numéros d'urgence, établissements proches, recherche, fiche, liste par "
+        "région (données ouvertes semées par `hostolink seed`).",
+    ),
 )
 
 
@@ -957,6 +1037,8 @@ def _flow_item(
     request = _request(op, openapi, token=token, body_override=step.body)
     for name, value in (step.headers or {}).items():
         request["header"].append({"key": name, "value": value})
+    if step.query:
+        _set_query(request["url"], step.query)
     if step.notes:
         request["description"] = f"{step.notes}\n\n{request['description']}"
     item = _item(step.name, request, key=f"{folder}/{step.name}", tests=step.script())
@@ -968,6 +1050,17 @@ def _flow_item(
         }
         item.setdefault("event", []).insert(0, {"listen": "prerequest", "script": pause})
     return item
+
+
+def _set_query(url: dict[str, Any], values: Mapping[str, str]) -> None:
+    entries = {entry["key"]: entry for entry in url.get("query", [])}
+    unknown = sorted(set(values) - set(entries))
+    if unknown:
+        raise ValueError(f"{url['raw']} has no query parameter {unknown}")
+    for key, value in values.items():
+        entries[key].update(value=value, disabled=False)
+    enabled = [f"{q['key']}={q['value']}" for q in url["query"] if not q["disabled"]]
+    url["raw"] = url["raw"].split("?")[0] + ("?" + "&".join(enabled) if enabled else "")
 
 
 def _onboarding_folder(openapi: Mapping[str, Any]) -> dict[str, Any]:
