@@ -383,6 +383,11 @@ class TestMerchantAccount:
         }
         paid_static = await pay(client, payer, static["payload"], montant=7_000)
         assert paid_static.status_code == 201, paid_static.text
+        # ... and so do the payment's answer and the payer's history (not "Utilisateur").
+        shown = paid_static.json()["data"]["destinataire"]
+        assert (shown["nom_affiche"], shown["type"]) == ("Clinique Sainte-Anne", "marchand")
+        history = await client.get("/api/transactions", headers=payer.headers)
+        assert history.json()["data"][0]["contrepartie"]["nom_affiche"] == "Clinique Sainte-Anne"
 
         dynamic = await client.post(
             f"{base(clinic)}/qr",
@@ -455,6 +460,11 @@ class TestMerchantAccount:
         ] == "echouee"
         assert await balance(db_engine, numero) == 2_000
         assert await balance(db_engine, boss.numero_compte) == 1_000
+        async with db_engine.connect() as connection:
+            notice = await connection.scalar(
+                text("SELECT contenu FROM notification WHERE type_notification = 'retrait_echoue'")
+            )
+        assert "rendus au compte de l'établissement" in str(notice)
         await assert_ledger_clean(db_engine)
 
     async def test_withdrawal_beyond_the_merchant_balance_is_refused(

@@ -364,10 +364,11 @@ async def _release_hold(
         ),
     )
     label = rail_name or operation.fournisseur
+    merchant = locked[operation.id_compte].type == "marchand"
+    returned_to = "au compte de l'établissement" if merchant else "à votre portefeuille"
     text = sentence(
         f"Votre retrait de {format_xof(operation.montant)} vers {label}"
-        f" n'a pas abouti ({motif}). {format_xof(total)} ont été rendus à votre "
-        "portefeuille"
+        f" n'a pas abouti ({motif}). {format_xof(total)} ont été rendus {returned_to}"
     )
     link = {"reference": reference, "operation": str(operation.reference)}
     return [

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest
-from hostolink.models import Compte, Ecriture, Transaction, Utilisateur
+from hostolink.models import Compte, Ecriture, EtablissementSante, Transaction, Utilisateur
 from hostolink.wallet import parties
 from hostolink.wallet.errors import TransactionNotFound, WalletMissing
 from hostolink.wallet.parties import show
@@ -81,10 +81,14 @@ def _history_query(account_id: int) -> Select[*tuple[Any, ...]]:
             _OtherUser.prenom.label("autre_prenom"),
             _OtherUser.nom.label("autre_nom"),
             _OtherUser.telephone.label("autre_telephone"),
+            EtablissementSante.nom.label("autre_etablissement"),
         )
         .join(Transaction, Transaction.id_transaction == Ecriture.id_transaction)
         .outerjoin(_Other, _Other.id_compte == other)
         .outerjoin(_OtherUser, _OtherUser.id_user == _Other.id_user)
+        .outerjoin(
+            EtablissementSante, EtablissementSante.id_etablissement == _Other.id_etablissement
+        )
         .where(Ecriture.id_compte == account_id)
     )
 
@@ -156,6 +160,7 @@ def _item(row: Any) -> HistoryItem:
             nom=row.autre_nom,
             telephone=row.autre_telephone,
             email=None,
+            etablissement=row.autre_etablissement,
         )
     return HistoryItem(
         reference=row.reference,

@@ -31,6 +31,7 @@ class Party:
     telephone: str | None
     email: str | None
     actif: bool
+    etablissement: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> Party:
@@ -45,6 +46,7 @@ class Party:
             telephone=row.telephone,
             email=row.email,
             actif=bool(row.actif) if row.actif is not None else True,
+            etablissement=getattr(row, "etablissement", None),
         )
 
     def shown(self) -> PartyOut:
@@ -55,6 +57,7 @@ class Party:
             nom=self.nom,
             telephone=self.telephone,
             email=self.email,
+            etablissement=self.etablissement,
         )
 
 
@@ -66,9 +69,17 @@ def show(
     nom: str | None,
     telephone: str | None,
     email: str | None,
+    etablissement: str | None = None,
 ) -> PartyOut:
     if type_compte == "systeme":
         return PartyOut(nom_affiche="Hostolink", type="systeme")
+    if type_compte == "marchand":
+        # A health establishment: its public name, never its managers' identities.
+        return PartyOut(
+            nom_affiche=etablissement or "Établissement de santé",
+            numero_compte=numero_compte,
+            type=type_compte,
+        )
     name = display_name(prenom, nom)
     if not name:
         name = mask_phone(telephone) if telephone else "Utilisateur Hostolink"

@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import Select, bindparam, null, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hostolink.kit.money import CURRENCY
-from hostolink.models import Compte, Utilisateur
+from hostolink.models import Compte, EtablissementSante, Utilisateur
 from hostolink.models.compte import user_wallet_of
 
 _USER_WALLET = user_wallet_of(Utilisateur.id_user)
@@ -44,24 +44,31 @@ _PARTY_COLUMNS = (
 
 
 def _party_by(condition: Any) -> Select[*tuple[Any, ...]]:
-    return select(*_PARTY_COLUMNS).join(Compte, _USER_WALLET).where(condition)
+    return (
+        select(*_PARTY_COLUMNS, null().label("etablissement"))
+        .join(Compte, _USER_WALLET)
+        .where(condition)
+    )
+
+
+def _party_of_account(condition: Any) -> Select[*tuple[Any, ...]]:
+    """Any account: a person's wallet, or an establishment's merchant account (its name)."""
+    return (
+        select(*_PARTY_COLUMNS, EtablissementSante.nom.label("etablissement"))
+        .select_from(Compte)
+        .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
+        .outerjoin(
+            EtablissementSante, EtablissementSante.id_etablissement == Compte.id_etablissement
+        )
+        .where(condition)
+    )
 
 
 PARTY_BY_PHONE = _party_by(Utilisateur.telephone == bindparam("value"))
 PARTY_BY_EMAIL = _party_by(Utilisateur.email == bindparam("value"))
 PARTY_BY_USER = _party_by(Utilisateur.id_user == bindparam("value"))
-PARTY_BY_ACCOUNT = (
-    select(*_PARTY_COLUMNS)
-    .select_from(Compte)
-    .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
-    .where(Compte.id_compte == bindparam("value"))
-)
-PARTY_BY_NUMBER = (
-    select(*_PARTY_COLUMNS)
-    .select_from(Compte)
-    .outerjoin(Utilisateur, Utilisateur.id_user == Compte.id_user)
-    .where(Compte.numero_compte == bindparam("value"))
-)
+PARTY_BY_ACCOUNT = _party_of_account(Compte.id_compte == bindparam("value"))
+PARTY_BY_NUMBER = _party_of_account(Compte.numero_compte == bindparam("value"))
 
 # -------------------------------------------------------------------------- payment path
 
