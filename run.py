@@ -54,9 +54,19 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if argv[:1] == ["test"]:
         # Exit code 5 (no test collected) is passed through: callers treat it as a failure.
-        return subprocess.call([str(python), "-m", "pytest", *argv[1:]])
+        return _hand_over([str(python), "-m", "pytest", *argv[1:]])
     command = argv or ["serve"]
-    return subprocess.call([str(python), "-m", "hostolink", *command])
+    return _hand_over([str(python), "-m", "hostolink", *command])
+
+
+def _hand_over(command: list[str]) -> int:
+    """Become the command on POSIX, so that a supervisor's SIGTERM (systemd, Docker, Render)
+    reaches the server itself instead of orphaning it; Windows has no such exec."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(command[0], command)
+    return subprocess.call(command)
 
 
 if __name__ == "__main__":
