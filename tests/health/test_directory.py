@@ -226,6 +226,14 @@ class TestSearch:
         assert names(await search("pharma riv"))[0] == "Pharmacie de la Riviera Palmeraie"
         assert names(await search("san pedro")) == ["CHR de San-Pédro"]
         assert names(await search("chu", categorie="pharmacie")) == []
+        await create(client, admin, nom="Pharmacie Saint Michel", categorie="pharmacie",
+                     lat=5.33, lon=-4.02)  # fmt: skip
+        abbreviated = await search("pharmacie st michel")
+        assert names(abbreviated) == ["Pharmacie Saint Michel"]
+        assert abbreviated["requete"] == "pharmacie saint michel"
+        # No establishment has every word: the answers that miss one word, most specific
+        # first (« pharmacie michel » before « pharmacie bouake »'s many pharmacies…).
+        assert names(await search("pharmacie michel bouake"))[0] == "Pharmacie Saint Michel"
         assert (await search("zzzzqqq"))["data"] == []
 
     async def test_short_or_empty_queries_are_refused(self, client: httpx.AsyncClient) -> None:

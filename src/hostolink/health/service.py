@@ -45,6 +45,9 @@ DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MIN_CORRECTED_LENGTH = 4
 VOCABULARY_TTL_SECONDS = 60.0
 MAX_QUERY_WORDS = 8
+# Up to this many words, a query no establishment matches in full is retried without each
+# word in turn (each retry is a selective AND); longer ones fall back to any word.
+MAX_DROPPED_WORD_ATTEMPTS = 4
 
 
 class EstablishmentNotFound(NotFound):
@@ -133,6 +136,10 @@ class Vocabulary:
         return index < len(self.words) and self.words[index].startswith(prefix)
 
     def corrections(self, word: str) -> list[str]:
+        expansion = categories.ABBREVIATIONS.get(word, "")
+        if expansion and " " not in expansion:
+            # "st" → "saint": names spell it out as often as not.
+            return [expansion, word] if word in self.known else [expansion]
         if word in self.known or self.has_prefix(word) or len(word) < MIN_CORRECTED_LENGTH:
             return [word]
         allowed = 1 if len(word) <= 5 else 2
@@ -151,10 +158,12 @@ class Understood:
     def shown(self) -> str:
         return " ".join(alts[0] for alts in self.alternatives)
 
-    def tsquery(self, *, all_words: bool) -> str:
+    def tsquery(self, *, all_words: bool, without: int | None = None) -> str:
         # Words are folded to [0-9a-z]+, so nothing here can inject tsquery syntax.
         groups = [
-            "(" + " | ".join(f"{word}:*" for word in alts) + ")" for alts in self.alternatives
+            "(" + " | ".join(f"{word}:*" for word in alts) + ")"
+            for position, alts in enumerate(self.alternatives)
+            if position != without
         ]
         return (" & " if all_words else " | ").join(groups)
 
@@ -210,35 +219,29 @@ class Directory:
         least R·cos(φmax)·D away (φmax: the largest |latitude| in the search box), so once
         the k-th nearest haversine distance found is below that bound for the last row
         fetched, no unfetched row can be nearer; otherwise fetch more."""
-        dlat = math.degrees(radius_m / EARTH_RADIUS_M)
-        phi_max = min(89.9, abs(lat) + dlat)
-        dlon = min(180.0, dlat / math.cos(math.radians(phi_max)))
-        box = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        # Any row within the radius lies below this latitude (in absolute value).
+        phi_max = min(89.9, abs(lat) + math.degrees(radius_m / EARTH_RADIUS_M))
+        shrink = math.cos(math.radians(phi_max)) * 0.999  # 0.1 %: chord vs arc, rounding
         fetch = limit * 2 + 10
         while True:
-            rows = await repository.nearest(
-                session, lon=lon, lat=lat, box=box, filters=filters, moment=moment, limit=fetch
-            )
+            rows = await repository.nearest(session, lon=lon, lat=lat, filters=filters, limit=fetch)
             scored = sorted(
-                (
-                    (haversine_m(lat, lon, row.geo[1], row.geo[0]), row.id_etablissement, row)
-                    for row in rows
-                ),
-                key=lambda item: (item[0], item[1]),
+                (haversine_m(lat, lon, row.geo[1], row.geo[0]), row.id_etablissement)
+                for row in rows
             )
-            within = [item for item in scored if item[0] <= radius_m]
+            within = [item for item in scored if item[0] <= radius_m][:limit]
             if len(rows) < fetch:
                 break
-            bound = (
-                EARTH_RADIUS_M
-                * math.radians(rows[-1].degres)
-                * math.cos(math.radians(phi_max))
-                * 0.999
-            )
-            if bound > radius_m or (len(within) >= limit and within[limit - 1][0] <= bound):
+            bound = EARTH_RADIUS_M * math.radians(rows[-1].degres) * shrink
+            if bound > radius_m or (len(within) == limit and within[-1][0] <= bound):
                 break
             fetch *= 4
-        return [summary_out(row, distance) for distance, _, row in within[:limit]]
+        found = await repository.summaries_of(
+            session, ids=[identifier for _, identifier in within], moment=moment
+        )
+        return [
+            summary_out(row, distance) for (distance, _), row in zip(within, found, strict=True)
+        ]
 
     async def search(
         self,
@@ -260,25 +263,48 @@ class Directory:
         )
         if not alternatives:
             return [], understood
-        prefix = understood.shown
-        rows = await repository.matching(
-            session,
-            tsquery=understood.tsquery(all_words=True),
-            filters=filters,
-            moment=moment,
-            name_prefix=prefix,
-            limit=limit,
-        )
-        if not rows and len(alternatives) > 1:
-            rows = await repository.matching(
+        rows = await self._matching(session, understood, filters, moment, limit)
+        return [summary_out(row) for row in rows], understood
+
+    async def _matching(
+        self,
+        session: AsyncSession,
+        understood: Understood,
+        filters: Filters,
+        moment: Moment,
+        limit: int,
+    ) -> list[Any]:
+        """All words; failing that, all words but one, trying each word left out and
+        keeping the most specific answers first (fewest matches); failing that, or with
+        many words, any word."""
+        count = len(understood.alternatives)
+
+        async def run(tsquery: str) -> list[Any]:
+            return await repository.matching(
                 session,
-                tsquery=understood.tsquery(all_words=False),
+                tsquery=tsquery,
                 filters=filters,
                 moment=moment,
-                name_prefix=prefix,
+                name_prefix=understood.shown,
+                single_word=count == 1,
                 limit=limit,
             )
-        return [summary_out(row) for row in rows], understood
+
+        rows = await run(understood.tsquery(all_words=True))
+        if rows or count == 1:
+            return rows
+        if count <= MAX_DROPPED_WORD_ATTEMPTS:
+            attempts = [
+                await run(understood.tsquery(all_words=True, without=left_out))
+                for left_out in range(count)
+            ]
+            merged: dict[int, Any] = {}
+            for attempt in sorted((a for a in attempts if a), key=len):
+                for row in attempt:
+                    merged.setdefault(row.id_etablissement, row)
+            if merged:
+                return list(merged.values())[:limit]
+        return await run(understood.tsquery(all_words=False))
 
     async def listing(
         self,
