@@ -6,11 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import common, onboarding, transfers
+from bench import common, directory, onboarding, transfers
 
 GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {
     "onboarding": onboarding.run,
     "transfers": transfers.run,
+    "directory": directory.run,
 }
 
 
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     common.add_arguments(parser)
     onboarding.add_arguments(parser)
     transfers.add_arguments(parser)
+    directory.add_arguments(parser)
     args = parser.parse_args(argv)
     unknown = [name for name in args.groups if name not in GROUPS]
     if unknown:

@@ -234,6 +234,9 @@ class TestSearch:
         # No establishment has every word: the answers that miss one word, most specific
         # first (« pharmacie michel » before « pharmacie bouake »'s many pharmacies…).
         assert names(await search("pharmacie michel bouake"))[0] == "Pharmacie Saint Michel"
+        garde = await search("pharmacie de garde riviera")
+        assert names(garde) == ["Pharmacie de la Riviera Palmeraie"]
+        assert garde["requete"] == "pharmacie riviera"
         assert (await search("zzzzqqq"))["data"] == []
 
     async def test_short_or_empty_queries_are_refused(self, client: httpx.AsyncClient) -> None:

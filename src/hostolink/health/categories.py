@@ -75,6 +75,10 @@ STOP_WORDS = frozenset(
         "une",
     ]
 )
+# Dropped from queries only: « pharmacie de garde » would otherwise have « garde »
+# "corrected" to « gare ». The directory has no on-duty rota yet, so the query reads as the
+# pharmacies of the place named.
+QUERY_IGNORED = STOP_WORDS | {"garde"}
 
 
 def label(category: str) -> str:

@@ -213,6 +213,7 @@ async def edit(
         source="gestionnaire",
     )
     directory: Directory = request.app.state.directory
+    directory.invalidate()  # a new name or place: new search words
     # admin=True: the manager of a hidden establishment still sees its record.
     data = await directory.detail(
         session, establishment_id=id_etablissement, moment=abidjan_moment(), admin=True

@@ -171,7 +171,8 @@ async def summaries_of(session: AsyncSession, *, ids: Sequence[int], moment: Mom
     if not ids:
         return []
     params = {"ids": list(ids), "jour": moment.weekday, "heure": moment.clock}
-    rows = {row.id_etablissement: row for row in await session.execute(SUMMARIES_BY_IDS, params)}
+    result = await session.execute(SUMMARIES_BY_IDS, params)
+    rows = {row.id_etablissement: row for row in result.all()}
     return [rows[i] for i in ids if i in rows]
 
 

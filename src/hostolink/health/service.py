@@ -255,7 +255,7 @@ class Directory:
         """Every word must match (as a word prefix), after correcting words that no
         establishment contains; when that finds nothing, any word may match, best first."""
         vocabulary = await self.vocabulary(session)
-        typed = [w for w in words(text) if w not in categories.STOP_WORDS][:MAX_QUERY_WORDS]
+        typed = [w for w in words(text) if w not in categories.QUERY_IGNORED][:MAX_QUERY_WORDS]
         alternatives = [vocabulary.corrections(word) for word in typed]
         understood = Understood(
             alternatives,
