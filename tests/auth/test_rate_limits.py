@@ -49,3 +49,20 @@ class TestPerIdentifier:
             other = await client.post("/api/check-user", json={"identifier": "0509080706"})
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
         assert other.status_code == 200  # another person is not affected
+
+
+class TestDirectory:
+    async def test_public_directory_reads_are_throttled_per_address(self, limited: Any) -> None:
+        """Its own budget: browsing the map does not spend the onboarding routes' one."""
+        async with limited(
+            DIRECTORY_RATE_LIMIT_PER_MINUTE=3, RATE_LIMIT_PER_IP_PER_MINUTE=10_000
+        ) as client:
+            answers = [await client.get("/api/numeros-urgence") for _ in range(3)]
+            answers.append(
+                await client.get("/api/etablissements/proches", params={"lat": 5.3, "lon": -4})
+            )
+            onboarding = await client.post("/api/check-user", json={"identifier": "0701020304"})
+        assert [a.status_code for a in answers[:3]] == [200, 200, 200]
+        assert_failure(answers[3], 429, "TooManyRequests")
+        assert int(answers[3].headers["Retry-After"]) > 0
+        assert onboarding.status_code == 200
