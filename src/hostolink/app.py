@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from hostolink import __version__
 from hostolink.admin.endpoints import router as admin_router
+from hostolink.announcements import endpoints as announcements
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
 from hostolink.cards.endpoints import router as cards_router
@@ -28,6 +29,7 @@ from hostolink.config import Settings, get_settings
 from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
+from hostolink.discussions import endpoints as discussions
 from hostolink.errors import install_error_handlers
 from hostolink.health.endpoints import admin_router as directory_admin_router
 from hostolink.health.endpoints import public as directory_router
@@ -38,7 +40,9 @@ from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import build_rate_limiter
 from hostolink.logging import configure_logging
+from hostolink.media import endpoints as media
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from hostolink.notifications import endpoints as notifications
 from hostolink.notifications.senders import build_senders
 from hostolink.operations.endpoints import admin_router as operations_admin_router
 from hostolink.operations.endpoints import public as operations_public_router
@@ -48,6 +52,7 @@ from hostolink.providers.registry import build_providers
 from hostolink.providers.sandbox import SandboxProvider
 from hostolink.providers.sandbox.endpoints import router as sandbox_router
 from hostolink.qr.endpoints import router as qr_router
+from hostolink.social import endpoints as social
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
 from hostolink.wallet.endpoints import router as wallet_router
@@ -173,6 +178,20 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         directory_admin_router,
         management_router,
         management_admin_router,
+        media.router,
+        media.public,
+        media.admin_router,
+        social.router,
+        social.public,
+        social.admin_router,
+        discussions.router,
+        discussions.public,
+        discussions.admin_router,
+        discussions.ws_router,
+        notifications.router,
+        announcements.router,
+        announcements.public,
+        announcements.admin_router,
     ):
         app.include_router(router)
     _mount_docs(app)

@@ -181,6 +181,19 @@ class Settings(BaseSettings):
     djamo_webhook_secret: SecretStr | None = Field(default=None, alias="DJAMO_WEBHOOK_SECRET")
 
     cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
+    # Images (media/): accepted size and dimensions; stored under data_dir/media without
+    # CLOUDINARY_URL.
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, alias="MEDIA_MAX_BYTES", ge=1024)
+    media_max_side_px: int = Field(default=6000, alias="MEDIA_MAX_SIDE_PX", ge=64)
+    # Push (notifications/): a Firebase service account, as JSON text or a file path.
+    firebase_credentials: SecretStr | None = Field(default=None, alias="FIREBASE_CREDENTIALS")
+    # Thematic rooms over WebSocket (discussions/).
+    websocket_heartbeat_seconds: float = Field(
+        default=25.0, alias="WEBSOCKET_HEARTBEAT_SECONDS", gt=0
+    )
+    discussion_messages_per_minute: int = Field(
+        default=30, alias="DISCUSSION_MESSAGES_PER_MINUTE", ge=1
+    )
     # OpenTelemetry (FastAPI's native instrumentation): on when a collector is named, with
     # the standard OTEL_* variables; off otherwise, since spans nobody collects are work
     # for nothing on every request (no throughput change measurable through the noise).

@@ -1,0 +1,1 @@
+"""Announcements and ads created by administrators, shown within their active window."""

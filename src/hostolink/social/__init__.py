@@ -1,0 +1,1 @@
+"""The social network: posts, comments, likes, shares, the feed, reports and moderation."""
