@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from hostolink.health import dataset
+from hostolink.health import dataset, matching
 from hostolink.health.dataset import Establishment, osm_category
 
 
@@ -33,15 +33,15 @@ def find(directory: list[Establishment], source_name: str) -> list[Establishment
 class TestCounts:
     def test_rows_and_merges(self, directory: list[Establishment]) -> None:
         sources = Counter(p.source for e in directory for p in e.provenances)
-        assert sources == {dataset.WHO: 1792, dataset.OSM: 1800}  # 1 810 OSM lines, 10 twice
+        assert sources == {matching.WHO: 1792, matching.OSM: 1800}  # 1 810 OSM lines, 10 twice
         assert len(directory) == 3474
         assert sum(sources.values()) - len(directory) == 118  # rows merged into another
 
     def test_kinds_of_merge(self, directory: list[Establishment]) -> None:
         shapes = Counter(
             (
-                sum(p.source == dataset.WHO for p in e.provenances),
-                sum(p.source == dataset.OSM for p in e.provenances),
+                sum(p.source == matching.WHO for p in e.provenances),
+                sum(p.source == matching.OSM for p in e.provenances),
             )
             for e in directory
         )
@@ -61,7 +61,7 @@ class TestCounts:
 class TestKnownPlaces:
     def test_the_chu_of_cocody_is_one_establishment(self, directory: list[Establishment]) -> None:
         (chu,) = find(directory, "Cocody Hospitalier Universitaire")
-        assert [p.source for p in chu.provenances] == [dataset.WHO, dataset.OSM]
+        assert [p.source for p in chu.provenances] == [matching.WHO, matching.OSM]
         assert chu.provenances[1].donnees["name"] == (
             "Centre hospitalier universitaire de Cocody (CHU de Cocody)"
         )
@@ -95,7 +95,7 @@ class TestKnownPlaces:
         self, directory: list[Establishment]
     ) -> None:
         (red_cross,) = find(directory, "Croix Rouge Boundiali")
-        assert [p.source for p in red_cross.provenances] == [dataset.OSM]
+        assert [p.source for p in red_cross.provenances] == [matching.OSM]
 
     def test_two_healers_with_the_same_name_stay_two(self, directory: list[Establishment]) -> None:
         healers = [e for e in find(directory, "Tradi-praticien") if e.region == "Abidjan"]
@@ -127,13 +127,13 @@ class TestPlaces:
 
 class TestProvenance:
     def test_osm_rows_carry_the_odbl_attribution(self, directory: list[Establishment]) -> None:
-        osm = [p for e in directory for p in e.provenances if p.source == dataset.OSM]
+        osm = [p for e in directory for p in e.provenances if p.source == matching.OSM]
         assert all(p.licence == "ODbL-1.0" for p in osm)
         assert all(p.attribution == "© OpenStreetMap contributors / healthsites.io" for p in osm)
         assert all(p.identifiant_source.startswith(("node/", "way/")) for p in osm)
 
     def test_who_rows_do_not_claim_a_licence(self, directory: list[Establishment]) -> None:
-        who = [p for e in directory for p in e.provenances if p.source == dataset.WHO]
+        who = [p for e in directory for p in e.provenances if p.source == matching.WHO]
         assert {p.licence for p in who} == {"non établie (attribution requise)"}
         assert {p.attribution for p in who} == {"Maina et al. 2019, OMS / KEMRI-Wellcome"}
 

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.health import dataset
+from hostolink.health import dataset, matching
 from hostolink.health.categories import normalized_name, search_text
 from hostolink.health.dataset import Establishment, Provenance
 from hostolink.models import (
@@ -59,7 +59,7 @@ async def _recorded(session: AsyncSession) -> dict[SourceKey, int]:
             ProvenanceEtablissement.source,
             ProvenanceEtablissement.identifiant_source,
             ProvenanceEtablissement.id_etablissement,
-        ).where(ProvenanceEtablissement.source.in_((dataset.WHO, dataset.OSM)))
+        ).where(ProvenanceEtablissement.source.in_((matching.WHO, matching.OSM)))
     )
     return {(source, key): establishment for source, key, establishment in rows}
 
@@ -215,8 +215,8 @@ async def seed_directory(session: AsyncSession) -> list[str]:
 
 
 def _summary(establishments: list[Establishment], plan: _Plan) -> str:
-    who = sum(1 for e in establishments for p in e.provenances if p.source == dataset.WHO)
-    osm = sum(1 for e in establishments for p in e.provenances if p.source == dataset.OSM)
+    who = sum(1 for e in establishments for p in e.provenances if p.source == matching.WHO)
+    osm = sum(1 for e in establishments for p in e.provenances if p.source == matching.OSM)
     merged = who + osm - len(establishments)
     summary = (
         f"annuaire : {_count(len(plan.new), 'établissement créé', 'établissements créés')} "

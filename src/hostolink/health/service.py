@@ -33,13 +33,13 @@ from hostolink.health.schemas import (
     PhoneOut,
     SourceOut,
 )
+from hostolink.kit.geo import EARTH_RADIUS_M, haversine_m
 from hostolink.kit.text import words
 
 __all__ = ["Directory", "Filters", "Moment", "abidjan_moment", "update_establishment"]
 
 # Africa/Abidjan is UTC+0 all year (no daylight saving since 1912): no tz database needed.
 ABIDJAN = timezone(timedelta(0), "Africa/Abidjan")
-EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # Words of 3 letters or fewer are never "corrected": too many neighbours ("chu"/"chr").
 MIN_CORRECTED_LENGTH = 4
@@ -57,14 +57,6 @@ class EstablishmentNotFound(NotFound):
 def abidjan_moment(now: datetime | None = None) -> Moment:
     local = (now or datetime.now(UTC)).astimezone(ABIDJAN)
     return Moment(weekday=local.isoweekday(), clock=local.time().replace(tzinfo=None))
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def tel_uri(numero: str) -> str:
