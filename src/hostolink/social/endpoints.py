@@ -1,11 +1,243 @@
-"""Routes of social (being written)."""
+"""Social network routes: posts and the feed, comments, likes, shares (with a public link),
+reports and the administrators' moderation queue.
+
+The author of anything written here is the token's principal; bodies refuse unknown fields
+(`id_user`, `auteur`…) with 422 (F-14)."""
 
 from __future__ import annotations
 
-from fastapi import Depends
+from typing import Annotated
 
-from hostolink.deps import admin_principal, authenticated_router, public_router
+from fastapi import Depends, Path, Query, Request
 
-router = authenticated_router(tags=["social"])
-public = public_router(tags=["social"])
-admin_router = authenticated_router(tags=["social"], dependencies=[Depends(admin_principal)])
+from hostolink.db import SessionDep
+from hostolink.deps import (
+    AdminUser,
+    CurrentUser,
+    admin_principal,
+    authenticated_router,
+    client_ip,
+    limit_client,
+    public_router,
+)
+from hostolink.kit.crypto import keyed_hash
+from hostolink.kit.keys import derive_key
+from hostolink.social import moderation, repository, service
+from hostolink.social.schemas import (
+    CommentAnswer,
+    CommentCreate,
+    CommentsAnswer,
+    CommentsData,
+    Decision,
+    FeedAnswer,
+    FeedData,
+    LikeAnswer,
+    MessageAnswer,
+    ModerationAnswer,
+    ModerationData,
+    PostAnswer,
+    PostCreate,
+    PostEdit,
+    ReportAnswer,
+    ReportCreate,
+    ReportOut,
+    ShareAnswer,
+    ShareCreate,
+    SharedPostAnswer,
+    SharedPostOut,
+    ShareOut,
+)
+
+router = authenticated_router(tags=["Réseau social"])
+public = public_router(tags=["Réseau social"], dependencies=[Depends(limit_client)])
+admin_router = authenticated_router(
+    tags=["Administration — modération"], dependencies=[Depends(admin_principal)]
+)
+
+PostId = Annotated[int, Path(ge=1, description="Identifiant de la publication.")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
+CursorParam = Annotated[
+    str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
+]
+SHARE_JETON_FORMAT = r"^[A-Za-z0-9_-]{16,43}$"
+
+
+@router.post("/api/publications", status_code=201, response_model=PostAnswer)
+async def create_post(body: PostCreate, user: CurrentUser, session: SessionDep) -> PostAnswer:
+    post = await service.create_post(session, actor=user, body=body)
+    return PostAnswer(data=post)
+
+
+@router.get("/api/publications", response_model=FeedAnswer)
+async def feed(
+    user: CurrentUser, session: SessionDep, curseur: CursorParam = None, limite: Limit = 20
+) -> FeedAnswer:
+    """Le fil : publications publiées, des plus récentes aux plus anciennes."""
+    posts, following = await service.feed(session, viewer=user, cursor=curseur, limit=limite)
+    return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
+
+
+@router.get("/api/utilisateurs/{id_user}/publications", response_model=FeedAnswer)
+async def posts_of(
+    id_user: Annotated[int, Path(ge=1)],
+    user: CurrentUser,
+    session: SessionDep,
+    curseur: CursorParam = None,
+    limite: Limit = 20,
+) -> FeedAnswer:
+    posts, following = await service.feed(
+        session, viewer=user, author_id=id_user, cursor=curseur, limit=limite
+    )
+    return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
+
+
+@router.get("/api/publications/{id_publication}", response_model=PostAnswer)
+async def show_post(id_publication: PostId, user: CurrentUser, session: SessionDep) -> PostAnswer:
+    post = await service.show_post(session, id_publication, viewer_id=user.id)
+    return PostAnswer(data=post)
+
+
+@router.patch("/api/publications/{id_publication}", response_model=PostAnswer)
+async def edit_post(
+    id_publication: PostId, body: PostEdit, user: CurrentUser, session: SessionDep
+) -> PostAnswer:
+    post = await service.edit_post(session, actor=user, post_id=id_publication, body=body)
+    return PostAnswer(data=post)
+
+
+@router.delete("/api/publications/{id_publication}", response_model=MessageAnswer)
+async def delete_post(
+    id_publication: PostId, user: CurrentUser, session: SessionDep
+) -> MessageAnswer:
+    await service.delete_post(session, actor=user, post_id=id_publication)
+    return MessageAnswer(message="Publication supprimée.")
+
+
+@router.post(
+    "/api/publications/{id_publication}/commentaires",
+    status_code=201,
+    response_model=CommentAnswer,
+)
+async def comment(
+    id_publication: PostId, body: CommentCreate, user: CurrentUser, session: SessionDep
+) -> CommentAnswer:
+    row = await service.comment(session, actor=user, post_id=id_publication, body=body)
+    return CommentAnswer(data=row)
+
+
+@router.get("/api/publications/{id_publication}/commentaires", response_model=CommentsAnswer)
+async def comments(
+    id_publication: PostId,
+    session: SessionDep,
+    curseur: CursorParam = None,
+    limite: Limit = 20,
+) -> CommentsAnswer:
+    """Commentaires publiés, du plus ancien au plus récent."""
+    rows, following = await service.comments(
+        session, post_id=id_publication, cursor=curseur, limit=limite
+    )
+    return CommentsAnswer(data=CommentsData(commentaires=rows, curseur_suivant=following))
+
+
+@router.delete("/api/commentaires/{id_commentaire}", response_model=MessageAnswer)
+async def delete_comment(
+    id_commentaire: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep
+) -> MessageAnswer:
+    await service.delete_comment(session, actor=user, comment_id=id_commentaire)
+    return MessageAnswer(message="Commentaire supprimé.")
+
+
+@router.put("/api/publications/{id_publication}/like", response_model=LikeAnswer)
+async def like(id_publication: PostId, user: CurrentUser, session: SessionDep) -> LikeAnswer:
+    """Idempotent : aimer deux fois ne compte qu'une fois."""
+    return LikeAnswer(data=await service.like(session, actor=user, post_id=id_publication))
+
+
+@router.delete("/api/publications/{id_publication}/like", response_model=LikeAnswer)
+async def unlike(id_publication: PostId, user: CurrentUser, session: SessionDep) -> LikeAnswer:
+    return LikeAnswer(data=await service.unlike(session, actor=user, post_id=id_publication))
+
+
+@router.post(
+    "/api/publications/{id_publication}/partages", status_code=201, response_model=ShareAnswer
+)
+async def share(
+    id_publication: PostId,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    body: ShareCreate | None = None,
+) -> ShareAnswer:
+    row = await service.share(
+        session, actor=user, post_id=id_publication, body=body or ShareCreate()
+    )
+    base = request.app.state.settings.public_url.rstrip("/")
+    out = ShareOut(
+        id_partage=row.id_partage,
+        jeton=row.jeton,
+        lien=f"{base}/p/{row.jeton}",
+        plateforme=row.plateforme,
+        date_partage=row.date_partage,
+    )
+    return ShareAnswer(data=out)
+
+
+@public.get("/api/partages/{jeton}", response_model=SharedPostAnswer)
+async def shared_post(
+    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)], request: Request, session: SessionDep
+) -> SharedPostAnswer:
+    """Sans connexion : la publication partagée (404 si masquée ou supprimée) ; la visite
+    est comptée."""
+    found = await repository.share_by_token(session, jeton)
+    if found is None:
+        raise service.PostNotFound
+    # Distinct visitors without storing an address: a keyed hash of address and browser.
+    fingerprint = keyed_hash(
+        derive_key(request.app.state.signing_key, "visite_partage").hex(),
+        client_ip(request) or "",
+        request.headers.get("user-agent", ""),
+    )
+    visits = await repository.count_visit(session, found.id_partage, fingerprint)
+    post = await service.show_post(session, found.id_publication, viewer_id=None)
+    return SharedPostAnswer(data=SharedPostOut(publication=post, nombre_visites=visits))
+
+
+@router.post("/api/signalements", status_code=201, response_model=ReportAnswer)
+async def report(body: ReportCreate, user: CurrentUser, session: SessionDep) -> ReportAnswer:
+    row = await moderation.report(session, actor=user, body=body)
+    return ReportAnswer(data=ReportOut.model_validate(row, from_attributes=True))
+
+
+@admin_router.get("/api/admin/moderation", response_model=ModerationAnswer)
+async def moderation_queue(
+    session: SessionDep, curseur: CursorParam = None, limite: Limit = 50
+) -> ModerationAnswer:
+    """Signalements en attente (publications et commentaires), du plus ancien au plus
+    récent."""
+    rows, following = await moderation.pending(session, cursor=curseur, limit=limite)
+    return ModerationAnswer(data=ModerationData(signalements=rows, curseur_suivant=following))
+
+
+ReportId = Annotated[int, Path(ge=1, description="Identifiant du signalement.")]
+
+
+@admin_router.post("/api/admin/moderation/{id_signalement}/masquer", response_model=ReportAnswer)
+async def hide(
+    id_signalement: ReportId, body: Decision, admin: AdminUser, session: SessionDep
+) -> ReportAnswer:
+    row = await moderation.decide(
+        session, actor=admin, report_id=id_signalement, hide=True, motif=body.motif
+    )
+    out = ReportOut.model_validate(row, from_attributes=True)
+    return ReportAnswer(message="Contenu masqué.", data=out)
+
+
+@admin_router.post("/api/admin/moderation/{id_signalement}/rejeter", response_model=ReportAnswer)
+async def reject(
+    id_signalement: ReportId, body: Decision, admin: AdminUser, session: SessionDep
+) -> ReportAnswer:
+    row = await moderation.decide(
+        session, actor=admin, report_id=id_signalement, hide=False, motif=body.motif
+    )
+    out = ReportOut.model_validate(row, from_attributes=True)
+    return ReportAnswer(message="Signalement rejeté.", data=out)

@@ -1,0 +1,207 @@
+"""Reports and the moderators' queue. Hiding sets the content's `statut` to `masque` (the
+row stays for the audit trail); the feed, the post page and share links only ever show
+`publie`. Every decision is written to `journal_audit` with the administrator and reason.
+
+Reports on discussion messages (`id_message`) belong to the discussions' moderation and are
+not listed here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from hostolink.auth.principal import Principal
+from hostolink.errors import Conflict, NotFound
+from hostolink.models import Commentaire, JournalAudit, Publication, Signalement
+from hostolink.social import repository
+from hostolink.social.repository import PUBLISHED, Cursor
+from hostolink.social.schemas import PendingReportOut, ReportCreate
+from hostolink.social.service import (
+    CommentNotFound,
+    PostNotFound,
+    decode_cursor,
+    encode_cursor,
+)
+
+PENDING = "en_attente"
+
+
+class AlreadyReported(Conflict):
+    message = "Vous avez déjà signalé ce contenu."
+
+
+class ReportNotFound(NotFound):
+    message = "Signalement introuvable."
+
+
+class AlreadyDecided(Conflict):
+    message = "Ce signalement a déjà été traité."
+
+
+async def _check_target(session: AsyncSession, body: ReportCreate) -> None:
+    if body.id_publication is not None:
+        found = await repository.post_status(session, body.id_publication)
+        if found is None or found[1] != PUBLISHED:
+            raise PostNotFound
+        return
+    statut = await session.scalar(
+        select(Commentaire.statut).where(Commentaire.id_commentaire == body.id_commentaire)
+    )
+    if statut != PUBLISHED:
+        raise CommentNotFound
+
+
+async def report(session: AsyncSession, *, actor: Principal, body: ReportCreate) -> Signalement:
+    await _check_target(session, body)
+    # UNIQUE NULLS NOT DISTINCT (person, target): a second report of the same content is a
+    # no-op at the database, answered 409.
+    new_id = await session.scalar(
+        insert(Signalement)
+        .values(
+            id_user=actor.id,
+            id_publication=body.id_publication,
+            id_commentaire=body.id_commentaire,
+            motif=body.motif,
+            details=body.details,
+        )
+        .on_conflict_do_nothing()
+        .returning(Signalement.id_signalement)
+    )
+    if new_id is None:
+        raise AlreadyReported
+    row = await session.get(Signalement, new_id)
+    assert row is not None  # noqa: S101 — inserted just above, same transaction
+    return row
+
+
+_Comment = aliased(Commentaire, name="cible_commentaire")
+
+
+async def pending(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[list[PendingReportOut], str | None]:
+    """Pending reports on posts and comments, oldest first."""
+    position: Cursor = decode_cursor(cursor)
+    query = (
+        select(
+            Signalement,
+            func.coalesce(Publication.contenu, _Comment.contenu).label("contenu_cible"),
+            func.coalesce(Publication.id_user, _Comment.id_user).label("id_auteur_cible"),
+        )
+        .outerjoin(Publication, Publication.id_publication == Signalement.id_publication)
+        .outerjoin(_Comment, _Comment.id_commentaire == Signalement.id_commentaire)
+        .where(Signalement.statut == PENDING, Signalement.id_message.is_(None))
+        .order_by(Signalement.date_creation, Signalement.id_signalement)
+        .limit(limit + 1)
+    )
+    if position is not None:
+        query = query.where(
+            tuple_(Signalement.date_creation, Signalement.id_signalement) > tuple_(*position)
+        )
+    rows = (await session.execute(query)).all()
+    page = [_pending_out(row) for row in rows[:limit]]
+    following = None
+    if len(rows) > limit:
+        following = encode_cursor(page[-1].date_creation, page[-1].id_signalement)
+    return page, following
+
+
+def _pending_out(row: Row[*tuple[Any, ...]]) -> PendingReportOut:
+    item: Signalement = row.Signalement
+    return PendingReportOut(
+        id_signalement=item.id_signalement,
+        id_publication=item.id_publication,
+        id_commentaire=item.id_commentaire,
+        motif=item.motif,
+        details=item.details,
+        statut=item.statut,
+        date_creation=item.date_creation,
+        id_signaleur=item.id_user,
+        type_cible="publication" if item.id_publication is not None else "commentaire",
+        contenu_cible=row.contenu_cible,
+        id_auteur_cible=row.id_auteur_cible,
+    )
+
+
+async def _lock_pending(session: AsyncSession, report_id: int) -> Signalement:
+    query = select(Signalement).where(Signalement.id_signalement == report_id).with_for_update()
+    row = (await session.scalars(query)).first()
+    if row is None or row.id_message is not None:
+        raise ReportNotFound
+    if row.statut != PENDING:
+        raise AlreadyDecided
+    return row
+
+
+async def _hide(session: AsyncSession, item: Signalement) -> tuple[str, int, str | None]:
+    """Hide the target if it is still published: (table, id, its status before)."""
+    if item.id_publication is not None:
+        post = await repository.lock_post(session, item.id_publication)
+        before = post.statut if post is not None else None
+        if post is not None and post.statut == PUBLISHED:
+            post.statut = "masque"
+            await session.flush()
+        return "publication", item.id_publication, before
+    assert item.id_commentaire is not None  # noqa: S101 — CHECK une_cible
+    comment = await repository.lock_comment(session, item.id_commentaire)
+    before = comment.statut if comment is not None else None
+    if comment is not None and comment.statut == PUBLISHED:
+        comment.statut = "masque"
+        await session.flush()
+        await repository.bump(session, comment.id_publication, "nombre_commentaires", -1)
+    return "commentaire", item.id_commentaire, before
+
+
+def _settled_by(item: Signalement, *, hide: bool) -> Any:
+    """The reports a decision settles: hiding settles every pending report on the same
+    content (the content is gone for all of them); rejecting only this one."""
+    if not hide:
+        return Signalement.id_signalement == item.id_signalement
+    return and_(
+        Signalement.statut == PENDING,
+        Signalement.id_publication.is_not_distinct_from(item.id_publication),
+        Signalement.id_commentaire.is_not_distinct_from(item.id_commentaire),
+        Signalement.id_message.is_(None),
+    )
+
+
+async def decide(
+    session: AsyncSession, *, actor: Principal, report_id: int, hide: bool, motif: str
+) -> Signalement:
+    item = await _lock_pending(session, report_id)
+    before: str | None = None
+    if hide:
+        table, key, before = await _hide(session, item)
+    else:
+        table = "publication" if item.id_publication is not None else "commentaire"
+        key = item.id_publication or item.id_commentaire or 0
+    await session.execute(
+        update(Signalement)
+        .where(_settled_by(item, hide=hide))
+        .values(
+            statut="contenu_masque" if hide else "rejete",
+            id_moderateur=actor.id,
+            decision=motif,
+            date_traitement=datetime.now(UTC),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.add(
+        JournalAudit(
+            id_acteur=actor.id,
+            action="moderation.masquer" if hide else "moderation.rejeter",
+            table_cible=table,
+            cle_cible=str(key),
+            avant={"statut": before, "id_signalement": report_id} if hide else None,
+            apres={"statut": "masque"} if hide else {"id_signalement": report_id},
+            motif=motif,
+        )
+    )
+    await session.flush()
+    await session.refresh(item)
+    return item
