@@ -1,14 +1,147 @@
-"""Routes of discussions (being written)."""
+"""Thematic rooms: administrators create and edit them; people list, join and leave them,
+post (text, image, an expert's answer), read the history and move their read marker. New
+messages are delivered live over `/ws/thematiques/{id}` (live.py).
+
+The author of anything written here is the token's principal; bodies refuse unknown fields
+(`id_user`, `auteur`…) with 422 (F-14)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from hostolink.deps import admin_principal, authenticated_router, public_router
+from fastapi import BackgroundTasks, Depends, Path, Query, Request
+
+from hostolink.db import SessionDep
+from hostolink.deps import AdminUser, CurrentUser, admin_principal, authenticated_router
+from hostolink.deps import public_router as _public_router
+from hostolink.discussions import service
+from hostolink.discussions.hub import runtime_of
+from hostolink.discussions.live import publish_quietly, within_limit, ws_router
+from hostolink.discussions.schemas import (
+    DoneAnswer,
+    HistoryAnswer,
+    HistoryData,
+    MembershipAnswer,
+    MessageAnswer,
+    MessageCreate,
+    ReadMark,
+    RoomAnswer,
+    RoomCreate,
+    RoomEdit,
+    RoomsAnswer,
+)
+from hostolink.errors import TooManyRequests
+
+__all__ = ["admin_router", "public", "router", "ws_router"]
 
 router = authenticated_router(tags=["discussions"])
-public = public_router(tags=["discussions"])
+public = _public_router(tags=["discussions"])
 admin_router = authenticated_router(tags=["discussions"], dependencies=[Depends(admin_principal)])
-# WebSocket routes: authenticated at the handshake by the route itself (HTTPBearer is an
-# HTTP dependency), so they live on a router without the HTTP auth dependency.
-ws_router = APIRouter()
+
+RoomId = Annotated[int, Path(ge=1, description="Identifiant du salon.")]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Messages par page.")]
+Before = Annotated[
+    int | None, Query(ge=1, description="`curseur_suivant` de la page précédente (plus récente).")
+]
+After = Annotated[
+    int | None,
+    Query(ge=1, description="Dernier message reçu : les suivants, du plus ancien au plus récent."),
+]
+
+
+@admin_router.post("/api/admin/thematiques", status_code=201, response_model=RoomAnswer)
+async def create_room(body: RoomCreate, admin: AdminUser, session: SessionDep) -> RoomAnswer:
+    return RoomAnswer(data=await service.create_room(session, actor=admin, body=body))
+
+
+@admin_router.patch("/api/admin/thematiques/{id_thematique}", response_model=RoomAnswer)
+async def edit_room(
+    id_thematique: RoomId, body: RoomEdit, admin: AdminUser, session: SessionDep
+) -> RoomAnswer:
+    room = await service.edit_room(session, actor=admin, room_id=id_thematique, body=body)
+    return RoomAnswer(data=room)
+
+
+@admin_router.get("/api/admin/thematiques", response_model=RoomsAnswer)
+async def all_rooms(admin: AdminUser, session: SessionDep) -> RoomsAnswer:
+    """Tous les salons, archivés compris."""
+    rooms = await service.list_rooms(session, viewer=admin, include_archived=True)
+    return RoomsAnswer(data=rooms)
+
+
+@router.get("/api/thematiques", response_model=RoomsAnswer)
+async def rooms(user: CurrentUser, session: SessionDep) -> RoomsAnswer:
+    """Les salons ouverts, avec pour chacun l'adhésion de l'appelant et ses non-lus."""
+    return RoomsAnswer(data=await service.list_rooms(session, viewer=user))
+
+
+@router.get("/api/thematiques/{id_thematique}", response_model=RoomAnswer)
+async def room(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> RoomAnswer:
+    return RoomAnswer(data=await service.room_view(session, user_id=user.id, room_id=id_thematique))
+
+
+@router.post(
+    "/api/thematiques/{id_thematique}/membres", status_code=201, response_model=MembershipAnswer
+)
+async def join(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> MembershipAnswer:
+    """Rejoindre le salon (l'appelant ; un expert de santé y entre comme expert)."""
+    return MembershipAnswer(data=await service.join(session, actor=user, room_id=id_thematique))
+
+
+@router.delete("/api/thematiques/{id_thematique}/membres", response_model=DoneAnswer)
+async def leave(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> DoneAnswer:
+    await service.leave(session, actor=user, room_id=id_thematique)
+    return DoneAnswer(message="Vous avez quitté le salon.")
+
+
+@router.post(
+    "/api/thematiques/{id_thematique}/messages", status_code=201, response_model=MessageAnswer
+)
+async def post_message(
+    *,
+    id_thematique: RoomId,
+    body: MessageCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> MessageAnswer:
+    """Écrire dans le salon. Un expert qui répond (`id_message_parent`) est signalé comme
+    tel et l'auteur de la question est notifié."""
+    runtime = runtime_of(request.app)
+    per_minute = request.app.state.settings.discussion_messages_per_minute
+    wait = await within_limit(runtime, user.id, per_minute)
+    if wait is not None:
+        raise TooManyRequests("Trop de messages : patientez un instant.", retry_after=wait)
+    message = await service.post_message(session, actor=user, room_id=id_thematique, body=body)
+    # Background tasks run after the response, hence after the session committed: no
+    # socket ever shows a message that rolled back.
+    background.add_task(publish_quietly, runtime.hub, message)
+    return MessageAnswer(data=message)
+
+
+@router.get("/api/thematiques/{id_thematique}/messages", response_model=HistoryAnswer)
+async def history(
+    *,
+    id_thematique: RoomId,
+    user: CurrentUser,
+    session: SessionDep,
+    avant: Before = None,
+    apres: After = None,
+    limite: Limit = 30,
+) -> HistoryAnswer:
+    """Historique du salon : du plus récent au plus ancien (`avant` pour la page suivante),
+    ou, avec `apres`, ce qui a été écrit depuis ce message (rattrapage après reconnexion)."""
+    messages, following = await service.history(
+        session, viewer=user, room_id=id_thematique, before=avant, after=apres, limit=limite
+    )
+    return HistoryAnswer(data=HistoryData(messages=messages, curseur_suivant=following))
+
+
+@router.post("/api/thematiques/{id_thematique}/lu", response_model=RoomAnswer)
+async def mark_read(
+    id_thematique: RoomId, body: ReadMark, user: CurrentUser, session: SessionDep
+) -> RoomAnswer:
+    """Marquer comme lu jusqu'à ce message (la marque n'avance que vers l'avant)."""
+    room = await service.mark_read(session, actor=user, room_id=id_thematique, body=body)
+    return RoomAnswer(data=room)

@@ -1,0 +1,193 @@
+"""Live delivery of a room over WebSocket: `/ws/thematiques/{id}`.
+
+The handshake authenticates itself (HTTPBearer is an HTTP dependency): the access token comes
+in the `token` query parameter, or as the subprotocols `bearer, <token>` (what a browser can
+send). Refusals accept then close with a 44xx code and a French reason, so that the client
+can tell "log in again" (4401) from "not allowed" (4403) and "no such room" (4404).
+
+Frames, all JSON. Server → client: `bienvenue` (subscribed: nothing published from now on
+is missed), `message` (`data`: a message, from REST or WebSocket), `ping` (heartbeat),
+`accuse` (`ref`, `id_message`: my message was stored), `erreur` (`error`, `message`; the
+connection stays open). Client → server: `{"type": "message", "contenu", "id_media",
+"id_message_parent", "ref"}` (validated and stored as over REST), `pong` (ignored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from hostolink.auth import principal as principals
+from hostolink.auth.principal import Principal
+from hostolink.auth.tokens import read_access_token
+from hostolink.db import Database
+from hostolink.discussions import repository, service
+from hostolink.discussions.hub import Hub, Runtime, runtime_of
+from hostolink.discussions.schemas import MessageCreate, MessageOut
+from hostolink.errors import HostolinkError
+
+logger = logging.getLogger("hostolink.discussions.live")
+ws_router = APIRouter()
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+MAX_FRAME_CHARS = 16_000
+
+
+class Refusal(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def message_frame(message: MessageOut) -> dict[str, Any]:
+    return {"type": "message", "data": message.model_dump(mode="json")}
+
+
+async def publish_quietly(hub: Hub, message: MessageOut) -> None:
+    """Publish a committed message. A failure loses only the live copy: sockets catch up
+    from the history (`apres`), so it is logged, never raised into the request."""
+    try:
+        await hub.publish(message.id_thematique, message_frame(message))
+    except Exception:  # Redis unreachable or any transport failure
+        logger.warning("live delivery of message %s failed", message.id_message, exc_info=True)
+
+
+async def within_limit(runtime: Runtime, user_id: int, per_minute: int) -> int | None:
+    """None when the person may post now, else the seconds to wait."""
+    key = f"discussion:{runtime.namespace}:{user_id}"
+    decision = await runtime.limiter.hit(key, per_minute, 60)
+    return None if decision.allowed else decision.retry_after
+
+
+def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(token, subprotocol to select)."""
+    offered = [p.strip() for p in websocket.scope.get("subprotocols", [])]
+    if len(offered) == 2 and offered[0].lower() == "bearer":
+        return offered[1], offered[0]
+    return websocket.query_params.get("token"), None
+
+
+async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -> Principal:
+    if not token:
+        raise Refusal(4401, "Authentification requise.")
+    app = websocket.app
+    try:
+        user_id = read_access_token(token, key=app.state.signing_key)
+    except HostolinkError as exc:
+        raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
+    db: Database = app.state.db
+    row = await db.read_one(principals.PRINCIPAL_BY_ID, {"user_id": user_id})
+    if row is None:
+        raise Refusal(4401, "Jeton d'accès invalide ou expiré.")
+    principal = principals.from_row(row)
+    if not principal.actif:
+        raise Refusal(4403, "Compte suspendu.")
+    async with db.sessionmaker() as session:
+        if await repository.room(session, room_id) is None:
+            raise Refusal(4404, "Salon de discussion introuvable.")
+        if await repository.membership(session, room_id, principal.id) is None:
+            raise Refusal(4403, "Rejoignez ce salon pour suivre la discussion.")
+    return principal
+
+
+@ws_router.websocket("/ws/thematiques/{room_id}")
+async def room_socket(websocket: WebSocket, room_id: int) -> None:
+    token, subprotocol = _credentials(websocket)
+    await websocket.accept(subprotocol=subprotocol)
+    try:
+        principal = await _authenticate(websocket, token, room_id)
+    except Refusal as refusal:
+        await websocket.close(code=refusal.code, reason=refusal.reason)
+        return
+    runtime = runtime_of(websocket.app)
+    async with runtime.hub.subscribe(room_id) as queue:
+        lock = asyncio.Lock()
+
+        async def send(frame: dict[str, Any]) -> None:
+            async with lock:  # one writer at a time on the socket
+                await websocket.send_json(frame)
+
+        await send({"type": "bienvenue", "id_thematique": room_id})
+        tasks = [
+            asyncio.create_task(_heartbeat(send, websocket.app.state.settings)),
+            asyncio.create_task(_forward(send, queue)),
+        ]
+        try:
+            await _receive(websocket, send, principal, room_id)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _heartbeat(send: Send, settings: Any) -> None:
+    interval = float(settings.websocket_heartbeat_seconds)
+    while True:
+        await asyncio.sleep(interval)
+        await send({"type": "ping"})
+
+
+async def _forward(send: Send, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    while True:
+        await send(await queue.get())
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "erreur", "error": code, "message": message, **extra}
+
+
+async def _receive(websocket: WebSocket, send: Send, principal: Principal, room_id: int) -> None:
+    while True:
+        text = await websocket.receive_text()
+        frame: Any = None
+        if len(text) <= MAX_FRAME_CHARS:
+            with contextlib.suppress(ValueError):
+                frame = json.loads(text)
+        if not isinstance(frame, dict):
+            await send(_error("TrameInvalide", "Trame invalide : envoyez un objet JSON."))
+            continue
+        kind = frame.pop("type", "message")
+        if kind in ("pong", "ping"):
+            continue
+        if kind != "message":
+            await send(_error("TrameInvalide", "Type de trame inconnu."))
+            continue
+        await _post(websocket, send, principal, room_id, frame)
+
+
+async def _post(
+    websocket: WebSocket, send: Send, principal: Principal, room_id: int, frame: dict[str, Any]
+) -> None:
+    ref = frame.pop("ref", None)
+    runtime = runtime_of(websocket.app)
+    per_minute = websocket.app.state.settings.discussion_messages_per_minute
+    wait = await within_limit(runtime, principal.id, per_minute)
+    if wait is not None:
+        text = f"Trop de messages : réessayez dans {wait} secondes."
+        await send(_error("TooManyRequests", text, retry_after=wait, ref=ref))
+        return
+    try:
+        body = MessageCreate.model_validate(frame)
+    except ValidationError:
+        await send(_error("ValidationError", "Message invalide.", ref=ref))
+        return
+    db: Database = websocket.app.state.db
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            message = await service.post_message(
+                session, actor=principal, room_id=room_id, body=body
+            )
+    except HostolinkError as exc:
+        await send(_error(exc.code, exc.message, ref=ref))
+        return
+    await send({"type": "accuse", "ref": ref, "id_message": message.id_message})
+    await publish_quietly(runtime.hub, message)

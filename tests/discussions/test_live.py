@@ -1,0 +1,255 @@
+"""Live delivery over WebSocket: handshake, heartbeats, messages from REST and from the
+socket, the per-person limit, fan-out between two processes (Redis) or within one, and the
+catch-up after a reconnection.
+
+Each app is served by a real uvicorn server on the test's event loop (its database pools
+live on that loop), and the client is the `websockets` library."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from tests.discussions.helpers import (
+    FRAME_WAIT,
+    build_app,
+    dispose,
+    frame,
+    http,
+    join,
+    live_server,
+    member,
+    room,
+    say,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+async def live(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[tuple[Any, str]]:
+    app = build_app(database_url, WEBSOCKET_HEARTBEAT_SECONDS=0.05)
+    async with live_server(app) as base:
+        yield app, base
+    await dispose(app)
+
+
+async def _refused(url: str, **options: Any) -> tuple[int | None, str | None]:
+    async with connect(url, **options) as ws:
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), FRAME_WAIT)
+        return ws.close_code, ws.close_reason
+
+
+class TestHandshake:
+    async def test_refused_without_a_valid_token(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+        code, reason = await _refused(f"{base}/ws/thematiques/{room_id}")
+        assert (code, reason) == (4401, "Authentification requise.")
+        code, _ = await _refused(f"{base}/ws/thematiques/{room_id}?token=faux")
+        assert code == 4401
+
+    async def test_refused_for_non_members_and_suspended_accounts(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+        url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
+        code, reason = await _refused(url)
+        assert code == 4403
+        assert reason
+        assert "Rejoignez" in reason
+        async with http(app) as client:
+            await join(client, awa, room_id)
+        async with db_engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE utilisateur SET actif = false WHERE id_user = :u"), {"u": awa.id}
+            )
+        assert await _refused(url) == (4403, "Compte suspendu.")
+
+    async def test_token_in_the_subprotocol_header(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            await join(client, awa, room_id)
+        url = f"{base}/ws/thematiques/{room_id}"
+        offered = [Subprotocol("bearer"), Subprotocol(awa.token)]
+        async with connect(url, subprotocols=offered) as ws:
+            assert ws.subprotocol == "bearer"
+            welcome = await frame(ws, "bienvenue")
+            assert welcome["id_thematique"] == room_id
+            assert (await frame(ws, "ping"))["type"] == "ping"
+
+
+class TestDelivery:
+    async def test_rest_and_socket_messages_reach_every_member(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            kofi = await member(client, db_engine, 2)
+            await join(client, awa, room_id)
+            await join(client, kofi, room_id)
+            async with (
+                connect(f"{base}/ws/thematiques/{room_id}?token={awa.token}") as awa_ws,
+                connect(f"{base}/ws/thematiques/{room_id}?token={kofi.token}") as kofi_ws,
+            ):
+                await frame(awa_ws, "bienvenue")
+                await frame(kofi_ws, "bienvenue")
+                posted = await say(client, awa, room_id, "Par REST")
+                for ws in (awa_ws, kofi_ws):
+                    received = (await frame(ws, "message"))["data"]
+                    assert received["id_message"] == posted["id_message"]
+                    assert received["contenu"] == "Par REST"
+
+                await kofi_ws.send(json.dumps({"contenu": "Par la socket", "ref": "k1"}))
+                ack = await frame(kofi_ws, "accuse", "erreur")
+                assert ack["type"] == "accuse"
+                assert ack["ref"] == "k1"
+                received = (await frame(awa_ws, "message"))["data"]
+                assert received["id_message"] == ack["id_message"]
+                assert received["auteur"]["id_user"] == kofi.id
+
+                await kofi_ws.send(json.dumps({"contenu": "Moi", "id_user": awa.id}))
+                refused = await frame(kofi_ws, "accuse", "erreur")
+                assert refused["error"] == "ValidationError"
+        async with db_engine.connect() as connection:
+            authors = (
+                await connection.scalars(text("SELECT id_user FROM message ORDER BY id_message"))
+            ).all()
+        assert authors == [awa.id, kofi.id]
+
+    async def test_rate_limit_answers_an_error_and_keeps_the_connection(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        app = build_app(database_url, DISCUSSION_MESSAGES_PER_MINUTE=2)
+        try:
+            async with http(app) as client, live_server(app) as base:
+                room_id = await room(client, db_engine)
+                awa = await member(client, db_engine, 1)
+                kofi = await member(client, db_engine, 2)
+                await join(client, awa, room_id)
+                await join(client, kofi, room_id)
+                async with connect(f"{base}/ws/thematiques/{room_id}?token={awa.token}") as ws:
+                    await frame(ws, "bienvenue")
+                    # Five in a row: at most two per fixed minute window, so even across a
+                    # window boundary at least one is refused.
+                    answers = []
+                    for i in range(5):
+                        await ws.send(json.dumps({"type": "message", "contenu": f"n°{i}"}))
+                        answers.append(await frame(ws, "accuse", "erreur"))
+                    refused = [a for a in answers if a["type"] == "erreur"]
+                    assert refused
+                    assert {a["error"] for a in refused} == {"TooManyRequests"}
+                    assert "Trop de messages" in refused[0]["message"]
+                    # Still connected: someone else's message arrives.
+                    posted = await say(client, kofi, room_id, "Toujours là ?")
+                    while (received := (await frame(ws, "message"))["data"])[
+                        "id_message"
+                    ] != posted["id_message"]:
+                        assert received["auteur"]["id_user"] == awa.id
+            async with db_engine.connect() as connection:
+                stored = await connection.scalar(
+                    text("SELECT count(*) FROM message WHERE id_user = :u"), {"u": awa.id}
+                )
+            assert stored == 5 - len(refused)
+        finally:
+            await dispose(app)
+
+    async def test_reconnect_catches_up_from_history(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            kofi = await member(client, db_engine, 2)
+            await join(client, awa, room_id)
+            await join(client, kofi, room_id)
+            url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
+            async with connect(url) as ws:
+                await frame(ws, "bienvenue")
+                first = await say(client, kofi, room_id, "Un")
+                last_seen = (await frame(ws, "message"))["data"]["id_message"]
+                assert last_seen == first["id_message"]
+            missed = [
+                (await say(client, kofi, room_id, t))["id_message"] for t in ("Deux", "Trois")
+            ]
+            async with connect(url) as ws:
+                await frame(ws, "bienvenue")
+                history = await client.get(
+                    f"/api/thematiques/{room_id}/messages",
+                    params={"apres": last_seen},
+                    headers=awa.headers,
+                )
+                assert [m["id_message"] for m in history.json()["data"]["messages"]] == missed
+                live_one = await say(client, kofi, room_id, "Quatre")
+                assert (await frame(ws, "message"))["data"]["id_message"] == live_one["id_message"]
+
+
+class TestFanOut:
+    async def _two_processes(
+        self, database_url: str, db_engine: AsyncEngine, **settings: Any
+    ) -> tuple[list[int], int]:
+        """Post via A then via B; a socket on B. The ids of the message frames received
+        (until B's), and A's message id."""
+        app_a = build_app(database_url, **settings)
+        app_b = build_app(database_url, **settings)
+        try:
+            async with (
+                http(app_a) as client_a,
+                http(app_b) as client_b,
+                live_server(app_b) as base_b,
+            ):
+                room_id = await room(client_a, db_engine)
+                awa = await member(client_a, db_engine, 1)
+                kofi = await member(client_a, db_engine, 2)
+                await join(client_a, awa, room_id)
+                await join(client_a, kofi, room_id)
+                url = f"{base_b}/ws/thematiques/{room_id}?token={awa.token}"
+                async with connect(url) as ws:
+                    await frame(ws, "bienvenue")
+                    from_a = await say(client_a, kofi, room_id, "Par le processus A")
+                    from_b = await say(client_b, kofi, room_id, "Par le processus B")
+                    seen: list[int] = []
+                    while not seen or seen[-1] != from_b["id_message"]:
+                        seen.append((await frame(ws, "message"))["data"]["id_message"])
+            return seen, int(from_a["id_message"])
+        finally:
+            await dispose(app_a)
+            await dispose(app_b)
+
+    async def test_through_redis_two_processes_share_rooms(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        seen, from_a = await self._two_processes(database_url, db_engine, REDIS_URL=REDIS_URL)
+        assert seen[0] == from_a
+        assert len(seen) == 2
+
+    async def test_without_redis_delivery_stays_in_process(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        seen, from_a = await self._two_processes(database_url, db_engine)
+        # A's message was delivered (synchronously) to A's sockets only, before B's post.
+        assert from_a not in seen
+        assert len(seen) == 1
