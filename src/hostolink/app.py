@@ -30,6 +30,7 @@ from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
 from hostolink.deps import RateLimits, public_router
 from hostolink.discussions import endpoints as discussions
+from hostolink.discussions.hub import close_runtime as close_discussions
 from hostolink.errors import install_error_handlers
 from hostolink.health.endpoints import admin_router as directory_admin_router
 from hostolink.health.endpoints import public as directory_router
@@ -43,6 +44,7 @@ from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from hostolink.notifications import endpoints as notifications
+from hostolink.notifications.push import push_configured, push_handlers
 from hostolink.notifications.senders import build_senders
 from hostolink.operations.endpoints import admin_router as operations_admin_router
 from hostolink.operations.endpoints import public as operations_public_router
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             worker.start()
         yield
         await worker.stop()
+        await close_discussions(application)  # Redis pub/sub listeners, rate limiter
         if application.state.sandbox is not None:
             await application.state.sandbox.close()
         await application.state.provider_http.aclose()
@@ -147,7 +150,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.db = db
     app.state.signing_key = settings.signing_key()
     app.state.rate_limits = RateLimits(limiter, settings)
-    app.state.notices = NoticeWriter(db)
+    app.state.notices = NoticeWriter(db, push=push_configured(settings))
     app.state.directory = Directory()
     app.state.auth_service = AuthService(
         db=db,
@@ -232,6 +235,8 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.sandbox = sandbox
     providers = build_providers(settings, app.state.provider_http, sandbox=sandbox)
     worker = Worker(db)
+    # Before any request: with Firebase credentials, it switches push on for the sessions.
+    worker.handlers.update(push_handlers(settings, db))
     operations = Operations(
         db=db, providers=providers, settings=settings, notices=app.state.notices, worker=worker
     )

@@ -1,11 +1,175 @@
-"""Routes of announcements (being written)."""
+"""Routes of announcements and ads: public lists of those shown now (by placement), a
+public click counter for ads, and the administrators' create/edit/delete (audited)."""
 
 from __future__ import annotations
 
-from fastapi import Depends
+from typing import Annotated
 
-from hostolink.deps import admin_principal, authenticated_router, public_router
+from fastapi import Depends, Path, Query, Request
 
-router = authenticated_router(tags=["announcements"])
-public = public_router(tags=["announcements"])
-admin_router = authenticated_router(tags=["announcements"], dependencies=[Depends(admin_principal)])
+from hostolink.announcements import repository, service
+from hostolink.announcements.schemas import (
+    AdAdminAnswer,
+    AdAdminOut,
+    AdBody,
+    AdEdit,
+    AdOut,
+    AdsAdminAnswer,
+    AdsAnswer,
+    AnnouncementAdminAnswer,
+    AnnouncementAdminOut,
+    AnnouncementBody,
+    AnnouncementEdit,
+    AnnouncementOut,
+    AnnouncementsAdminAnswer,
+    AnnouncementsAnswer,
+    Click,
+    ClickAnswer,
+    Deleted,
+    Placement,
+)
+from hostolink.announcements.service import ADS, ANNOUNCEMENTS, Actor, as_dict
+from hostolink.db import SessionDep
+from hostolink.deps import (
+    AdminUser,
+    admin_principal,
+    authenticated_router,
+    client_ip,
+    limit_client,
+    public_router,
+)
+
+router = authenticated_router(tags=["Annonces et publicités"])
+public = public_router(tags=["Annonces et publicités"])
+admin_router = authenticated_router(
+    tags=["Administration — annonces et publicités"], dependencies=[Depends(admin_principal)]
+)
+
+PlacementQuery = Annotated[Placement | None, Query(description="Emplacement dans l'application.")]
+Key = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _actor(principal: AdminUser, request: Request) -> Actor:
+    return Actor(principal, client_ip(request), request.headers.get("x-request-id"))
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+@public.get(
+    "/api/annonces", summary="Annonces affichées maintenant", response_model=AnnouncementsAnswer
+)
+async def announcements(
+    session: SessionDep, emplacement: PlacementQuery = None
+) -> AnnouncementsAnswer:
+    rows = await repository.active(session, ANNOUNCEMENTS.model, placement=emplacement)
+    return AnnouncementsAnswer(
+        data=[AnnouncementOut.model_validate(as_dict(row, url)) for row, url in rows]
+    )
+
+
+@public.get("/api/publicites", summary="Publicités diffusées maintenant", response_model=AdsAnswer)
+async def ads(session: SessionDep, emplacement: PlacementQuery = None) -> AdsAnswer:
+    rows = await repository.active(session, ADS.model, placement=emplacement)
+    return AdsAnswer(data=[AdOut.model_validate(as_dict(row, url)) for row, url in rows])
+
+
+@public.post(
+    "/api/publicites/{id_publicite}/clic",
+    summary="Compter un clic sur une publicité diffusée",
+    response_model=ClickAnswer,
+    dependencies=[Depends(limit_client)],
+)
+async def ad_click(session: SessionDep, id_publicite: Key) -> ClickAnswer:
+    target = await service.click(session, id_publicite)
+    return ClickAnswer(data=Click(url_cible=target))
+
+
+@admin_router.get(
+    "/api/admin/annonces",
+    summary="Toutes les annonces (les plus récentes d'abord)",
+    response_model=AnnouncementsAdminAnswer,
+)
+async def all_announcements(session: SessionDep) -> AnnouncementsAdminAnswer:
+    rows = await repository.every(session, ANNOUNCEMENTS.model)
+    return AnnouncementsAdminAnswer(
+        data=[AnnouncementAdminOut.model_validate(as_dict(row, url)) for row, url in rows]
+    )
+
+
+@admin_router.post(
+    "/api/admin/annonces",
+    summary="Créer une annonce",
+    status_code=201,
+    response_model=AnnouncementAdminAnswer,
+)
+async def create_announcement(
+    session: SessionDep, actor: ActorDep, body: AnnouncementBody
+) -> AnnouncementAdminAnswer:
+    row = await service.create(session, ANNOUNCEMENTS, values=body.values(), actor=actor)
+    return AnnouncementAdminAnswer(data=AnnouncementAdminOut.model_validate(row))
+
+
+@admin_router.patch(
+    "/api/admin/annonces/{id_annonce}",
+    summary="Modifier une annonce",
+    response_model=AnnouncementAdminAnswer,
+)
+async def edit_announcement(
+    session: SessionDep, actor: ActorDep, id_annonce: Key, body: AnnouncementEdit
+) -> AnnouncementAdminAnswer:
+    changes = body.values(sent_only=True)
+    row = await service.edit(session, ANNOUNCEMENTS, id_annonce, changes=changes, actor=actor)
+    return AnnouncementAdminAnswer(data=AnnouncementAdminOut.model_validate(row))
+
+
+@admin_router.delete(
+    "/api/admin/annonces/{id_annonce}", summary="Supprimer une annonce", response_model=Deleted
+)
+async def delete_announcement(session: SessionDep, actor: ActorDep, id_annonce: Key) -> Deleted:
+    await service.remove(session, ANNOUNCEMENTS, id_annonce, actor=actor)
+    return Deleted(message="Annonce supprimée.")
+
+
+@admin_router.get(
+    "/api/admin/publicites",
+    summary="Toutes les publicités, avec leurs compteurs",
+    response_model=AdsAdminAnswer,
+)
+async def all_ads(session: SessionDep) -> AdsAdminAnswer:
+    rows = await repository.every(session, ADS.model)
+    return AdsAdminAnswer(data=[AdAdminOut.model_validate(as_dict(row, url)) for row, url in rows])
+
+
+@admin_router.post(
+    "/api/admin/publicites",
+    summary="Créer une publicité",
+    status_code=201,
+    response_model=AdAdminAnswer,
+)
+async def create_ad(session: SessionDep, actor: ActorDep, body: AdBody) -> AdAdminAnswer:
+    row = await service.create(session, ADS, values=body.values(), actor=actor)
+    return AdAdminAnswer(data=AdAdminOut.model_validate(row))
+
+
+@admin_router.patch(
+    "/api/admin/publicites/{id_publicite}",
+    summary="Modifier une publicité",
+    response_model=AdAdminAnswer,
+)
+async def edit_ad(
+    session: SessionDep, actor: ActorDep, id_publicite: Key, body: AdEdit
+) -> AdAdminAnswer:
+    changes = body.values(sent_only=True)
+    row = await service.edit(session, ADS, id_publicite, changes=changes, actor=actor)
+    return AdAdminAnswer(data=AdAdminOut.model_validate(row))
+
+
+@admin_router.delete(
+    "/api/admin/publicites/{id_publicite}",
+    summary="Supprimer une publicité",
+    response_model=Deleted,
+)
+async def delete_ad(session: SessionDep, actor: ActorDep, id_publicite: Key) -> Deleted:
+    await service.remove(session, ADS, id_publicite, actor=actor)
+    return Deleted(message="Publicité supprimée.")

@@ -18,6 +18,7 @@ import logging
 from hostolink.contacts import service as contacts
 from hostolink.db import Database
 from hostolink.kit.money import format_xof, sentence
+from hostolink.notifications import push
 from hostolink.wallet import repository
 from hostolink.wallet.repository import Notice
 from hostolink.wallet.schemas import TransferAnswer
@@ -52,8 +53,9 @@ def transfer_notices(
 class NoticeWriter:
     """Coalesces the notices of one API process into as few inserts as the load allows."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, push: bool = False) -> None:
         self._db = db
+        self._push = push  # Firebase configured: queue a push job per notice
         self._notices: list[Notice] = []
         self._pairs: list[tuple[int, int]] = []
         self._writing = False
@@ -77,6 +79,12 @@ class NoticeWriter:
         try:
             async with self._db.notices.connect() as connection:
                 await repository.notify(connection, notices=notices)
+                if self._push:
+                    # One statement, atomic on this autocommit connection: a job for each
+                    # notice whose person has a device.
+                    await push.enqueue_for_transactions(
+                        connection, [n.transaction_id for n in notices]
+                    )
                 await contacts.touch_last_sent(connection, pairs=pairs)
         except Exception:  # never let a notice disturb a committed payment
             references = sorted({n.transaction_id for n in notices})
