@@ -126,6 +126,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         worker: Worker = application.state.worker
+        if settings.workers > 1 and not settings.redis_url:
+            logger.warning(
+                "%d processus sans REDIS_URL : limites de débit et salons de discussion en "
+                "direct propres à chaque processus (voir docs/deploiement.md)",
+                settings.workers,
+            )
         if settings.worker_enabled:
             worker.start()
         yield

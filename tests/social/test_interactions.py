@@ -188,6 +188,19 @@ class TestShares:
             assert body["publication"]["nombre_partages"] == 1
             assert body["publication"]["aime_par_moi"] is False
         assert await scalar(db_engine, "SELECT count(*) FROM visite_partage") == 2
+        # The link itself opens a page, escaped, that counts the visit too.
+        await client.patch(
+            f"/api/publications/{data['id_publication']}",
+            json={"contenu": "<script>alert(1)</script> À partager"},
+            headers=awa.headers,
+        )
+        page = await client.get(f"/p/{share['jeton']}")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; À partager" in page.text
+        assert "<script>" not in page.text
+        assert "3 visites" in page.text
+        assert (await client.get("/p/inconnuinconnu0000")).status_code == 404
         assert_failure(await client.get("/api/partages/inconnuinconnu0000"), 404)
         assert_failure(await client.get("/api/partages/court"), 422)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse
 
 from hostolink.db import SessionDep
 from hostolink.deps import (
@@ -22,7 +23,7 @@ from hostolink.deps import (
 )
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.keys import derive_key
-from hostolink.social import moderation, repository, service
+from hostolink.social import moderation, repository, service, share_page
 from hostolink.social.schemas import (
     CommentAnswer,
     CommentCreate,
@@ -188,6 +189,19 @@ async def shared_post(
 ) -> SharedPostAnswer:
     """Sans connexion : la publication partagée (404 si masquée ou supprimée) ; la visite
     est comptée."""
+    return SharedPostAnswer(data=await _visit(jeton, request, session))
+
+
+@public.get("/p/{jeton}", response_class=HTMLResponse, include_in_schema=False)
+async def shared_page(
+    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)], request: Request, session: SessionDep
+) -> HTMLResponse:
+    """The link a share hands out: the post as a page anyone can open."""
+    shared = await _visit(jeton, request, session)
+    return share_page.page(shared.publication, shared.nombre_visites)
+
+
+async def _visit(jeton: str, request: Request, session: SessionDep) -> SharedPostOut:
     found = await repository.share_by_token(session, jeton)
     if found is None:
         raise service.PostNotFound
@@ -199,7 +213,7 @@ async def shared_post(
     )
     visits = await repository.count_visit(session, found.id_partage, fingerprint)
     post = await service.show_post(session, found.id_publication, viewer_id=None)
-    return SharedPostAnswer(data=SharedPostOut(publication=post, nombre_visites=visits))
+    return SharedPostOut(publication=post, nombre_visites=visits)
 
 
 @router.post("/api/signalements", status_code=201, response_model=ReportAnswer)
