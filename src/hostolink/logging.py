@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -21,6 +22,24 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "asctime",
     "color_message",
 }
+
+
+# A WebSocket client may send its access token in the query string (`?token=…`); uvicorn
+# logs every WebSocket handshake with its query string at INFO.
+_SECRET_QUERY = re.compile(r"((?:^|[?&\s])(?:token|jeton|access_token)=)[^&\s\"']+", re.I)
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces token values in a record's final message (any logger, ours or a library's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_QUERY.sub(r"\1[masqué]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+            if hasattr(record, "color_message"):
+                record.color_message = redacted
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,6 +73,7 @@ class TextFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
