@@ -82,6 +82,25 @@ class TestHandshake:
             )
         assert await _refused(url) == (4403, "Compte suspendu.")
 
+    async def test_database_unreachable_closes_with_try_again_later(
+        self, live: tuple[Any, str], db_engine: AsyncEngine, database_url: str
+    ) -> None:
+        """Connections exhausted or the database away: a clean 1013, not a crashed socket."""
+        app, _ = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            await join(client, awa, room_id)
+        # The same signing key, a database that does not exist.
+        unreachable = build_app(database_url.rsplit("/", 1)[0] + "/hostolink_absente")
+        unreachable.state.signing_key = app.state.signing_key
+        async with live_server(unreachable) as other:
+            url = f"{other}/ws/thematiques/{room_id}?token={awa.token}"
+            code, reason = await _refused(url)
+        await dispose(unreachable)
+        assert code == 1013
+        assert reason == "Service momentanément indisponible, réessayez dans un instant."
+
     async def test_token_in_the_subprotocol_header(
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:

@@ -23,6 +23,8 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from hostolink.auth import principal as principals
 from hostolink.auth.principal import Principal
@@ -37,6 +39,10 @@ logger = logging.getLogger("hostolink.discussions.live")
 ws_router = APIRouter()
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_FRAME_CHARS = 16_000
+# RFC 6455 1013 "Try Again Later": the server cannot take the socket now (database or Redis
+# unreachable, connections exhausted); the app reconnects later and catches up.
+TRY_AGAIN_LATER = 1013
+BUSY = "Service momentanément indisponible, réessayez dans un instant."
 
 
 class Refusal(Exception):
@@ -106,6 +112,19 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
     except Refusal as refusal:
         await websocket.close(code=refusal.code, reason=refusal.reason)
         return
+    except (SQLAlchemyError, OSError, TimeoutError):
+        logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
+        await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+        return
+    try:
+        await _serve(websocket, principal, room_id)
+    except (RedisError, OSError, TimeoutError) as exc:  # Redis gone while subscribing
+        logger.warning("WebSocket fermé : diffusion indisponible (%s)", type(exc).__name__)
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+
+
+async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> None:
     runtime = runtime_of(websocket.app)
     async with runtime.hub.subscribe(room_id) as queue:
         lock = asyncio.Lock()
