@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import common, directory, onboarding, transfers
+from bench import common, directory, onboarding, rooms, social, transfers
 
 GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {
     "onboarding": onboarding.run,
     "transfers": transfers.run,
     "directory": directory.run,
+    "social": social.run,
+    "rooms": rooms.run,
 }
 
 
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     onboarding.add_arguments(parser)
     transfers.add_arguments(parser)
     directory.add_arguments(parser)
+    social.add_arguments(parser)
+    rooms.add_arguments(parser)
     args = parser.parse_args(argv)
     unknown = [name for name in args.groups if name not in GROUPS]
     if unknown:
