@@ -28,6 +28,7 @@ from hostolink.health.schemas import (
     PhoneIn,
 )
 from hostolink.kit.identifiers import InvalidIdentifier, normalize_phone
+from hostolink.media.service import owned_media
 from hostolink.models import (
     Compte,
     EtablissementSante,
@@ -55,6 +56,7 @@ _AUDITED = (
     "urgences",
     "verifie",
     "visible",
+    "id_media",
 )
 
 
@@ -217,7 +219,11 @@ def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
 
 
-async def _apply(session: AsyncSession, row: EtablissementSante, edit: EstablishmentEdit) -> None:
+async def _apply(
+    session: AsyncSession, row: EtablissementSante, edit: EstablishmentEdit, actor: Principal
+) -> None:
+    if edit.id_media is not None:  # before any change: a query would autoflush them
+        await owned_media(session, user_id=actor.id, ids=[edit.id_media], usage="etablissement")
     simple = edit.model_fields_set - {
         "region",
         "ville",
@@ -267,7 +273,7 @@ async def update_establishment(
     if row is None or row.id_fusionne_dans is not None:
         raise EstablishmentNotFound
     before = _snapshot(row)
-    await _apply(session, row, edit)
+    await _apply(session, row, edit, actor)
     await _record_source(session, row.id_etablissement, source)
     await session.flush()
     after = _snapshot(row)
@@ -296,7 +302,7 @@ async def create_establishment(
         services=[],
     )
     session.add(row)
-    await _apply(session, row, body)
+    await _apply(session, row, body, actor)
     await _record_source(session, row.id_etablissement, "administrateur")
     await session.flush()
     _audit(

@@ -37,6 +37,7 @@ from hostolink.models import (
     HoraireEtablissement,
     ListeNumeroEtablissementSante,
     Localisation,
+    Media,
     ProvenanceEtablissement,
 )
 
@@ -148,12 +149,14 @@ def _summaries() -> Select[Any]:
         first_phone.c.confiance,
         first_phone.c.numero_source,
         sources.label("sources"),
+        Media.url.label("photo"),
     )
     query: Select[Any] = (
         select(*columns)
         .select_from(E)
         .outerjoin(L, L.id_localisation == E.id_localisation)
         .outerjoin(first_phone, true())
+        .outerjoin(Media, and_(Media.id_media == E.id_media, Media.prive.is_(False)))
     )
     return query
 

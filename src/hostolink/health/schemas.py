@@ -83,6 +83,12 @@ class EstablishmentEdit(Body):
     services: list[str] | None = Field(default=None, max_length=50)
     ouvert_24h: bool | None = None
     urgences: bool | None = None
+    id_media: int | None = Field(
+        default=None,
+        ge=1,
+        description="Photo : une image téléversée par vous (POST /api/medias, usage "
+        "etablissement) ; null pour la retirer.",
+    )
     telephones: list[PhoneIn] | None = Field(default=None, max_length=10)
     horaires: list[HoursIn] | None = Field(default=None, max_length=28)
 
@@ -192,6 +198,7 @@ class EstablishmentSummary(BaseModel):
     )
     verifie: bool
     telephone: PhoneOut | None = Field(description="Le premier numéro, à toucher pour appeler.")
+    photo: str | None = Field(default=None, description="Adresse de la photo, si elle existe.")
     sources: list[str] = Field(examples=[["who_kemri_2019", "healthsites_osm_2020"]])
 
 

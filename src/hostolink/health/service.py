@@ -111,6 +111,7 @@ def summary_out(row: Any, distance_m: float | None = None) -> EstablishmentSumma
         ouvert_maintenant=row.ouvert_maintenant,
         verifie=row.verifie,
         telephone=phone,
+        photo=row.photo,
         sources=sorted(row.sources or ()),
     )
 

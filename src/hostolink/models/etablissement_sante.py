@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -76,6 +77,7 @@ class EtablissementSante(Base):
         ),
         Index("ix_etablissement_sante_categorie", "categorie"),
         Index("ix_etablissement_sante_id_localisation", "id_localisation"),
+        Index("ix_etablissement_sante_id_media", "id_media"),
         {"comment": "Établissement de santé de l'annuaire (hôpital, clinique, pharmacie…)."},
     )
 
@@ -134,6 +136,12 @@ class EtablissementSante(Base):
         Point,
         comment="Position WGS84, point(longitude, latitude).",
         info={"exemple": "(-3.9866,5.3453)"},
+    )
+    id_media: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("media.id_media", ondelete="SET NULL"),
+        comment="Photo de l'établissement (image téléversée, usage etablissement).",
+        info={"exemple": "640"},
     )
     email: Mapped[str | None] = mapped_column(
         String(320), comment="E-mail de contact.", info={"exemple": "contact@chu-cocody.ci"}
