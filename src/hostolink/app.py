@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from hostolink import __version__
 from hostolink.admin.endpoints import router as admin_router
+from hostolink.admin.governance import router as governance_router
 from hostolink.announcements import endpoints as announcements
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
@@ -40,6 +41,7 @@ from hostolink.health.service import Directory
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import build_rate_limiter
+from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
 from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
@@ -201,6 +203,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         announcements.router,
         announcements.public,
         announcements.admin_router,
+        kyc.router,
+        kyc.public,
+        kyc.admin_router,
+        governance_router,
     ):
         app.include_router(router)
     _mount_docs(app)
