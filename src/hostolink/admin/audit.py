@@ -1,0 +1,125 @@
+"""The audit log: writing a row for an administrator's action, and browsing the log (newest
+first, cursor-paginated, filtered by actor, action prefix, target and dates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hostolink.auth.principal import Principal
+from hostolink.models import JournalAudit, Utilisateur
+from hostolink.wallet.history import decode_cursor, encode_cursor
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, from where: the token's principal, never a body field."""
+
+    principal: Principal
+    ip: str | None
+    request_id: str | None
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    table: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    motif: str | None,
+) -> None:
+    session.add(
+        JournalAudit(
+            id_acteur=actor.principal.id,
+            action=action,
+            table_cible=table,
+            cle_cible=key,
+            avant=before,
+            apres=after,
+            motif=motif,
+            adresse_ip=actor.ip,
+            id_requete=actor.request_id,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class JournalFilters:
+    acteur: int | None = None
+    action: str | None = None
+    table_cible: str | None = None
+    cle_cible: str | None = None
+    du: date | None = None
+    au: date | None = None
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _conditions(filters: JournalFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.acteur is not None:
+        conditions.append(JournalAudit.id_acteur == filters.acteur)
+    if filters.action:
+        pattern = _escape_like(filters.action) + "%"
+        conditions.append(JournalAudit.action.like(pattern, escape="\\"))
+    if filters.table_cible:
+        conditions.append(JournalAudit.table_cible == filters.table_cible)
+    if filters.cle_cible:
+        conditions.append(JournalAudit.cle_cible == filters.cle_cible)
+    if filters.du:
+        conditions.append(JournalAudit.date_action >= _start_of(filters.du))
+    if filters.au:
+        conditions.append(JournalAudit.date_action < _start_of(filters.au + timedelta(days=1)))
+    return conditions
+
+
+async def browse(
+    session: AsyncSession, *, filters: JournalFilters, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of rows (with the actor's names) and the cursor of the next page, if any."""
+    conditions = _conditions(filters)
+    if cursor:
+        moment, audit_id = decode_cursor(cursor)
+        conditions.append(
+            tuple_(JournalAudit.date_action, JournalAudit.id_audit) < (moment, audit_id)
+        )
+    query = (
+        select(
+            JournalAudit,
+            Utilisateur.prenom,
+            Utilisateur.nom,
+            Utilisateur.email,
+            Utilisateur.telephone,
+        )
+        .outerjoin(Utilisateur, Utilisateur.id_user == JournalAudit.id_acteur)
+        .where(*conditions)
+        .order_by(JournalAudit.date_action.desc(), JournalAudit.id_audit.desc())
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(query)).all())
+    following = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1].JournalAudit
+        following = encode_cursor(last.date_action, last.id_audit)
+    return rows, following
+
+
+def display_name(row: Any) -> str | None:
+    names = " ".join(part for part in (row.prenom, row.nom) if part)
+    return names or row.email or row.telephone or None
