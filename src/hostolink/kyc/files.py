@@ -1,0 +1,123 @@
+"""The review screens' data (queue, one request with signed links) and the signed links'
+target: a private local file, or a short-lived Cloudinary download URL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import cloudinary.utils  # type: ignore[import-untyped]
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+
+from hostolink.config import Settings
+from hostolink.errors import NotFound
+from hostolink.kyc import links, repository
+from hostolink.kyc.schemas import (
+    FileLink,
+    PersonOut,
+    QueueAnswer,
+    QueueItem,
+    ReviewDetail,
+    VerificationOut,
+)
+from hostolink.kyc.service import InvalidStatus
+from hostolink.media.storage import (
+    CLOUDINARY,
+    CONTENT_TYPES,
+    LOCAL,
+    LocalStorage,
+    parse_cloudinary_url,
+)
+from hostolink.models import Utilisateur, VerificationIdentite
+from hostolink.models.verification_identite import STATUTS
+from hostolink.wallet.history import decode_cursor, encode_cursor
+
+PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+_EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()}
+
+
+class FileNotFound(NotFound):
+    message = "Fichier introuvable."
+
+
+def key_of(request: Request) -> bytes:
+    return links.link_key(request.app.state.signing_key)
+
+
+def _person(user: Utilisateur) -> PersonOut:
+    return PersonOut(
+        id_user=user.id_user,
+        prenom=user.prenom,
+        nom=user.nom,
+        telephone=user.telephone,
+        email=user.email,
+        niveau_kyc=user.niveau_kyc,
+    )
+
+
+def _item(row: VerificationIdentite, user: Utilisateur) -> QueueItem:
+    base = VerificationOut.model_validate(row).model_dump()
+    return QueueItem(**base, personne=_person(user))
+
+
+async def queue(
+    session: AsyncSession, *, statut: str, cursor: str | None, limit: int
+) -> QueueAnswer:
+    if statut not in STATUTS:
+        raise InvalidStatus
+    after = decode_cursor(cursor) if cursor else None
+    rows = await repository.queue(session, statut=statut, after=after, limit=limit + 1)
+    page = rows[:limit]
+    following = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        following = encode_cursor(last.date_soumission, last.id_verification)
+    return QueueAnswer(data=[_item(row, user) for row, user in page], curseur_suivant=following)
+
+
+def _link(key: bytes, media_id: int, base_url: str) -> FileLink:
+    token, expires_at = links.sign_for_now(key, media_id)
+    return FileLink(url=f"{base_url}/api/kyc/fichiers/{token}", expire_le=expires_at)
+
+
+def review(
+    row: VerificationIdentite, user: Utilisateur, *, key: bytes, base_url: str
+) -> ReviewDetail:
+    verso = row.id_media_verso
+    return ReviewDetail(
+        **_item(row, user).model_dump(),
+        id_examinateur=row.id_examinateur,
+        recto=_link(key, row.id_media_recto, base_url),
+        verso=_link(key, verso, base_url) if verso is not None else None,
+        selfie=_link(key, row.id_media_selfie, base_url),
+    )
+
+
+async def serve(session: AsyncSession, *, settings: Settings, key: bytes, token: str) -> Response:
+    media = await repository.private_media(session, links.verify(key, token))
+    if media is None:
+        raise FileNotFound
+    if media.stockage == LOCAL:
+        path = LocalStorage(settings.data_dir, settings.public_url).path(
+            media.cle_stockage, private=True
+        )
+        if path is None:
+            raise FileNotFound
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise FileNotFound from exc
+        return Response(content, media_type=media.type_mime, headers=PRIVATE_HEADERS)
+    if media.stockage == CLOUDINARY and settings.cloudinary_url is not None:
+        options = parse_cloudinary_url(settings.cloudinary_url.get_secret_value())
+        url = cloudinary.utils.private_download_url(
+            media.cle_stockage,
+            _EXTENSIONS.get(media.type_mime, "jpg"),
+            type="authenticated",
+            expires_at=int(datetime.now(UTC).timestamp() + links.LIFETIME.total_seconds()),
+            **options,
+        )
+        return RedirectResponse(str(url), status_code=307, headers=PRIVATE_HEADERS)
+    raise FileNotFound

@@ -1,0 +1,63 @@
+"""Submitting identity documents through the API, and reading what the database holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.media.helpers import image_bytes
+
+PATH = "/api/verifications-identite"
+ADMIN_PATH = "/api/admin/verifications-identite"
+
+
+def documents(*, verso: bool = True) -> dict[str, tuple[str, bytes, str]]:
+    files = {
+        "recto": ("recto.png", image_bytes("PNG"), "image/png"),
+        "selfie": ("selfie.jpg", image_bytes("JPEG", (60, 90)), "image/jpeg"),
+    }
+    if verso:
+        files["verso"] = ("verso.webp", image_bytes("WEBP", (100, 70)), "image/webp")
+    return files
+
+
+async def submit(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    *,
+    type_document: str = "cni",
+    niveau: int = 2,
+    verso: bool = True,
+) -> httpx.Response:
+    return await client.post(
+        PATH,
+        data={
+            "type_document": type_document,
+            "numero_document": "CI0023456",
+            "niveau_demande": niveau,
+        },
+        files=documents(verso=verso),
+        headers=headers,
+    )
+
+
+async def user_id(engine: AsyncEngine, phone: str) -> int:
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            text("SELECT id_user FROM utilisateur WHERE telephone = :t"), {"t": phone}
+        )
+    assert found is not None
+    return int(found)
+
+
+async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
+    async with engine.connect() as connection:
+        return await connection.scalar(text(sql), params)
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute link (the test client talks to the app directly)."""
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
