@@ -202,16 +202,16 @@ class TestServedLocally:
         assert response.status_code == 404
         assert response.json()["success"] is False
 
-    async def test_identity_document_is_private(
+    async def test_identity_documents_only_go_through_the_kyc_request(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, tmp_path: Path
     ) -> None:
+        """Stored privately by POST /api/verifications-identite (tests/kyc); never here, where
+        nothing would review them."""
         someone = await person(client, db_engine, 1)
 
         response = await post_image(client, someone.headers, image_bytes("JPEG"), usage="identite")
 
-        assert response.status_code == 201, response.text
-        assert response.json()["data"]["url"] is None
-        [row] = await media_rows(db_engine)
-        assert row["prive"] is True
-        assert (tmp_path / "media_prive" / row["cle_stockage"]).exists()
-        assert (await client.get(f"/media/{row['cle_stockage']}")).status_code == 404
+        assert response.status_code == 422, response.text
+        assert "verifications-identite" in response.json()["message"]
+        assert await media_rows(db_engine) == []
+        assert not (tmp_path / "media_prive").exists()

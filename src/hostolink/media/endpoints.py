@@ -19,7 +19,7 @@ from hostolink.deps import (
     public_router,
 )
 from hostolink.media import service
-from hostolink.media.errors import MediaNotFound
+from hostolink.media.errors import MediaNotFound, Unprocessable
 from hostolink.media.schemas import DeletedAnswer, MediaAnswer, MediaOut
 from hostolink.media.storage import CONTENT_TYPES, LocalStorage, Storage, build_storage
 from hostolink.models.media import USAGES
@@ -66,6 +66,8 @@ async def upload(
     settings: SettingsDep,
     storage: StorageDep,
 ) -> MediaAnswer:
+    if usage in service.PRIVATE_USAGES:
+        raise IdentityThroughKyc
     data = await service.read_bounded(fichier, settings.media_max_bytes)
     media = await service.upload(
         session,
@@ -76,6 +78,13 @@ async def upload(
         max_side=settings.media_max_side_px,
     )
     return MediaAnswer(data=MediaOut.model_validate(media))
+
+
+class IdentityThroughKyc(Unprocessable):
+    message = (
+        "Les pièces d'identité se déposent avec la demande de vérification "
+        "(POST /api/verifications-identite)."
+    )
 
 
 @router.delete(
