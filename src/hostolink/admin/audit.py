@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
+from hostolink.deps import client_ip
+from hostolink.logging import request_id_var
 from hostolink.models import JournalAudit, Utilisateur
 from hostolink.wallet.history import decode_cursor, encode_cursor
 
@@ -24,6 +27,13 @@ class Actor:
     principal: Principal
     ip: str | None
     request_id: str | None
+
+
+def actor_of(principal: Principal, request: Request) -> Actor:
+    """The audit actor of a request: its principal, client address and request id (the one
+    the middleware validated, not the raw header)."""
+    request_id = request_id_var.get() or request.headers.get("x-request-id")
+    return Actor(principal, client_ip(request), request_id)
 
 
 def record(

@@ -14,8 +14,7 @@ from hostolink.admin import roles as governance
 from hostolink.auth import principal as principals
 from hostolink.auth.roles import ROLES
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, admin_principal, authenticated_router, client_ip
-from hostolink.logging import request_id_var
+from hostolink.deps import AdminUser, admin_principal, authenticated_router
 from hostolink.users.schemas import UserOut
 
 router = authenticated_router(
@@ -110,8 +109,7 @@ _ROLE_BY_CODE = {role.code: role for role in _ROLES_OUT}
 
 
 def _actor(principal: AdminUser, request: Request) -> audit.Actor:
-    request_id = request_id_var.get() or request.headers.get("x-request-id")
-    return audit.Actor(principal, client_ip(request), request_id)
+    return audit.actor_of(principal, request)
 
 
 ActorDep = Annotated[audit.Actor, Depends(_actor)]

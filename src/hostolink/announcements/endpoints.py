@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from hostolink.admin.audit import Actor, actor_of
 from hostolink.announcements import repository, service
 from hostolink.announcements.schemas import (
     AdAdminAnswer,
@@ -28,13 +29,12 @@ from hostolink.announcements.schemas import (
     Deleted,
     Placement,
 )
-from hostolink.announcements.service import ADS, ANNOUNCEMENTS, Actor, as_dict
+from hostolink.announcements.service import ADS, ANNOUNCEMENTS, as_dict
 from hostolink.db import SessionDep
 from hostolink.deps import (
     AdminUser,
     admin_principal,
     authenticated_router,
-    client_ip,
     limit_client,
     public_router,
 )
@@ -50,7 +50,7 @@ Key = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _actor(principal: AdminUser, request: Request) -> Actor:
-    return Actor(principal, client_ip(request), request.headers.get("x-request-id"))
+    return actor_of(principal, request)
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]

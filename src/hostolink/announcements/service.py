@@ -8,9 +8,9 @@ from typing import Any, Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin.audit import Actor
 from hostolink.announcements import repository
 from hostolink.announcements.repository import Row
-from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest, NotFound
 from hostolink.models import JournalAudit
 from hostolink.models.annonce import Annonce
@@ -31,13 +31,6 @@ class InvalidWindow(BadRequest):
 
 class UnusableImage(BadRequest):
     message = "Image introuvable ou privée : téléversez-la d'abord comme image publique."
-
-
-@dataclass(frozen=True)
-class Actor:
-    principal: Principal
-    ip: str | None
-    request_id: str | None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role
 from hostolink.errors import Conflict, Forbidden, NotFound
@@ -81,15 +82,6 @@ class MerchantCannotReceive(Forbidden):
         "Le compte marchand de cet établissement est gelé ou fermé : il ne peut pas recevoir "
         "de paiement. Contactez le support Hostolink."
     )
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, for the audit log."""
-
-    principal: Principal
-    ip: str | None
-    request_id: str | None
 
 
 @dataclass(frozen=True)

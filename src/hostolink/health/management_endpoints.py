@@ -14,11 +14,11 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
+from hostolink.admin.audit import Actor, actor_of
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, CurrentUser, admin_principal, authenticated_router, client_ip
+from hostolink.deps import AdminUser, CurrentUser, admin_principal, authenticated_router
 from hostolink.health import management, management_experts
-from hostolink.health.management import Actor
 from hostolink.health.management_schemas import (
     DecisionAnswer,
     DeclineBody,
@@ -68,7 +68,7 @@ DYNAMIC_CACHE = "private, no-store"
 
 
 def _actor(principal: Principal, request: Request) -> Actor:
-    return Actor(principal, client_ip(request), request.headers.get("x-request-id"))
+    return actor_of(principal, request)
 
 
 def _images(establishment_id: int, code: str) -> QrImages:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role, user_by_identifier
 from hostolink.auth.roles import ROLE_IDS
@@ -27,7 +28,6 @@ from hostolink.health.management import (
     INVITED,
     REFUSED,
     REMOVED,
-    Actor,
     E,
     M,
     check_manager,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.auth.principal import Principal
+from hostolink.admin.audit import Actor
 from hostolink.kit.money import format_xof
 from hostolink.models import Compte, Ecriture, Transaction
 from hostolink.models.base import utcnow
@@ -28,13 +28,6 @@ from hostolink.wallet.errors import (
 from hostolink.wallet.ledger import IdempotencyClaim, Movement
 from hostolink.wallet.reference_data import SystemAccount
 from hostolink.wallet.service import audit
-
-
-@dataclass(frozen=True)
-class Actor:
-    principal: Principal
-    ip: str | None
-    request_id: str | None
 
 
 @dataclass(frozen=True)

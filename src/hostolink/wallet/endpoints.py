@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response
 
+from hostolink.admin.audit import Actor, actor_of
 from hostolink.auth.principal import Principal
 from hostolink.contacts import service as contacts
 from hostolink.db import Database, SessionDep
 from hostolink.deps import ADMIN_ROLES, CurrentUser, admin_principal, authenticated_router
-from hostolink.deps import client_ip as client_address
 from hostolink.errors import HostolinkError
 from hostolink.kit.keys import KeyRing
 from hostolink.kit.money import Amount, format_xof
@@ -266,8 +266,8 @@ async def _reference(
     return str((await stored_answer(session, claim)).body["reference"])
 
 
-def _actor(principal: Principal, request: Request) -> admin.Actor:
-    return admin.Actor(principal, client_address(request), request.headers.get("x-request-id"))
+def _actor(principal: Principal, request: Request) -> Actor:
+    return actor_of(principal, request)
 
 
 async def _admin_answer(
