@@ -1,7 +1,16 @@
-"""Request dependencies shared by every domain: the session, the caller, roles, rate limits.
+"""Request dependencies shared by every domain: the session, the caller, permissions, rate
+limits.
 
-Routers are authenticated by default (`authenticated_router`); public routes live on routers
-named `public_router` so that what is open is visible at a glance.
+Every route declares who may call it, in its route table entry:
+- public: on a `public_router` (its `PUBLIC` marker is a dependency of each route);
+- authenticated: on an `authenticated_router` (`current_principal`); the route then serves
+  only the caller's own data;
+- a named permission: `Depends(require(permissions.KYC_REVIEW))` in the route's decorator,
+  or a parameter annotated `Annotated[Principal, Depends(require(...))]`; the caller's
+  permissions are read from the database with the caller, on every request;
+- authenticated in the handler (`AUTHENTICATED_IN_HANDLER`): the WebSocket.
+`tests/test_authorization_matrix.py` reads these from `app.routes` and fails on a route that
+declares none.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hostolink.auth import principal as principals
 from hostolink.auth.principal import Principal
+from hostolink.auth.roles import ROLES
 from hostolink.auth.service import AccountSuspended, AuthService
 from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
@@ -21,7 +31,6 @@ from hostolink.db import Database
 from hostolink.errors import Forbidden, InvalidToken, TooManyRequests, Unauthorized
 from hostolink.kit.ratelimit import RateLimiter
 
-ADMIN_ROLES = frozenset({"admin", "super_admin"})
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
 
 
@@ -53,14 +62,68 @@ async def current_principal(
     return principal
 
 
-async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if not principal.roles & ADMIN_ROLES:
-        raise Forbidden("Réservé aux administrateurs.")
-    return principal
+class RequirePermission:
+    """A dependency: the caller is authenticated and holds `permission`. The instance stays
+    in the route table, so the permission a route needs can be read from `app.routes`."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        if self.permission not in principal.permissions:
+            raise Forbidden(f"Permission requise : {self.permission}.")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"require({self.permission!r})"
+
+
+_REQUIREMENTS: dict[str, RequirePermission] = {}
+_KNOWN = frozenset(name for role in ROLES for name in role.permissions)
+
+
+def require(permission: str) -> RequirePermission:
+    """The dependency that demands `permission` (one instance per name). A name no role
+    grants is refused at import time: a typo would otherwise lock everyone out."""
+    if permission not in _KNOWN:
+        raise ValueError(f"unknown permission {permission!r}: add it to a role in auth.roles")
+    requirement = _REQUIREMENTS.get(permission)
+    if requirement is None:
+        requirement = _REQUIREMENTS.setdefault(permission, RequirePermission(permission))
+    return requirement
+
+
+class PublicAccess:
+    """Marks a route open to anyone (no token needed); does nothing at request time."""
+
+    async def __call__(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "PUBLIC"
+
+
+PUBLIC = PublicAccess()
+
+
+class AuthenticatedInHandler:
+    """Marks a route that authenticates the caller itself (a WebSocket reads its token from
+    the subprotocol or the query string, and closes with 4401/4403 rather than answering
+    401/403); does nothing at request time."""
+
+    async def __call__(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "AUTHENTICATED_IN_HANDLER"
+
+
+AUTHENTICATED_IN_HANDLER = AuthenticatedInHandler()
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
-AdminUser = Annotated[Principal, Depends(admin_principal)]
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
@@ -120,7 +183,7 @@ RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
 
 def public_router(*, tags: list[str], dependencies: Sequence[Any] = ()) -> APIRouter:
     """A router whose routes anyone may call (explicitly public)."""
-    return APIRouter(tags=list(tags), dependencies=list(dependencies))
+    return APIRouter(tags=list(tags), dependencies=[Depends(PUBLIC), *dependencies])
 
 
 def authenticated_router(*, tags: list[str], dependencies: Sequence[Any] = ()) -> APIRouter:

@@ -72,6 +72,11 @@ class NotFound(HostolinkError):
     message = "Ressource introuvable."
 
 
+class MethodNotAllowed(HostolinkError):
+    status_code = 405
+    message = "Méthode non autorisée sur cette route."
+
+
 class Conflict(HostolinkError):
     status_code = 409
 
@@ -79,6 +84,13 @@ class Conflict(HostolinkError):
 class PayloadTooLarge(HostolinkError):
     status_code = 413
     message = "Requête trop volumineuse."
+
+
+class NullCharacter(HostolinkError):
+    """PostgreSQL text cannot hold U+0000: refused before anything reads the request."""
+
+    status_code = 422
+    message = "Le texte envoyé contient un caractère nul (\\u0000), qui n'est pas accepté."
 
 
 class UnsupportedMediaType(HostolinkError):
@@ -155,6 +167,16 @@ def _validation_status(fields: list[dict[str, str]], exc: RequestValidationError
     return 422
 
 
+class RefusedWhileReading(StarletteHTTPException):
+    """Carries a `HostolinkError` raised while the body is read (from an ASGI `receive`):
+    FastAPI turns any other exception met there into a generic 400, but lets HTTP
+    exceptions through to the handlers below."""
+
+    def __init__(self, error: HostolinkError) -> None:
+        super().__init__(status_code=error.status)
+        self.error = error
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HostolinkError)
     async def _domain(_: Request, exc: HostolinkError) -> JSONResponse:
@@ -175,6 +197,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, RefusedWhileReading):
+            return JSONResponse(exc.error.body(), status_code=exc.error.status)
         messages = {
             404: ("NotFound", "Route introuvable."),
             405: ("MethodNotAllowed", "Méthode non autorisée sur cette route."),

@@ -1106,6 +1106,21 @@ def build_collection(openapi: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         },
         "item": [_onboarding_folder(openapi), *_tag_folders(openapi)],
         "variable": [{"key": "baseUrl", "value": DEFAULT_BASE_URL, "type": "string"}],
+        # Every request of the collection, whatever its folder: never a server error.
+        "event": [
+            {
+                "listen": "test",
+                "script": {
+                    "id": _stable_id("test", "collection"),
+                    "type": "text/javascript",
+                    "exec": [
+                        'pm.test("pas d\'erreur serveur (5xx)", function () {',
+                        "    pm.expect(pm.response.code).to.be.below(500);",
+                        "});",
+                    ],
+                },
+            }
+        ],
     }
     environment: dict[str, Any] = {
         "id": _stable_id("environment", title),

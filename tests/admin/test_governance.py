@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hostolink.admin import roles as governance
 from hostolink.admin.audit import Actor
 from hostolink.auth import principal as principals
-from tests.auth.helpers import PASSWORD, bearer, onboard
+from tests.auth.helpers import PASSWORD, bearer, grant_role, onboard, role_codes
 from tests.wallet.helpers import ADMIN, admin_token, person, phone_of
 
 MOTIF = "Contrôle de conformité"
@@ -41,34 +41,11 @@ async def _id_of(engine: AsyncEngine, column: str, value: str) -> int:
     return int(found)
 
 
-async def _grant(engine: AsyncEngine, user_id: int, code: str) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO utilisateur_role (id_user, id_role)"
-                " SELECT :u, id_role FROM role_permission WHERE code = :c"
-            ),
-            {"u": user_id, "c": code},
-        )
-
-
-async def _roles(engine: AsyncEngine, user_id: int) -> list[str]:
-    async with engine.connect() as connection:
-        codes = await connection.scalars(
-            text(
-                "SELECT r.code FROM utilisateur_role u JOIN role_permission r USING (id_role)"
-                " WHERE u.id_user = :u ORDER BY r.code"
-            ),
-            {"u": user_id},
-        )
-        return list(codes)
-
-
 async def _someone(client: httpx.AsyncClient, engine: AsyncEngine, n: int, *roles: str) -> Someone:
     who = await person(client, engine, n)
     user_id = await _id_of(engine, "telephone", who.phone)
     for code in roles:
-        await _grant(engine, user_id, code)
+        await grant_role(engine, user_id, code)
     return Someone(user_id, who.token)
 
 
@@ -131,7 +108,7 @@ async def test_authorization_matrix(
             assert response.json()["success"] is False
     assert statuses == EXPECTED[who]
     expected_roles = ["expert", "user"] if who == "super_admin" else ["user"]
-    assert await _roles(db_engine, cast.target.id) == expected_roles
+    assert await role_codes(db_engine, cast.target.id) == expected_roles
 
 
 async def test_admin_is_told_roles_are_for_super_admins(
@@ -143,7 +120,7 @@ async def test_admin_is_told_roles_are_for_super_admins(
         headers=cast.admin.headers,
     )
     assert response.status_code == 403
-    assert response.json()["message"] == "Réservé aux super-administrateurs."
+    assert response.json()["message"] == "Permission requise : roles:attribuer."
 
 
 async def test_roles_are_listed_with_labels_and_permissions(
@@ -160,14 +137,14 @@ async def test_nobody_grants_themselves_a_role(
     client: httpx.AsyncClient, db_engine: AsyncEngine, cast: Cast
 ) -> None:
     for who in (cast.admin, cast.super_admin):
-        before = await _roles(db_engine, who.id)
+        before = await role_codes(db_engine, who.id)
         response = await client.put(
             f"/api/admin/utilisateurs/{who.id}/roles",
             json={"roles": ["admin", "super_admin", "expert"], "motif": MOTIF},
             headers=who.headers,
         )
         assert response.status_code == 403
-        assert await _roles(db_engine, who.id) == before
+        assert await role_codes(db_engine, who.id) == before
 
 
 async def test_roles_are_replaced_keeping_user_and_audited(
@@ -181,7 +158,7 @@ async def test_roles_are_replaced_keeping_user_and_audited(
     assert first.json()["data"]["roles"] == ["admin", "expert", "user"]
     second = await client.put(path, json={"roles": [], "motif": "Fin de mission"}, headers=headers)
     assert second.json()["data"]["roles"] == ["user"]
-    assert await _roles(db_engine, cast.target.id) == ["user"]
+    assert await role_codes(db_engine, cast.target.id) == ["user"]
     journal = await client.get(
         "/api/admin/journal", params={"action": "utilisateur.roles"}, headers=headers
     )
@@ -210,7 +187,7 @@ async def test_unknown_role_or_missing_reason_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["success"] is False
-    assert await _roles(db_engine, cast.target.id) == ["user"]
+    assert await role_codes(db_engine, cast.target.id) == ["user"]
 
 
 async def test_a_super_admin_may_demote_another(
@@ -223,7 +200,7 @@ async def test_a_super_admin_may_demote_another(
         headers=cast.super_admin.headers,
     )
     assert response.status_code == 200
-    assert await _roles(db_engine, other.id) == ["admin", "user"]
+    assert await role_codes(db_engine, other.id) == ["admin", "user"]
 
 
 async def test_the_last_super_admin_is_kept(
@@ -245,7 +222,7 @@ async def test_the_last_super_admin_is_kept(
             codes=["admin"],
             motif=MOTIF,
         )
-    assert "super_admin" in await _roles(db_engine, cast.super_admin.id)
+    assert "super_admin" in await role_codes(db_engine, cast.super_admin.id)
 
 
 async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:

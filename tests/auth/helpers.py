@@ -72,3 +72,28 @@ def assert_failure(response: httpx.Response, status: int, error: str | None = No
     assert body["message"]
     if error is not None:
         assert body["error"] == error, body
+
+
+async def grant_role(engine: AsyncEngine, user_id: int, code: str) -> None:
+    """Give a person a role directly in the database (what a super-admin's route does)."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO utilisateur_role (id_user, id_role)"
+                " SELECT :u, id_role FROM role_permission WHERE code = :c"
+            ),
+            {"u": user_id, "c": code},
+        )
+
+
+async def role_codes(engine: AsyncEngine, user_id: int) -> list[str]:
+    """A person's role codes, sorted."""
+    async with engine.connect() as connection:
+        codes = await connection.scalars(
+            text(
+                "SELECT r.code FROM utilisateur_role u JOIN role_permission r USING (id_role)"
+                " WHERE u.id_user = :u ORDER BY r.code"
+            ),
+            {"u": user_id},
+        )
+        return list(codes)

@@ -158,6 +158,18 @@ class TestValidation:
         assert response.json()["message"] == message
         assert await count(db_engine, "contacts_enregistres") == 0
 
+    async def test_a_null_character_is_refused_before_validation(
+        self, *, client: httpx.AsyncClient, db_engine: AsyncEngine, owner: Person, awa: Person
+    ) -> None:
+        response = await client.post(
+            "/api/contacts",
+            json={"identifiant": "0700000002", "alias": "Ma\x00man"},
+            headers=owner.headers,
+        )
+
+        assert_failure(response, 422, "NullCharacter")
+        assert await count(db_engine, "contacts_enregistres") == 0
+
     async def test_missing_identifier(self, client: httpx.AsyncClient, owner: Person) -> None:
         response = await client.post("/api/contacts", json={"alias": "x"}, headers=owner.headers)
 
@@ -169,7 +181,7 @@ class TestValidation:
         [
             ("x" * 101, "alias : L'alias ne doit pas dépasser 100 caractères."),
             ("   ", "alias : L'alias ne peut pas être vide (envoyez null pour l'effacer)."),
-            ("Ma\x00man", "alias : L'alias contient des caractères non autorisés."),
+            ("Ma\x01man", "alias : L'alias contient des caractères non autorisés."),
             (42, "alias : Ce champ doit être une chaîne de caractères."),
         ],
     )

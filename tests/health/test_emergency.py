@@ -123,7 +123,7 @@ class TestAdministration:
         assert anonymous.status_code == 401
         refused = await client.post("/api/admin/numeros-urgence", json=body, headers=user.headers)
         assert refused.status_code == 403
-        assert refused.json()["message"] == "Réservé aux administrateurs."
+        assert refused.json()["message"] == "Permission requise : annuaire:gerer."
         edit = await client.patch("/api/admin/numeros-urgence/1", json={"numero": "112"})
         assert edit.status_code == 401
         delete = await client.delete("/api/admin/numeros-urgence/1", headers=user.headers)

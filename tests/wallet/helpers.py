@@ -44,14 +44,22 @@ async def person(client: httpx.AsyncClient, engine: AsyncEngine, n: int) -> Pers
     return Person(e164, national, tokens["token"], numero)
 
 
-async def admin_token(client: httpx.AsyncClient, engine: AsyncEngine) -> str:
+async def make_admin(
+    engine: AsyncEngine, identifier: str = ADMIN, *, super_admin: bool = False
+) -> None:
+    """What `hostolink create-admin [--super]` does, with the tests' password."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         await create_admin(
             session,
             settings=make_settings(),
-            identifier=parse_identifier(ADMIN),
+            identifier=parse_identifier(identifier),
             password=PASSWORD,
+            super_admin=super_admin,
         )
+
+
+async def admin_token(client: httpx.AsyncClient, engine: AsyncEngine) -> str:
+    await make_admin(engine)
     login = await client.post("/api/auth/login", json={"identifier": ADMIN, "password": PASSWORD})
     token: str = login.json()["token"]
     return token

@@ -1,4 +1,5 @@
-"""Back-office API. Every route here requires an administrator (role from the database)."""
+"""Back-office API: the list of people. Every route here needs `utilisateurs:lire` (read from
+the database with the caller)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from hostolink.admin import repository
+from hostolink.auth import permissions
 from hostolink.db import SessionDep
-from hostolink.deps import admin_principal, authenticated_router
+from hostolink.deps import authenticated_router, require
 from hostolink.users.schemas import UserOut
 
-router = authenticated_router(tags=["Administration"], dependencies=[Depends(admin_principal)])
+router = authenticated_router(tags=["Administration"])
+_READ_USERS = [Depends(require(permissions.USERS_READ))]
 
 Page = Annotated[int, Query(ge=1, le=100_000, description="Numéro de page (à partir de 1).")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Nombre d'éléments par page.")]
@@ -33,7 +36,11 @@ class UsersPage(UsersAnswer):
     pages: int
 
 
-@router.get("/admin/utilisateurs", summary="Liste des utilisateurs (route de l'application)")
+@router.get(
+    "/admin/utilisateurs",
+    summary="Liste des utilisateurs (route de l'application)",
+    dependencies=_READ_USERS,
+)
 async def list_users_legacy(
     session: SessionDep, page: Page = 1, limit: Limit = 100, q: Search = None
 ) -> UsersAnswer:
@@ -43,7 +50,9 @@ async def list_users_legacy(
     return UsersAnswer(total=total, utilisateurs=[UserOut.of(p) for p in people])
 
 
-@router.get("/api/admin/utilisateurs", summary="Liste paginée des utilisateurs")
+@router.get(
+    "/api/admin/utilisateurs", summary="Liste paginée des utilisateurs", dependencies=_READ_USERS
+)
 async def list_users(
     session: SessionDep, page: Page = 1, limit: Limit = 50, q: Search = None
 ) -> UsersPage:

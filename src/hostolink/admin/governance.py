@@ -1,27 +1,27 @@
-"""Routes of roles, suspensions and the audit log. Every route requires an administrator;
-changing roles requires a super-administrator (checked in `admin.roles`)."""
+"""Routes of roles, suspensions and the audit log. Each route names the permission it needs;
+changing roles needs `roles:attribuer`, which only super-administrators hold (and
+`admin.roles` still refuses anyone changing their own roles)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from hostolink.admin import audit
 from hostolink.admin import roles as governance
+from hostolink.auth import permissions
 from hostolink.auth import principal as principals
 from hostolink.auth.roles import ROLES
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, admin_principal, authenticated_router
+from hostolink.deps import CurrentUser, authenticated_router, require
+from hostolink.kit.params import INT4_MAX, UserId
 from hostolink.users.schemas import UserOut
 
-router = authenticated_router(
-    tags=["Administration — rôles et journal"], dependencies=[Depends(admin_principal)]
-)
+router = authenticated_router(tags=["Administration — rôles et journal"])
 
-UserId = Annotated[int, Path(ge=1, le=2_147_483_647, description="Identifiant de la personne.")]
 Motif = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 RoleCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 
@@ -108,14 +108,18 @@ _ROLES_OUT = [RoleOut(code=r.code, libelle=r.label, permissions=list(r.permissio
 _ROLE_BY_CODE = {role.code: role for role in _ROLES_OUT}
 
 
-def _actor(principal: AdminUser, request: Request) -> audit.Actor:
+def _actor(principal: CurrentUser, request: Request) -> audit.Actor:
     return audit.actor_of(principal, request)
 
 
 ActorDep = Annotated[audit.Actor, Depends(_actor)]
 
 
-@router.get("/api/admin/roles", summary="Rôles et permissions")
+@router.get(
+    "/api/admin/roles",
+    summary="Rôles et permissions",
+    dependencies=[Depends(require(permissions.USERS_READ))],
+)
 async def list_roles() -> RolesAnswer:
     return RolesAnswer(data=_ROLES_OUT)
 
@@ -123,6 +127,7 @@ async def list_roles() -> RolesAnswer:
 @router.put(
     "/api/admin/utilisateurs/{id_user}/roles",
     summary="Remplacer les rôles d'une personne (super-administrateurs)",
+    dependencies=[Depends(require(permissions.ROLES_ASSIGN))],
 )
 async def replace_roles(
     id_user: UserId, body: RolesBody, session: SessionDep, actor: ActorDep
@@ -133,14 +138,22 @@ async def replace_roles(
     return UserRolesAnswer(data=UserRolesOut(id_user=id_user, roles=codes))
 
 
-@router.post("/api/admin/utilisateurs/{id_user}/suspension", summary="Suspendre un compte")
+@router.post(
+    "/api/admin/utilisateurs/{id_user}/suspension",
+    summary="Suspendre un compte",
+    dependencies=[Depends(require(permissions.USERS_SUSPEND))],
+)
 async def suspend(
     id_user: UserId, body: MotifBody, session: SessionDep, actor: ActorDep
 ) -> StatusAnswer:
     return await _set_active(session, actor, id_user, active=False, motif=body.motif)
 
 
-@router.post("/api/admin/utilisateurs/{id_user}/reactivation", summary="Réactiver un compte")
+@router.post(
+    "/api/admin/utilisateurs/{id_user}/reactivation",
+    summary="Réactiver un compte",
+    dependencies=[Depends(require(permissions.USERS_SUSPEND))],
+)
 async def reactivate(
     id_user: UserId, body: MotifBody, session: SessionDep, actor: ActorDep
 ) -> StatusAnswer:
@@ -160,7 +173,11 @@ async def _set_active(
     )
 
 
-@router.get("/api/admin/utilisateurs/{id_user}", summary="Fiche d'une personne")
+@router.get(
+    "/api/admin/utilisateurs/{id_user}",
+    summary="Fiche d'une personne",
+    dependencies=[Depends(require(permissions.USERS_READ))],
+)
 async def user_detail(id_user: UserId, session: SessionDep) -> UserDetailAnswer:
     row = await governance.detail(session, id_user)
     base = UserOut.of(principals.from_row(row))
@@ -175,11 +192,15 @@ async def user_detail(id_user: UserId, session: SessionDep) -> UserDetailAnswer:
     )
 
 
-@router.get("/api/admin/journal", summary="Journal d'audit (du plus récent au plus ancien)")
+@router.get(
+    "/api/admin/journal",
+    summary="Journal d'audit (du plus récent au plus ancien)",
+    dependencies=[Depends(require(permissions.AUDIT_READ))],
+)
 async def journal(  # the filters are keyword-only query parameters
     *,
     session: SessionDep,
-    acteur: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    acteur: Annotated[int | None, Query(ge=1, le=INT4_MAX)] = None,
     action: Annotated[str | None, Query(max_length=60, description="Préfixe d'action.")] = None,
     table_cible: Annotated[str | None, Query(max_length=63)] = None,
     cle_cible: Annotated[str | None, Query(max_length=100)] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Query, Request
 
 from hostolink.admin.audit import Actor, actor_of
 from hostolink.announcements import repository, service
@@ -30,26 +30,27 @@ from hostolink.announcements.schemas import (
     Placement,
 )
 from hostolink.announcements.service import ADS, ANNOUNCEMENTS, as_dict
+from hostolink.auth import permissions
+from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.deps import (
-    AdminUser,
-    admin_principal,
     authenticated_router,
     limit_client,
     public_router,
+    require,
 )
+from hostolink.kit.params import AdId, AnnouncementId
 
 router = authenticated_router(tags=["Annonces et publicités"])
 public = public_router(tags=["Annonces et publicités"])
-admin_router = authenticated_router(
-    tags=["Administration — annonces et publicités"], dependencies=[Depends(admin_principal)]
-)
+admin_router = authenticated_router(tags=["Administration — annonces et publicités"])
+ContentManager = Annotated[Principal, Depends(require(permissions.CONTENTS_MANAGE))]
+_MANAGE = [Depends(require(permissions.CONTENTS_MANAGE))]
 
 PlacementQuery = Annotated[Placement | None, Query(description="Emplacement dans l'application.")]
-Key = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _actor(principal: AdminUser, request: Request) -> Actor:
+def _actor(principal: ContentManager, request: Request) -> Actor:
     return actor_of(principal, request)
 
 
@@ -80,7 +81,7 @@ async def ads(session: SessionDep, emplacement: PlacementQuery = None) -> AdsAns
     response_model=ClickAnswer,
     dependencies=[Depends(limit_client)],
 )
-async def ad_click(session: SessionDep, id_publicite: Key) -> ClickAnswer:
+async def ad_click(session: SessionDep, id_publicite: AdId) -> ClickAnswer:
     target = await service.click(session, id_publicite)
     return ClickAnswer(data=Click(url_cible=target))
 
@@ -88,6 +89,7 @@ async def ad_click(session: SessionDep, id_publicite: Key) -> ClickAnswer:
 @admin_router.get(
     "/api/admin/annonces",
     summary="Toutes les annonces (les plus récentes d'abord)",
+    dependencies=_MANAGE,
     response_model=AnnouncementsAdminAnswer,
 )
 async def all_announcements(session: SessionDep) -> AnnouncementsAdminAnswer:
@@ -116,7 +118,7 @@ async def create_announcement(
     response_model=AnnouncementAdminAnswer,
 )
 async def edit_announcement(
-    session: SessionDep, actor: ActorDep, id_annonce: Key, body: AnnouncementEdit
+    session: SessionDep, actor: ActorDep, id_annonce: AnnouncementId, body: AnnouncementEdit
 ) -> AnnouncementAdminAnswer:
     changes = body.values(sent_only=True)
     row = await service.edit(session, ANNOUNCEMENTS, id_annonce, changes=changes, actor=actor)
@@ -126,7 +128,9 @@ async def edit_announcement(
 @admin_router.delete(
     "/api/admin/annonces/{id_annonce}", summary="Supprimer une annonce", response_model=Deleted
 )
-async def delete_announcement(session: SessionDep, actor: ActorDep, id_annonce: Key) -> Deleted:
+async def delete_announcement(
+    session: SessionDep, actor: ActorDep, id_annonce: AnnouncementId
+) -> Deleted:
     await service.remove(session, ANNOUNCEMENTS, id_annonce, actor=actor)
     return Deleted(message="Annonce supprimée.")
 
@@ -134,6 +138,7 @@ async def delete_announcement(session: SessionDep, actor: ActorDep, id_annonce: 
 @admin_router.get(
     "/api/admin/publicites",
     summary="Toutes les publicités, avec leurs compteurs",
+    dependencies=_MANAGE,
     response_model=AdsAdminAnswer,
 )
 async def all_ads(session: SessionDep) -> AdsAdminAnswer:
@@ -158,7 +163,7 @@ async def create_ad(session: SessionDep, actor: ActorDep, body: AdBody) -> AdAdm
     response_model=AdAdminAnswer,
 )
 async def edit_ad(
-    session: SessionDep, actor: ActorDep, id_publicite: Key, body: AdEdit
+    session: SessionDep, actor: ActorDep, id_publicite: AdId, body: AdEdit
 ) -> AdAdminAnswer:
     changes = body.values(sent_only=True)
     row = await service.edit(session, ADS, id_publicite, changes=changes, actor=actor)
@@ -170,6 +175,6 @@ async def edit_ad(
     summary="Supprimer une publicité",
     response_model=Deleted,
 )
-async def delete_ad(session: SessionDep, actor: ActorDep, id_publicite: Key) -> Deleted:
+async def delete_ad(session: SessionDep, actor: ActorDep, id_publicite: AdId) -> Deleted:
     await service.remove(session, ADS, id_publicite, actor=actor)
     return Deleted(message="Publicité supprimée.")

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from hostolink.kit.params import BigRef
 from hostolink.models.annonce import EMPLACEMENTS
 
 Placement = Literal["accueil", "portefeuille", "sante", "social", "discussions"]
@@ -41,7 +42,7 @@ class _Window(BaseModel):
 class AnnouncementBody(_Window):
     titre: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    id_media: int | None = Field(default=None, ge=1, description="Image (média téléversé).")
+    id_media: BigRef | None = Field(default=None, description="Image (média téléversé).")
     lien: HttpUrl | None = Field(default=None, max_length=500)
     emplacement: Placement = "accueil"
     priorite: int = Field(default=0, ge=-1000, le=1000, description=PRIORITY_DOC)
@@ -72,7 +73,7 @@ class _Edit(_Window):
 class AnnouncementEdit(_Edit):
     titre: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    id_media: int | None = Field(default=None, ge=1)
+    id_media: BigRef | None = Field(default=None)
     lien: HttpUrl | None = Field(default=None, max_length=500)
     emplacement: Placement | None = None
     priorite: int | None = Field(default=None, ge=-1000, le=1000, description=PRIORITY_DOC)
@@ -85,7 +86,7 @@ class AdBody(_Window):
     annonceur: str = Field(min_length=1, max_length=150)
     titre: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    id_media: int | None = Field(default=None, ge=1, description="Visuel (média téléversé).")
+    id_media: BigRef | None = Field(default=None, description="Visuel (média téléversé).")
     url_cible: HttpUrl | None = Field(default=None, max_length=500)
     emplacement: Placement = "accueil"
     priorite: int = Field(default=0, ge=-1000, le=1000, description=PRIORITY_DOC)
@@ -98,7 +99,7 @@ class AdEdit(_Edit):
     annonceur: str | None = Field(default=None, min_length=1, max_length=150)
     titre: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    id_media: int | None = Field(default=None, ge=1)
+    id_media: BigRef | None = Field(default=None)
     url_cible: HttpUrl | None = Field(default=None, max_length=500)
     emplacement: Placement | None = None
     priorite: int | None = Field(default=None, ge=-1000, le=1000, description=PRIORITY_DOC)

@@ -27,6 +27,7 @@ from hostolink.auth.schemas import (
 from hostolink.auth.service import Tokens, channel_label
 from hostolink.db import SessionDep
 from hostolink.deps import AuthServiceDep, RateLimitsDep, client_ip, limit_client, public_router
+from hostolink.errors import MethodNotAllowed
 from hostolink.kit.responses import json_answer
 
 router = public_router(tags=["Inscription et connexion"], dependencies=[Depends(limit_client)])
@@ -54,6 +55,17 @@ async def check_user(body: IdentifierBody, auth: AuthServiceDep, limits: RateLim
     exists, has_password = await auth.status(body.identifier)
     answer = CheckUserAnswer(exists=exists, identifier=body.identifier, has_password=has_password)
     return json_answer(answer)
+
+
+@router.api_route(
+    "/admin/utilisateurs/check-user",
+    methods=["GET", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def check_user_other_methods() -> Response:
+    """405 for the contract's alias, as for every other route: without this the back-office
+    mounted at /admin would answer these methods with its own HTML 404."""
+    raise MethodNotAllowed(headers={"Allow": "POST"})
 
 
 @router.post(

@@ -1,7 +1,7 @@
-"""Who is calling: the person, their XOF wallet and their roles, as plain values read in one
-query. Authentication runs on every protected request, so it reads outside the request's
-transaction (one round trip, no ORM objects); a route that changes the person writes through
-the request's session.
+"""Who is calling: the person, their XOF wallet, their roles and the union of those roles'
+permissions, as plain values read in one query. Authentication runs on every protected
+request, so it reads outside the request's transaction (one round trip, no ORM objects); a
+route that changes the person writes through the request's session.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, distinct, func, select, true
 
 from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
 from hostolink.models.compte import user_wallet_of
@@ -39,6 +39,7 @@ class Principal:
     actif: bool
     niveau_kyc: int
     roles: frozenset[str]
+    permissions: frozenset[str]
     compte: Wallet | None
 
     def with_profile(self, **changes: Any) -> Principal:
@@ -53,6 +54,21 @@ _roles = (
     .correlate(Utilisateur)
     .scalar_subquery()
     .label("roles")
+)
+# The union of the person's roles' permissions, read with the person (same round trip), so
+# that a change in `role_permission` or `utilisateur_role` counts from the next request.
+_granted = (
+    func.unnest(RolePermission.permissions).table_valued("permission").render_derived("granted")
+)
+_permissions = (
+    select(func.array_agg(distinct(_granted.c.permission)))
+    .select_from(UtilisateurRole)
+    .join(RolePermission, RolePermission.id_role == UtilisateurRole.id_role)
+    .join(_granted, true())
+    .where(UtilisateurRole.id_user == Utilisateur.id_user)
+    .correlate(Utilisateur)
+    .scalar_subquery()
+    .label("permissions")
 )
 _wallet = user_wallet_of(Utilisateur.id_user)
 _COLUMNS = (
@@ -73,11 +89,12 @@ _COLUMNS = (
     Compte.devise,
     Compte.statut,
     _roles,
+    _permissions,
 )
 
 
 def principals() -> Select[Any]:
-    """People with their wallet and roles; callers add `where`, `order_by`, `limit`."""
+    """People with their wallet, roles and permissions; callers add `where`, `order_by`, `limit`."""
     return select(*_COLUMNS).outerjoin(Compte, _wallet)
 
 
@@ -105,5 +122,6 @@ def from_row(row: Any) -> Principal:
         actif=row.actif,
         niveau_kyc=row.niveau_kyc,
         roles=frozenset(row.roles or ()),
+        permissions=frozenset(row.permissions or ()),
         compte=wallet,
     )

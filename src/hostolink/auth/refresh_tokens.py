@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth import repository
@@ -17,6 +18,7 @@ from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Unauthorized
 from hostolink.kit.crypto import keyed_hash, opaque_token
+from hostolink.models import JetonRafraichissement
 from hostolink.models.base import utcnow
 
 
@@ -32,6 +34,25 @@ class RefreshTokens:
 
     def _hash(self, token: str) -> str:
         return keyed_hash(self._key, "refresh", token)
+
+    def digest(self, token: str) -> str:
+        """The stored form of a token: what the back-office session cookie keeps, so that the
+        cookie itself is never a token the API would accept."""
+        return self._hash(token)
+
+    async def holder(self, session: AsyncSession, digest: str) -> int | None:
+        """The person a live (unused, unrevoked, unexpired) token belongs to, by its digest."""
+        row = await session.scalar(
+            select(JetonRafraichissement).where(JetonRafraichissement.hash_jeton == digest)
+        )
+        if row is None or row.date_utilisation is not None or row.date_revocation is not None:
+            return None
+        return row.id_user if row.date_expiration > utcnow() else None
+
+    async def revoke_digest(self, session: AsyncSession, digest: str) -> None:
+        row = await repository.refresh_token_for_update(session, digest)
+        if row is not None:
+            await repository.revoke_family(session, family=row.famille, reason="deconnexion")
 
     async def issue(
         self,

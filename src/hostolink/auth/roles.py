@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.auth import permissions
 from hostolink.models import RolePermission
 
 
@@ -19,7 +20,12 @@ class Role:
     permissions: tuple[str, ...]
 
 
-_PERSON = ("profil:gerer", "portefeuille:utiliser", "social:publier", "discussions:participer")
+_PERSON = (
+    permissions.PROFILE_MANAGE,
+    permissions.WALLET_USE,
+    permissions.SOCIAL_POST,
+    permissions.DISCUSSIONS_TAKE_PART,
+)
 
 ROLES: tuple[Role, ...] = (
     Role(1, "user", "Utilisateur", _PERSON),
@@ -27,26 +33,19 @@ ROLES: tuple[Role, ...] = (
         2,
         "etablissement",
         "Gestionnaire d'établissement de santé",
-        ("etablissement:gerer", "paiements:recevoir"),
+        (permissions.ESTABLISHMENT_MANAGE, permissions.PAYMENTS_RECEIVE),
     ),
-    Role(3, "expert", "Expert santé", ("discussions:repondre",)),
-    Role(4, "agent", "Agent du support", ("support:repondre", "utilisateurs:lire")),
+    Role(3, "expert", "Expert santé", (permissions.DISCUSSIONS_ANSWER,)),
+    Role(4, "agent", "Agent du support", (permissions.SUPPORT_ANSWER, permissions.USERS_READ)),
+    Role(5, "admin", "Administrateur", permissions.ADMINISTRATION),
+    # Every administration permission as well: a super-administrator acts without also
+    # holding the admin role (removing it must not lock them out of the back-office).
     Role(
-        5,
-        "admin",
-        "Administrateur",
-        (
-            "utilisateurs:lire",
-            "utilisateurs:suspendre",
-            "kyc:valider",
-            "moderation:gerer",
-            "transactions:lire",
-            "transactions:annuler",
-            "annuaire:gerer",
-            "contenus:gerer",
-        ),
+        6,
+        "super_admin",
+        "Super-administrateur",
+        permissions.ADMINISTRATION + permissions.SUPER_ADMINISTRATION,
     ),
-    Role(6, "super_admin", "Super-administrateur", ("roles:attribuer", "frais:gerer")),
 )
 
 

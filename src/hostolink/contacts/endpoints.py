@@ -3,9 +3,7 @@ person's contact id answers 404, as if it did not exist."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import Path
+from typing import Any
 
 from hostolink.contacts import service
 from hostolink.contacts.errors import (
@@ -17,7 +15,6 @@ from hostolink.contacts.errors import (
 from hostolink.contacts.schemas import (
     ContactAnswer,
     ContactDetailAnswer,
-    ContactId,
     ContactListAnswer,
     DeletedAnswer,
     NewContactBody,
@@ -26,10 +23,10 @@ from hostolink.contacts.schemas import (
 )
 from hostolink.db import SessionDep
 from hostolink.deps import CurrentUser, authenticated_router
+from hostolink.kit.params import ContactId
 
 router = authenticated_router(tags=["Contacts"])
 
-ContactPath = Annotated[ContactId, Path()]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": ContactNotFound.message}}
 
 
@@ -83,7 +80,7 @@ async def suggestions(principal: CurrentUser, session: SessionDep) -> Suggestion
     responses=_NOT_FOUND,
 )
 async def get_contact(
-    id_contact: ContactPath, principal: CurrentUser, session: SessionDep
+    id_contact: ContactId, principal: CurrentUser, session: SessionDep
 ) -> ContactDetailAnswer:
     contact = await service.get_contact(session, owner_id=principal.id, contact_id=id_contact)
     return ContactDetailAnswer(data=contact)
@@ -96,7 +93,7 @@ async def get_contact(
     responses=_NOT_FOUND,
 )
 async def rename_contact(
-    id_contact: ContactPath, body: RenameBody, principal: CurrentUser, session: SessionDep
+    id_contact: ContactId, body: RenameBody, principal: CurrentUser, session: SessionDep
 ) -> ContactAnswer:
     contact = await service.rename_contact(
         session, owner_id=principal.id, contact_id=id_contact, alias=body.alias
@@ -111,7 +108,7 @@ async def rename_contact(
     responses=_NOT_FOUND,
 )
 async def delete_contact(
-    id_contact: ContactPath, principal: CurrentUser, session: SessionDep
+    id_contact: ContactId, principal: CurrentUser, session: SessionDep
 ) -> DeletedAnswer:
     await service.delete_contact(session, owner_id=principal.id, contact_id=id_contact)
     return DeletedAnswer(message="Contact supprimé.")

@@ -19,7 +19,6 @@ from hostolink.kit.identifiers import (
 
 ALIAS_MAX_LENGTH = 100
 # BIGINT's upper bound: a larger id in the path is a 422, not an overflow in the driver.
-MAX_ID = 2**63 - 1
 # Control characters and lone surrogates (PostgreSQL refuses NUL and invalid UTF-8); format
 # characters such as the zero-width joiner of composed emoji are fine.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
@@ -68,7 +67,6 @@ Identifiant = Annotated[
         examples=["07 01 02 03 04"],
     ),
 ]
-ContactId = Annotated[int, Field(ge=1, le=MAX_ID, description="Identifiant du contact.")]
 
 
 class NewContactBody(BaseModel):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Path, Query, Request
+from fastapi import BackgroundTasks, Depends, Query, Request
 
+from hostolink.auth import permissions
+from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, CurrentUser, admin_principal, authenticated_router
+from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.deps import public_router as _public_router
 from hostolink.discussions import service
 from hostolink.discussions.hub import runtime_of
@@ -24,6 +26,7 @@ from hostolink.discussions.schemas import (
     MembershipAnswer,
     MessageAnswer,
     MessageCreate,
+    MessageReport,
     ReadMark,
     RoomAnswer,
     RoomCreate,
@@ -31,71 +34,103 @@ from hostolink.discussions.schemas import (
     RoomsAnswer,
 )
 from hostolink.errors import TooManyRequests
+from hostolink.kit.params import INT8_MAX, MessageId, RoomId
+from hostolink.social.schemas import ReportAnswer, ReportOut
 
 __all__ = ["admin_router", "public", "router", "ws_router"]
 
 router = authenticated_router(tags=["discussions"])
 public = _public_router(tags=["discussions"])
-admin_router = authenticated_router(tags=["discussions"], dependencies=[Depends(admin_principal)])
+admin_router = authenticated_router(tags=["discussions"])
+ContentManager = Annotated[Principal, Depends(require(permissions.CONTENTS_MANAGE))]
 
-RoomId = Annotated[int, Path(ge=1, description="Identifiant du salon.")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Messages par page.")]
 Before = Annotated[
-    int | None, Query(ge=1, description="`curseur_suivant` de la page précédente (plus récente).")
+    int | None,
+    Query(ge=1, le=INT8_MAX, description="`curseur_suivant` de la page précédente (plus récente)."),
 ]
 After = Annotated[
     int | None,
-    Query(ge=1, description="Dernier message reçu : les suivants, du plus ancien au plus récent."),
+    Query(
+        ge=1,
+        le=INT8_MAX,
+        description="Dernier message reçu : les suivants, du plus ancien au plus récent.",
+    ),
 ]
 
 
-@admin_router.post("/api/admin/thematiques", status_code=201, response_model=RoomAnswer)
-async def create_room(body: RoomCreate, admin: AdminUser, session: SessionDep) -> RoomAnswer:
+@admin_router.post(
+    "/api/admin/thematiques",
+    status_code=201,
+    response_model=RoomAnswer,
+    summary="Créer un salon thématique",
+)
+async def create_room(body: RoomCreate, admin: ContentManager, session: SessionDep) -> RoomAnswer:
     return RoomAnswer(data=await service.create_room(session, actor=admin, body=body))
 
 
-@admin_router.patch("/api/admin/thematiques/{id_thematique}", response_model=RoomAnswer)
+@admin_router.patch(
+    "/api/admin/thematiques/{id_thematique}",
+    response_model=RoomAnswer,
+    summary="Modifier ou archiver un salon thématique",
+)
 async def edit_room(
-    id_thematique: RoomId, body: RoomEdit, admin: AdminUser, session: SessionDep
+    id_thematique: RoomId, body: RoomEdit, admin: ContentManager, session: SessionDep
 ) -> RoomAnswer:
     room = await service.edit_room(session, actor=admin, room_id=id_thematique, body=body)
     return RoomAnswer(data=room)
 
 
-@admin_router.get("/api/admin/thematiques", response_model=RoomsAnswer)
-async def all_rooms(admin: AdminUser, session: SessionDep) -> RoomsAnswer:
+@admin_router.get(
+    "/api/admin/thematiques",
+    response_model=RoomsAnswer,
+    summary="Tous les salons thématiques, archivés compris",
+)
+async def all_rooms(admin: ContentManager, session: SessionDep) -> RoomsAnswer:
     """Tous les salons, archivés compris."""
     rooms = await service.list_rooms(session, viewer=admin, include_archived=True)
     return RoomsAnswer(data=rooms)
 
 
-@router.get("/api/thematiques", response_model=RoomsAnswer)
+@router.get("/api/thematiques", response_model=RoomsAnswer, summary="Salons thématiques ouverts")
 async def rooms(user: CurrentUser, session: SessionDep) -> RoomsAnswer:
     """Les salons ouverts, avec pour chacun l'adhésion de l'appelant et ses non-lus."""
     return RoomsAnswer(data=await service.list_rooms(session, viewer=user))
 
 
-@router.get("/api/thematiques/{id_thematique}", response_model=RoomAnswer)
+@router.get(
+    "/api/thematiques/{id_thematique}", response_model=RoomAnswer, summary="Un salon thématique"
+)
 async def room(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> RoomAnswer:
     return RoomAnswer(data=await service.room_view(session, user_id=user.id, room_id=id_thematique))
 
 
 @router.post(
-    "/api/thematiques/{id_thematique}/membres", status_code=201, response_model=MembershipAnswer
+    "/api/thematiques/{id_thematique}/membres",
+    status_code=201,
+    response_model=MembershipAnswer,
+    summary="Rejoindre un salon",
 )
 async def join(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> MembershipAnswer:
     """Rejoindre le salon (l'appelant ; un expert de santé y entre comme expert)."""
     return MembershipAnswer(data=await service.join(session, actor=user, room_id=id_thematique))
 
 
-@router.delete("/api/thematiques/{id_thematique}/membres", response_model=DoneAnswer)
+@router.delete(
+    "/api/thematiques/{id_thematique}/membres",
+    response_model=DoneAnswer,
+    summary="Quitter un salon",
+)
 async def leave(id_thematique: RoomId, user: CurrentUser, session: SessionDep) -> DoneAnswer:
     await service.leave(session, actor=user, room_id=id_thematique)
     return DoneAnswer(message="Vous avez quitté le salon.")
 
 
 @router.post(
-    "/api/thematiques/{id_thematique}/messages", status_code=201, response_model=MessageAnswer
+    "/api/thematiques/{id_thematique}/messages",
+    status_code=201,
+    response_model=MessageAnswer,
+    summary="Écrire dans un salon",
 )
 async def post_message(
     *,
@@ -120,7 +155,11 @@ async def post_message(
     return MessageAnswer(data=message)
 
 
-@router.get("/api/thematiques/{id_thematique}/messages", response_model=HistoryAnswer)
+@router.get(
+    "/api/thematiques/{id_thematique}/messages",
+    response_model=HistoryAnswer,
+    summary="Historique des messages d'un salon",
+)
 async def history(
     *,
     id_thematique: RoomId,
@@ -138,7 +177,33 @@ async def history(
     return HistoryAnswer(data=HistoryData(messages=messages, curseur_suivant=following))
 
 
-@router.post("/api/thematiques/{id_thematique}/lu", response_model=RoomAnswer)
+@router.post(
+    "/api/thematiques/{id_thematique}/messages/{id_message}/signalement",
+    status_code=201,
+    response_model=ReportAnswer,
+    summary="Signaler un message du salon à la modération",
+    responses={404: {"description": "Message introuvable dans ce salon."}},
+)
+async def report_message(
+    id_thematique: RoomId,
+    id_message: MessageId,
+    body: MessageReport,
+    user: CurrentUser,
+    session: SessionDep,
+) -> ReportAnswer:
+    """Signaler un message (membres du salon) ; il rejoint la file de modération. Un même
+    message ne se signale qu'une fois par personne (409 ensuite)."""
+    item = await service.report_message(
+        session, actor=user, room_id=id_thematique, message_id=id_message, body=body
+    )
+    return ReportAnswer(data=ReportOut.model_validate(item, from_attributes=True))
+
+
+@router.post(
+    "/api/thematiques/{id_thematique}/lu",
+    response_model=RoomAnswer,
+    summary="Marquer un salon comme lu jusqu'à un message",
+)
 async def mark_read(
     id_thematique: RoomId, body: ReadMark, user: CurrentUser, session: SessionDep
 ) -> RoomAnswer:

@@ -12,6 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hostolink.kit.params import BigRef
+from hostolink.social.schemas import Motif
+
 MAX_MESSAGE_CHARS = 4_000
 
 
@@ -23,8 +26,8 @@ class RoomCreate(Body):
     titre: str = Field(min_length=1, max_length=150, examples=["Santé de la mère et de l'enfant"])
     sous_titre: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, min_length=1, max_length=5_000)
-    id_media: int | None = Field(
-        default=None, ge=1, description="Image du salon (média téléversé, usage « thematique »)."
+    id_media: BigRef | None = Field(
+        default=None, description="Image du salon (média téléversé, usage « thematique »)."
     )
 
 
@@ -34,7 +37,7 @@ class RoomEdit(Body):
     titre: str | None = Field(default=None, min_length=1, max_length=150)
     sous_titre: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, min_length=1, max_length=5_000)
-    id_media: int | None = Field(default=None, ge=1)
+    id_media: BigRef | None = Field(default=None)
     actif: bool | None = Field(default=None, description="Faux : salon archivé (lecture seule).")
 
     @model_validator(mode="after")
@@ -51,9 +54,9 @@ class MessageCreate(Body):
     """Text, or an image (`id_media`, usage « message ») with an optional caption."""
 
     contenu: str | None = Field(default=None, min_length=1, max_length=MAX_MESSAGE_CHARS)
-    id_media: int | None = Field(default=None, ge=1)
-    id_message_parent: int | None = Field(
-        default=None, ge=1, description="Message auquel celui-ci répond (même salon)."
+    id_media: BigRef | None = Field(default=None)
+    id_message_parent: BigRef | None = Field(
+        default=None, description="Message auquel celui-ci répond (même salon)."
     )
 
     @model_validator(mode="after")
@@ -64,7 +67,7 @@ class MessageCreate(Body):
 
 
 class ReadMark(Body):
-    id_message: int = Field(ge=1, description="Dernier message lu.")
+    id_message: BigRef = Field(description="Dernier message lu.")
 
 
 class RoomOut(BaseModel):
@@ -146,3 +149,12 @@ class HistoryData(BaseModel):
 class HistoryAnswer(BaseModel):
     success: Literal[True] = True
     data: HistoryData
+
+
+class MessageReport(BaseModel):
+    """Signaler un message du salon à la modération."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    motif: Motif
+    details: str | None = Field(default=None, max_length=1_000)

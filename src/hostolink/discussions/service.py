@@ -15,6 +15,7 @@ from hostolink.discussions.schemas import (
     MembershipOut,
     MessageCreate,
     MessageOut,
+    MessageReport,
     ReadMark,
     RoomCreate,
     RoomEdit,
@@ -22,8 +23,9 @@ from hostolink.discussions.schemas import (
 )
 from hostolink.errors import BadRequest, Conflict, Forbidden, NotFound
 from hostolink.kit.masking import full_name
-from hostolink.models import JournalAudit, MembreThematique, Message, Thematiques
+from hostolink.models import JournalAudit, MembreThematique, Message, Signalement, Thematiques
 from hostolink.notifications.service import notify
+from hostolink.social import moderation
 
 ANONYMOUS_NAME = "Membre Hostolink"
 EXPERT_ROLE = "expert"
@@ -56,6 +58,10 @@ class ParentRefused(BadRequest):
 
 class MessageNotInRoom(BadRequest):
     message = "Ce message n'existe pas dans ce salon."
+
+
+class MessageNotFound(NotFound):
+    message = "Message introuvable dans ce salon."
 
 
 def author(
@@ -290,3 +296,19 @@ async def mark_read(
         raise MessageNotInRoom
     await repository.move_marker(session, room_id, actor.id, body.id_message)
     return await room_view(session, user_id=actor.id, room_id=room_id)
+
+
+async def report_message(
+    session: AsyncSession, *, actor: Principal, room_id: int, message_id: int, body: MessageReport
+) -> Signalement:
+    """A member reports a published message of the room; it joins the moderators' queue."""
+    await require_member(session, room_id, actor.id)
+    if await repository.message_in_room(session, room_id, message_id) is None:
+        raise MessageNotFound
+    return await moderation.record_report(
+        session,
+        actor=actor,
+        target={"id_message": message_id},
+        motif=body.motif,
+        details=body.details,
+    )

@@ -15,8 +15,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
+from hostolink.auth import permissions
+from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, admin_principal, authenticated_router, limit_directory
+from hostolink.deps import authenticated_router, limit_directory, require
 from hostolink.deps import public_router as make_public_router
 from hostolink.errors import BadRequest
 from hostolink.health import categories, edits, emergency, repository
@@ -39,11 +41,11 @@ from hostolink.health.schemas import (
     SearchAnswer,
 )
 from hostolink.health.service import Directory, Filters, abidjan_moment
+from hostolink.kit.params import EmergencyNumberId, EstablishmentId
 
 public = make_public_router(tags=["Annuaire santé"], dependencies=[Depends(limit_directory)])
-admin_router = authenticated_router(
-    tags=["Administration — annuaire"], dependencies=[Depends(admin_principal)]
-)
+admin_router = authenticated_router(tags=["Administration — annuaire"])
+DirectoryManager = Annotated[Principal, Depends(require(permissions.DIRECTORY_MANAGE))]
 
 DEFAULT_RADIUS_M = 5_000
 MAX_RADIUS_M = 500_000
@@ -232,7 +234,7 @@ async def places(session: SessionDep) -> PlacesAnswer:
     response_model=EstablishmentAnswer,
 )
 async def detail(
-    id_etablissement: int, session: SessionDep, directory: DirectoryDep
+    id_etablissement: EstablishmentId, session: SessionDep, directory: DirectoryDep
 ) -> EstablishmentAnswer:
     data = await directory.detail(
         session, establishment_id=id_etablissement, moment=abidjan_moment()
@@ -264,7 +266,10 @@ async def emergency_numbers(request: Request, session: SessionDep) -> Response:
     response_model=EstablishmentAnswer,
 )
 async def admin_create(
-    body: EstablishmentCreate, principal: AdminUser, session: SessionDep, directory: DirectoryDep
+    body: EstablishmentCreate,
+    principal: DirectoryManager,
+    session: SessionDep,
+    directory: DirectoryDep,
 ) -> EstablishmentAnswer:
     row = await edits.create_establishment(session, body=body, actor=principal)
     return await _admin_detail(session, directory, row.id_etablissement)
@@ -274,9 +279,10 @@ async def admin_create(
     "/api/admin/etablissements/{id_etablissement}",
     summary="Fiche d'un établissement, même masqué",
     response_model=EstablishmentAnswer,
+    dependencies=[Depends(require(permissions.DIRECTORY_MANAGE))],
 )
 async def admin_detail(
-    id_etablissement: int, session: SessionDep, directory: DirectoryDep
+    id_etablissement: EstablishmentId, session: SessionDep, directory: DirectoryDep
 ) -> EstablishmentAnswer:
     return await _admin_detail(session, directory, id_etablissement)
 
@@ -287,9 +293,9 @@ async def admin_detail(
     response_model=EstablishmentAnswer,
 )
 async def admin_edit(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     body: AdminEstablishmentEdit,
-    principal: AdminUser,
+    principal: DirectoryManager,
     session: SessionDep,
     directory: DirectoryDep,
 ) -> EstablishmentAnswer:
@@ -309,9 +315,9 @@ async def admin_edit(
     response_model=EstablishmentAnswer,
 )
 async def admin_merge(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     body: MergeBody,
-    principal: AdminUser,
+    principal: DirectoryManager,
     session: SessionDep,
     directory: DirectoryDep,
 ) -> EstablishmentAnswer:
@@ -342,7 +348,7 @@ async def _admin_detail(
     response_model=EmergencyNumberAnswer,
 )
 async def admin_add_number(
-    body: EmergencyNumberIn, principal: AdminUser, session: SessionDep
+    body: EmergencyNumberIn, principal: DirectoryManager, session: SessionDep
 ) -> EmergencyNumberAnswer:
     return EmergencyNumberAnswer(data=await emergency.create(session, body=body, actor=principal))
 
@@ -353,7 +359,10 @@ async def admin_add_number(
     response_model=EmergencyNumberAnswer,
 )
 async def admin_edit_number(
-    id_numero: int, body: EmergencyNumberEdit, principal: AdminUser, session: SessionDep
+    id_numero: EmergencyNumberId,
+    body: EmergencyNumberEdit,
+    principal: DirectoryManager,
+    session: SessionDep,
 ) -> EmergencyNumberAnswer:
     data = await emergency.edit(session, number_id=id_numero, body=body, actor=principal)
     return EmergencyNumberAnswer(data=data)
@@ -365,7 +374,7 @@ async def admin_edit_number(
     status_code=204,
 )
 async def admin_withdraw_number(
-    id_numero: int, principal: AdminUser, session: SessionDep
+    id_numero: EmergencyNumberId, principal: DirectoryManager, session: SessionDep
 ) -> Response:
     await emergency.withdraw(session, number_id=id_numero, actor=principal)
     return Response(status_code=204)

@@ -69,6 +69,10 @@ class RequestNotPending(Conflict):
     message = "Cette demande a déjà été traitée."
 
 
+class OwnRequest(Forbidden):
+    message = "Vous ne pouvez pas approuver votre propre demande de gestion."
+
+
 class NotManager(Forbidden):
     message = "Réservé aux gestionnaires approuvés de cet établissement."
 
@@ -253,6 +257,8 @@ async def approve(
 ) -> DecisionOut:
     """One transaction: the request becomes an active management, the person gets the role
     `etablissement`, and the establishment its merchant account if it had none."""
+    if user_id == actor.principal.id:  # approving would grant oneself a role (and a till)
+        raise OwnRequest
     member = await _pending(session, establishment_id, user_id)
     before = _state(member)
     member.statut = ACTIVE

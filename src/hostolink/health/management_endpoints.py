@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
 from hostolink.admin.audit import Actor, actor_of
+from hostolink.auth import permissions
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import AdminUser, CurrentUser, admin_principal, authenticated_router
+from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.health import management, management_experts
 from hostolink.health.management_schemas import (
     DecisionAnswer,
@@ -41,6 +42,7 @@ from hostolink.health.management_schemas import (
 from hostolink.health.schemas import EstablishmentAnswer, EstablishmentEdit
 from hostolink.health.service import Directory, abidjan_moment, update_establishment
 from hostolink.kit.keys import KeyRing
+from hostolink.kit.params import EstablishmentId, UserId
 from hostolink.operations.endpoints import FLOW_DOC, started_answer
 from hostolink.operations.flow import Operations
 from hostolink.operations.schemas import OperationAnswer, WithdrawalBody
@@ -54,9 +56,8 @@ from hostolink.wallet.pin import confirm_pin
 from hostolink.wallet.schemas import HistoryAnswer, HistoryFilters, ReceiptAnswer
 
 router = authenticated_router(tags=["Établissements — gestion"])
-admin_router = authenticated_router(
-    tags=["Administration — gestionnaires"], dependencies=[Depends(admin_principal)]
-)
+admin_router = authenticated_router(tags=["Administration — gestionnaires"])
+ManagersValidator = Annotated[Principal, Depends(require(permissions.MANAGERS_VALIDATE))]
 
 Ring = Annotated[KeyRing, Depends(get_keyring)]
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE, description="Éléments par page.")]
@@ -92,7 +93,10 @@ async def _image(payload: str, media_type: str, cache: str) -> Response:
     response_model=MembershipAnswer,
 )
 async def request_management(
-    id_etablissement: int, body: ManagementRequestBody, principal: CurrentUser, session: SessionDep
+    id_etablissement: EstablishmentId,
+    body: ManagementRequestBody,
+    principal: CurrentUser,
+    session: SessionDep,
 ) -> MembershipAnswer:
     data = await management.request_management(
         session,
@@ -109,6 +113,7 @@ async def request_management(
     "/api/admin/demandes-gestion",
     summary="Demandes de gestion en attente (les plus anciennes d'abord)",
     response_model=PendingRequestsAnswer,
+    dependencies=[Depends(require(permissions.MANAGERS_VALIDATE))],
 )
 async def pending_requests(
     session: SessionDep, curseur: Cursor = None, limite: Limit = 50
@@ -123,9 +128,9 @@ async def pending_requests(
     response_model=DecisionAnswer,
 )
 async def approve(
-    id_etablissement: int,
-    id_user: int,
-    principal: AdminUser,
+    id_etablissement: EstablishmentId,
+    id_user: UserId,
+    principal: ManagersValidator,
     session: SessionDep,
     request: Request,
 ) -> DecisionAnswer:
@@ -144,11 +149,11 @@ async def approve(
     response_model=DecisionAnswer,
 )
 async def refuse(
-    id_etablissement: int,
-    id_user: int,
+    id_etablissement: EstablishmentId,
+    id_user: UserId,
     *,
     body: RefusalBody,
-    principal: AdminUser,
+    principal: ManagersValidator,
     session: SessionDep,
     request: Request,
 ) -> DecisionAnswer:
@@ -198,7 +203,7 @@ async def my_establishments(principal: CurrentUser, session: SessionDep) -> Mana
     response_model=EstablishmentAnswer,
 )
 async def edit(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     body: EstablishmentEdit,
     principal: CurrentUser,
     session: SessionDep,
@@ -227,7 +232,7 @@ async def edit(
     response_model=PortfolioAnswer,
 )
 async def portfolio(
-    id_etablissement: int, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
 ) -> PortfolioAnswer:
     managed, account = await management.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -249,7 +254,7 @@ async def portfolio(
     response_model=QrAnswer,
 )
 async def create_dynamic(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     *,
     body: DynamicQrBody,
     principal: CurrentUser,
@@ -287,14 +292,14 @@ async def _static_image(
 
 @router.get(BASE + "/qr/statique.png", summary="QR code statique (PNG)", response_class=Response)
 async def static_png(
-    id_etablissement: int, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.PNG)
 
 
 @router.get(BASE + "/qr/statique.svg", summary="QR code statique (SVG)", response_class=Response)
 async def static_svg(
-    id_etablissement: int, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.SVG)
 
@@ -322,7 +327,11 @@ async def _code_image(
     BASE + "/qr/{code}.png", summary="QR code à montant fixe (PNG)", response_class=Response
 )
 async def code_png(
-    id_etablissement: int, code: str, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId,
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: Ring,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.PNG
@@ -333,7 +342,11 @@ async def code_png(
     BASE + "/qr/{code}.svg", summary="QR code à montant fixe (SVG)", response_class=Response
 )
 async def code_svg(
-    id_etablissement: int, code: str, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId,
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: Ring,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.SVG
@@ -346,7 +359,7 @@ async def code_svg(
     response_model=HistoryAnswer,
 )
 async def transactions(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     *,
     principal: CurrentUser,
     session: SessionDep,
@@ -369,7 +382,7 @@ async def transactions(
     response_model=ReceiptAnswer,
 )
 async def receipt(
-    id_etablissement: int, reference: str, principal: CurrentUser, session: SessionDep
+    id_etablissement: EstablishmentId, reference: str, principal: CurrentUser, session: SessionDep
 ) -> ReceiptAnswer:
     _, account = await management.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -393,7 +406,7 @@ async def receipt(
     response_model=OperationAnswer,
 )
 async def withdraw(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     body: WithdrawalBody,
     principal: CurrentUser,
     session: SessionDep,
@@ -432,7 +445,10 @@ async def withdraw(
     response_model=ExpertAnswer,
 )
 async def invite_expert(
-    id_etablissement: int, body: InvitationBody, principal: CurrentUser, session: SessionDep
+    id_etablissement: EstablishmentId,
+    body: InvitationBody,
+    principal: CurrentUser,
+    session: SessionDep,
 ) -> ExpertAnswer:
     data = await management_experts.invite(
         session,
@@ -446,7 +462,7 @@ async def invite_expert(
 
 @router.get(BASE + "/experts", summary="Experts de mon établissement", response_model=ExpertsAnswer)
 async def list_experts(
-    id_etablissement: int, principal: CurrentUser, session: SessionDep
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep
 ) -> ExpertsAnswer:
     data = await management_experts.experts(
         session, establishment_id=id_etablissement, principal=principal
@@ -460,8 +476,8 @@ async def list_experts(
     response_model=ExpertAnswer,
 )
 async def remove_expert(
-    id_etablissement: int,
-    id_user: int,
+    id_etablissement: EstablishmentId,
+    id_user: UserId,
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
@@ -505,7 +521,7 @@ def _membership(member: management.M, name: str) -> MembershipOut:
     response_model=MembershipAnswer,
 )
 async def accept_invitation(
-    id_etablissement: int, principal: CurrentUser, session: SessionDep
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep
 ) -> MembershipAnswer:
     member, name = await management_experts.accept(
         session, establishment_id=id_etablissement, principal=principal
@@ -521,7 +537,7 @@ async def accept_invitation(
     response_model=MembershipAnswer,
 )
 async def decline_invitation(
-    id_etablissement: int,
+    id_etablissement: EstablishmentId,
     principal: CurrentUser,
     session: SessionDep,
     body: DeclineBody | None = None,

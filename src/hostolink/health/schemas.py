@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Literal
+from datetime import date, datetime, time
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from hostolink.kit.params import BigRef, IntRef
 
 Category = Literal[
     "chu",
@@ -47,13 +49,26 @@ class PhoneIn(Body):
     type_numero: NumberType = "standard"
 
 
+def _abidjan_clock(value: time) -> time:
+    """Opening hours are wall-clock times in Abidjan (UTC all year, no daylight saving): a
+    time sent with an offset (`08:00+01:00`) is converted, never stored with its offset
+    silently dropped (the column is a TIME without time zone)."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    return (datetime.combine(date(2000, 1, 1), value.replace(tzinfo=None)) - offset).time()
+
+
+ClockTime = Annotated[time, AfterValidator(_abidjan_clock)]
+
+
 class HoursIn(Body):
     """One opening interval. A closing time earlier than the opening time crosses midnight
     (22:00 → 06:00); 00:00 as closing time means midnight."""
 
     jour: int = Field(ge=1, le=7, description="1 = lundi … 7 = dimanche.", examples=[1])
-    ouverture: time = Field(examples=["08:00"])
-    fermeture: time = Field(examples=["18:00"])
+    ouverture: ClockTime = Field(examples=["08:00"], description="Heure locale (Abidjan).")
+    fermeture: ClockTime = Field(examples=["18:00"], description="Heure locale (Abidjan).")
 
     @model_validator(mode="after")
     def _not_empty(self) -> HoursIn:
@@ -83,9 +98,8 @@ class EstablishmentEdit(Body):
     services: list[str] | None = Field(default=None, max_length=50)
     ouvert_24h: bool | None = None
     urgences: bool | None = None
-    id_media: int | None = Field(
+    id_media: BigRef | None = Field(
         default=None,
-        ge=1,
         description="Photo : une image téléversée par vous (POST /api/medias, usage "
         "etablissement) ; null pour la retirer.",
     )
@@ -115,7 +129,7 @@ class EstablishmentCreate(AdminEstablishmentEdit):
 
 
 class MergeBody(Body):
-    id_cible: int = Field(ge=1, description="L'établissement qui reste (reçoit les sources).")
+    id_cible: IntRef = Field(description="L'établissement qui reste (reçoit les sources).")
     motif: str = Field(min_length=3, max_length=500, examples=["Doublon OMS / OpenStreetMap"])
 
 

@@ -9,15 +9,17 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
+from hostolink.auth import permissions
+from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.deps import (
-    AdminUser,
     CurrentUser,
-    admin_principal,
     authenticated_router,
     limit_client,
     public_router,
+    require,
 )
+from hostolink.kit.params import VerificationId
 from hostolink.kyc import files, service
 from hostolink.kyc.schemas import (
     DecisionAnswer,
@@ -34,9 +36,9 @@ from hostolink.models.verification_identite import STATUTS, TYPES_DOCUMENT
 
 router = authenticated_router(tags=["Vérification d'identité"])
 public = public_router(tags=["Vérification d'identité"])
-admin_router = authenticated_router(
-    tags=["Administration — vérification d'identité"], dependencies=[Depends(admin_principal)]
-)
+admin_router = authenticated_router(tags=["Administration — vérification d'identité"])
+Reviewer = Annotated[Principal, Depends(require(permissions.KYC_REVIEW))]
+_REVIEW = [Depends(require(permissions.KYC_REVIEW))]
 
 ImageFile = Annotated[UploadFile, File(description="Image JPEG, PNG ou WebP.")]
 PATH = "/api/verifications-identite"
@@ -94,6 +96,7 @@ async def mine(principal: CurrentUser, session: SessionDep) -> VerificationList:
     ADMIN_PATH,
     summary="File des demandes de vérification (les plus anciennes d'abord)",
     response_model=QueueAnswer,
+    dependencies=_REVIEW,
 )
 async def queue(
     session: SessionDep,
@@ -108,8 +111,11 @@ async def queue(
     ADMIN_PATH + "/{id_verification}",
     summary="Une demande, avec des liens signés (quelques minutes) vers les images",
     response_model=ReviewAnswer,
+    dependencies=_REVIEW,
 )
-async def detail(id_verification: int, request: Request, session: SessionDep) -> ReviewAnswer:
+async def detail(
+    id_verification: VerificationId, request: Request, session: SessionDep
+) -> ReviewAnswer:
     row, person = await service.for_review(session, id_verification)
     base = str(request.app.state.settings.public_url).rstrip("/")
     key = files.key_of(request)
@@ -121,7 +127,9 @@ async def detail(id_verification: int, request: Request, session: SessionDep) ->
     summary="Approuver : le niveau KYC de la personne passe au niveau demandé",
     response_model=DecisionAnswer,
 )
-async def approve(id_verification: int, actor: AdminUser, session: SessionDep) -> DecisionAnswer:
+async def approve(
+    id_verification: VerificationId, actor: Reviewer, session: SessionDep
+) -> DecisionAnswer:
     row = await service.approve(session, actor=actor, verification_id=id_verification)
     return DecisionAnswer(
         message="Pièce approuvée : niveau KYC relevé.", data=VerificationOut.model_validate(row)
@@ -134,7 +142,7 @@ async def approve(id_verification: int, actor: AdminUser, session: SessionDep) -
     response_model=DecisionAnswer,
 )
 async def reject(
-    id_verification: int, body: Rejection, actor: AdminUser, session: SessionDep
+    id_verification: VerificationId, body: Rejection, actor: Reviewer, session: SessionDep
 ) -> DecisionAnswer:
     row = await service.reject(
         session, actor=actor, verification_id=id_verification, motif=body.motif.strip()

@@ -9,15 +9,17 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Request, UploadFile
 from starlette.responses import Response
 
+from hostolink.auth import permissions
 from hostolink.config import Settings
 from hostolink.db import SessionDep
 from hostolink.deps import (
     CurrentUser,
-    admin_principal,
     authenticated_router,
     limit_client,
     public_router,
+    require,
 )
+from hostolink.kit.params import MediaId
 from hostolink.media import service
 from hostolink.media.errors import MediaNotFound, Unprocessable
 from hostolink.media.schemas import DeletedAnswer, MediaAnswer, MediaOut
@@ -26,7 +28,10 @@ from hostolink.models.media import USAGES
 
 router = authenticated_router(tags=["media"])
 public = public_router(tags=["media"])
-admin_router = authenticated_router(tags=["media"], dependencies=[Depends(admin_principal)])
+# No route yet; whatever lands here manages content.
+admin_router = authenticated_router(
+    tags=["media"], dependencies=[Depends(require(permissions.CONTENTS_MANAGE))]
+)
 
 # The key changes with the content (a new upload is a new key): cached for good.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -93,7 +98,7 @@ class IdentityThroughKyc(Unprocessable):
     response_model=DeletedAnswer,
 )
 async def delete(
-    id_media: int, principal: CurrentUser, session: SessionDep, storage: StorageDep
+    id_media: MediaId, principal: CurrentUser, session: SessionDep, storage: StorageDep
 ) -> DeletedAnswer:
     await service.delete(session, storage=storage, user_id=principal.id, media_id=id_media)
     return DeletedAnswer()

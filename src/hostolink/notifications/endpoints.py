@@ -11,6 +11,7 @@ from fastapi import Path, Query
 
 from hostolink.db import SessionDep
 from hostolink.deps import CurrentUser, authenticated_router
+from hostolink.kit.params import NotificationId
 from hostolink.notifications import repository, service
 from hostolink.notifications.schemas import (
     DeviceAnswer,
@@ -84,7 +85,7 @@ async def mark_all_read(principal: CurrentUser, session: SessionDep) -> MarkedAl
 async def mark_read(
     principal: CurrentUser,
     session: SessionDep,
-    id_notification: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    id_notification: NotificationId,
 ) -> NotificationAnswer:
     row = await service.mark_read(session, user_id=principal.id, notification_id=id_notification)
     return NotificationAnswer(data=NotificationOut.model_validate(row))

@@ -10,19 +10,18 @@ from sqlalchemy import select, tuple_
 from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse
 
+from hostolink.admin.audit import actor_of
+from hostolink.auth import permissions
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.deps import (
     CurrentUser,
-    admin_principal,
     authenticated_router,
-    client_ip,
     public_router,
+    require,
 )
-from hostolink.errors import BadRequest
 from hostolink.models import OperationFournisseur
 from hostolink.operations import repository, service
-from hostolink.operations.errors import OperationNotFound
 from hostolink.operations.flow import Operations, Started, to_view
 from hostolink.operations.schemas import (
     DepositBody,
@@ -35,19 +34,16 @@ from hostolink.operations.schemas import (
     RouteOut,
     WithdrawalBody,
 )
-from hostolink.providers.base import Outcome
 from hostolink.providers.registry import RAILS
 from hostolink.wallet.history import decode_cursor, encode_cursor
 from hostolink.wallet.idempotency import REPLAY_HEADER, required_claim
 from hostolink.wallet.pin import confirm_pin
-from hostolink.wallet.service import audit
 
 router = authenticated_router(tags=["Dépôts et retraits"])
 public = public_router(tags=["Dépôts et retraits"])
-admin_router = authenticated_router(
-    tags=["Administration — opérations"], dependencies=[Depends(admin_principal)]
-)
-AdminUser = Annotated[Principal, Depends(admin_principal)]
+admin_router = authenticated_router(tags=["Administration — opérations"])
+OperationsReader = Annotated[Principal, Depends(require(permissions.OPERATIONS_READ))]
+OperationsManager = Annotated[Principal, Depends(require(permissions.OPERATIONS_MANAGE))]
 
 FLOW_DOC = (
     "En-tête **Idempotency-Key** obligatoire (une valeur par opération, renvoyée telle quelle "
@@ -215,6 +211,7 @@ async def notification_put(code: str, request: Request) -> dict[str, object]:
     "/api/admin/operations",
     summary="Dépôts et retraits (filtre par statut et fournisseur)",
     response_model=OperationsPage,
+    dependencies=[Depends(require(permissions.OPERATIONS_READ))],
 )
 async def all_operations(
     session: SessionDep,
@@ -239,7 +236,7 @@ async def all_operations(
     response_model=OperationAnswer,
 )
 async def any_operation(
-    reference: str, session: SessionDep, request: Request, _: AdminUser
+    reference: str, session: SessionDep, request: Request, _: OperationsReader
 ) -> OperationAnswer:
     view = await _flow(request).view(reference=reference, user_id=None, session=session)
     return OperationAnswer(message="Opération trouvée.", data=view)
@@ -250,14 +247,8 @@ async def any_operation(
     summary="Interroger le fournisseur maintenant",
     response_model=OperationAnswer,
 )
-async def verify_now(reference: str, request: Request, _: AdminUser) -> OperationAnswer:
-    flow = _flow(request)
-    async with request.app.state.db.sessionmaker() as session:
-        operation = await repository.by_reference(session, reference)
-    if operation is None:
-        raise OperationNotFound
-    await flow.verify(operation.id_operation, origin="administrateur")
-    view = await flow.view(reference=reference, user_id=None)
+async def verify_now(reference: str, request: Request, _: OperationsManager) -> OperationAnswer:
+    view = await _flow(request).verify_reference(reference, origin="administrateur")
     return OperationAnswer(message=f"Statut après vérification : {view.statut}.", data=view)
 
 
@@ -274,38 +265,18 @@ async def resolve(
     body: ResolutionBody,
     session: SessionDep,
     request: Request,
-    actor: AdminUser,
+    actor: OperationsManager,
 ) -> JSONResponse:
-    operation = await repository.by_reference(session, reference)
-    if operation is None:
-        raise OperationNotFound
-    before = {"statut": operation.statut}
-    settled = await service.settle(
+    settled = await service.resolve_by_hand(
         session,
-        operation.id_operation,
-        outcome=Outcome.SUCCEEDED if body.statut == "reussie" else Outcome.FAILED,
-        reason=body.motif,
-        origin="administrateur",
-        details={"id_administrateur": actor.id, "motif": body.motif},
-        rail_name=RAILS[operation.fournisseur].name if operation.fournisseur in RAILS else "",
-    )
-    if settled is None:
-        raise BadRequest("Cette opération est déjà finalisée.", status_code=409)
-    audit(
-        session,
-        actor=actor,
-        action="operation.resolution",
-        table="operation_fournisseur",
-        key=str(operation.reference),
-        before=before,
-        after={"statut": settled.operation.statut},
+        reference=reference,
+        succeeded=body.statut == "reussie",
         motif=body.motif,
-        ip=client_ip(request),
-        request_id=request.headers.get("x-request-id"),
+        actor=actor_of(actor, request),
     )
-    await session.flush()
+    operation = settled.operation
     changes = await repository.histories(session, [operation.id_operation])
-    view: OperationOut = to_view(settled.operation, changes[operation.id_operation])
+    view: OperationOut = to_view(operation, changes[operation.id_operation])
     answer = OperationAnswer(message=f"Opération close : {view.statut}.", data=view)
     # The notices go out after the commit (the answer's background task runs after it).
     task = BackgroundTask(request.app.state.notices.write, settled.notices)

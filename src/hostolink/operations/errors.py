@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hostolink.errors import Forbidden, HostolinkError, NotFound, Unauthorized
+from hostolink.errors import Conflict, Forbidden, HostolinkError, NotFound, Unauthorized
 
 
 class UnknownRail(NotFound):
@@ -37,6 +37,10 @@ class DepositLimit(Forbidden):
 
 class OperationNotFound(NotFound):
     message = "Opération introuvable."
+
+
+class AlreadyFinal(Conflict):
+    message = "Cette opération est déjà finalisée."
 
 
 class CallbackRefused(Unauthorized):

@@ -440,6 +440,16 @@ class Operations:
 
     # ---------------------------------------------------------------------------- views
 
+    async def verify_reference(self, reference: str, *, origin: str) -> OperationOut:
+        """Ask the provider now about the operation `reference` (an administrator's
+        request); its view afterwards."""
+        async with self._db.sessionmaker() as session:
+            operation = await repository.by_reference(session, reference)
+        if operation is None:
+            raise OperationNotFound
+        await self.verify(operation.id_operation, origin=origin)
+        return await self.view(reference=reference, user_id=None)
+
     async def view(
         self, *, reference: str, user_id: int | None, session: AsyncSession | None = None
     ) -> OperationOut:

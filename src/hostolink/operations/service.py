@@ -21,12 +21,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
+from hostolink.admin.audit import Actor
 from hostolink.kit.money import CURRENCY, format_xof, sentence
 from hostolink.models import OperationFournisseur
 from hostolink.operations import repository
-from hostolink.operations.errors import DepositLimit, WalletNotActive
+from hostolink.operations.errors import (
+    AlreadyFinal,
+    DepositLimit,
+    OperationNotFound,
+    WalletNotActive,
+)
 from hostolink.providers.base import Direction, Outcome, ProviderAnswer
-from hostolink.providers.registry import Rail
+from hostolink.providers.registry import RAILS, Rail
 from hostolink.wallet import ledger
 from hostolink.wallet import repository as wallet_repository
 from hostolink.wallet.errors import InsufficientFunds, LimitExceeded
@@ -386,3 +393,38 @@ def _codes(locked: ledger.Locked, codes: list[str]) -> dict[str, int]:
             raise RuntimeError(f"system account {code!r} is missing: run `hostolink seed`")
         found[code] = account_id
     return found
+
+
+async def resolve_by_hand(
+    session: AsyncSession, *, reference: str, succeeded: bool, motif: str, actor: Actor
+) -> Settled:
+    """An administrator closes an operation the provider never decides (checked with the
+    provider by other means): success credits the deposit / books the withdrawal, failure
+    releases a withdrawal's held money. Audited with the reason; 409 when already final."""
+    operation = await repository.by_reference(session, reference)
+    if operation is None:
+        raise OperationNotFound
+    before = {"statut": operation.statut}
+    settled = await settle(
+        session,
+        operation.id_operation,
+        outcome=Outcome.SUCCEEDED if succeeded else Outcome.FAILED,
+        reason=motif,
+        origin="administrateur",
+        details={"id_administrateur": actor.principal.id, "motif": motif},
+        rail_name=RAILS[operation.fournisseur].name if operation.fournisseur in RAILS else "",
+    )
+    if settled is None:
+        raise AlreadyFinal
+    audit.record(
+        session,
+        actor=actor,
+        action="operation.resolution",
+        table="operation_fournisseur",
+        key=str(operation.reference),
+        before=before,
+        after={"statut": settled.operation.statut},
+        motif=motif,
+    )
+    await session.flush()
+    return settled

@@ -11,18 +11,20 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from hostolink.auth import permissions
+from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.deps import (
-    AdminUser,
     CurrentUser,
-    admin_principal,
     authenticated_router,
     client_ip,
     limit_client,
     public_router,
+    require,
 )
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.keys import derive_key
+from hostolink.kit.params import CommentId, PostId, ReportId, UserId
 from hostolink.social import moderation, repository, service, share_page
 from hostolink.social.schemas import (
     CommentAnswer,
@@ -51,11 +53,9 @@ from hostolink.social.schemas import (
 
 router = authenticated_router(tags=["Réseau social"])
 public = public_router(tags=["Réseau social"], dependencies=[Depends(limit_client)])
-admin_router = authenticated_router(
-    tags=["Administration — modération"], dependencies=[Depends(admin_principal)]
-)
+admin_router = authenticated_router(tags=["Administration — modération"])
+Moderator = Annotated[Principal, Depends(require(permissions.MODERATION))]
 
-PostId = Annotated[int, Path(ge=1, description="Identifiant de la publication.")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
 CursorParam = Annotated[
     str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
@@ -63,13 +63,13 @@ CursorParam = Annotated[
 SHARE_JETON_FORMAT = r"^[A-Za-z0-9_-]{16,43}$"
 
 
-@router.post("/api/publications", status_code=201, response_model=PostAnswer)
+@router.post("/api/publications", status_code=201, response_model=PostAnswer, summary="Publier")
 async def create_post(body: PostCreate, user: CurrentUser, session: SessionDep) -> PostAnswer:
     post = await service.create_post(session, actor=user, body=body)
     return PostAnswer(data=post)
 
 
-@router.get("/api/publications", response_model=FeedAnswer)
+@router.get("/api/publications", response_model=FeedAnswer, summary="Fil d'actualité")
 async def feed(
     user: CurrentUser, session: SessionDep, curseur: CursorParam = None, limite: Limit = 20
 ) -> FeedAnswer:
@@ -78,9 +78,13 @@ async def feed(
     return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
 
 
-@router.get("/api/utilisateurs/{id_user}/publications", response_model=FeedAnswer)
+@router.get(
+    "/api/utilisateurs/{id_user}/publications",
+    response_model=FeedAnswer,
+    summary="Publications d'une personne",
+)
 async def posts_of(
-    id_user: Annotated[int, Path(ge=1)],
+    id_user: UserId,
     user: CurrentUser,
     session: SessionDep,
     curseur: CursorParam = None,
@@ -92,13 +96,19 @@ async def posts_of(
     return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
 
 
-@router.get("/api/publications/{id_publication}", response_model=PostAnswer)
+@router.get(
+    "/api/publications/{id_publication}", response_model=PostAnswer, summary="Une publication"
+)
 async def show_post(id_publication: PostId, user: CurrentUser, session: SessionDep) -> PostAnswer:
     post = await service.show_post(session, id_publication, viewer_id=user.id)
     return PostAnswer(data=post)
 
 
-@router.patch("/api/publications/{id_publication}", response_model=PostAnswer)
+@router.patch(
+    "/api/publications/{id_publication}",
+    response_model=PostAnswer,
+    summary="Modifier ma publication",
+)
 async def edit_post(
     id_publication: PostId, body: PostEdit, user: CurrentUser, session: SessionDep
 ) -> PostAnswer:
@@ -106,7 +116,11 @@ async def edit_post(
     return PostAnswer(data=post)
 
 
-@router.delete("/api/publications/{id_publication}", response_model=MessageAnswer)
+@router.delete(
+    "/api/publications/{id_publication}",
+    response_model=MessageAnswer,
+    summary="Supprimer ma publication",
+)
 async def delete_post(
     id_publication: PostId, user: CurrentUser, session: SessionDep
 ) -> MessageAnswer:
@@ -118,6 +132,7 @@ async def delete_post(
     "/api/publications/{id_publication}/commentaires",
     status_code=201,
     response_model=CommentAnswer,
+    summary="Commenter une publication",
 )
 async def comment(
     id_publication: PostId, body: CommentCreate, user: CurrentUser, session: SessionDep
@@ -126,7 +141,11 @@ async def comment(
     return CommentAnswer(data=row)
 
 
-@router.get("/api/publications/{id_publication}/commentaires", response_model=CommentsAnswer)
+@router.get(
+    "/api/publications/{id_publication}/commentaires",
+    response_model=CommentsAnswer,
+    summary="Commentaires d'une publication",
+)
 async def comments(
     id_publication: PostId,
     session: SessionDep,
@@ -140,27 +159,42 @@ async def comments(
     return CommentsAnswer(data=CommentsData(commentaires=rows, curseur_suivant=following))
 
 
-@router.delete("/api/commentaires/{id_commentaire}", response_model=MessageAnswer)
+@router.delete(
+    "/api/commentaires/{id_commentaire}",
+    response_model=MessageAnswer,
+    summary="Supprimer mon commentaire",
+)
 async def delete_comment(
-    id_commentaire: Annotated[int, Path(ge=1)], user: CurrentUser, session: SessionDep
+    id_commentaire: CommentId, user: CurrentUser, session: SessionDep
 ) -> MessageAnswer:
     await service.delete_comment(session, actor=user, comment_id=id_commentaire)
     return MessageAnswer(message="Commentaire supprimé.")
 
 
-@router.put("/api/publications/{id_publication}/like", response_model=LikeAnswer)
+@router.put(
+    "/api/publications/{id_publication}/like",
+    response_model=LikeAnswer,
+    summary="Aimer une publication",
+)
 async def like(id_publication: PostId, user: CurrentUser, session: SessionDep) -> LikeAnswer:
     """Idempotent : aimer deux fois ne compte qu'une fois."""
     return LikeAnswer(data=await service.like(session, actor=user, post_id=id_publication))
 
 
-@router.delete("/api/publications/{id_publication}/like", response_model=LikeAnswer)
+@router.delete(
+    "/api/publications/{id_publication}/like",
+    response_model=LikeAnswer,
+    summary="Ne plus aimer une publication",
+)
 async def unlike(id_publication: PostId, user: CurrentUser, session: SessionDep) -> LikeAnswer:
     return LikeAnswer(data=await service.unlike(session, actor=user, post_id=id_publication))
 
 
 @router.post(
-    "/api/publications/{id_publication}/partages", status_code=201, response_model=ShareAnswer
+    "/api/publications/{id_publication}/partages",
+    status_code=201,
+    response_model=ShareAnswer,
+    summary="Partager une publication (lien public)",
 )
 async def share(
     id_publication: PostId,
@@ -183,7 +217,11 @@ async def share(
     return ShareAnswer(data=out)
 
 
-@public.get("/api/partages/{jeton}", response_model=SharedPostAnswer)
+@public.get(
+    "/api/partages/{jeton}",
+    response_model=SharedPostAnswer,
+    summary="Publication partagée (sans connexion)",
+)
 async def shared_post(
     jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)], request: Request, session: SessionDep
 ) -> SharedPostAnswer:
@@ -216,28 +254,39 @@ async def _visit(jeton: str, request: Request, session: SessionDep) -> SharedPos
     return SharedPostOut(publication=post, nombre_visites=visits)
 
 
-@router.post("/api/signalements", status_code=201, response_model=ReportAnswer)
+@router.post(
+    "/api/signalements",
+    status_code=201,
+    response_model=ReportAnswer,
+    summary="Signaler une publication ou un commentaire",
+)
 async def report(body: ReportCreate, user: CurrentUser, session: SessionDep) -> ReportAnswer:
     row = await moderation.report(session, actor=user, body=body)
     return ReportAnswer(data=ReportOut.model_validate(row, from_attributes=True))
 
 
-@admin_router.get("/api/admin/moderation", response_model=ModerationAnswer)
+@admin_router.get(
+    "/api/admin/moderation",
+    response_model=ModerationAnswer,
+    summary="File de modération (signalements en attente)",
+    dependencies=[Depends(require(permissions.MODERATION))],
+)
 async def moderation_queue(
     session: SessionDep, curseur: CursorParam = None, limite: Limit = 50
 ) -> ModerationAnswer:
-    """Signalements en attente (publications et commentaires), du plus ancien au plus
-    récent."""
+    """Signalements en attente (publications, commentaires et messages des salons), du plus
+    ancien au plus récent."""
     rows, following = await moderation.pending(session, cursor=curseur, limit=limite)
     return ModerationAnswer(data=ModerationData(signalements=rows, curseur_suivant=following))
 
 
-ReportId = Annotated[int, Path(ge=1, description="Identifiant du signalement.")]
-
-
-@admin_router.post("/api/admin/moderation/{id_signalement}/masquer", response_model=ReportAnswer)
+@admin_router.post(
+    "/api/admin/moderation/{id_signalement}/masquer",
+    response_model=ReportAnswer,
+    summary="Masquer le contenu signalé",
+)
 async def hide(
-    id_signalement: ReportId, body: Decision, admin: AdminUser, session: SessionDep
+    id_signalement: ReportId, body: Decision, admin: Moderator, session: SessionDep
 ) -> ReportAnswer:
     row = await moderation.decide(
         session, actor=admin, report_id=id_signalement, hide=True, motif=body.motif
@@ -246,9 +295,13 @@ async def hide(
     return ReportAnswer(message="Contenu masqué.", data=out)
 
 
-@admin_router.post("/api/admin/moderation/{id_signalement}/rejeter", response_model=ReportAnswer)
+@admin_router.post(
+    "/api/admin/moderation/{id_signalement}/rejeter",
+    response_model=ReportAnswer,
+    summary="Rejeter le signalement (le contenu reste visible)",
+)
 async def reject(
-    id_signalement: ReportId, body: Decision, admin: AdminUser, session: SessionDep
+    id_signalement: ReportId, body: Decision, admin: Moderator, session: SessionDep
 ) -> ReportAnswer:
     row = await moderation.decide(
         session, actor=admin, report_id=id_signalement, hide=False, motif=body.motif

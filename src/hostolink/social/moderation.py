@@ -1,14 +1,16 @@
 """Reports and the moderators' queue. Hiding sets the content's `statut` to `masque` (the
 row stays for the audit trail); the feed, the post page and share links only ever show
-`publie`. Every decision is written to `journal_audit` with the administrator and reason.
+`publie`, and a room's history only its published messages. Every decision is written to
+`journal_audit` with the administrator and reason.
 
-Reports on discussion messages (`id_message`) belong to the discussions' moderation and are
-not listed here."""
+One queue for the three kinds of content: posts and comments reported through
+`POST /api/signalements`, messages of thematic rooms through the room
+(`discussions.service.report_message`, which checks that the reporter is in the room)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Row, and_, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
@@ -17,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from hostolink.auth.principal import Principal
 from hostolink.errors import Conflict, NotFound
-from hostolink.models import Commentaire, JournalAudit, Publication, Signalement
+from hostolink.models import Commentaire, JournalAudit, Message, Publication, Signalement
 from hostolink.social import repository
 from hostolink.social.repository import PUBLISHED, Cursor
 from hostolink.social.schemas import PendingReportOut, ReportCreate
@@ -58,17 +60,30 @@ async def _check_target(session: AsyncSession, body: ReportCreate) -> None:
 
 async def report(session: AsyncSession, *, actor: Principal, body: ReportCreate) -> Signalement:
     await _check_target(session, body)
+    return await record_report(
+        session,
+        actor=actor,
+        target={"id_publication": body.id_publication, "id_commentaire": body.id_commentaire},
+        motif=body.motif,
+        details=body.details,
+    )
+
+
+async def record_report(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    target: dict[str, int | None],
+    motif: str,
+    details: str | None,
+) -> Signalement:
+    """Queue a report of an existing, published target (the caller checked it): `target`
+    names exactly one of id_publication, id_commentaire, id_message."""
     # UNIQUE NULLS NOT DISTINCT (person, target): a second report of the same content is a
     # no-op at the database, answered 409.
     new_id = await session.scalar(
         insert(Signalement)
-        .values(
-            id_user=actor.id,
-            id_publication=body.id_publication,
-            id_commentaire=body.id_commentaire,
-            motif=body.motif,
-            details=body.details,
-        )
+        .values(id_user=actor.id, motif=motif, details=details, **target)
         .on_conflict_do_nothing()
         .returning(Signalement.id_signalement)
     )
@@ -80,22 +95,29 @@ async def report(session: AsyncSession, *, actor: Principal, body: ReportCreate)
 
 
 _Comment = aliased(Commentaire, name="cible_commentaire")
+_Message = aliased(Message, name="cible_message")
 
 
 async def pending(
     session: AsyncSession, *, cursor: str | None, limit: int
 ) -> tuple[list[PendingReportOut], str | None]:
-    """Pending reports on posts and comments, oldest first."""
+    """Pending reports on posts, comments and room messages, oldest first."""
     position: Cursor = decode_cursor(cursor)
     query = (
         select(
             Signalement,
-            func.coalesce(Publication.contenu, _Comment.contenu).label("contenu_cible"),
-            func.coalesce(Publication.id_user, _Comment.id_user).label("id_auteur_cible"),
+            func.coalesce(Publication.contenu, _Comment.contenu, _Message.contenu, "").label(
+                "contenu_cible"
+            ),
+            func.coalesce(Publication.id_user, _Comment.id_user, _Message.id_user).label(
+                "id_auteur_cible"
+            ),
+            _Message.id_thematique.label("id_thematique"),
         )
         .outerjoin(Publication, Publication.id_publication == Signalement.id_publication)
         .outerjoin(_Comment, _Comment.id_commentaire == Signalement.id_commentaire)
-        .where(Signalement.statut == PENDING, Signalement.id_message.is_(None))
+        .outerjoin(_Message, _Message.id_message == Signalement.id_message)
+        .where(Signalement.statut == PENDING)
         .order_by(Signalement.date_creation, Signalement.id_signalement)
         .limit(limit + 1)
     )
@@ -117,21 +139,29 @@ def _pending_out(row: Row[*tuple[Any, ...]]) -> PendingReportOut:
         id_signalement=item.id_signalement,
         id_publication=item.id_publication,
         id_commentaire=item.id_commentaire,
+        id_message=item.id_message,
         motif=item.motif,
         details=item.details,
         statut=item.statut,
         date_creation=item.date_creation,
         id_signaleur=item.id_user,
-        type_cible="publication" if item.id_publication is not None else "commentaire",
+        type_cible=_kind(item),
         contenu_cible=row.contenu_cible,
         id_auteur_cible=row.id_auteur_cible,
+        id_thematique=row.id_thematique,
     )
+
+
+def _kind(item: Signalement) -> Literal["publication", "commentaire", "message"]:
+    if item.id_publication is not None:
+        return "publication"
+    return "commentaire" if item.id_commentaire is not None else "message"
 
 
 async def _lock_pending(session: AsyncSession, report_id: int) -> Signalement:
     query = select(Signalement).where(Signalement.id_signalement == report_id).with_for_update()
     row = (await session.scalars(query)).first()
-    if row is None or row.id_message is not None:
+    if row is None:
         raise ReportNotFound
     if row.statut != PENDING:
         raise AlreadyDecided
@@ -147,6 +177,15 @@ async def _hide(session: AsyncSession, item: Signalement) -> tuple[str, int, str
             post.statut = "masque"
             await session.flush()
         return "publication", item.id_publication, before
+    if item.id_message is not None:
+        message = await session.scalar(
+            select(Message).where(Message.id_message == item.id_message).with_for_update()
+        )
+        before = message.statut if message is not None else None
+        if message is not None and message.statut == PUBLISHED:
+            message.statut = "masque"
+            await session.flush()
+        return "message", item.id_message, before
     assert item.id_commentaire is not None  # noqa: S101 — CHECK une_cible
     comment = await repository.lock_comment(session, item.id_commentaire)
     before = comment.statut if comment is not None else None
@@ -166,7 +205,7 @@ def _settled_by(item: Signalement, *, hide: bool) -> Any:
         Signalement.statut == PENDING,
         Signalement.id_publication.is_not_distinct_from(item.id_publication),
         Signalement.id_commentaire.is_not_distinct_from(item.id_commentaire),
-        Signalement.id_message.is_(None),
+        Signalement.id_message.is_not_distinct_from(item.id_message),
     )
 
 
@@ -178,8 +217,8 @@ async def decide(
     if hide:
         table, key, before = await _hide(session, item)
     else:
-        table = "publication" if item.id_publication is not None else "commentaire"
-        key = item.id_publication or item.id_commentaire or 0
+        table = _kind(item)
+        key = item.id_publication or item.id_commentaire or item.id_message or 0
     await session.execute(
         update(Signalement)
         .where(_settled_by(item, hide=hide))

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hostolink.kit.params import BigRef
+
 # Mirrors models.signalement.MOTIFS (a test keeps them equal).
 Motif = Literal["spam", "haine", "harcelement", "desinformation", "contenu_choquant", "autre"]
 
@@ -24,7 +26,7 @@ class Body(BaseModel):
 class PostCreate(Body):
     contenu: str = Field(min_length=1, max_length=5_000, description="Texte de la publication.")
     titre_publication: str | None = Field(default=None, min_length=1, max_length=255)
-    medias: list[int] = Field(
+    medias: list[BigRef] = Field(
         default_factory=list,
         max_length=MAX_MEDIAS,
         description="Images téléversées (usage « publication »), dans l'ordre d'affichage.",
@@ -42,7 +44,7 @@ class PostEdit(Body):
 
     contenu: str | None = Field(default=None, min_length=1, max_length=5_000)
     titre_publication: str | None = Field(default=None, min_length=1, max_length=255)
-    medias: list[int] | None = Field(default=None, max_length=MAX_MEDIAS)
+    medias: list[BigRef] | None = Field(default=None, max_length=MAX_MEDIAS)
 
     @model_validator(mode="after")
     def _something(self) -> PostEdit:
@@ -66,8 +68,8 @@ class ShareCreate(Body):
 class ReportCreate(Body):
     """Exactly one of `id_publication`, `id_commentaire`."""
 
-    id_publication: int | None = Field(default=None, ge=1)
-    id_commentaire: int | None = Field(default=None, ge=1)
+    id_publication: BigRef | None = None
+    id_commentaire: BigRef | None = None
     motif: Motif
     details: str | None = Field(default=None, max_length=1_000)
 
@@ -186,6 +188,7 @@ class ReportOut(BaseModel):
     id_signalement: int
     id_publication: int | None
     id_commentaire: int | None
+    id_message: int | None = Field(default=None, description="Message d'un salon thématique.")
     motif: str
     details: str | None
     statut: str
@@ -200,9 +203,10 @@ class ReportAnswer(BaseModel):
 
 class PendingReportOut(ReportOut):
     id_signaleur: int
-    type_cible: Literal["publication", "commentaire"]
-    contenu_cible: str
-    id_auteur_cible: int
+    type_cible: Literal["publication", "commentaire", "message"]
+    contenu_cible: str = Field(description="Texte du contenu (vide pour une image seule).")
+    id_auteur_cible: int | None = Field(description="Auteur (null : compte supprimé).")
+    id_thematique: int | None = Field(default=None, description="Salon, pour un message.")
 
 
 class ModerationData(BaseModel):

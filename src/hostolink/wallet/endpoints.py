@@ -11,10 +11,11 @@ from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response
 
 from hostolink.admin.audit import Actor, actor_of
+from hostolink.auth import permissions
 from hostolink.auth.principal import Principal
 from hostolink.contacts import service as contacts
 from hostolink.db import Database, SessionDep
-from hostolink.deps import ADMIN_ROLES, CurrentUser, admin_principal, authenticated_router
+from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.errors import HostolinkError
 from hostolink.kit.keys import KeyRing
 from hostolink.kit.money import Amount, format_xof
@@ -52,10 +53,11 @@ from hostolink.wallet.schemas import (
 )
 
 router = authenticated_router(tags=["Portefeuille"])
-admin_router = authenticated_router(
-    tags=["Administration — argent"], dependencies=[Depends(admin_principal)]
-)
-AdminUser = Annotated[Principal, Depends(admin_principal)]
+admin_router = authenticated_router(tags=["Administration — argent"])
+TransactionReader = Annotated[Principal, Depends(require(permissions.TRANSACTIONS_READ))]
+Reverser = Annotated[Principal, Depends(require(permissions.TRANSACTIONS_REVERSE))]
+Adjuster = Annotated[Principal, Depends(require(permissions.ACCOUNTS_ADJUST))]
+AccountKeeper = Annotated[Principal, Depends(require(permissions.ACCOUNTS_STATUS))]
 
 IDEMPOTENCY_DOC = (
     "En-tête **Idempotency-Key** obligatoire (une valeur unique par paiement, par exemple un "
@@ -247,7 +249,7 @@ async def my_receipt(reference: str, principal: CurrentUser, session: SessionDep
         session,
         principal=principal,
         reference=reference,
-        as_admin=bool(principal.roles & ADMIN_ROLES),
+        as_admin=permissions.TRANSACTIONS_READ in principal.permissions,
     )
     return ReceiptAnswer(data=data)
 
@@ -299,7 +301,9 @@ async def _admin_answer(
 
 
 @admin_router.get("/api/admin/transactions/{reference}", summary="Transaction et écritures")
-async def admin_receipt(reference: str, principal: AdminUser, session: SessionDep) -> ReceiptAnswer:
+async def admin_receipt(
+    reference: str, principal: TransactionReader, session: SessionDep
+) -> ReceiptAnswer:
     data = await history.receipt(session, principal=principal, reference=reference, as_admin=True)
     return ReceiptAnswer(data=data)
 
@@ -312,7 +316,7 @@ async def admin_receipt(reference: str, principal: AdminUser, session: SessionDe
 async def admin_reverse(
     reference: str,
     body: ReversalBody,
-    principal: AdminUser,
+    principal: Reverser,
     session: SessionDep,
     request: Request,
 ) -> Response:
@@ -343,7 +347,7 @@ async def admin_reverse(
 async def admin_adjust(
     numero_compte: str,
     body: AdjustmentBody,
-    principal: AdminUser,
+    principal: Adjuster,
     session: SessionDep,
     request: Request,
 ) -> Response:
@@ -375,7 +379,7 @@ async def admin_adjust(
 async def admin_account_status(
     numero_compte: str,
     body: AccountStatusBody,
-    principal: AdminUser,
+    principal: AccountKeeper,
     session: SessionDep,
     request: Request,
 ) -> AccountStatusAnswer:

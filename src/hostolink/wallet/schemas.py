@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hostolink.kit.money import Amount
+from hostolink.kit.params import BigRef
 
 Description = Field(default=None, max_length=255, description="Note pour le destinataire.")
 Pin = Field(
@@ -33,8 +34,8 @@ class TransferBody(Body):
         description="Téléphone (toute écriture ivoirienne), e-mail ou numéro de compte HL….",
         examples=["0701020304"],
     )
-    id_contact: int | None = Field(
-        default=None, ge=1, description="Un contact enregistré (GET /api/contacts)."
+    id_contact: BigRef | None = Field(
+        default=None, description="Un contact enregistré (GET /api/contacts)."
     )
     description: str | None = Description
     pin: str | None = Pin

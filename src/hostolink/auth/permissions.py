@@ -1,0 +1,57 @@
+"""Named permissions. A route names the one it needs (`deps.require`); a person holds the
+union of the permissions of their roles, read from `role_permission` on every request, so
+changing a role's permissions or a person's roles takes effect at the next request."""
+
+from __future__ import annotations
+
+# What every person may do with their own data (the `user` role).
+PROFILE_MANAGE = "profil:gerer"
+WALLET_USE = "portefeuille:utiliser"
+SOCIAL_POST = "social:publier"
+DISCUSSIONS_TAKE_PART = "discussions:participer"
+
+# Establishment managers and experts.
+ESTABLISHMENT_MANAGE = "etablissement:gerer"
+PAYMENTS_RECEIVE = "paiements:recevoir"
+DISCUSSIONS_ANSWER = "discussions:repondre"
+
+# Support agents.
+SUPPORT_ANSWER = "support:repondre"
+
+# Administration.
+USERS_READ = "utilisateurs:lire"
+USERS_SUSPEND = "utilisateurs:suspendre"
+KYC_REVIEW = "kyc:valider"
+MODERATION = "moderation:gerer"
+TRANSACTIONS_READ = "transactions:lire"
+TRANSACTIONS_REVERSE = "transactions:annuler"
+ACCOUNTS_ADJUST = "comptes:ajuster"
+ACCOUNTS_STATUS = "comptes:geler"
+DIRECTORY_MANAGE = "annuaire:gerer"
+MANAGERS_VALIDATE = "gestionnaires:valider"
+CONTENTS_MANAGE = "contenus:gerer"
+OPERATIONS_READ = "operations:lire"
+OPERATIONS_MANAGE = "operations:gerer"
+AUDIT_READ = "journal:lire"
+
+# Super-administration.
+ROLES_ASSIGN = "roles:attribuer"
+FEES_MANAGE = "frais:gerer"
+
+ADMINISTRATION: tuple[str, ...] = (
+    USERS_READ,
+    USERS_SUSPEND,
+    KYC_REVIEW,
+    MODERATION,
+    TRANSACTIONS_READ,
+    TRANSACTIONS_REVERSE,
+    ACCOUNTS_ADJUST,
+    ACCOUNTS_STATUS,
+    DIRECTORY_MANAGE,
+    MANAGERS_VALIDATE,
+    CONTENTS_MANAGE,
+    OPERATIONS_READ,
+    OPERATIONS_MANAGE,
+    AUDIT_READ,
+)
+SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE)
