@@ -25,6 +25,7 @@ from hostolink.admin.governance import router as governance_router
 from hostolink.announcements import endpoints as announcements
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
+from hostolink.backoffice import site as backoffice
 from hostolink.cards.endpoints import router as cards_router
 from hostolink.config import Settings, get_settings
 from hostolink.contacts.endpoints import router as contacts_router
@@ -44,7 +45,11 @@ from hostolink.kit.ratelimit import build_rate_limiter
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
-from hostolink.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from hostolink.middleware import (
+    BodyGuardMiddleware,
+    RequestContextMiddleware,
+    StaticCompressionMiddleware,
+)
 from hostolink.notifications import endpoints as notifications
 from hostolink.notifications.push import push_configured, push_handlers
 from hostolink.notifications.senders import build_senders
@@ -61,6 +66,7 @@ from hostolink.users.endpoints import router as users_router
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
 from hostolink.wallet.endpoints import router as wallet_router
 from hostolink.wallet.notify import NoticeWriter
+from hostolink.web import endpoints as web
 
 # `hostolink serve` resolves the database once (starting the embedded server if needed) and
 # hands the URL to its worker processes through this variable.
@@ -207,10 +213,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         kyc.public,
         kyc.admin_router,
         governance_router,
+        web.router,
     ):
         app.include_router(router)
     _mount_docs(app)
+    backoffice.mount(app)  # after the routes: the contract's /admin/utilisateurs stay in front
 
+    app.add_middleware(StaticCompressionMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -1,0 +1,174 @@
+// Deposits and withdrawals (mobile money, Wave, Djamo, bank): choose the provider, the amount
+// and the number; a deposit is confirmed on the provider's page; the status is followed
+// until it is settled.
+import { api, formatDate, formatXof, formError, h, navigate, onLeave, route, session, toast } from '../core.js';
+import { amountField, field, idempotencyKey, onSubmit, pinField, readAmount } from './wallet.js';
+
+// The owner's order; the sandbox (our simulated operator, off in production) comes last.
+const ORDER = ['orange_money', 'mtn_momo', 'moov_money', 'wave', 'banque', 'djamo', 'sandbox'];
+const STATUS = {
+  initiee: ['Initiée', 'warn'],
+  en_attente: ['En attente de confirmation', 'warn'],
+  reussie: ['Réussie', 'ok'],
+  echouee: ['Échouée', 'error'],
+  expiree: ['Expirée', 'error'],
+};
+const SETTLED = new Set(['reussie', 'echouee', 'expiree']);
+const POLL_MS = 1500;
+
+
+function moneyForm(direction, mount) {
+  const deposit = direction === 'depot';
+  const state = { rail: null };
+  const grid = h('div', { class: 'providers', role: 'group', 'aria-label': 'Moyen de paiement' }, h('p', { class: 'loading', text: 'Chargement…' }));
+  const chosenHint = h('p', { class: 'hint', id: 'numero-hint' });
+  const number = h('div', { class: 'field' },
+    h('label', { for: 'numero', text: 'Numéro mobile money' }),
+    chosenHint,
+    h('input', { id: 'numero', name: 'numero', type: 'tel', inputmode: 'tel', autocomplete: 'tel', required: true, 'aria-describedby': 'numero-hint' }));
+  const form = h('form', { class: 'card stack', novalidate: true, 'aria-label': deposit ? 'Déposer de l\'argent' : 'Retirer de l\'argent' },
+    h('h2', { text: deposit ? 'Alimenter mon portefeuille' : 'Retirer vers mobile money' }),
+    grid, amountField(), number,
+    deposit ? null : pinField(),
+    h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, deposit ? 'Déposer' : 'Retirer'));
+
+  const select = (rail, button) => {
+    state.rail = rail;
+    for (const other of grid.querySelectorAll('button')) other.setAttribute('aria-pressed', String(other === button));
+    chosenHint.textContent = rail.prefixes.length
+      ? `Un numéro ${rail.nom} (${rail.prefixes.join(', ')}…).`
+      : `Le numéro lié à votre compte ${rail.nom}.`;
+  };
+
+  onSubmit(form, async (data) => {
+    if (!state.rail) throw new Error('Choisissez un moyen de paiement.');
+    const body = {
+      fournisseur: state.rail.code,
+      montant: readAmount(data.get('montant')),
+      numero: String(data.get('numero') || '').trim(),
+    };
+    if (!deposit) body.pin = String(data.get('pin') || '');
+    const answer = await api('POST', deposit ? '/api/depots' : '/api/retraits', {
+      body, headers: { 'Idempotency-Key': idempotencyKey() },
+    });
+    toast(answer.message);
+    navigate(`#/operations/${encodeURIComponent(answer.data.reference)}`);
+  });
+
+  mount.append(form, h('p', { class: 'center' }, h('a', { href: '#/operations', text: 'Mes dépôts et retraits' })));
+
+  return Promise.all([api('GET', '/api/fournisseurs', { auth: false }), session.me().catch(() => null)]).then(([rails, me]) => {
+    if (me?.telephone) form.querySelector('#numero').value = me.telephone;
+    const sorted = [...rails.data].sort((a, b) => rank(a.code) - rank(b.code));
+    const buttons = sorted.map((rail) => {
+      const way = deposit ? rail.depot : rail.retrait;
+      const button = h('button', {
+        class: 'provider', type: 'button', 'aria-pressed': 'false', disabled: !way.disponible,
+        dataset: { code: rail.code },
+      }, h('span', { class: 'name', text: rail.nom }),
+      way.disponible ? null : h('span', { class: 'why', text: 'Indisponible' }));
+      button.addEventListener('click', () => select(rail, button));
+      return { rail, way, button };
+    });
+    grid.replaceChildren(...buttons.map((item) => item.button));
+    const closed = buttons.filter((item) => !item.way.disponible);
+    if (closed.length) {
+      grid.after(h('details', { class: 'small muted' },
+        h('summary', { text: 'Pourquoi certains moyens sont indisponibles ?' }),
+        h('ul', {}, closed.map((item) => h('li', {}, h('strong', { text: `${item.rail.nom} : ` }), item.way.raison || 'Indisponible pour le moment.')))));
+    }
+    const first = buttons.find((item) => item.way.disponible);
+    if (first) select(first.rail, first.button);
+    else formError(form, { message: 'Aucun moyen de paiement n\'est disponible pour le moment.' });
+  });
+}
+
+function rank(code) {
+  const index = ORDER.indexOf(code);
+  return index === -1 ? ORDER.length - 1 : index;
+}
+
+route('/depot', (params, mount) => moneyForm('depot', mount), { title: 'Déposer', tab: 'accueil', back: '#/' });
+route('/retrait', (params, mount) => moneyForm('retrait', mount), { title: 'Retirer', tab: 'accueil', back: '#/' });
+
+// ------------------------------------------------------------------------ follow one
+
+function statusBadge(status, id = null) {
+  const [label, kind] = STATUS[status] || [status, ''];
+  return h('span', { class: `badge ${kind}`, id, text: label });
+}
+
+route('/operations/:reference', async ({ reference }, mount) => {
+  let timer = null;
+  let left = false;
+  onLeave(() => { left = true; clearTimeout(timer); });
+  const live = h('div', { 'aria-live': 'polite' });
+  mount.append(live);
+
+  const draw = (operation) => {
+    const deposit = operation.sens === 'depot';
+    const settled = SETTLED.has(operation.statut);
+    const pay = deposit && !settled && operation.url_paiement
+      ? h('a', { class: 'btn btn-primary btn-block', id: 'payer-operateur', href: operation.url_paiement, target: '_blank', rel: 'noopener' },
+        `Confirmer le paiement chez ${operation.nom_fournisseur}`)
+      : null;
+    const outcome = {
+      reussie: deposit ? `Votre portefeuille est crédité de ${formatXof(operation.montant)}.` : `${formatXof(operation.montant)} envoyés vers ${operation.numero}.`,
+      echouee: `L'opération a échoué${operation.motif_echec ? ` : ${operation.motif_echec}` : '.'}${deposit ? '' : ' Votre argent vous a été rendu.'}`,
+      expiree: 'Le paiement n\'a pas été confirmé à temps.',
+    }[operation.statut];
+    live.replaceChildren(...[
+      h('section', { class: 'card stack center' },
+        h('p', { class: 'muted', text: `${deposit ? 'Dépôt' : 'Retrait'} · ${operation.nom_fournisseur}` }),
+        h('p', { class: 'big-amount', text: formatXof(operation.montant) }),
+        h('p', {}, statusBadge(operation.statut, 'statut')),
+        outcome ? h('p', { text: outcome }) : h('p', { class: 'muted', text: deposit ? 'Confirmez le paiement chez l\'opérateur ; cette page se met à jour toute seule.' : 'L\'opérateur traite le retrait ; cette page se met à jour toute seule.' }),
+        pay),
+      h('section', { class: 'card receipt' },
+        h('dl', {},
+          h('dt', { text: 'Numéro' }), h('dd', { text: operation.numero }),
+          h('dt', { text: 'Frais' }), h('dd', { text: formatXof(operation.frais) }),
+          h('dt', { text: deposit ? 'Total payé' : 'Total débité' }), h('dd', { text: formatXof(operation.montant_total) }),
+          h('dt', { text: 'Créée le' }), h('dd', { text: formatDate(operation.date_creation) }),
+          h('dt', { text: 'Référence' }), h('dd', { text: operation.reference }))),
+      h('h2', { class: 'section-title', text: 'Historique' }),
+      h('ol', { class: 'status-steps card' }, operation.historique.map((step) => h('li', {},
+        `${formatDate(step.date)} — ${(STATUS[step.statut] || [step.statut])[0]}`))),
+      settled ? h('a', { class: 'btn btn-secondary btn-block', href: '#/' }, 'Retour à l\'accueil') : null,
+    ].filter(Boolean));
+  };
+
+  const poll = async () => {
+    try {
+      const answer = await api('GET', `/api/operations/${encodeURIComponent(reference)}`);
+      if (left) return;
+      draw(answer.data);
+      if (SETTLED.has(answer.data.statut)) return;
+    } catch (error) {
+      if (left) return;
+      if (error.status === 404) throw error;
+      toast(error.message, 'error');
+    }
+    timer = setTimeout(poll, POLL_MS);
+  };
+  await poll();
+}, { title: 'Suivi de l\'opération', tab: 'accueil', back: '#/' });
+
+// ---------------------------------------------------------------------------- list
+
+route('/operations', async (params, mount) => {
+  const answer = await api('GET', '/api/operations');
+  if (!answer.data.length) {
+    mount.append(h('p', { class: 'empty card', text: 'Aucun dépôt ni retrait pour le moment.' }));
+    return;
+  }
+  mount.append(h('ul', { class: 'list', 'aria-label': 'Mes dépôts et retraits' }, answer.data.map((operation) => h('li', {},
+    h('a', { class: 'list-item', href: `#/operations/${encodeURIComponent(operation.reference)}` },
+      h('span', { class: `icon ${operation.sens === 'depot' ? 'i-in' : 'i-out'}`, 'aria-hidden': 'true' }),
+      h('span', { class: 'grow' },
+        h('span', { class: 'title', text: `${operation.sens === 'depot' ? 'Dépôt' : 'Retrait'} · ${operation.nom_fournisseur}` }),
+        h('span', { class: 'sub', text: formatDate(operation.date_creation) })),
+      h('span', { class: 'stack', style: { alignItems: 'flex-end', gap: '4px' } },
+        h('strong', { text: formatXof(operation.montant) }),
+        statusBadge(operation.statut)))))));
+}, { title: 'Dépôts et retraits', tab: 'accueil', back: '#/' });
