@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start the product as a new user would (embedded PostgreSQL, fresh data folder), create an
-# administrator, run the Postman collection with newman, always stop the server.
+# administrator, run the given command against it (default: the Postman collection through
+# newman), always stop the server. The command sees BASE_URL, HOSTOLINK, ADMIN_IDENTIFIER
+# and ADMIN_PASSWORD; the server inherits the caller's environment (RATE_LIMIT_ENABLED…).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/hostolink-ci-XXXXXX")"
@@ -29,4 +31,5 @@ curl -fsS "$BASE_URL/ready" >/dev/null || { cat "$DATA_DIR/serve.log"; exit 1; }
 curl -fsS "$BASE_URL/docs" | grep -q "swagger-ui" || { echo "Swagger UI missing"; exit 1; }
 
 HOSTOLINK_ADMIN_PASSWORD="$ADMIN_PASSWORD" "$HOSTOLINK" create-admin --identifier "$ADMIN_IDENTIFIER"
-bash .ci/newman.sh
+if [ "$#" -eq 0 ]; then set -- bash .ci/newman.sh; fi
+"$@"
