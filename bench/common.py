@@ -53,6 +53,45 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+@dataclass
+class Step:
+    """What `progress` prints at the end: set `note` to a short result (`"2,900 req/s"`)."""
+
+    label: str
+    note: str = ""
+    failed: bool = False
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[Step]:
+    """One line when a group or a scenario starts, one when it ends, with its elapsed time
+    (on stderr, like every other message of the bench)."""
+    step = Step(label)
+    began = time.monotonic()
+    print(f"[bench] ▶ {label} …", file=sys.stderr, flush=True)
+    outcome = "failed"
+    try:
+        yield step
+        outcome = "failed" if step.failed else "done"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        minutes, seconds = divmod(time.monotonic() - began, 60)
+        shown = f"{int(minutes)} min {seconds:04.1f} s" if minutes else f"{seconds:.1f} s"
+        note = f" ({step.note})" if step.note else ""
+        print(f"[bench] ■ {label}: {outcome} in {shown}{note}", file=sys.stderr, flush=True)
+
+
+def report_load(step: Step, load: LoadResult) -> None:
+    """Log a scenario's load figures and put its headline on the progress line."""
+    log(
+        f"  {load.rps:,.1f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
+        f"non-2xx {load.non2xx}, statuses {load.statuses}, errors {load.errors}"
+    )
+    step.note = f"{load.rps:,.0f} req/s, p99 {load.p99_ms:.0f} ms"
+
+
 class BenchError(RuntimeError):
     """A failure that ends the run with a clear message (the server is still stopped)."""
 
@@ -114,6 +153,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--hostolink", default=None, help="the hostolink command (venv's)")
     group.add_argument("--no-write", action="store_true", help="print only; write no file")
     group.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    group.add_argument(
+        "--ports",
+        default=None,
+        metavar="LOW-HIGH",
+        help="take the servers' ports in this range (default: any free port the system gives)",
+    )
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -127,6 +172,7 @@ def validate(args: argparse.Namespace) -> None:
         raise BenchError("--users must be in [1, 10000]")
     if not 1 <= args.workers <= 64:
         raise BenchError("--workers must be in [1, 64]")
+    set_port_range(getattr(args, "ports", None))
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,7 +180,33 @@ def validate(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+PORT_RANGE: tuple[int, int] | None = None  # `--ports LOW-HIGH`; None: any free port
+
+
+def set_port_range(spec: str | None) -> None:
+    global PORT_RANGE  # noqa: PLW0603 - one setting for every Server of the run
+    if not spec:
+        PORT_RANGE = None
+        return
+    match = re.fullmatch(r"(\d{4,5})-(\d{4,5})", spec.strip())
+    if match is None or not 1024 <= int(match[1]) <= int(match[2]) <= 65535:
+        raise BenchError("--ports must be LOW-HIGH, for example 45000-45999")
+    PORT_RANGE = (int(match[1]), int(match[2]))
+
+
 def free_port() -> int:
+    if PORT_RANGE is not None:
+        low, high = PORT_RANGE
+        candidates = list(range(low, high + 1))
+        secrets.SystemRandom().shuffle(candidates)  # two runs at once rarely collide
+        for candidate in candidates:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind((HOST, candidate))
+                except OSError:
+                    continue
+                return candidate
+        raise BenchError(f"no free port in {low}-{high}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         port: int = sock.getsockname()[1]
@@ -379,7 +451,10 @@ class Server:
                 found[_summarise_log_line(line)] += 1
         return [f"{n} × {text}" for text, n in found.most_common(limit)]
 
-    def stop(self) -> None:
+    def stop(self, *, remove_files: bool = True) -> None:
+        """Stop the server, its workers and its embedded PostgreSQL; drop the throwaway
+        database and the temporary folder unless `remove_files` is false (the startup
+        group starts the same data folder again)."""
         if self.process is not None and self.process.poll() is None:
             log("stopping the server")
             self.process.terminate()
@@ -395,6 +470,8 @@ class Server:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self._stop_embedded_postgres()
+        if not remove_files:
+            return
         if self.database_name and self.admin_url and not self.keep_database:
             try:
                 asyncio.run(

@@ -63,6 +63,7 @@ from bench.common import (
     health_probe,
     later,
     log,
+    progress,
     python_load,
     settle_database,
     stop_server,
@@ -828,17 +829,14 @@ async def _run_scenarios(
 ) -> list[ScenarioResult]:
     results = []
     for scenario in scenarios:
-        paths = scenario_paths(scenario, data["points"], data["ids"])
-        log(
-            f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} "
-            f"connections, {len(paths):,} requests in turn"
-        )
-        result = await runner.run(scenario, paths)
-        load = result.load
-        log(
-            f"  {load.rps:,.1f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
-            f"non-2xx {load.non2xx}, statuses {load.statuses}, errors {load.errors}"
-        )
+        with progress(f"directory: {scenario.label}") as step:
+            paths = scenario_paths(scenario, data["points"], data["ids"])
+            log(
+                f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} "
+                f"connections, {len(paths):,} requests in turn"
+            )
+            result = await runner.run(scenario, paths)
+            common.report_load(step, result.load)
         results.append(result)
     return results
 

@@ -52,6 +52,7 @@ from bench.common import (
     health_probe,
     later,
     log,
+    progress,
     python_load,
     seed_users,
     settle_database,
@@ -509,15 +510,13 @@ def _selected(spec: str) -> list[Scenario]:
 async def _run_scenarios(runner: Runner, scenarios: list[Scenario]) -> list[ScenarioResult]:
     results = []
     for scenario in scenarios:
-        log(
-            f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} connections"
-        )
-        result = await runner.run(scenario)
-        load = result.load
-        log(
-            f"  {load.rps:,.1f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
-            f"non-2xx {load.non2xx}, statuses {load.statuses}, errors {load.errors}"
-        )
+        with progress(f"onboarding: {scenario.label}") as step:
+            log(
+                f"{scenario.label}: {runner.args.duration:g} s at "
+                f"{runner.args.connections} connections"
+            )
+            result = await runner.run(scenario)
+            common.report_load(step, result.load)
         results.append(result)
     return results
 

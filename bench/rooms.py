@@ -54,6 +54,7 @@ from bench.common import (
     Server,
     connections_per_process,
     log,
+    progress,
     seed_users,
     stop_server,
     terminate_as_interrupt,
@@ -609,12 +610,14 @@ def run(args: argparse.Namespace) -> int:
             names = _validate(args)
             _raise_fd_limit(args.rooms_clients + 500)
             for name in names:
-                results.append(run_config(name, args, facts))
-                r = results[-1]
-                log(
-                    f"  {name}: all listeners p50 {r.all_delivered_ms.get('p50')} ms, p99 "
-                    f"{r.all_delivered_ms.get('p99')} ms, lost {r.deliveries_lost}"
-                )
+                with progress(f"rooms: {name}") as step:
+                    results.append(run_config(name, args, facts))
+                    r = results[-1]
+                    log(
+                        f"  {name}: all listeners p50 {r.all_delivered_ms.get('p50')} ms, p99 "
+                        f"{r.all_delivered_ms.get('p99')} ms, lost {r.deliveries_lost}"
+                    )
+                    step.note = f"p99 {r.all_delivered_ms.get('p99')} ms, {r.connected} sockets"
     except BenchError as exc:
         log(f"error: {exc}")
         return 1

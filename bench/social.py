@@ -59,6 +59,7 @@ from bench.common import (
     health_probe,
     later,
     log,
+    progress,
     py_spy_profile,
     python_load,
     seed_users,
@@ -655,17 +656,14 @@ async def _run_scenarios(
 ) -> list[ScenarioResult]:
     results = []
     for scenario in scenarios:
-        requests = scenario_requests(scenario, data["users"], data["cursors"])
-        log(
-            f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} "
-            f"connections, {len(requests):,} requests in turn"
-        )
-        result = await runner.run(scenario, requests)
-        load = result.load
-        log(
-            f"  {load.rps:,.1f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms, "
-            f"non-2xx {load.non2xx}, statuses {load.statuses}, errors {load.errors}"
-        )
+        with progress(f"social: {scenario.label}") as step:
+            requests = scenario_requests(scenario, data["users"], data["cursors"])
+            log(
+                f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} "
+                f"connections, {len(requests):,} requests in turn"
+            )
+            result = await runner.run(scenario, requests)
+            common.report_load(step, result.load)
         results.append(result)
     return results
 

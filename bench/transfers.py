@@ -71,6 +71,7 @@ from bench.common import (
     pg_counters,
     pg_work_per,
     plain_postgres_url,
+    progress,
     py_spy_profile,
     python_load,
     seed_users,
@@ -696,15 +697,17 @@ async def run_bench(
     if len(wallets) < 2:
         raise BenchError("fewer than two funded wallets with a PIN token")
     bench = Bench(server, wallets, args, use_wrk)
-    log(f"transfers: {args.duration:g} s at {args.connections} connections")
-    await bench.prepare()
-    before_load = await snapshot(server)
-    result = await bench.measure()
-    load = result.load
-    log(
-        f"  {result.transfers_per_s:,.1f} transfers/s, p50 {load.p50_ms:.1f} ms, "
-        f"p99 {load.p99_ms:.1f} ms, answers {result.answered}"
-    )
+    with progress("transfers: wallet transfers") as step:
+        log(f"transfers: {args.duration:g} s at {args.connections} connections")
+        await bench.prepare()
+        before_load = await snapshot(server)
+        result = await bench.measure()
+        load = result.load
+        log(
+            f"  {result.transfers_per_s:,.1f} transfers/s, p50 {load.p50_ms:.1f} ms, "
+            f"p99 {load.p99_ms:.1f} ms, answers {result.answered}"
+        )
+        step.note = f"{result.transfers_per_s:,.0f} transfers/s, p99 {load.p99_ms:.0f} ms"
     after = await snapshot(server)
     money = await asyncio.to_thread(
         lambda: check_money(
@@ -724,9 +727,11 @@ async def run_bench(
     elif shutil.which("pgbench") is None:
         log("pgbench is not installed (Debian: `apt-get install -y postgresql-client`); skipped")
     else:
-        await settle_database(server)
-        pgbench = await pgbench_ceiling(server, args)
-        log(f"  pgbench tpcb-like: {pgbench.tps:,.1f} TPS, latency {pgbench.latency_ms} ms")
+        with progress("transfers: pgbench TPC-B ceiling") as step:
+            await settle_database(server)
+            pgbench = await pgbench_ceiling(server, args)
+            log(f"  pgbench tpcb-like: {pgbench.tps:,.1f} TPS, latency {pgbench.latency_ms} ms")
+            step.note = f"{pgbench.tps:,.0f} TPS"
     ratio = round(result.transfers_per_s / pgbench.tps, 3) if pgbench and pgbench.tps else None
     met = {
         "transfers_per_s": result.transfers_per_s >= TARGET["transfers_per_s"],
