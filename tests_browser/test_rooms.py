@@ -218,3 +218,64 @@ class TestLiveRoom:
             "Oui, préférez l'attiéké en petite quantité.",
             "Merci !",
         ]
+
+
+class TestModeration:
+    def test_a_reported_message_leaves_open_pages_once_hidden(
+        self,
+        *,
+        new_phone: Callable[[], Page],
+        new_room: Callable[[str], Room],
+        live_server: str,
+        database_url: str,
+        outbox: Callable[[str], str],
+        shoot: Shoot,
+    ) -> None:
+        """Yao reports Awa's message from the room; a moderator hides it; it disappears
+        from both open pages without a reload, and from the history."""
+        room = new_room("Diabète et alimentation")
+        room_id = room["id_thematique"]
+        awa = make_person(live_server, outbox, prenom="Awa", nom="Koné")
+        yao = make_person(live_server, outbox, prenom="Yao", nom="Kouassi")
+        first, second = new_phone(), new_phone()
+        open_room(first, awa, str(room["titre"]))
+        open_room(second, yao, str(room["titre"]))
+        say(first, "Arrêtez l'insuline, ma tisane guérit le diabète.")
+        say(first, "Bonne soirée à tous.")
+        bad = second.locator(".msg", has_text="ma tisane")
+        expect(bad).to_be_visible()
+        expect(second.locator(".msg", has_text="Bonne soirée")).to_be_visible()
+        # My own messages carry no report button.
+        expect(first.get_by_role("button", name=re.compile("^Signaler"))).to_have_count(0)
+
+        bad.get_by_role("button", name="Signaler le message de Awa Koné").click()
+        dialog = second.get_by_role("dialog")
+        expect(dialog).to_contain_text("Signaler le message")
+        dialog.get_by_label("Motif").select_option("desinformation")
+        dialog.get_by_label("Précisions (facultatif)").fill("Conseil dangereux.")
+        shoot(second, "salon-signaler")
+        dialog.get_by_role("button", name="Signaler").click()
+        expect(second.locator(".toast")).to_contain_text("Signalement enregistré")
+
+        admin = make_admin(live_server, database_url)
+        queue = httpx.get(f"{live_server}/api/admin/moderation", headers=admin.headers)
+        assert queue.status_code == 200, queue.text
+        report = next(
+            item
+            for item in queue.json()["data"]["signalements"]
+            if item["id_thematique"] == room_id
+        )
+        assert report["motif"] == "desinformation"
+        hidden = httpx.post(
+            f"{live_server}/api/admin/moderation/{report['id_signalement']}/masquer",
+            json={"motif": "Conseil médical dangereux"},
+            headers=admin.headers,
+        )
+        assert hidden.status_code == 200, hidden.text
+
+        for page in (first, second):
+            expect(page.locator(".msg", has_text="ma tisane")).to_have_count(0)
+            expect(page.locator(".msg", has_text="Bonne soirée")).to_have_count(1)
+        second.reload()
+        expect(second.locator(".msg", has_text="Bonne soirée")).to_be_visible()
+        expect(second.locator(".msg", has_text="ma tisane")).to_have_count(0)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hostolink.discussions.hub import runtime_of
 from hostolink.wallet.verify import verify
 from tests.auth.helpers import bearer
 from tests.backoffice.helpers import ORIGIN, csrf_of, post_form, sign_in, user_id_of
@@ -145,8 +147,10 @@ async def test_moderation_queue_hides_a_reported_post(
 
 
 async def test_moderation_queue_hides_a_reported_room_message(
-    client: httpx.AsyncClient, db_engine: AsyncEngine
+    app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
 ) -> None:
+    """Hidden from the history and withdrawn from the screens connected to the room (the
+    app's own hub, in-process here, carries the `retrait` frame to its sockets)."""
     room_id = await discussion_room(client, db_engine, "Nutrition")
     awa = await discussion_member(client, db_engine, 33)
     koffi = await discussion_member(client, db_engine, 34)
@@ -162,10 +166,17 @@ async def test_moderation_queue_hides_a_reported_room_message(
     assert "Arrêtez votre traitement" in queue.text
     assert f"du salon n° {room_id}" in queue.text
     report = await _scalar(db_engine, "SELECT id_signalement FROM signalement")
-    done = await post_form(
-        client, "/admin/moderation", f"/admin/moderation/{report}/masquer", motif="Dangereux"
-    )
-    assert done.status_code == 303
+    async with runtime_of(app).hub.subscribe(room_id) as screen:
+        done = await post_form(
+            client, "/admin/moderation", f"/admin/moderation/{report}/masquer", motif="Dangereux"
+        )
+        assert done.status_code == 303
+        withdrawn = screen.get_nowait()
+    assert withdrawn == {
+        "type": "retrait",
+        "id_thematique": room_id,
+        "id_message": message["id_message"],
+    }
     history = await client.get(f"/api/thematiques/{room_id}/messages", headers=koffi.headers)
     assert "buvez ma tisane" not in history.text
 

@@ -19,6 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from tests.auth.helpers import bearer
 from tests.discussions.helpers import (
     FRAME_WAIT,
     build_app,
@@ -31,6 +32,7 @@ from tests.discussions.helpers import (
     room,
     say,
 )
+from tests.wallet.helpers import admin_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -272,3 +274,61 @@ class TestFanOut:
         # A's message was delivered (synchronously) to A's sockets only, before B's post.
         assert from_a not in seen
         assert len(seen) == 1
+
+
+class TestModeration:
+    async def test_a_hidden_message_is_withdrawn_from_connected_screens(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        """Hiding sends `retrait` to the room's sockets once committed; rejecting a report
+        sends nothing (the next frame after it is the next message)."""
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            kofi = await member(client, db_engine, 2)
+            await join(client, awa, room_id)
+            await join(client, kofi, room_id)
+            admin = bearer(await admin_token(client, db_engine))
+            async with connect(f"{base}/ws/thematiques/{room_id}?token={kofi.token}") as ws:
+                await frame(ws, "bienvenue")
+                bad = await say(client, awa, room_id, "Achetez mes pilules miracles !")
+                fine = await say(client, awa, room_id, "Bonjour à tous")
+                reports = {}
+                for message in (bad, fine):
+                    path = (
+                        f"/api/thematiques/{room_id}/messages/{message['id_message']}/signalement"
+                    )
+                    answer = await client.post(path, json={"motif": "spam"}, headers=kofi.headers)
+                    assert answer.status_code == 201, answer.text
+                    reports[message["id_message"]] = answer.json()["data"]["id_signalement"]
+                decisions = (
+                    (reports[fine["id_message"]], "rejeter"),
+                    (reports[bad["id_message"]], "masquer"),
+                    (reports[bad["id_message"]], "masquer"),  # already decided: 409, no frame
+                )
+                statuses = []
+                for report_id, decision in decisions:
+                    answer = await client.post(
+                        f"/api/admin/moderation/{report_id}/{decision}",
+                        json={"motif": "Décision de test"},
+                        headers=admin,
+                    )
+                    statuses.append(answer.status_code)
+                assert statuses == [200, 200, 409]
+                after = await say(client, awa, room_id, "Après la décision")
+
+                frames = []
+                while (
+                    not frames
+                    or frames[-1].get("data", {}).get("id_message") != (after["id_message"])
+                ):
+                    frames.append(await frame(ws, "message", "retrait"))
+        summary = [(f["type"], f.get("id_message") or f["data"]["id_message"]) for f in frames]
+        assert summary == [
+            ("message", bad["id_message"]),
+            ("message", fine["id_message"]),
+            ("retrait", bad["id_message"]),
+            ("message", after["id_message"]),
+        ]
+        assert frames[2]["id_thematique"] == room_id

@@ -33,6 +33,8 @@ from hostolink.auth.roles import ROLES
 from hostolink.backoffice.session import check_csrf, csrf_token, current_admin
 from hostolink.db import Database
 from hostolink.deps import client_ip
+from hostolink.discussions.hub import runtime_of
+from hostolink.discussions.live import withdraw_quietly
 from hostolink.errors import BadRequest, HostolinkError
 from hostolink.health import management
 from hostolink.kyc import files as kyc_files
@@ -526,17 +528,27 @@ class ModerationPage(BaseView):
         if decision not in {"masquer", "rejeter"}:
             raise HTTPException(404)
 
+        withdrawn: list[tuple[int, int]] = []
+
         async def work(session: AsyncSession, form: dict[str, str]) -> str:
-            await moderation.decide(
+            outcome = await moderation.decide(
                 session,
                 actor=_person(),
                 report_id=report_id,
                 hide=decision == "masquer",
                 motif=_motif(form),
             )
+            if outcome.withdrawn_message is not None:
+                withdrawn.append(outcome.withdrawn_message)
             return "Contenu masqué." if decision == "masquer" else "Signalement rejeté."
 
-        return await _act(self, request, "/admin/moderation", work)
+        response = await _act(self, request, "/admin/moderation", work)
+        # _act has committed (or rolled back, and then `work` withdrew nothing): take the
+        # hidden room message off the screens connected to its room.
+        hub = runtime_of(self._admin_ref.app).hub
+        for room_id, message_id in withdrawn:
+            await withdraw_quietly(hub, room_id, message_id)
+        return response
 
 
 PAGES: tuple[type[BaseView], ...] = (

@@ -6,7 +6,8 @@ send). Refusals accept then close with a 44xx code and a French reason, so that 
 can tell "log in again" (4401) from "not allowed" (4403) and "no such room" (4404).
 
 Frames, all JSON. Server → client: `bienvenue` (subscribed: nothing published from now on
-is missed), `message` (`data`: a message, from REST or WebSocket), `ping` (heartbeat),
+is missed), `message` (`data`: a message, from REST or WebSocket), `retrait` (`id_message`:
+a moderator hid this message; take it off the screen), `ping` (heartbeat),
 `accuse` (`ref`, `id_message`: my message was stored), `erreur` (`error`, `message`; the
 connection stays open). Client → server: `{"type": "message", "contenu", "id_media",
 "id_message_parent", "ref"}` (validated and stored as over REST), `pong` (ignored).
@@ -67,6 +68,19 @@ async def publish_quietly(hub: Hub, message: MessageOut) -> None:
         await hub.publish(message.id_thematique, message_frame(message))
     except Exception:  # Redis unreachable or any transport failure
         logger.warning("live delivery of message %s failed", message.id_message, exc_info=True)
+
+
+def withdrawal_frame(room_id: int, message_id: int) -> dict[str, Any]:
+    return {"type": "retrait", "id_thematique": room_id, "id_message": message_id}
+
+
+async def withdraw_quietly(hub: Hub, room_id: int, message_id: int) -> None:
+    """Tell the room's sockets that a committed moderation decision hid a message. Like
+    `publish_quietly`, a failure is logged: the history no longer serves the message."""
+    try:
+        await hub.publish(room_id, withdrawal_frame(room_id, message_id))
+    except Exception:  # Redis unreachable or any transport failure
+        logger.warning("live withdrawal of message %s failed", message_id, exc_info=True)
 
 
 async def within_limit(runtime: Runtime, user_id: int, per_minute: int) -> int | None:

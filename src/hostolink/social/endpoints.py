@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from hostolink.auth import permissions
@@ -22,6 +22,8 @@ from hostolink.deps import (
     public_router,
     require,
 )
+from hostolink.discussions.hub import runtime_of
+from hostolink.discussions.live import withdraw_quietly
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.keys import derive_key
 from hostolink.kit.params import CommentId, PostId, ReportId, UserId
@@ -286,12 +288,24 @@ async def moderation_queue(
     summary="Masquer le contenu signalé",
 )
 async def hide(
-    id_signalement: ReportId, body: Decision, admin: Moderator, session: SessionDep
+    *,
+    id_signalement: ReportId,
+    body: Decision,
+    admin: Moderator,
+    session: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
 ) -> ReportAnswer:
-    row = await moderation.decide(
+    """Masquer le contenu : il disparaît du fil, de la publication ou de l'historique du
+    salon ; un message de salon est aussi retiré des écrans connectés (trame `retrait`)."""
+    outcome = await moderation.decide(
         session, actor=admin, report_id=id_signalement, hide=True, motif=body.motif
     )
-    out = ReportOut.model_validate(row, from_attributes=True)
+    if outcome.withdrawn_message is not None:
+        # After the response, hence after the commit: a rolled-back decision withdraws nothing.
+        room_id, message_id = outcome.withdrawn_message
+        background.add_task(withdraw_quietly, runtime_of(request.app).hub, room_id, message_id)
+    out = ReportOut.model_validate(outcome.report, from_attributes=True)
     return ReportAnswer(message="Contenu masqué.", data=out)
 
 
@@ -303,8 +317,8 @@ async def hide(
 async def reject(
     id_signalement: ReportId, body: Decision, admin: Moderator, session: SessionDep
 ) -> ReportAnswer:
-    row = await moderation.decide(
+    outcome = await moderation.decide(
         session, actor=admin, report_id=id_signalement, hide=False, motif=body.motif
     )
-    out = ReportOut.model_validate(row, from_attributes=True)
+    out = ReportOut.model_validate(outcome.report, from_attributes=True)
     return ReportAnswer(message="Signalement rejeté.", data=out)

@@ -9,6 +9,7 @@ One queue for the three kinds of content: posts and comments reported through
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -43,6 +44,16 @@ class ReportNotFound(NotFound):
 
 class AlreadyDecided(Conflict):
     message = "Ce signalement a déjà été traité."
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A moderation decision: the report as settled and, when a room message was just
+    hidden, its (room, message) so that the caller withdraws it from the connected
+    sockets once the transaction has committed."""
+
+    report: Signalement
+    withdrawn_message: tuple[int, int] | None = None
 
 
 async def _check_target(session: AsyncSession, body: ReportCreate) -> None:
@@ -168,24 +179,29 @@ async def _lock_pending(session: AsyncSession, report_id: int) -> Signalement:
     return row
 
 
-async def _hide(session: AsyncSession, item: Signalement) -> tuple[str, int, str | None]:
-    """Hide the target if it is still published: (table, id, its status before)."""
+async def _hide(
+    session: AsyncSession, item: Signalement
+) -> tuple[str, int, str | None, tuple[int, int] | None]:
+    """Hide the target if it is still published: (table, id, its status before, and the
+    (room, message) of a room message this call hid)."""
     if item.id_publication is not None:
         post = await repository.lock_post(session, item.id_publication)
         before = post.statut if post is not None else None
         if post is not None and post.statut == PUBLISHED:
             post.statut = "masque"
             await session.flush()
-        return "publication", item.id_publication, before
+        return "publication", item.id_publication, before, None
     if item.id_message is not None:
         message = await session.scalar(
             select(Message).where(Message.id_message == item.id_message).with_for_update()
         )
         before = message.statut if message is not None else None
+        withdrawn = None
         if message is not None and message.statut == PUBLISHED:
             message.statut = "masque"
             await session.flush()
-        return "message", item.id_message, before
+            withdrawn = (message.id_thematique, message.id_message)
+        return "message", item.id_message, before, withdrawn
     assert item.id_commentaire is not None  # noqa: S101 — CHECK une_cible
     comment = await repository.lock_comment(session, item.id_commentaire)
     before = comment.statut if comment is not None else None
@@ -193,7 +209,7 @@ async def _hide(session: AsyncSession, item: Signalement) -> tuple[str, int, str
         comment.statut = "masque"
         await session.flush()
         await repository.bump(session, comment.id_publication, "nombre_commentaires", -1)
-    return "commentaire", item.id_commentaire, before
+    return "commentaire", item.id_commentaire, before, None
 
 
 def _settled_by(item: Signalement, *, hide: bool) -> Any:
@@ -211,11 +227,12 @@ def _settled_by(item: Signalement, *, hide: bool) -> Any:
 
 async def decide(
     session: AsyncSession, *, actor: Principal, report_id: int, hide: bool, motif: str
-) -> Signalement:
+) -> Outcome:
     item = await _lock_pending(session, report_id)
     before: str | None = None
+    withdrawn: tuple[int, int] | None = None
     if hide:
-        table, key, before = await _hide(session, item)
+        table, key, before, withdrawn = await _hide(session, item)
     else:
         table = _kind(item)
         key = item.id_publication or item.id_commentaire or item.id_message or 0
@@ -243,4 +260,4 @@ async def decide(
     )
     await session.flush()
     await session.refresh(item)
-    return item
+    return Outcome(report=item, withdrawn_message=withdrawn)

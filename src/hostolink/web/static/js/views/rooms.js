@@ -2,7 +2,7 @@
 // over /ws/thematiques/{id} (token as the subprotocols ['bearer', token]), sending over the
 // socket with a fallback to REST, reconnection with catch-up (`apres`), and the read marker.
 import { api, formatDate, h, onLeave, route, session, setTitle, toast } from "../core.js";
-import { avatar, mediaUrl, socialNav, uploadImage } from "./social.js";
+import { avatar, mediaUrl, reportDialog, socialNav, uploadImage } from "./social.js";
 
 const RETRY_MAX_MS = 15000;
 
@@ -64,6 +64,22 @@ function messageItem(m, mine) {
     m.contenu ? h("p", { class: "msg-text" }, m.contenu) : "",
     m.image_url ? h("img", { src: mediaUrl(m.image_url), alt: `Image envoyée par ${m.auteur.nom_affiche}`, loading: "lazy" }) : "",
     h("time", { class: "msg-time small", datetime: m.date_envoi }, formatDate(m.date_envoi)),
+    mine
+      ? ""
+      : h(
+          "button",
+          {
+            type: "button",
+            class: "btn-link msg-report small",
+            "aria-label": `Signaler le message de ${m.auteur.nom_affiche}`,
+            onClick: () =>
+              reportDialog({
+                title: "Signaler le message",
+                path: `/api/thematiques/${m.id_thematique}/messages/${m.id_message}/signalement`,
+              }),
+          },
+          "Signaler",
+        ),
   );
 }
 
@@ -226,6 +242,9 @@ async function renderRoom(params, mount) {
         if (frame.data.id_message > newest) newest = frame.data.id_message;
         scrollDown();
         markRead();
+      } else if (frame.type === "retrait") {
+        // A moderator hid this message: it leaves the screen as it left the history.
+        log.querySelector(`.msg[data-id="${frame.id_message}"]`)?.remove();
       } else if (frame.type === "accuse") {
         const pending = log.querySelector(`[data-ref="${frame.ref}"]`);
         if (pending && !seen.has(frame.id_message)) {

@@ -213,7 +213,8 @@ async function share(post, box, changed) {
   }
 }
 
-function reportDialog(post) {
+/** Reports content to the moderators: `path` receives `body` plus the chosen reason. */
+export function reportDialog({ title, path, body = {} }) {
   const selectId = nextId("motif");
   const detailsId = nextId("details");
   const select = h(
@@ -236,9 +237,9 @@ function reportDialog(post) {
         onSubmit: async (event) => {
           event.preventDefault();
           try {
-            const body = { id_publication: post.id_publication, motif: select.value };
-            if (details.value.trim()) body.details = details.value.trim();
-            const answer = await api("POST", "/api/signalements", { body });
+            const payload = { ...body, motif: select.value };
+            if (details.value.trim()) payload.details = details.value.trim();
+            const answer = await api("POST", path, { body: payload });
             close();
             toast(answer.message || "Signalement enregistré. Merci.");
           } catch (failure) {
@@ -247,7 +248,7 @@ function reportDialog(post) {
           }
         },
       },
-      h("h2", { id: `${selectId}-t` }, "Signaler la publication"),
+      h("h2", { id: `${selectId}-t` }, title),
       h("div", { class: "field" }, h("label", { for: selectId }, "Motif"), select),
       h("div", { class: "field" }, h("label", { for: detailsId }, "Précisions (facultatif)"), details),
       error,
@@ -263,6 +264,14 @@ function reportDialog(post) {
   document.body.append(dialog);
   dialog.showModal();
   select.focus();
+}
+
+function reportPost(post) {
+  reportDialog({
+    title: "Signaler la publication",
+    path: "/api/signalements",
+    body: { id_publication: post.id_publication },
+  });
 }
 
 export function postCard(post, { openComments = false } = {}) {
@@ -346,7 +355,7 @@ export function postCard(post, { openComments = false } = {}) {
       commentBtn,
       h("button", { type: "button", class: "action-btn", onClick: () => share(post, shareBox, counts) }, "Partager"),
       post.auteur.id_user !== me
-        ? h("button", { type: "button", class: "action-btn", onClick: () => reportDialog(post) }, "Signaler")
+        ? h("button", { type: "button", class: "action-btn", onClick: () => reportPost(post) }, "Signaler")
         : "",
     ),
     shareBox,
