@@ -279,3 +279,65 @@ class TestModeration:
         second.reload()
         expect(second.locator(".msg", has_text="Bonne soirée")).to_be_visible()
         expect(second.locator(".msg", has_text="ma tisane")).to_have_count(0)
+
+    def test_a_message_hidden_while_cut_off_is_gone_after_reconnecting(
+        self,
+        *,
+        phone: Page,
+        new_room: Callable[[str], Room],
+        live_server: str,
+        database_url: str,
+        outbox: Callable[[str], str],
+    ) -> None:
+        """The `retrait` frame is missed while the page has no socket: the catch-up after
+        reconnecting drops what the history no longer serves."""
+        room = new_room("Hypertension au quotidien")
+        room_id = room["id_thematique"]
+        awa = make_person(live_server, outbox)
+        yao = make_person(live_server, outbox, prenom="Yao", nom="Kouassi")
+        url = f"{live_server}/api/thematiques/{room_id}"
+        assert httpx.post(f"{url}/membres", headers=yao.headers).status_code == 201
+        for text in ("Le sel de régime est une arnaque, mangez salé.", "Marchez 30 minutes."):
+            answer = httpx.post(f"{url}/messages", json={"contenu": text}, headers=yao.headers)
+            assert answer.status_code == 201, answer.text
+        bad_id = httpx.get(f"{url}/messages", headers=yao.headers).json()["data"]["messages"][1][
+            "id_message"
+        ]
+        cut_off = {"now": False}
+        sockets: list[WebSocketRoute] = []
+
+        def relay(socket: WebSocketRoute) -> None:
+            sockets.append(socket)
+            if cut_off["now"]:
+                socket.close(code=1013, reason="Réseau coupé")
+            else:
+                socket.connect_to_server()
+
+        phone.route_web_socket(re.compile(r"/ws/thematiques/"), relay)
+        open_room(phone, awa, str(room["titre"]))
+        expect(phone.locator(".msg", has_text="arnaque")).to_have_count(1)
+
+        cut_off["now"] = True
+        sockets[0].close(code=4000, reason="Réseau coupé")
+        expect(phone.locator("ol.chat")).not_to_have_attribute("data-live", "true")
+        reported = httpx.post(
+            f"{url}/messages/{bad_id}/signalement",
+            json={"motif": "desinformation"},
+            headers=awa.headers,
+        )
+        assert reported.status_code == 201, reported.text
+        admin = make_admin(live_server, database_url)
+        hidden = httpx.post(
+            f"{live_server}/api/admin/moderation/{reported.json()['data']['id_signalement']}"
+            "/masquer",
+            json={"motif": "Conseil médical dangereux"},
+            headers=admin.headers,
+        )
+        assert hidden.status_code == 200, hidden.text
+        # Still cut off: the page cannot know yet.
+        expect(phone.locator(".msg", has_text="arnaque")).to_have_count(1)
+
+        cut_off["now"] = False
+        expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached(timeout=20_000)
+        expect(phone.locator(".msg", has_text="arnaque")).to_have_count(0)
+        expect(phone.locator(".msg", has_text="Marchez 30 minutes")).to_have_count(1)

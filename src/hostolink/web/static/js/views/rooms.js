@@ -184,6 +184,22 @@ async function renderRoom(params, mount) {
   }
   older.addEventListener("click", () => loadOlder().catch((e) => toast(errorText(e), "error")));
 
+  // A message hidden by a moderator while the page was cut off missed its `retrait`
+  // frame: among the latest messages, those shown but no longer served leave the screen.
+  // Only messages shown before asking are judged (one arriving live meanwhile is newer
+  // than the answer); older than the answer's oldest, a message is left alone.
+  async function dropHidden() {
+    const shown = [...log.querySelectorAll(".msg[data-id]:not(.sending)")];
+    const answer = await api("GET", `/api/thematiques/${roomId}/messages`, { query: { limite: 50 } });
+    const served = new Set(answer.data.messages.map((m) => m.id_message));
+    const complete = !answer.data.curseur_suivant;
+    const low = served.size ? Math.min(...served) : Infinity;
+    for (const item of shown) {
+      const id = Number(item.dataset.id);
+      if ((complete || id >= low) && !served.has(id)) item.remove();
+    }
+  }
+
   // After (re)connecting: what was written meanwhile, oldest first. Then the messages I
   // typed whose acknowledgement the cut lost: stored if the catch-up shows them, else
   // sent again.
@@ -193,6 +209,7 @@ async function renderRoom(params, mount) {
       const answer = await api("GET", `/api/thematiques/${roomId}/messages`, { query: { limite: 30 } });
       caught.push(...answer.data.messages.reverse());
     } else {
+      await dropHidden();
       let after = newest;
       for (;;) {
         const answer = await api("GET", `/api/thematiques/${roomId}/messages`, {
