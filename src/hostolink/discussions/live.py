@@ -61,26 +61,28 @@ def message_frame(message: MessageOut) -> dict[str, Any]:
     return {"type": "message", "data": message.model_dump(mode="json")}
 
 
-async def publish_quietly(hub: Hub, message: MessageOut) -> None:
-    """Publish a committed message. A failure loses only the live copy: sockets catch up
-    from the history (`apres`), so it is logged, never raised into the request."""
-    try:
-        await hub.publish(message.id_thematique, message_frame(message))
-    except Exception:  # Redis unreachable or any transport failure
-        logger.warning("live delivery of message %s failed", message.id_message, exc_info=True)
-
-
 def withdrawal_frame(room_id: int, message_id: int) -> dict[str, Any]:
     return {"type": "retrait", "id_thematique": room_id, "id_message": message_id}
 
 
-async def withdraw_quietly(hub: Hub, room_id: int, message_id: int) -> None:
-    """Tell the room's sockets that a committed moderation decision hid a message. Like
-    `publish_quietly`, a failure is logged: the history no longer serves the message."""
+async def _publish_quietly(hub: Hub, room_id: int, frame: dict[str, Any]) -> None:
+    """Publish a frame about a committed change. A failure loses only the live copy (the
+    history has the truth: sockets catch up from it), so it is logged, never raised into
+    the request."""
     try:
-        await hub.publish(room_id, withdrawal_frame(room_id, message_id))
+        await hub.publish(room_id, frame)
     except Exception:  # Redis unreachable or any transport failure
-        logger.warning("live withdrawal of message %s failed", message_id, exc_info=True)
+        logger.warning("live %s frame for room %s failed", frame["type"], room_id, exc_info=True)
+
+
+async def publish_quietly(hub: Hub, message: MessageOut) -> None:
+    """Deliver a committed message to the room's sockets."""
+    await _publish_quietly(hub, message.id_thematique, message_frame(message))
+
+
+async def withdraw_quietly(hub: Hub, room_id: int, message_id: int) -> None:
+    """Tell the room's sockets that a committed moderation decision hid a message."""
+    await _publish_quietly(hub, room_id, withdrawal_frame(room_id, message_id))
 
 
 async def within_limit(runtime: Runtime, user_id: int, per_minute: int) -> int | None:

@@ -189,7 +189,7 @@ async function renderRoom(params, mount) {
   // Only messages shown before asking are judged (one arriving live meanwhile is newer
   // than the answer); older than the answer's oldest, a message is left alone.
   async function dropHidden() {
-    const shown = [...log.querySelectorAll(".msg[data-id]:not(.sending)")];
+    const shown = [...log.querySelectorAll(".msg[data-id]")]; // a message being sent has no id yet
     const answer = await api("GET", `/api/thematiques/${roomId}/messages`, { query: { limite: 50 } });
     const served = new Set(answer.data.messages.map((m) => m.id_message));
     const complete = !answer.data.curseur_suivant;
