@@ -124,6 +124,19 @@ class LoadResult:
 # --------------------------------------------------------------------------------------------
 
 
+def run_alone(
+    group: str,
+    add_group_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace], int],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """`python -m bench.<group>`: one group with the options of every group and its own."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{group}")
+    add_arguments(parser)
+    add_group_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("every group")
     group.add_argument("--duration", type=float, default=10.0, help="measured seconds (10)")

@@ -638,10 +638,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.rooms")
-    common.add_arguments(parser)
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return common.run_alone("rooms", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

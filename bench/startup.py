@@ -619,10 +619,7 @@ def write_results(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.startup")
-    common.add_arguments(parser)
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    return common.run_alone("startup", add_arguments, run, argv)
 
 
 if __name__ == "__main__":
