@@ -9,28 +9,41 @@
 # embedded PostgreSQL here), without a strong JWT_SECRET, or without a real OTP sender.
 # No configuration value is baked into the image: everything comes from the environment.
 
-ARG PYTHON_IMAGE=python:3.12-slim
+# Python 3.11: the interpreter CI runs the suite on (and the oldest that pyproject accepts).
+ARG PYTHON_IMAGE=python:3.11-slim
 
 # --- Stage 1: install into a self-contained virtual environment ----------------------------
+# The same steps, outside Docker, are .ci/build-wheel.sh (CI runs it): change both together.
 FROM ${PYTHON_IMAGE} AS build
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
-RUN python -m venv /opt/venv
 WORKDIR /build
 
-# Dependencies first, in their own layer: a code change does not reinstall them. Every
+# Dependencies first, in their own layer: a code change does not reinstall them. They come
+# from the lock (tools/lock.sh): exact versions, every file checked against its sha256. Every
 # dependency ships a wheel (asyncpg, argon2-cffi, pydantic-core...), so no compiler is needed.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install --prefer-binary -r requirements.txt
+# /opt/build holds the build tools (pip, setuptools: pinned too); the runtime venv gets no
+# pip, only what production.txt lists, installed by the build venv's pip (--python).
+COPY requirements/ ./requirements/
+RUN python -m venv /opt/build \
+    && /opt/build/bin/pip install --require-hashes -r requirements/build.txt \
+    && python -m venv --without-pip /opt/venv \
+    && /opt/build/bin/pip --python /opt/venv/bin/python install --require-hashes \
+       -r requirements/production.txt
 
-COPY README.md ./
+# The project as a wheel (MANIFEST.in: every file under src/hostolink, templates and static
+# files included), installed non-editable and without dependencies: the lock has them all.
+# Smoke tests from outside /build, so that only the installed package is imported.
+COPY pyproject.toml MANIFEST.in README.md ./
 COPY src ./src
-RUN pip install --no-deps . \
-    && hostolink --help > /dev/null
+RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation -w /dist . \
+    && /opt/build/bin/pip --python /opt/venv/bin/python install --no-deps /dist/hostolink-*.whl \
+    && cd / \
+    && hostolink --help > /dev/null \
+    && HOSTOLINK_DATA_DIR=/tmp/smoke python -c "from hostolink.app import create_app; create_app(database_url='postgresql+asyncpg://x@localhost/x')"
 
 # --- Stage 2: runtime image, without sources, caches or build tools -----------------------
 FROM ${PYTHON_IMAGE}
