@@ -86,7 +86,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "OTP_MAX_PER_HOUR": "1000",
         "SANDBOX_DUPLICATE_RATE": "0",
         "SANDBOX_PAYOUT_DELAY_SECONDS": "0.5",
-        "HOSTOLINK_DB_POOL_SIZE": "5",
+        "HOSTOLINK_DB_CONNECTIONS": "8",
         "WEB_CONCURRENCY": "1",
         "LOG_LEVEL": "WARNING",
         "LOG_JSON": "false",

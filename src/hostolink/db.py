@@ -1,22 +1,43 @@
-"""Database engine and the per-request session.
+"""Database engines, the connection budget of a process, and the per-request session.
 
 One request is one transaction: the session dependency commits after the endpoint returned
 and before the response is sent (`scope="function"`), and rolls back on any error. Services
 never commit; they `flush()` when they need an id.
+
+Connections. A process (an API worker, with the job worker inside it, or `hostolink
+worker`) opens at most `HOSTOLINK_DB_CONNECTIONS`, split between its four pools by
+`ConnectionSplit`; no pool overflows. A request that finds its pool busy waits for a
+connection (`POOL_TIMEOUT_SECONDS`), then is answered 503 with Retry-After (errors.py),
+never 500. CLI commands use one connection each.
+
+Poolers (`HOSTOLINK_DB_POOLER`). A transaction pooler (PgBouncer `pool_mode=transaction`,
+Supabase's port 6543) gives a client a server connection for one transaction only, then
+hands it to another client. So in that mode:
+- every statement runs inside an explicit transaction: nothing is in AUTOCOMMIT (asyncpg
+  prepares, then executes, in two round trips, which outside a transaction the pooler may
+  send to two different server connections);
+- statements are prepared unnamed and never cached (see `engine_options`);
+- no startup parameter but those poolers know: session settings become `SET LOCAL`.
+Session-level state (`SET`, session advisory locks, LISTEN, WITH HOLD cursors, temporary
+tables) is not used anywhere in the code base; migrations take a transaction-level lock.
+The pooler's own server pool must be larger than the request transactions of every process
+behind it (instances × WEB_CONCURRENCY × `ConnectionSplit.requests`): a request transaction
+may wait for a read or a lockout counter, which needs a server connection of its own.
 """
 
 from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from uuid import uuid4
 
 from fastapi import Depends, Request
-from sqlalchemy import Executable, Row
+from sqlalchemy import Executable, Row, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -24,11 +45,19 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from hostolink import embedded
-from hostolink.config import Settings
+from hostolink.config import MIN_DB_CONNECTIONS, DatabasePooler, Settings
 
 SUPABASE_TRANSACTION_POOLER_PORT = 6543
+# Supavisor's session mode listens on 5432 of these hosts.
+SUPABASE_POOLER_HOST_SUFFIX = ".pooler.supabase.com"
+# How long a request waits for a pooled connection in a burst before it is answered 503.
+# Long enough for a queue of a few hundred short transactions to drain; short enough that
+# the app's client, not its own timeout, sees the answer.
+POOL_TIMEOUT_SECONDS = 10.0
+APPLICATION_NAME = "hostolink"
 AnyRow = Row[*tuple[Any, ...]]
 _SSL_MODES = {"require", "verify-ca", "verify-full", "prefer", "allow", "disable"}
+_TRUE = {"1", "true", "yes"}
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -38,21 +67,54 @@ def resolve_database_url(settings: Settings) -> str:
     return embedded.start(settings.data_dir)
 
 
+def _unnamed_statement() -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     url: str
     connect_args: dict[str, Any]
-    transaction_pooler: bool
+    pooler: DatabasePooler  # resolved: never AUTO
+
+    @property
+    def transaction_pooler(self) -> bool:
+        return self.pooler is DatabasePooler.TRANSACTION
+
+    @property
+    def direct(self) -> bool:
+        """PostgreSQL itself: any startup parameter, and the server connection is ours."""
+        return self.pooler is DatabasePooler.NONE
 
 
-def engine_options(raw_url: str) -> EngineOptions:
+def _resolve_pooler(
+    requested: DatabasePooler, *, flag: bool, host: str | None, port: int | None
+) -> DatabasePooler:
+    if requested is not DatabasePooler.AUTO:
+        return requested
+    if flag or port == SUPABASE_TRANSACTION_POOLER_PORT:
+        return DatabasePooler.TRANSACTION
+    if host and host.endswith(SUPABASE_POOLER_HOST_SUFFIX):
+        return DatabasePooler.SESSION
+    return DatabasePooler.NONE
+
+
+def engine_options(raw_url: str, pooler: DatabasePooler = DatabasePooler.AUTO) -> EngineOptions:
     """Translate a libpq-style URL (as Render, Supabase and psql write it) for asyncpg.
 
     - `postgres://` / `postgresql://` → `postgresql+asyncpg://`
     - `sslmode=require|verify-full…` → asyncpg's `ssl` argument (asyncpg ignores `sslmode`)
-    - Supabase's transaction pooler (port 6543, or `pgbouncer=true`) multiplexes server
-      connections between clients, so server-side prepared statements must be off and
-      their names unique per connection.
+    - behind a transaction pooler (`pooler`, or with `auto` port 6543 or `pgbouncer=true`),
+      statements are prepared unnamed and never cached. A named statement lives on the
+      server connection that prepared it: reused in a later transaction it may be missing
+      (another server connection) or taken (`__asyncpg_stmt_3__ already exists`: another
+      client's). Unique names avoid the clash but not the leak: asyncpg closes a statement
+      when it prepares the next one, so each transaction's last statement stayed on its
+      server connection (through PgBouncer 1.18 with 5 server connections: 170 to 190 left
+      on each after 1,200 transactions, until the server connection closes), and each
+      close cost a round trip. The unnamed statement is replaced by the next one, and
+      asyncpg re-sends it with every execution when its cache is off (its own provision
+      for PgBouncer): nothing outlives the transaction, nothing collides.
     """
     scheme, netloc, path, query, fragment = urlsplit(raw_url)
     scheme = "postgresql+asyncpg" if scheme in {"postgres", "postgresql"} else scheme
@@ -66,44 +128,132 @@ def engine_options(raw_url: str) -> EngineOptions:
             connect_args["ssl"] = ssl.create_default_context()
         elif sslmode != "disable":
             connect_args["ssl"] = sslmode
-    pooler = params.pop("pgbouncer", "").lower() in {"1", "true", "yes"}
-    port = urlsplit(raw_url).port
-    pooler = pooler or port == SUPABASE_TRANSACTION_POOLER_PORT
-    if pooler:
+    flag = params.pop("pgbouncer", "").lower() in _TRUE
+    parts = urlsplit(raw_url)
+    resolved = _resolve_pooler(pooler, flag=flag, host=parts.hostname, port=parts.port)
+    if resolved is DatabasePooler.TRANSACTION:
         connect_args["statement_cache_size"] = 0
-        connect_args["prepared_statement_name_func"] = lambda: f"__hl_{uuid4().hex}__"
+        connect_args["prepared_statement_name_func"] = _unnamed_statement
         params["prepared_statement_cache_size"] = "0"
     url = urlunsplit((scheme, netloc, path, urlencode(params), fragment))
-    return EngineOptions(url=url, connect_args=connect_args, transaction_pooler=pooler)
+    return EngineOptions(url=url, connect_args=connect_args, pooler=resolved)
 
 
 def create_engine(
     raw_url: str,
     *,
-    pool_size: int = 10,
+    pool_size: int = 1,
+    pooler: DatabasePooler = DatabasePooler.AUTO,
+    name: str | None = None,
     isolation_level: str | None = None,
     server_settings: dict[str, str] | None = None,
+    pool_timeout: float = POOL_TIMEOUT_SECONDS,
 ) -> AsyncEngine:
-    options = engine_options(raw_url)
+    """An engine that never holds more than `pool_size` connections.
+
+    `name` shows in `pg_stat_activity.application_name` as `hostolink:<name>`, and
+    `server_settings` apply to each connection, when connected to PostgreSQL directly: a
+    pooler refuses startup parameters it does not know (PgBouncer: "unsupported startup
+    parameter"), so behind one the caller sets what it needs with `SET LOCAL`.
+    """
+    options = engine_options(raw_url, pooler)
     connect_args = dict(options.connect_args)
-    # A transaction pooler (Supabase 6543, PgBouncer) refuses unknown startup parameters.
-    if server_settings and not options.transaction_pooler:
-        connect_args["server_settings"] = server_settings
+    if options.direct:
+        settings = dict(server_settings or {})
+        settings.setdefault("application_name", f"{APPLICATION_NAME}:{name or 'engine'}")
+        connect_args["server_settings"] = settings
     extra: dict[str, Any] = {"isolation_level": isolation_level} if isolation_level else {}
     return create_async_engine(
         options.url,
         **extra,
         connect_args=connect_args,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # A hard bound: the sum over a process's pools is what the server must allow.
+        max_overflow=0,
+        pool_timeout=pool_timeout,
         # No pre-ping: it costs a round trip on every request. A connection the server or
         # the pooler closed fails one request, is discarded, and the next one reconnects.
         pool_recycle=300,
     )
 
 
+@dataclass(frozen=True)
+class ConnectionSplit:
+    """How one process's connections are shared between its pools (sum = the setting).
+
+    - `notices`: 1. The notice writer has one insert in flight at a time per process.
+    - `counters`: a tenth, at least 1. Short side transactions of failed logins and OTP
+      tries, taken while the request holds its own connection: a pool of their own, or N
+      such requests could each hold one connection and wait forever for a second.
+    - `reads`: a third of the rest, at least 1. One-statement reads outside the request's
+      transaction (the caller of every authenticated request), also taken while a request
+      may hold its own connection.
+    - `requests`: the rest. Request transactions, the job worker, the back-office.
+
+    10 → requests 6, reads 2, counters 1, notices 1; 20 → 12, 5, 2, 1.
+    """
+
+    requests: int
+    reads: int
+    counters: int
+    notices: int
+
+    @classmethod
+    def of(cls, connections: int) -> ConnectionSplit:
+        if connections < MIN_DB_CONNECTIONS:
+            raise ValueError(f"at least {MIN_DB_CONNECTIONS} connections, one per pool")
+        notices = 1
+        counters = max(1, connections // 10)
+        reads = max(1, (connections - notices - counters) // 3)
+        return cls(connections - notices - counters - reads, reads, counters, notices)
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.reads + self.counters + self.notices
+
+
+class NoticePool:
+    """Connections for writes that may be lost in a crash but must never slow the money
+    down: in-app notices written after a payment committed. Their commits return without
+    waiting for the WAL flush (synchronous_commit=off: the data is still written, within a
+    fraction of a second; a crash may lose the last ones, never corrupt anything).
+
+    Directly on PostgreSQL: autocommit connections started with synchronous_commit=off, one
+    round trip per statement. Behind a pooler, which accepts no such startup parameter: a
+    transaction that sets it with `SET LOCAL` and commits when the block ends (and rolls
+    back if it raises)."""
+
+    def __init__(
+        self, options: EngineOptions, raw_url: str, *, pool_size: int, pool_timeout: float
+    ) -> None:
+        self._autocommit = options.direct
+        self.engine = create_engine(
+            raw_url,
+            pool_size=pool_size,
+            pooler=options.pooler,
+            name="notices",
+            isolation_level="AUTOCOMMIT" if self._autocommit else None,
+            server_settings={"synchronous_commit": "off"},
+            pool_timeout=pool_timeout,
+        )
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        if self._autocommit:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        async with self.engine.begin() as connection:
+            await connection.execute(text("SET LOCAL synchronous_commit = off"))
+            yield connection
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
 class Database:
-    """The engines and session factories of one process, kept on `app.state.db`.
+    """The engines and session factories of one process, kept on `app.state.db`; together
+    they hold at most `connections` (see `ConnectionSplit`).
 
     `counters` is a second, small pool for the short transactions that must commit although
     the request fails (lockout, OTP tries, refresh-token reuse). A request may hold its own
@@ -111,24 +261,43 @@ class Database:
     requests each hold one connection and wait forever for a second.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        self.engine = create_engine(url, pool_size=pool_size)
+    def __init__(
+        self,
+        url: str,
+        *,
+        connections: int = 10,
+        pooler: DatabasePooler = DatabasePooler.AUTO,
+        pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    ) -> None:
+        options = engine_options(url, pooler)
+        self.pooler = options.pooler
+        self.split = ConnectionSplit.of(connections)
+
+        def engine(name: str, size: int, isolation_level: str | None = None) -> AsyncEngine:
+            return create_engine(
+                url,
+                pool_size=size,
+                pooler=options.pooler,
+                name=name,
+                isolation_level=isolation_level,
+                pool_timeout=pool_timeout,
+            )
+
+        self.engine = engine("requests", self.split.requests)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads that need no transaction (authentication, check-user): one round trip
-        # instead of BEGIN, SELECT, COMMIT. A pool of its own, always in autocommit:
-        # switching a shared pool's connections on each checkout cost a third more CPU.
-        self.reader = create_engine(url, pool_size=pool_size, isolation_level="AUTOCOMMIT")
-        self.counters_engine = create_engine(url, pool_size=max(2, pool_size // 2))
+        # instead of BEGIN, SELECT, COMMIT. A pool of its own, in autocommit: switching a
+        # shared pool's connections on each checkout cost a third more CPU. Behind a
+        # transaction pooler, a short read-only transaction instead (see the module's doc).
+        self.reader = engine(
+            "reads",
+            self.split.reads,
+            None if options.transaction_pooler else "AUTOCOMMIT",
+        )
+        self.counters_engine = engine("counters", self.split.counters)
         self.counters = async_sessionmaker(self.counters_engine, expire_on_commit=False)
-        # Writes that may be lost in a crash but must never slow the money down: in-app
-        # notices written after a payment committed. Their commits return without waiting
-        # for the WAL flush (synchronous_commit=off: the data is still written, within a
-        # fraction of a second; a crash may lose the last ones, never corrupt anything).
-        self.notices = create_engine(
-            url,
-            pool_size=max(2, pool_size // 5),
-            isolation_level="AUTOCOMMIT",
-            server_settings={"synchronous_commit": "off"},
+        self.notices = NoticePool(
+            options, url, pool_size=self.split.notices, pool_timeout=pool_timeout
         )
 
     async def read_one(
@@ -138,11 +307,22 @@ class Database:
         async with self.reader.connect() as connection:
             return (await connection.execute(statement, parameters)).first()
 
+    def opened(self) -> int:
+        """Connections open right now (in use or idle in a pool), all pools together: never
+        more than the setting."""
+        engines = (self.engine, self.reader, self.counters_engine, self.notices.engine)
+        return sum(_opened(engine) for engine in engines)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.reader.dispose()
         await self.counters_engine.dispose()
         await self.notices.dispose()
+
+
+def _opened(engine: AsyncEngine) -> int:
+    pool: Any = engine.pool  # a QueuePool: checked out, and idle in the pool
+    return int(pool.checkedout()) + int(pool.checkedin())
 
 
 # `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs more than

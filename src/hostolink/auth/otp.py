@@ -95,19 +95,24 @@ class OtpService:
             )
 
     async def verify(
-        self, session: AsyncSession, *, user: Utilisateur | None, code: str, purpose: Purpose
+        self, session: AsyncSession, *, user_id: int | None, code: str, purpose: Purpose
     ) -> Channel:
-        """Check a code and consume it; return the channel it was delivered on."""
-        if user is None:
+        """Check a code and consume it; return the channel it was delivered on.
+
+        The attempt is counted in a transaction of its own (it stays counted when the
+        request fails) before `session` is first used: a request transaction waiting for a
+        second connection could, behind a transaction pooler, wait for ever for a server
+        connection that other such transactions hold."""
+        if user_id is None:
             raise OtpExpired
         maximum = self._settings.otp_max_attempts
         async with self._db.counters.begin() as side:
             attempt = await repository.take_otp_attempt(
-                side, user_id=user.id_user, purpose=purpose, now=utcnow(), max_attempts=maximum
+                side, user_id=user_id, purpose=purpose, now=utcnow(), max_attempts=maximum
             )
         if attempt is None:
             raise OtpExpired
-        if not constant_time_equals(attempt.code_hash, self._hash(user.id_user, purpose, code)):
+        if not constant_time_equals(attempt.code_hash, self._hash(user_id, purpose, code)):
             left = maximum - attempt.attempts
             if left <= 0:
                 async with self._db.counters.begin() as side:

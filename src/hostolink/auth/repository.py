@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -28,6 +29,9 @@ from hostolink.models import (
 from hostolink.models.base import utcnow
 from hostolink.models.otp import OTP_CODE_MASK
 
+if TYPE_CHECKING:
+    from hostolink.db import Database
+
 ACCOUNT_NUMBER_TRIES = 5
 
 
@@ -44,6 +48,19 @@ async def user_by_identifier(
         query = query.with_for_update()
     result: Utilisateur | None = await session.scalar(query)
     return result
+
+
+_PASSWORD_BY_EMAIL = select(Utilisateur.mdp).where(Utilisateur.email == bindparam("identifier"))
+_PASSWORD_BY_PHONE = select(Utilisateur.mdp).where(Utilisateur.telephone == bindparam("identifier"))
+
+
+async def stored_secret(db: Database, identifier: str) -> str | None:
+    """The password hash of an identifier (None: unknown, or no password yet), read on its
+    own short connection: the slow hash check that follows must not keep a request's
+    transaction — and, behind a transaction pooler, a server connection — waiting."""
+    statement = _PASSWORD_BY_EMAIL if "@" in identifier else _PASSWORD_BY_PHONE
+    row = await db.read_one(statement, {"identifier": identifier})
+    return None if row is None else row.mdp
 
 
 def _status_by(column: InstrumentedAttribute[str | None]) -> Select[int, bool]:

@@ -111,6 +111,12 @@ class AuthService:
         row = await self._db.read_one(statement, {"identifier": identifier})
         return (False, False) if row is None else (True, bool(row[1]))
 
+    async def _user_id(self, identifier: str) -> int | None:
+        """The person's id, read outside the request's transaction."""
+        statement = repository.identifier_status(identifier)
+        row = await self._db.read_one(statement, {"identifier": identifier})
+        return None if row is None else int(row[0])
+
     async def register(
         self,
         session: AsyncSession,
@@ -161,9 +167,11 @@ class AuthService:
         self, session: AsyncSession, *, identifier: str, code: str, ip: str | None
     ) -> Tokens:
         # No row lock here: consuming the code is atomic, and marking verified is idempotent.
-        user = await repository.user_by_identifier(session, identifier)
-        channel = await self.otp.verify(session, user=user, code=code, purpose="verification")
-        user = _known(user)  # verify() has already refused an unknown person
+        # The request's transaction starts after the attempt is counted (OtpService.verify).
+        channel = await self.otp.verify(
+            session, user_id=await self._user_id(identifier), code=code, purpose="verification"
+        )
+        user = _known(await repository.user_by_identifier(session, identifier))
         self._ensure_active(user)
         await self._mark_verified(session, user, channel)
         return await self._open_session(session, user, ip=ip)
@@ -214,9 +222,10 @@ class AuthService:
     async def reset_password(
         self, session: AsyncSession, *, identifier: str, code: str, password: str
     ) -> None:
-        user = await repository.user_by_identifier(session, identifier)
-        channel = await self.otp.verify(session, user=user, code=code, purpose="reinitialisation")
-        user = _known(user)
+        channel = await self.otp.verify(
+            session, user_id=await self._user_id(identifier), code=code, purpose="reinitialisation"
+        )
+        user = _known(await repository.user_by_identifier(session, identifier))
         user.mdp = await self._hashing.hash(password)
         user.date_modification = utcnow()
         await self._mark_verified(session, user, channel)
@@ -246,13 +255,16 @@ class AuthService:
                 retry_after=CLIENT_FAILURE_WINDOW,
             )
         await self.lockout.reserve(identifier)
-        user = await repository.user_by_identifier(session, identifier)
-        if not await self._hashing.verify(user.mdp if user else None, secret):
+        # The request's own transaction opens only once the secret is known to be right:
+        # a burst of wrong secrets queued for the hashing threads then holds no database
+        # connection of the request pool (nor a pooler's server connection) while it waits.
+        stored = await repository.stored_secret(self._db, identifier)
+        if not await self._hashing.verify(stored, secret):
             await self._limiter.hit(client_key, limit, CLIENT_FAILURE_WINDOW)
             await self.lockout.failed(identifier)
             raise error
-        user = _known(user)  # verify() is false for an unknown person
         await self.lockout.succeeded(identifier)
+        user = _known(await repository.user_by_identifier(session, identifier))
         self._ensure_active(user)
         return user
 

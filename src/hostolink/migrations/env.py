@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from hostolink.config import get_settings
 from hostolink.db import create_engine
 from hostolink.models import Base
 
@@ -35,7 +36,8 @@ async def _run_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("sqlalchemy.url is unset: run migrations through `hostolink migrate`")
-    engine = create_engine(url, pool_size=1)
+    # One connection, in one transaction (see `_run`): through a transaction pooler too.
+    engine = create_engine(url, pool_size=1, pooler=get_settings().db_pooler, name="migrate")
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
