@@ -4,6 +4,7 @@ read marker follows what was shown."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -218,6 +219,60 @@ class TestLiveRoom:
             "Oui, préférez l'attiéké en petite quantité.",
             "Merci !",
         ]
+
+    def test_catches_up_when_told_to_resynchronise(
+        self,
+        phone: Page,
+        new_room: Callable[[str], Room],
+        live_server: str,
+        outbox: Callable[[str], str],
+    ) -> None:
+        """The server lost Redis for a while: frames published meanwhile never came, though
+        the socket stayed open. `resynchronisation` makes the page catch up (`apres`) on the
+        same socket."""
+        room = new_room("Paludisme : prévenir et soigner")
+        room_id = room["id_thematique"]
+        awa = make_person(live_server, outbox)
+        yao = make_person(live_server, outbox, prenom="Yao", nom="Kouassi")
+        url = f"{live_server}/api/thematiques/{room_id}"
+        assert httpx.post(f"{url}/membres", headers=yao.headers).status_code == 201
+        sockets: list[WebSocketRoute] = []
+        lost: list[str] = []
+        outage = {"now": False}
+
+        def relay(socket: WebSocketRoute) -> None:
+            sockets.append(socket)
+            server = socket.connect_to_server()
+
+            def to_page(message: str | bytes) -> None:
+                live = isinstance(message, str) and json.loads(message)["type"] == "message"
+                if outage["now"] and live:
+                    lost.append(str(message))  # never delivered, as while Redis was away
+                    return
+                socket.send(message)
+
+            server.on_message(to_page)
+
+        phone.route_web_socket(re.compile(r"/ws/thematiques/"), relay)
+        open_room(phone, awa, str(room["titre"]))
+        outage["now"] = True
+        answer = httpx.post(
+            f"{url}/messages",
+            json={"contenu": "Dormez sous une moustiquaire imprégnée."},
+            headers=yao.headers,
+        )
+        assert answer.status_code == 201, answer.text
+        deadline = time.monotonic() + 15
+        while not lost and time.monotonic() < deadline:
+            phone.wait_for_timeout(50)  # the relay runs while the page waits
+        assert lost, "the message frame never reached the relay"
+        expect(phone.locator(".msg", has_text="moustiquaire")).to_have_count(0)
+
+        outage["now"] = False
+        sockets[0].send(json.dumps({"type": "resynchronisation", "id_thematique": room_id}))
+        expect(phone.locator(".msg", has_text="moustiquaire")).to_have_count(1)
+        expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached()
+        assert len(sockets) == 1  # caught up on the same socket: no reconnection
 
 
 class TestModeration:

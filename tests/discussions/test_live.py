@@ -1,6 +1,7 @@
 """Live delivery over WebSocket: handshake, heartbeats, messages from REST and from the
 socket, the per-person limit, fan-out between two processes (Redis) or within one, and the
-catch-up after a reconnection.
+catch-up after a reconnection; rooms through a Redis outage and restart (a TCP relay the
+test cuts and restores, tests/redis_proxy.py).
 
 Each app is served by a real uvicorn server on the test's event loop (its database pools
 live on that loop), and the client is the `websockets` library."""
@@ -10,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import connect
@@ -32,9 +34,8 @@ from tests.discussions.helpers import (
     room,
     say,
 )
+from tests.redis_proxy import REDIS_URL, redis_proxy, require_redis
 from tests.wallet.helpers import admin_token
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -263,6 +264,7 @@ class TestFanOut:
     async def test_through_redis_two_processes_share_rooms(
         self, database_url: str, db_engine: AsyncEngine
     ) -> None:
+        await require_redis()
         seen, from_a = await self._two_processes(database_url, db_engine, REDIS_URL=REDIS_URL)
         assert seen[0] == from_a
         assert len(seen) == 2
@@ -332,3 +334,117 @@ class TestModeration:
             ("message", after["id_message"]),
         ]
         assert frames[2]["id_thematique"] == room_id
+
+
+class TestRedisOutage:
+    """Redis cut, then back: sockets stay open, the same process still delivers, and once
+    Redis is back every socket is told to catch up and fan-out between processes resumes."""
+
+    SETTINGS: ClassVar[dict[str, Any]] = {
+        # Generous timeouts (a loaded machine is not an outage); quick reconnection.
+        "REDIS_CONNECT_TIMEOUT_SECONDS": 5,
+        "REDIS_TIMEOUT_SECONDS": 5,
+        "REDIS_RETRY_SECONDS": 0.5,
+    }
+
+    async def test_two_instances_through_a_redis_restart(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        async with redis_proxy() as proxy:
+            settings = {"REDIS_URL": proxy.url(), **self.SETTINGS}
+            app_a = build_app(database_url, **settings)
+            app_b = build_app(database_url, **settings)
+            try:
+                async with (
+                    http(app_a) as client,
+                    live_server(app_a) as base_a,
+                    live_server(app_b) as base_b,
+                ):
+                    room_id = await room(client, db_engine)
+                    awa, kofi, ama = [await member(client, db_engine, n) for n in (1, 2, 3)]
+                    for someone in (awa, kofi, ama):
+                        await join(client, someone, room_id)
+                    path = f"/ws/thematiques/{room_id}"
+                    async with (
+                        connect(f"{base_b}{path}?token={awa.token}") as on_b,
+                        connect(f"{base_a}{path}?token={kofi.token}") as on_a,
+                    ):
+                        await frame(on_b, "bienvenue")
+                        await frame(on_a, "bienvenue")
+                        before = await say(client, ama, room_id, "Avant la coupure")
+                        for ws in (on_b, on_a):
+                            assert await _message_id(ws) == before["id_message"]
+                        errors = _hub_errors()
+
+                        await proxy.cut()
+                        # Posting still answers 201; A's own socket still gets it.
+                        during = await say(client, ama, room_id, "Pendant la coupure")
+                        assert await _message_id(on_a) == during["id_message"]
+                        assert _hub_errors() > errors
+                        # A socket opened during the outage is accepted (local-only).
+                        async with connect(f"{base_b}{path}?token={ama.token}") as late_b:
+                            await frame(late_b, "bienvenue")
+
+                            await proxy.restore()
+                            # B never got "during" live: the next frame says "catch up".
+                            resync = await frame(on_b, "message", "resynchronisation")
+                            assert resync == {"type": "resynchronisation", "id_thematique": room_id}
+                            assert (await frame(late_b, "resynchronisation"))[
+                                "id_thematique"
+                            ] == room_id
+                            assert (await frame(on_a, "resynchronisation"))[
+                                "id_thematique"
+                            ] == room_id
+                            # The catch-up the web app runs on that frame finds it.
+                            history = await client.get(
+                                f"/api/thematiques/{room_id}/messages",
+                                params={"apres": before["id_message"]},
+                                headers=awa.headers,
+                            )
+                            caught = [m["id_message"] for m in history.json()["data"]["messages"]]
+                            assert caught == [during["id_message"]]
+                            # And A's messages reach B's sockets live again.
+                            after = await say(client, ama, room_id, "Après le retour")
+                            for ws in (on_b, late_b, on_a):
+                                assert await _message_id(ws) == after["id_message"]
+                assert app_b.state.discussions_hub.hub.availability.up is True
+            finally:
+                await dispose(app_a)
+                await dispose(app_b)
+
+    async def test_a_socket_opened_while_redis_is_away_is_served(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        """Redis unreachable from the start: the socket is welcomed (not closed with 1013),
+        and resynchronised once Redis answers."""
+        async with redis_proxy() as proxy:
+            app = build_app(database_url, REDIS_URL=proxy.url(), **self.SETTINGS)
+            try:
+                async with http(app) as client, live_server(app) as base:
+                    room_id = await room(client, db_engine)
+                    awa = await member(client, db_engine, 1)
+                    await join(client, awa, room_id)
+                    await proxy.cut()
+                    async with connect(f"{base}/ws/thematiques/{room_id}?token={awa.token}") as ws:
+                        assert (await frame(ws, "bienvenue"))["id_thematique"] == room_id
+                        alone = await say(client, awa, room_id, "Sans Redis")
+                        assert await _message_id(ws) == alone["id_message"]
+                        await proxy.restore()
+                        await frame(ws, "resynchronisation")
+                        shared = await say(client, awa, room_id, "Avec Redis")
+                        assert await _message_id(ws) == shared["id_message"]
+            finally:
+                await dispose(app)
+
+
+async def _message_id(ws: Any) -> int:
+    """The next message's id; a `resynchronisation` where a message is expected fails (the
+    first socket of a process, for one, is subscribed before its welcome: nothing to catch
+    up)."""
+    received = await frame(ws, "message", "resynchronisation")
+    assert received["type"] == "message", received
+    return int(received["data"]["id_message"])
+
+
+def _hub_errors() -> float:
+    return REGISTRY.get_sample_value("hostolink_redis_errors_total", {"component": "hub"}) or 0.0

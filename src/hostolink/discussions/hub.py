@@ -1,12 +1,27 @@
-"""Fan-out of new room messages to the WebSockets connected to this process.
+"""Fan-out of room frames to the WebSockets connected to this process.
 
-With `REDIS_URL`, each message is published on a Redis pub/sub channel per room, and every
-API process subscribes (once per room it has sockets for) and hands what it receives to its
-local sockets: two processes share rooms. Without it, publishing hands the message straight
-to this process's sockets. Either way a message is published only after its transaction
-committed, so a socket never shows a message that rolled back.
+With `REDIS_URL`, each frame is published on the room's Redis pub/sub channel. Every API
+process holds ONE pub/sub connection: it subscribes a room's channel when the room gets its
+first local socket, unsubscribes when the last one leaves, and hands what it receives to its
+local sockets, so that two processes share rooms. Without Redis, publishing hands the frame
+straight to this process's sockets. Either way a frame is published only after its
+transaction committed, so a socket never shows a message that rolled back.
 
-One `Hub` per application, created lazily on first use (`hub_of`) and kept on `app.state`.
+Redis helps; the history in the database has the truth. A supervisor task owns the
+connection: when it drops (Redis restarted, network cut, no answer to PING) the supervisor
+reconnects with backoff, subscribes again every room that still has local sockets and, as
+Redis confirms each one, sends its sockets a `resynchronisation` frame: frames published
+meanwhile never reached them, and they catch up from the history (`apres`). Meanwhile:
+- a new socket is accepted at once, local-only, and is resynchronised like the others;
+- a publish that fails is delivered to this process's sockets directly, and so is every
+  publish while this process's own subscription is down (a frame may then arrive twice
+  around the reconnection: clients key messages by id). Other processes get it at their
+  own resynchronisation; a process whose link never dropped sees it at its next catch-up
+  (reconnection, page load). Publishing is not behind a circuit breaker: skipping Redis
+  after it came back would silently lose frames for processes already resynchronised, and a
+  refused connection costs nothing (an unreachable host costs the short timeouts).
+
+One `Hub` per application, created lazily on first use (`runtime_of`), kept on `app.state`.
 """
 
 from __future__ import annotations
@@ -15,92 +30,295 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 
 from hostolink.config import Settings
-from hostolink.kit.ratelimit import RateLimiter, build_rate_limiter
+from hostolink.kit.metrics import REDIS_ERRORS, RedisAvailability
+from hostolink.kit.ratelimit import (
+    REDIS_FAILURES,
+    RateLimiter,
+    RedisOptions,
+    build_rate_limiter,
+    redis_client,
+)
 
 logger = logging.getLogger("hostolink.discussions.hub")
 QUEUE_SIZE = 256
 STATE_KEY = "discussions_hub"
+# A new socket waits this long for Redis to confirm its room's subscription; past it, the
+# socket goes on local-only and is resynchronised when the confirmation comes.
+CONFIRM_WAIT = 2.0
+# The reader wakes up this often (to notice a failed SUBSCRIBE); after PING_AFTER seconds
+# of silence it pings, and a connection silent for DEAD_AFTER is dead (a vanished host
+# closes nothing: only silence tells).
+POLL_SECONDS = 1.0
+PING_AFTER = 5.0
+DEAD_AFTER = 15.0
+FIRST_BACKOFF = 0.1  # doubles up to RedisOptions.retry_after
+
+
+def resynchronisation_frame(room_id: int) -> dict[str, Any]:
+    return {"type": "resynchronisation", "id_thematique": room_id}
+
+
+@dataclass
+class _Pending:
+    """A SUBSCRIBE sent for a room, not yet confirmed by Redis."""
+
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    # The room's sockets were told they were live before this confirmation: they catch up.
+    resynchronise: bool = False
 
 
 class Hub:
-    """Local subscribers per room, fed directly or through Redis."""
+    """Local subscribers per room, fed directly or through one Redis pub/sub connection."""
 
-    def __init__(self, *, namespace: str, redis_url: str | None) -> None:
+    def __init__(
+        self, *, namespace: str, redis_url: str | None, options: RedisOptions | None = None
+    ) -> None:
         self.namespace = namespace
+        self._options = options or RedisOptions()
         self._local: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
-        self._redis: Redis | None = Redis.from_url(redis_url) if redis_url else None
-        self._listeners: dict[int, tuple[PubSub, asyncio.Task[None]]] = {}
-        self._lock = asyncio.Lock()
+        self._redis: Redis | None = redis_client(redis_url, self._options) if redis_url else None
+        self._pubsub: PubSub | None = None  # set while the connection is up
+        self._pending: dict[int, deque[_Pending]] = {}
+        self._broken = False  # a SUBSCRIBE/UNSUBSCRIBE failed: the reader reconnects
+        self._healthy = False  # Redis confirmed the current connection
+        self._supervisor: asyncio.Task[None] | None = None
+        self._first_attempt = asyncio.Event()  # the supervisor tried to connect once
+        self._closed = False
+        self._lock = asyncio.Lock()  # subscriptions change one at a time
+        self.availability = RedisAvailability("hub", logger)
 
     @property
     def shared(self) -> bool:
         return self._redis is not None
 
     def channel(self, room_id: int) -> str:
-        return f"hl:salon:{self.namespace}:{room_id}"
+        return f"{self._room_prefix}{room_id}"
+
+    @property
+    def _room_prefix(self) -> str:
+        return f"hl:salon:{self.namespace}:"
+
+    @property
+    def _own_channel(self) -> str:
+        # Never published to: it keeps the connection in pub/sub mode even without rooms (a
+        # PING is then answered as a pub/sub message) and its confirmation says Redis is back.
+        return f"hl:hub:{self.namespace}"
 
     async def publish(self, room_id: int, payload: dict[str, Any]) -> None:
+        """Hand a frame to the room's sockets in every process; never raises for Redis."""
         if self._redis is None:
             self._deliver(room_id, payload)
             return
-        await self._redis.publish(self.channel(room_id), json.dumps(payload))
+        deliver_here = self._pubsub is None  # nothing would come back to our own sockets
+        try:
+            await self._redis.publish(self.channel(room_id), json.dumps(payload))
+        except REDIS_FAILURES as exc:
+            REDIS_ERRORS.labels(component="hub").inc()
+            # While the supervisor already knows Redis is away, one line per frame is noise.
+            level = logging.DEBUG if deliver_here else logging.WARNING
+            logger.log(level, "publish to room %s failed (%r): delivered locally", room_id, exc)
+            deliver_here = True
+        if deliver_here:
+            self._deliver(room_id, payload)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, room_id: int) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue receiving the room's new messages; ready (subscribed) once entered."""
+        """A queue receiving the room's frames. Entered once Redis confirmed the room's
+        subscription (nothing published from then on is missed), or at once, local-only,
+        when Redis is away or slow: the queue then gets `resynchronisation` when it holds."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        async with self._lock:
-            self._local.setdefault(room_id, set()).add(queue)
-            if self._redis is not None and room_id not in self._listeners:
-                self._listeners[room_id] = await self._listen(self._redis, room_id)
+        if self._redis is not None and not self._first_attempt.is_set():
+            # The process's first socket: let the connection come up, so that the room is
+            # subscribed now rather than resynchronised a moment later.
+            self._start_supervisor(self._redis)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._first_attempt.wait(), CONFIRM_WAIT)
         try:
+            confirmed = await self._join(room_id, queue)
+            if confirmed is not None:
+                with contextlib.suppress(TimeoutError):
+                    # On timeout the future is cancelled: its confirmation resynchronises.
+                    await asyncio.wait_for(confirmed, CONFIRM_WAIT)
             yield queue
         finally:
-            async with self._lock:
-                subscribers = self._local.get(room_id, set())
-                subscribers.discard(queue)
-                if not subscribers:
-                    self._local.pop(room_id, None)
-                    await self._stop(room_id)
+            await self._leave(room_id, queue)
 
-    async def _listen(self, redis: Redis, room_id: int) -> tuple[PubSub, asyncio.Task[None]]:
-        pubsub = redis.pubsub()
-        await pubsub.subscribe(self.channel(room_id))
-        # Wait for Redis to confirm: a message published after `subscribe` returns is then
-        # certain to reach us.
-        while (await pubsub.get_message(timeout=5.0)) is None:
-            pass
-        return pubsub, asyncio.create_task(self._pump(room_id, pubsub))
+    async def _join(
+        self, room_id: int, queue: asyncio.Queue[dict[str, Any]]
+    ) -> asyncio.Future[None] | None:
+        """Register `queue`; the future to await before the room is live, if any."""
+        async with self._lock:
+            subscribers = self._local.setdefault(room_id, set())
+            subscribers.add(queue)
+            if self._redis is None:
+                return None
+            self._start_supervisor(self._redis)
+            pubsub = self._pubsub
+            if pubsub is None:  # the supervisor subscribes the room when Redis is back
+                return None
+            pending = self._pending.get(room_id)
+            if len(subscribers) > 1 and not pending:
+                return None  # subscribed and confirmed already
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if len(subscribers) > 1 and pending:
+                pending[-1].waiters.append(waiter)  # the first socket's SUBSCRIBE is on its way
+                return waiter
+            self._pending.setdefault(room_id, deque()).append(_Pending([waiter]))
+            try:
+                await pubsub.subscribe(self.channel(room_id))
+            except REDIS_FAILURES as exc:
+                self._lost(exc)
+                return None
+            return waiter
 
-    async def _pump(self, room_id: int, pubsub: PubSub) -> None:
-        async for item in pubsub.listen():
-            if item.get("type") != "message":
-                continue
+    async def _leave(self, room_id: int, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        async with self._lock:
+            subscribers = self._local.get(room_id)
+            if subscribers is None:
+                return
+            subscribers.discard(queue)
+            if subscribers:
+                return
+            del self._local[room_id]
+            if self._pubsub is not None:
+                try:
+                    await self._pubsub.unsubscribe(self.channel(room_id))
+                except REDIS_FAILURES as exc:
+                    self._lost(exc)
+
+    def _lost(self, error: BaseException) -> None:
+        """A command on the connection failed: the reader drops it and the supervisor
+        reconnects (then resubscribes what is wanted, from `_local`)."""
+        REDIS_ERRORS.labels(component="hub").inc()
+        logger.debug("pub/sub command failed (%r): reconnecting", error)
+        self._broken = True
+
+    # ----------------------------------------------------------------- the connection
+
+    def _start_supervisor(self, redis: Redis) -> None:
+        if self._closed:
+            return
+        if self._supervisor is None or self._supervisor.done():
+            name = f"hub-{self.namespace}"
+            self._supervisor = asyncio.create_task(self._supervise(redis), name=name)
+
+    async def _supervise(self, redis: Redis) -> None:
+        """Keep one pub/sub connection up for as long as the hub lives."""
+        delay = FIRST_BACKOFF
+        while True:
+            pubsub = redis.pubsub()
+            try:
+                await self._attach(pubsub)
+                self._first_attempt.set()
+                await self._read(pubsub)
+            except REDIS_FAILURES as exc:
+                self.availability.failed(exc)
+            except Exception as exc:  # a bug must not end live delivery for good
+                logger.exception("room hub connection failed")
+                self.availability.failed(exc)
+            finally:
+                self._first_attempt.set()  # connected or not: sockets stop waiting
+                await self._detach(pubsub)
+            # A connection Redis had confirmed: retry at once; else back off.
+            delay = FIRST_BACKOFF if self._healthy else min(delay * 2, self._options.retry_after)
+            await asyncio.sleep(delay)
+
+    async def _attach(self, pubsub: PubSub) -> None:
+        """Subscribe our own channel and every room with local sockets; each room's
+        confirmation will resynchronise its sockets."""
+        self._healthy = False
+        async with self._lock:
+            rooms = list(self._local)
+            for room_id in rooms:
+                self._pending.setdefault(room_id, deque()).append(_Pending(resynchronise=True))
+            await pubsub.subscribe(self._own_channel, *(self.channel(r) for r in rooms))
+            self._pubsub = pubsub
+
+    async def _read(self, pubsub: PubSub) -> None:
+        """Deliver what arrives until the connection fails (raises)."""
+        loop = asyncio.get_running_loop()
+        heard = pinged = loop.time()
+        while not self._broken:
+            item = await pubsub.get_message(timeout=POLL_SECONDS)
+            now = loop.time()
+            if item is not None:
+                heard = now
+                self._handle(item)
+            elif now - heard > DEAD_AFTER:
+                raise RedisTimeoutError(f"no answer from Redis for {DEAD_AFTER:.0f} s")
+            elif now - max(heard, pinged) > PING_AFTER:
+                pinged = now
+                await pubsub.ping()
+        raise RedisConnectionError("a subscription command failed")
+
+    async def _detach(self, pubsub: PubSub) -> None:
+        async with self._lock:
+            self._pubsub = None
+            self._broken = False
+            for pendings in self._pending.values():
+                for pending in pendings:
+                    for waiter in pending.waiters:
+                        if not waiter.done():
+                            waiter.set_result(None)  # go on local-only; resynchronised later
+            self._pending.clear()
+        with contextlib.suppress(Exception):
+            await pubsub.aclose()
+
+    def _handle(self, item: dict[str, Any]) -> None:
+        kind = item.get("type")
+        raw = item.get("channel")
+        channel = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if kind == "message":
+            room_id = self._room_of(channel)
             try:
                 payload = json.loads(item["data"])
             except ValueError:
-                logger.warning("unreadable message on %s", self.channel(room_id))
-                continue
-            self._deliver(room_id, payload)
+                logger.warning("unreadable message on %s", channel)
+                return
+            if room_id is not None:
+                self._deliver(room_id, payload)
+        elif kind == "subscribe":
+            if channel == self._own_channel:
+                self._healthy = True
+                self.availability.succeeded()
+            elif (room_id := self._room_of(channel)) is not None:
+                self._confirmed(room_id)
 
-    async def _stop(self, room_id: int) -> None:
-        listener = self._listeners.pop(room_id, None)
-        if listener is None:
+    def _room_of(self, channel: str) -> int | None:
+        prefix = self._room_prefix
+        if not channel.startswith(prefix):
+            return None
+        try:
+            return int(channel[len(prefix) :])
+        except ValueError:
+            return None
+
+    def _confirmed(self, room_id: int) -> None:
+        """Redis confirmed the oldest SUBSCRIBE of the room (confirmations come in order)."""
+        pendings = self._pending.get(room_id)
+        if not pendings:
             return
-        pubsub, task = listener
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        with contextlib.suppress(Exception):
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+        pending = pendings.popleft()
+        if not pendings:
+            del self._pending[room_id]
+        late = pending.resynchronise or any(w.cancelled() for w in pending.waiters)
+        for waiter in pending.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        if late:
+            self._deliver(room_id, resynchronisation_frame(room_id))
 
     def _deliver(self, room_id: int, payload: dict[str, Any]) -> None:
         for queue in list(self._local.get(room_id, ())):
@@ -112,9 +330,12 @@ class Hub:
                 logger.warning("slow socket in room %s: live message dropped", room_id)
 
     async def close(self) -> None:
-        async with self._lock:
-            for room_id in list(self._listeners):
-                await self._stop(room_id)
+        self._closed = True
+        task, self._supervisor = self._supervisor, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -123,8 +344,9 @@ class Runtime:
     """What the rooms need per application: the hub and the per-person message limiter."""
 
     def __init__(self, settings: Settings, namespace: str) -> None:
-        self.hub = Hub(namespace=namespace, redis_url=settings.redis_url)
-        self.limiter: RateLimiter = build_rate_limiter(settings.redis_url)
+        options = RedisOptions.from_settings(settings)
+        self.hub = Hub(namespace=namespace, redis_url=settings.redis_url, options=options)
+        self.limiter: RateLimiter = build_rate_limiter(settings.redis_url, options)
         self.namespace = namespace
 
     async def close(self) -> None:

@@ -7,10 +7,16 @@ can tell "log in again" (4401) from "not allowed" (4403) and "no such room" (440
 
 Frames, all JSON. Server → client: `bienvenue` (subscribed: nothing published from now on
 is missed), `message` (`data`: a message, from REST or WebSocket), `retrait` (`id_message`:
-a moderator hid this message; take it off the screen), `ping` (heartbeat),
-`accuse` (`ref`, `id_message`: my message was stored), `erreur` (`error`, `message`; the
-connection stays open). Client → server: `{"type": "message", "contenu", "id_media",
-"id_message_parent", "ref"}` (validated and stored as over REST), `pong` (ignored).
+a moderator hid this message; take it off the screen), `resynchronisation`
+(`id_thematique`: live delivery was cut, by a Redis outage or restart, and is back; frames
+sent meanwhile may be missing: catch up from the history with `apres`, as after
+`bienvenue`), `ping` (heartbeat), `accuse` (`ref`, `id_message`: my message was stored),
+`erreur` (`error`, `message`; the connection stays open). Client → server: `{"type":
+"message", "contenu", "id_media", "id_message_parent", "ref"}` (validated and stored as over
+REST), `pong` (ignored).
+
+Redis unreachable never closes a socket: it is accepted local-only (it sees what this
+process publishes) and gets `resynchronisation` once the room is shared again (hub.py).
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from hostolink.auth import principal as principals
@@ -44,7 +49,7 @@ logger = logging.getLogger("hostolink.discussions.live")
 ws_router = APIRouter(dependencies=[Depends(AUTHENTICATED_IN_HANDLER)])
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_FRAME_CHARS = 16_000
-# RFC 6455 1013 "Try Again Later": the server cannot take the socket now (database or Redis
+# RFC 6455 1013 "Try Again Later": the server cannot take the socket now (database
 # unreachable, connections exhausted); the app reconnects later and catches up.
 TRY_AGAIN_LATER = 1013
 BUSY = "Service momentanément indisponible, réessayez dans un instant."
@@ -66,12 +71,13 @@ def withdrawal_frame(room_id: int, message_id: int) -> dict[str, Any]:
 
 
 async def _publish_quietly(hub: Hub, room_id: int, frame: dict[str, Any]) -> None:
-    """Publish a frame about a committed change. A failure loses only the live copy (the
-    history has the truth: sockets catch up from it), so it is logged, never raised into
-    the request."""
+    """Publish a frame about a committed change. The hub already copes with Redis away
+    (local delivery, resynchronisation); anything else loses only the live copy (the history
+    has the truth: sockets catch up from it), so it is logged, never raised into the
+    request."""
     try:
         await hub.publish(room_id, frame)
-    except Exception:  # Redis unreachable or any transport failure
+    except Exception:  # a bug or an unforeseen transport failure
         logger.warning("live %s frame for room %s failed", frame["type"], room_id, exc_info=True)
 
 
@@ -136,12 +142,7 @@ async def room_socket(websocket: WebSocket, room_id: RoomId) -> None:
         logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
         await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
         return
-    try:
-        await _serve(websocket, principal, room_id)
-    except (RedisError, OSError, TimeoutError) as exc:  # Redis gone while subscribing
-        logger.warning("WebSocket fermé : diffusion indisponible (%s)", type(exc).__name__)
-        with contextlib.suppress(RuntimeError):
-            await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+    await _serve(websocket, principal, room_id)
 
 
 async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> None:

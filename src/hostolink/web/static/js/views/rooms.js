@@ -1,6 +1,7 @@
 // Thematic rooms: the list, joining, the history (older pages with `avant`), live messages
 // over /ws/thematiques/{id} (token as the subprotocols ['bearer', token]), sending over the
-// socket with a fallback to REST, reconnection with catch-up (`apres`), and the read marker.
+// socket with a fallback to REST, reconnection with catch-up (`apres`) — also when the
+// server says live delivery was cut and is back (`resynchronisation`) — and the read marker.
 import { api, formatDate, h, onLeave, route, session, setTitle, toast } from "../core.js";
 import { avatar, mediaUrl, reportDialog, socialNav, uploadImage } from "./social.js";
 
@@ -202,8 +203,9 @@ async function renderRoom(params, mount) {
 
   // After (re)connecting: what was written meanwhile, oldest first. Then the messages I
   // typed whose acknowledgement the cut lost: stored if the catch-up shows them, else
-  // sent again.
-  async function catchUp() {
+  // sent again. On `resynchronisation` the socket itself never closed: their
+  // acknowledgements are still coming on it, so nothing is sent again (`resend` false).
+  async function catchUp({ resend = true } = {}) {
     const caught = [];
     if (newest === null) {
       const answer = await api("GET", `/api/thematiques/${roomId}/messages`, { query: { limite: 30 } });
@@ -221,7 +223,7 @@ async function renderRoom(params, mount) {
       }
     }
     caught.forEach((m) => add(m));
-    for (const pending of log.querySelectorAll(".msg.pending.sending")) {
+    for (const pending of resend ? log.querySelectorAll(".msg.pending.sending") : []) {
       const text = pending.querySelector(".msg-text").textContent;
       if (caught.some((m) => m.auteur.id_user === me && m.contenu === text)) pending.remove();
       else if (socket && socket.readyState === WebSocket.OPEN) {
@@ -259,6 +261,10 @@ async function renderRoom(params, mount) {
         if (frame.data.id_message > newest) newest = frame.data.id_message;
         scrollDown();
         markRead();
+      } else if (frame.type === "resynchronisation") {
+        // Live delivery was cut (the server lost Redis) and is back: what was posted or
+        // hidden meanwhile never came over this socket.
+        catchUp({ resend: false }).catch(() => {});
       } else if (frame.type === "retrait") {
         // A moderator hid this message: it leaves the screen as it left the history.
         log.querySelector(`.msg[data-id="${frame.id_message}"]`)?.remove();
