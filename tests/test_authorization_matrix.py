@@ -151,6 +151,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/admin/utilisateurs/{id_user}/suspension"): {"motif": MOTIF},
     ("POST", "/api/admin/utilisateurs/{id_user}/reactivation"): {"motif": MOTIF},
     ("PUT", "/api/admin/utilisateurs/{id_user}/roles"): {"roles": ["expert"], "motif": MOTIF},
+    ("POST", "/api/admin/taches/{id_tache}/relance"): {"motif": MOTIF},
+    ("POST", "/api/admin/taches/{id_tache}/annulation"): {"motif": MOTIF},
 }
 
 
@@ -561,6 +563,8 @@ PARAMETERS: list[tuple[str, str, str]] = [
     ("room_id", "", "ids:thematique"),
     ("key", "", "=inconnu.webp"),
     ("path", "", "=app.css"),
+    # No such job: the job desk's actions answer 404 to whoever may act, changing nothing.
+    ("id_tache", "", "=999999999"),
     *[
         (f"id_{name}", "", f"ids:{name}")
         for name in (

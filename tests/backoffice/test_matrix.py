@@ -37,6 +37,7 @@ def _screens(app: Any) -> dict[str, str]:
             "suivi": "/admin/operations/00000000-0000-0000-0000-000000000000",
             "demandes": "/admin/demandes",
             "moderation": "/admin/moderation",
+            "taches": "/admin/taches",
         }
     )
     return screens

@@ -33,6 +33,9 @@ CONTENTS_MANAGE = "contenus:gerer"
 OPERATIONS_READ = "operations:lire"
 OPERATIONS_MANAGE = "operations:gerer"
 AUDIT_READ = "journal:lire"
+# The job desk: the background queue's state, and retrying or cancelling a job.
+TASKS_READ = "taches:lire"
+TASKS_MANAGE = "taches:gerer"
 
 # Super-administration.
 ROLES_ASSIGN = "roles:attribuer"
@@ -53,5 +56,7 @@ ADMINISTRATION: tuple[str, ...] = (
     OPERATIONS_READ,
     OPERATIONS_MANAGE,
     AUDIT_READ,
+    TASKS_READ,
+    TASKS_MANAGE,
 )
 SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE)

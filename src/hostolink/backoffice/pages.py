@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, tuple[str, str | None]] = {
     "suivi": (p.OPERATIONS_READ, p.OPERATIONS_MANAGE),
     "demandes": (p.MANAGERS_VALIDATE, p.MANAGERS_VALIDATE),
     "moderation": (p.MODERATION, p.MODERATION),
+    "taches": (p.TASKS_READ, p.TASKS_MANAGE),  # job_desk.JobDeskPage
 }
 DASHBOARD_DAYS = 30
 

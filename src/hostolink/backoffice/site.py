@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from hostolink.backoffice import pages
 from hostolink.backoffice.audit import audited_sessionmaker
+from hostolink.backoffice.job_desk import JobDeskPage
 from hostolink.backoffice.session import BackofficeAuth, SameOriginMiddleware, current_admin
 from hostolink.backoffice.views import MODEL_VIEWS, PERMISSIONS
 from hostolink.kit.keys import derive_key
@@ -95,6 +96,6 @@ def mount(app: FastAPI) -> BackOffice:
     site.admin.mount("/statique", pages.static_files(), name="backoffice_static")
     for view in MODEL_VIEWS:
         site.add_view(view)
-    for page in pages.PAGES:
+    for page in (*pages.PAGES, JobDeskPage):
         site.add_view(page)
     return site

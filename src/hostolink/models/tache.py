@@ -2,7 +2,8 @@
 PostgreSQL). Workers claim due jobs with `SELECT … FOR UPDATE SKIP LOCKED` on the partial
 index; a job whose worker died is claimable again once `verrouille_jusqu_a` has passed.
 `cle_unicite` lets a producer enqueue "at most one pending job for X" (e.g. one per inbox
-row)."""
+row). `annulee`: an operator stopped a waiting or abandoned job (audited, with a motif);
+`abandonnee` jobs wait for the operators (retry or cancel) for the retention period."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hostolink.models.base import Base
 from hostolink.models.types import one_of
 
-STATUTS = ("en_attente", "en_cours", "terminee", "abandonnee")
+STATUTS = ("en_attente", "en_cours", "terminee", "abandonnee", "annulee")
 
 
 class Tache(Base):
@@ -122,6 +123,6 @@ class Tache(Base):
     )
     date_fin: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True),
-        comment="Date de fin (terminée ou abandonnée).",
+        comment="Date de fin (terminée, abandonnée ou annulée).",
         info={"exemple": "2026-03-01 12:00:31+00"},
     )
