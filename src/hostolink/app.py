@@ -3,6 +3,7 @@ it), by the tests and by the OpenAPI/Postman generators."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from hostolink import __version__
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
+from hostolink.admin.jobs import router as jobs_admin_router
 from hostolink.announcements import endpoints as announcements
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
@@ -39,16 +41,20 @@ from hostolink.health.endpoints import public as directory_router
 from hostolink.health.management_endpoints import admin_router as management_admin_router
 from hostolink.health.management_endpoints import router as management_router
 from hostolink.health.service import Directory
+from hostolink.jobs import retention
 from hostolink.jobs.worker import Periodic, Worker
+from hostolink.kit import errors_reporting, telemetry
 from hostolink.kit.keys import derive_key
-from hostolink.kit.ratelimit import build_rate_limiter
+from hostolink.kit.ratelimit import RateLimiter, RedisOptions, build_rate_limiter
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
 from hostolink.middleware import (
     BodyGuardMiddleware,
+    ClientAddressMiddleware,
     RequestContextMiddleware,
     StaticCompressionMiddleware,
+    UnhandledErrorMiddleware,
 )
 from hostolink.notifications import endpoints as notifications
 from hostolink.notifications.push import push_configured, push_handlers
@@ -98,38 +104,69 @@ async def health() -> dict[str, object]:
     return {"success": True, "status": "ok", "version": __version__}
 
 
-@health_router.get("/ready", summary="La base de données répond", response_model=None)
+@health_router.get(
+    "/ready", summary="Prêt à servir : la base de données répond", response_model=None
+)
 async def ready(request: Request) -> JSONResponse | dict[str, object]:
-    db: Database = request.app.state.db
+    """L'état de chaque dépendance dans `dependances` : `base_de_donnees` (`ok` ou
+    `indisponible`) et `redis` (`ok`, `indisponible` ou `non_configure`).
+
+    503 seulement quand la base de données ne répond pas. Sans Redis, l'instance sert quand
+    même, en mode dégradé (`status` : `degrade`) : limites de débit comptées par processus,
+    messages des salons en direct diffusés dans le processus puis rattrapés."""
+    # Only the database decides. Redis is shared: when it blips, it blips for every instance,
+    # and answering 503 would pull them all out of the load balancer at once, turning a
+    # degraded service into a full outage.
+    database, redis = await asyncio.gather(
+        _database_state(request.app.state.db),
+        _redis_state(request.app.state.rate_limits.limiter),
+    )
+    dependencies = {"base_de_donnees": database, "redis": redis}
+    if database != "ok":
+        return JSONResponse(
+            {
+                "success": False,
+                "error": "NotReady",
+                "message": "Base de données injoignable.",
+                "dependances": dependencies,
+            },
+            status_code=503,
+        )
+    status = "degrade" if redis == "indisponible" else "ready"
+    return {"success": True, "status": status, "dependances": dependencies}
+
+
+async def _database_state(db: Database) -> str:
     try:
         async with db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure means "not ready"
         logger.warning("readiness check failed", exc_info=True)
-        return JSONResponse(
-            {"success": False, "error": "NotReady", "message": "Base de données injoignable."},
-            status_code=503,
-        )
-    return {"success": True, "status": "ready"}
+        return "indisponible"
+    return "ok"
 
 
-def _telemetry(settings: Settings) -> TelemetryConfig:
-    enabled = settings.otlp_endpoint is not None
-    return {
-        "tracing": enabled,
-        "metrics": enabled,
-        "logs": enabled,
-        "operation_spans": enabled,
-        "auto_configure": enabled,
-    }
+async def _redis_state(limiter: RateLimiter) -> str:
+    reachable = await limiter.reachable()  # bounded by the Redis timeouts
+    if reachable is None:
+        return "non_configure"
+    return "ok" if reachable else "indisponible"
+
+
+def _telemetry(settings: Settings, db: Database) -> TelemetryConfig:
+    """Tracing when a collector is named (hostolink.kit.telemetry): request spans, the SQL of
+    every engine of `db`, outgoing HTTP calls. A bad configuration warns and serves untraced."""
+    tracer_provider = telemetry.configure_tracing(settings)
+    telemetry.instrument_database(db, tracer_provider)
+    return telemetry.fastapi_config(tracer_provider)
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_lines=settings.json_logs)
     url = database_url or os.environ.get(RESOLVED_URL_ENV) or resolve_database_url(settings)
-    db = Database(url, pool_size=settings.db_pool_size)
-    limiter = build_rate_limiter(settings.redis_url)
+    db = Database(url, connections=settings.db_connections, pooler=settings.db_pooler)
+    limiter = build_rate_limiter(settings.redis_url, RedisOptions.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
@@ -158,7 +195,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        telemetry=_telemetry(settings),
+        telemetry=_telemetry(settings, db),
     )
     app.state.settings = settings
     app.state.db = db
@@ -213,18 +250,25 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         kyc.public,
         kyc.admin_router,
         governance_router,
+        jobs_admin_router,
         web.router,
     ):
         app.include_router(router)
     _mount_docs(app)
     backoffice.mount(app)  # after the routes: the contract's /admin/utilisateurs stay in front
 
+    # Listed from the innermost out: the last one added sees the request first.
     app.add_middleware(StaticCompressionMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    # Inside CORS and the request context: a bug's 500 still carries both.
+    app.add_middleware(UnhandledErrorMiddleware)
+    # Sentry when SENTRY_DSN is set: the SDK once per process, and just outside the line
+    # above, the request's facts (route, user) its log of a bug is reported with.
+    errors_reporting.install(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -234,6 +278,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: everything after it (the access log included) sees the real client.
+    app.add_middleware(
+        ClientAddressMiddleware, trusted=settings.proxy_networks, hops=settings.proxy_hops
+    )
     return app
 
 
@@ -255,13 +303,14 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
         )
     app.state.sandbox = sandbox
     providers = build_providers(settings, app.state.provider_http, sandbox=sandbox)
-    worker = Worker(db)
+    worker = Worker.from_settings(db, settings)
     # Before any request: with Firebase credentials, it switches push on for the sessions.
     worker.handlers.update(push_handlers(settings, db))
     operations = Operations(
         db=db, providers=providers, settings=settings, notices=app.state.notices, worker=worker
     )
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
+    retention.install(worker, db, settings)
     app.state.worker = worker
     app.state.operations = operations
 

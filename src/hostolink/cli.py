@@ -1,7 +1,8 @@
 """The `hostolink` command.
 
     hostolink serve [--port N] [--workers N]   migrate, seed, serve the API (default port 3000)
-    hostolink migrate [--revision R] [--check]  upgrade the schema (or check models = migrations)
+    hostolink migrate [--revision R] [--check]  upgrade the schema and write reference data
+                                                (or check models = migrations)
     hostolink seed                              write reference data (idempotent)
     hostolink create-admin --identifier X       make an administrator
     hostolink outbox [--to IDENTIFIER]          what the development sender "sent" (OTPs…)
@@ -30,6 +31,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from hostolink.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from hostolink.kit.identifiers import Identifier
 
 T = TypeVar("T")
@@ -57,15 +60,23 @@ def _database_url(settings: Settings) -> str:
     return resolve_database_url(settings)
 
 
-async def _with_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
-    from hostolink.db import Database
+def _engine(url: str) -> AsyncEngine:
+    """The one connection of a command (migrations have their own, in migrations/env.py):
+    the CLI's share of the server's connections stays at one per command running."""
+    from hostolink.db import create_engine
 
-    db = Database(url, pool_size=1)
+    return create_engine(url, pool_size=1, pooler=get_settings().db_pooler, name="cli")
+
+
+async def _with_session(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    engine = _engine(url)
     try:
-        async with db.sessionmaker.begin() as session:
+        async with async_sessionmaker(engine, expire_on_commit=False).begin() as session:
             return await work(session)
     finally:
-        await db.dispose()
+        await engine.dispose()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -78,6 +89,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         return 0
     migrate.upgrade(url, args.revision)
     print(f"Base de données migrée ({args.revision}).")
+    if args.revision == "head":
+        # The reference data belongs with the schema: both are written once per deploy,
+        # before any instance serves (Render's preDeployCommand), never by the instances.
+        done = _seed(url)
+        print("Données de référence à jour : " + ", ".join(done) + ".")
     return 0
 
 
@@ -131,8 +147,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     url = _database_url(settings)
-    migrate.upgrade(url)
-    _seed(url)
+    if settings.is_production:
+        # Several instances start at once and a failed migration must fail the deploy, not
+        # crash-loop every worker: production migrates in `hostolink migrate` (Render's
+        # preDeployCommand) and only checks here that it was done.
+        problem = migrate.pending(url)
+        if problem is not None:
+            raise Refused(problem)
+    else:
+        migrate.upgrade(url)
+        _seed(url)
     os.environ[RESOLVED_URL_ENV] = url
     port = args.port or settings.port
     workers = args.workers or settings.workers
@@ -147,8 +171,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # signal; with the default handler Python would die before the `atexit` hook that stops
     # the embedded PostgreSQL. Exiting normally lets that hook run.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server.run(args.host, port, workers)
-    return 0
+    served = server.run(args.host, port, workers, drain_seconds=settings.shutdown_drain_seconds)
+    return 0 if served else 1
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
@@ -223,23 +247,28 @@ def cmd_merise(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_verify(_: argparse.Namespace) -> int:
-    from hostolink.db import create_engine
+    from sqlalchemy import text
+
     from hostolink.wallet.verify import verify
 
     url = _database_url(get_settings())
 
     async def work() -> bool:
-        from sqlalchemy.exc import ProgrammingError
-
-        engine = create_engine(url, pool_size=1)
+        engine = _engine(url)
         try:
             async with engine.connect() as connection:
+                # Asked, not guessed from an error: any other failure (a pooler's, a
+                # permission) must show with its own message.
+                migrated = await connection.scalar(
+                    text("SELECT to_regclass('public.compte') IS NOT NULL")
+                )
+                if not migrated:  # no tables yet: nothing was ever served here
+                    raise Refused(
+                        "la base n'a pas encore de schéma : lancez `hostolink migrate` "
+                        "(ou `hostolink serve`)."
+                    )
+                await connection.rollback()  # verify sets its own snapshot, first thing
                 report = await verify(connection)
-        except ProgrammingError as exc:  # no tables yet: nothing was ever served here
-            raise Refused(
-                "la base n'a pas encore de schéma : lancez `hostolink migrate` "
-                "(ou `hostolink serve`)."
-            ) from exc
         finally:
             await engine.dispose()
         for line in report.lines():
@@ -255,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="migrer, semer et servir l'API")
+    serve = sub.add_parser("serve", help="servir l'API (hors production : migrer et semer d'abord)")
     serve.add_argument("--port", type=int, default=None, help="port (défaut : $PORT ou 3000)")
     serve.add_argument(
         "--host",
@@ -267,7 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    migrate = sub.add_parser("migrate", help="mettre le schéma à jour")
+    migrate = sub.add_parser(
+        "migrate", help="mettre le schéma à jour et écrire les données de référence"
+    )
     migrate.add_argument("--revision", default="head")
     migrate.add_argument("--check", action="store_true", help="vérifier modèles = migrations")
     migrate.set_defaults(func=cmd_migrate)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import secrets
 from enum import StrEnum
@@ -9,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values that must never sign a production token (the previous back end fell back to these).
@@ -17,6 +19,22 @@ WEAK_SECRETS = frozenset(
     {"", "secret", "secretkey", "defaultsecret", "default_secret", "your_jwt_secret", "changeme"}
 )
 MIN_SECRET_LENGTH = 32
+
+
+logger = logging.getLogger("hostolink.config")
+
+
+class DatabasePooler(StrEnum):
+    """What stands between the process and PostgreSQL (db.engine_options reads it)."""
+
+    AUTO = "auto"  # a transaction pooler on port 6543 or with `?pgbouncer=true`
+    TRANSACTION = "transaction"  # PgBouncer `pool_mode=transaction`, Supabase port 6543
+    SESSION = "session"  # PgBouncer `pool_mode=session`, Supabase's pooler on port 5432
+    NONE = "none"  # PostgreSQL itself
+
+
+# Each of a process's four pools (db.ConnectionSplit) needs one connection.
+MIN_DB_CONNECTIONS = 4
 
 
 class Environment(StrEnum):
@@ -35,6 +53,15 @@ class EmailSender(StrEnum):
     SMTP = "smtp"
 
 
+class MediaStorage(StrEnum):
+    CLOUDINARY = "cloudinary"
+    LOCAL = "local"
+
+
+# The value that says "no proxy in front: X-Forwarded-For is never read" in production.
+NO_PROXY = "none"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="", extra="ignore", case_sensitive=False, env_ignore_empty=True
@@ -43,14 +70,53 @@ class Settings(BaseSettings):
     env: Environment = Field(default=Environment.DEVELOPMENT, alias="HOSTOLINK_ENV")
     data_dir: Path = Field(default=Path(".hostolink"), alias="HOSTOLINK_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
-    # Per API process and per pool (requests, autocommit reads; counters get half). At 10,
-    # 50 concurrent connections queued for a database connection and /me ran at half CPU.
-    db_pool_size: int = Field(default=25, alias="HOSTOLINK_DB_POOL_SIZE", ge=1, le=200)
+    # Database connections of one process (an API worker, or `hostolink worker`), all its
+    # pools together: a hard bound, split between them by db.ConnectionSplit. A request that
+    # finds them all busy waits for one. The server, or the pooler's client limit, must
+    # allow instances × WEB_CONCURRENCY × this, plus about 5 for the CLI and migrations
+    # (docs/deploiement.md). 10: two workers stay at 20 connections, a third of the 60 that
+    # Supabase's smallest computes accept directly, a tenth of the 200 clients of its pooler.
+    db_connections: int = Field(
+        default=10, alias="HOSTOLINK_DB_CONNECTIONS", ge=MIN_DB_CONNECTIONS, le=200
+    )
+    # Deprecated: the former size of each pool (a process could open five times it). Read
+    # as HOSTOLINK_DB_CONNECTIONS when that one is unset, with a warning.
+    db_pool_size_deprecated: int | None = Field(
+        default=None, alias="HOSTOLINK_DB_POOL_SIZE", ge=1, le=200
+    )
+    # `transaction` for a PgBouncer in transaction mode on any port; `auto` recognises only
+    # Supabase's (port 6543) and URLs carrying `?pgbouncer=true`.
+    db_pooler: DatabasePooler = Field(default=DatabasePooler.AUTO, alias="HOSTOLINK_DB_POOLER")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    # Redis (shared rate limits, room fan-out) is a helper, never a reason to fail a request:
+    # a call that has not connected or answered within these gives up, the process does
+    # without Redis (its own counters, local delivery) and leaves it alone for
+    # REDIS_RETRY_SECONDS before trying again. Same region: a round trip takes about 1 ms.
+    redis_connect_timeout_seconds: float = Field(
+        default=0.25, alias="REDIS_CONNECT_TIMEOUT_SECONDS", gt=0, le=10
+    )
+    redis_timeout_seconds: float = Field(default=0.5, alias="REDIS_TIMEOUT_SECONDS", gt=0, le=10)
+    redis_retry_seconds: float = Field(default=5.0, alias="REDIS_RETRY_SECONDS", gt=0, le=300)
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     workers: int = Field(default=1, alias="WEB_CONCURRENCY", ge=1, le=64)
     cors_origins: Annotated[list[str], NoDecode] = Field(default=[], alias="CORS_ORIGINS")
     public_url: str = Field(default="http://localhost:3000", alias="HOSTOLINK_PUBLIC_URL")
+    # Reverse proxies in front of us (middleware.ClientAddressMiddleware). Their addresses
+    # or networks, comma-separated: only a connection from one of them may tell us, through
+    # X-Forwarded-For, who the client is. `none` (or empty outside production): nobody.
+    # Render: `10.0.0.0/8` (its proxy's private network) with 2 hops (Render's proxy and
+    # the Cloudflare edge in front of it, each appending the address it saw).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[], alias="HOSTOLINK_TRUSTED_PROXIES"
+    )
+    # How many proxies append to X-Forwarded-For on the way in: the client is the entry that
+    # many places from its right end. One too many and a client can choose its address.
+    proxy_hops: int = Field(default=1, alias="HOSTOLINK_PROXY_HOPS", ge=1, le=10)
+    # On SIGTERM, requests in flight get this long to finish (Render waits 30 s by default
+    # before SIGKILL): new connections are refused at once, background jobs hand back.
+    shutdown_drain_seconds: float = Field(
+        default=20.0, alias="HOSTOLINK_SHUTDOWN_DRAIN_SECONDS", ge=0, le=300
+    )
 
     jwt_secret: SecretStr | None = Field(default=None, alias="JWT_SECRET")
     access_token_ttl_seconds: int = Field(default=15 * 60, alias="ACCESS_TOKEN_TTL_SECONDS")
@@ -143,6 +209,53 @@ class Settings(BaseSettings):
     )
     # In-process worker of the durable job queue (`tache`); `hostolink worker` runs it alone.
     worker_enabled: bool = Field(default=True, alias="HOSTOLINK_WORKER")
+    # A claimed job is its worker's for the lease, renewed every third of it while the
+    # handler runs. The handler is cancelled at the timeout, below the lease: a worker cut
+    # off from the database (its renewals failing) has stopped before another may claim the
+    # job, so a job never runs twice at once. Concurrency: handlers run at once per process;
+    # they share the requests pool but hold a connection only for their short transactions,
+    # never while a provider answers.
+    job_lease_seconds: float = Field(
+        default=120.0, alias="HOSTOLINK_JOB_LEASE_SECONDS", ge=10, le=3600
+    )
+    job_timeout_seconds: float = Field(
+        default=90.0, alias="HOSTOLINK_JOB_TIMEOUT_SECONDS", gt=0, le=3600
+    )
+    job_concurrency: int = Field(default=10, alias="HOSTOLINK_JOB_CONCURRENCY", ge=1, le=100)
+    # Retention (jobs/retention.py; README, « Rétention des données »): one purge for the
+    # whole cluster per interval. OTPs are the send history the hourly limit counts: kept
+    # more than an hour. Refresh tokens go once their whole family is dead (reuse detection
+    # needs the rotated ones while a token of the family lives). Webhooks: processed ones,
+    # past the providers' retry horizon (hours to a few days); the notification that decided
+    # an operation is its evidence and stays. Idempotency keys go at their own expiry.
+    retention_interval_minutes: int = Field(
+        default=60, alias="HOSTOLINK_RETENTION_INTERVAL_MINUTES", ge=1, le=24 * 60
+    )
+    retention_otp_hours: int = Field(
+        default=24, alias="HOSTOLINK_RETENTION_OTP_HOURS", ge=2, le=24 * 365
+    )
+    retention_refresh_token_days: int = Field(
+        default=30, alias="HOSTOLINK_RETENTION_REFRESH_TOKEN_DAYS", ge=1, le=3650
+    )
+    retention_webhook_days: int = Field(
+        default=30, alias="HOSTOLINK_RETENTION_WEBHOOK_DAYS", ge=7, le=3650
+    )
+    retention_job_days: int = Field(default=7, alias="HOSTOLINK_RETENTION_JOB_DAYS", ge=1, le=3650)
+    retention_abandoned_job_days: int = Field(
+        default=90, alias="HOSTOLINK_RETENTION_ABANDONED_JOB_DAYS", ge=7, le=3650
+    )
+
+    @field_validator("job_timeout_seconds")
+    @classmethod
+    def _timeout_below_lease(cls, value: float, info: ValidationInfo) -> float:
+        lease = info.data.get("job_lease_seconds")
+        if lease is not None and value >= lease:
+            raise ValueError(
+                f"HOSTOLINK_JOB_TIMEOUT_SECONDS ({value:g}) must stay below "
+                f"HOSTOLINK_JOB_LEASE_SECONDS ({lease:g}): a job would run twice at once"
+            )
+        return value
+
     wave_api_key: SecretStr | None = Field(default=None, alias="WAVE_API_KEY")
     wave_webhook_secret: SecretStr | None = Field(default=None, alias="WAVE_WEBHOOK_SECRET")
     wave_base_url: str = Field(default="https://api.wave.com", alias="WAVE_BASE_URL")
@@ -181,6 +294,10 @@ class Settings(BaseSettings):
     djamo_webhook_secret: SecretStr | None = Field(default=None, alias="DJAMO_WEBHOOK_SECRET")
 
     cloudinary_url: SecretStr | None = Field(default=None, alias="CLOUDINARY_URL")
+    # Where images and identity documents go: Cloudinary (required in production), or the
+    # local disk under data_dir — in production only by this explicit choice, for a single
+    # instance with a persistent disk mounted on HOSTOLINK_DATA_DIR (docs/deploiement.md).
+    media_storage: MediaStorage | None = Field(default=None, alias="HOSTOLINK_MEDIA_STORAGE")
     # Images (media/): accepted size and dimensions; stored under data_dir/media without
     # CLOUDINARY_URL.
     media_max_bytes: int = Field(default=5 * 1024 * 1024, alias="MEDIA_MAX_BYTES", ge=1024)
@@ -194,20 +311,71 @@ class Settings(BaseSettings):
     discussion_messages_per_minute: int = Field(
         default=30, alias="DISCUSSION_MESSAGES_PER_MINUTE", ge=1
     )
-    # OpenTelemetry (FastAPI's native instrumentation): on when a collector is named, with
-    # the standard OTEL_* variables; off otherwise, since spans nobody collects are work
-    # for nothing on every request (no throughput change measurable through the noise).
+    # OpenTelemetry tracing (hostolink.kit.telemetry): on when a collector is named, by its
+    # base URL (/v1/traces is appended) or by the traces URL itself; the other standard
+    # OTEL_* variables (headers, sampler, service name) are read from the environment. Off
+    # otherwise: spans nobody collects would be work for nothing on every request.
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    otlp_traces_endpoint: str | None = Field(
+        default=None, alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    )
+    # Error reporting to Sentry (hostolink.kit.errors_reporting): on when a DSN is set, off
+    # otherwise (the SDK is then not even imported). The environment defaults to
+    # HOSTOLINK_ENV; a sample rate of 0 sends errors only, no transactions.
+    sentry_dsn: SecretStr | None = Field(default=None, alias="SENTRY_DSN")
+    sentry_environment: str | None = Field(default=None, alias="SENTRY_ENVIRONMENT")
+    sentry_traces_sample_rate: float = Field(
+        default=0.0, alias="SENTRY_TRACES_SAMPLE_RATE", ge=0, le=1
+    )
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     # JSON lines for a log platform (production); readable lines in a developer's terminal.
     log_json: bool | None = Field(default=None, alias="LOG_JSON")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        if [item.lower() for item in value] == [NO_PROXY]:
+            return [NO_PROXY]
+        for item in value:
+            if item == "*":
+                raise ValueError(
+                    "HOSTOLINK_TRUSTED_PROXIES: '*' would let any client choose its address; "
+                    "name the proxy's addresses or networks (Render: 10.0.0.0/8)"
+                )
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"HOSTOLINK_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _deprecated_pool_size(self) -> Settings:
+        legacy = self.db_pool_size_deprecated
+        if legacy is None:
+            return self
+        if "db_connections" in self.model_fields_set:
+            logger.warning(
+                "HOSTOLINK_DB_POOL_SIZE est obsolète et ignoré : HOSTOLINK_DB_CONNECTIONS=%d "
+                "borne les connexions de chaque processus",
+                self.db_connections,
+            )
+            return self
+        self.db_connections = max(MIN_DB_CONNECTIONS, legacy)
+        logger.warning(
+            "HOSTOLINK_DB_POOL_SIZE est obsolète : lu comme HOSTOLINK_DB_CONNECTIONS=%d "
+            "(toutes les connexions d'un processus, et non plus celles de chaque pool)",
+            self.db_connections,
+        )
+        return self
 
     @model_validator(mode="after")
     def _production_is_strict(self) -> Settings:
@@ -229,9 +397,38 @@ class Settings(BaseSettings):
             problems.append("QR_SIGNING_KEYS must be set (kid:secret[,kid:secret…])")
         if self.sms_sender is SmsSender.OUTBOX and self.email_sender is EmailSender.OUTBOX:
             problems.append("configure a real OTP sender (HOSTOLINK_SMS_SENDER or _EMAIL_SENDER)")
+        if not self.trusted_proxies:
+            problems.append(
+                "HOSTOLINK_TRUSTED_PROXIES must name the reverse proxy (Render: 10.0.0.0/8, "
+                f"with HOSTOLINK_PROXY_HOPS=2), or be '{NO_PROXY}' when clients connect directly"
+            )
+        if self.media_storage is None and not self.cloudinary_url:
+            problems.append(
+                "CLOUDINARY_URL must be set (images and identity documents), or "
+                "HOSTOLINK_MEDIA_STORAGE=local on a single instance with a persistent disk"
+            )
+        if self.media_storage is MediaStorage.CLOUDINARY and not self.cloudinary_url:
+            problems.append("HOSTOLINK_MEDIA_STORAGE=cloudinary needs CLOUDINARY_URL")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def media_backend(self) -> MediaStorage:
+        if self.media_storage is not None:
+            return self.media_storage
+        return MediaStorage.CLOUDINARY if self.cloudinary_url else MediaStorage.LOCAL
+
+    @property
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        if self.trusted_proxies == [NO_PROXY]:
+            return []
+        return [ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies]
+
+    @property
+    def db_pool_size(self) -> int:
+        """Deprecated name of `db_connections`."""
+        return self.db_connections
 
     @property
     def hashing_concurrency(self) -> int:

@@ -29,6 +29,7 @@ from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Forbidden, InvalidToken, TooManyRequests, Unauthorized
+from hostolink.kit import errors_reporting
 from hostolink.kit.ratelimit import RateLimiter
 
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
@@ -59,6 +60,7 @@ async def current_principal(
     principal = principals.from_row(row)
     if not principal.actif:
         raise AccountSuspended
+    errors_reporting.note_user(principal.id)  # the id only; a no-op without Sentry
     return principal
 
 
@@ -128,11 +130,16 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
 class RateLimits:
-    """Per client address and per identifier limits on the public onboarding routes."""
+    """Per client address and per identifier limits on the public onboarding routes. The
+    limiter never fails a request: without Redis it counts in-process (kit.ratelimit)."""
 
     def __init__(self, limiter: RateLimiter, settings: Settings) -> None:
         self._limiter = limiter
         self._settings = settings
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
 
     async def client(self, request: Request) -> None:
         if not self._settings.rate_limit_enabled:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("hostolink.errors")
@@ -115,9 +118,48 @@ class TooManyRequests(HostolinkError):
         )
 
 
+class InternalError(HostolinkError):
+    """A bug: the answer says so without saying anything of it."""
+
+    status_code = 500
+    message = "Erreur interne du serveur. L'incident a été enregistré."
+
+
 class ServiceUnavailable(HostolinkError):
     status_code = 503
     message = "Service momentanément indisponible. Réessayez plus tard."
+
+
+# A database the process cannot reach now is a 503 the client may retry, not a bug.
+DATABASE_RETRY_AFTER_SECONDS = 5
+# Server (or pooler) answers that refuse or drop a connection: connection exceptions
+# (class 08, PgBouncer's "no more connections allowed" among them), too_many_connections,
+# cannot_connect_now (starting up, shutting down).
+_REFUSED_SQLSTATES = ("08", "53300", "57P03")
+_BUSY = "Le service est très sollicité en ce moment. Réessayez dans quelques secondes."
+_UNREACHABLE = "Service momentanément indisponible. Réessayez dans quelques secondes."
+
+
+def database_unavailable(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 for an exception that means "no database connection now": the process's
+    pool stayed busy for db.POOL_TIMEOUT_SECONDS, the server or the pooler refused a
+    connection (too many clients, starting up, down), or dropped it. None for the rest."""
+    if isinstance(exc, PoolTimeout):
+        message = _BUSY
+    elif isinstance(exc, DBAPIError):
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        if not (exc.connection_invalidated or sqlstate.startswith(_REFUSED_SQLSTATES)):
+            return None
+        message = _BUSY if sqlstate == "53300" else _UNREACHABLE
+    elif isinstance(exc, ConnectionError | socket.gaierror):
+        # asyncpg lets these through SQLAlchemy unwrapped when it cannot even connect.
+        message = _UNREACHABLE
+    else:
+        return None
+    wait = DATABASE_RETRY_AFTER_SECONDS
+    return ServiceUnavailable(
+        message, headers={"Retry-After": str(wait)}, extra={"retry_after": wait}
+    )
 
 
 # Pydantic's error types, in words a French-speaking user understands.
@@ -182,6 +224,24 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(_: Request, exc: HostolinkError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        error = database_unavailable(exc)
+        if error is None:
+            raise exc  # any other database error is a bug: the 500 path, unchanged
+        # The driver's message only: SQLAlchemy's would carry the statement's parameters.
+        cause = exc.orig if isinstance(exc, DBAPIError) else exc
+        logger.warning(
+            "database unavailable on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(cause).__name__,
+            cause,
+        )
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    for kind in (PoolTimeout, DBAPIError, ConnectionError, socket.gaierror):
+        app.add_exception_handler(kind, _unavailable)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         fields = _field_errors(exc)
@@ -211,15 +271,13 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    # The usual path for a bug is middleware.UnhandledErrorMiddleware, inside the request's
+    # context; this handler (Starlette's outermost layer) only catches what a middleware
+    # outside it raised.
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        body = {
-            "success": False,
-            "error": "InternalError",
-            "message": "Erreur interne du serveur. L'incident a été enregistré.",
-        }
-        return JSONResponse(body, status_code=500)
+        return JSONResponse(InternalError().body(), status_code=500)
 
 
 def error_response(exc: HostolinkError) -> tuple[int, list[tuple[bytes, bytes]], bytes]:

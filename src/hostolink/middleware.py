@@ -1,12 +1,16 @@
-"""Pure ASGI middleware (no per-request task overhead): request id + access log, and the
-guard that turns oversized or non-JSON bodies into clean 4xx answers before any parsing."""
+"""Pure ASGI middleware (no per-request task overhead): the client's address behind trusted
+proxies, request id + access log, the last-resort answer to a bug (500 in the error
+envelope, inside the request's context), and the guard that turns oversized or non-JSON
+bodies into clean 4xx answers before any parsing."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.middleware.gzip import GZipMiddleware
@@ -14,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hostolink.errors import (
     HostolinkError,
+    InternalError,
     NullCharacter,
     PayloadTooLarge,
     RefusedWhileReading,
@@ -23,6 +28,7 @@ from hostolink.errors import (
 from hostolink.logging import request_id_var
 
 logger = logging.getLogger("hostolink.access")
+error_logger = logging.getLogger("hostolink.errors")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _UPLOAD_TYPE = "multipart/form-data"
@@ -46,6 +52,108 @@ async def _answer(send: Send, exc: HostolinkError) -> None:
     status, headers, payload = error_response(exc)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _ip(text: str) -> str | None:
+    """The address in an X-Forwarded-For entry (`203.0.113.7`, `2001:db8::1`, or with a
+    port: `203.0.113.7:4711`, `[2001:db8::1]:4711`), normalised; None for anything else."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+class ClientAddressMiddleware:
+    """Puts the real client's address in `scope["client"]` behind trusted reverse proxies,
+    so that everything reading `request.client` (rate limits, lockout counters, the audit
+    journal, the access log) sees the person, not the proxy.
+
+    X-Forwarded-For is read only on a connection from a trusted proxy. Each proxy on the
+    way appends the address it saw; a client can write anything to the left of them. So
+    the client is the entry `hops` places from the right end (Render: its proxy and the
+    Cloudflare edge, 2 hops) — never the leftmost entry, which is whatever the client sent.
+    With fewer entries than hops, the leftmost is still one a proxy wrote (a client's own
+    entries can only lengthen the list)."""
+
+    def __init__(self, app: ASGIApp, *, trusted: Sequence[Network], hops: int = 1) -> None:
+        self.app = app
+        self.trusted = tuple(trusted)
+        self.hops = hops
+
+    def _is_trusted(self, host: str) -> bool:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted)
+
+    def client_of(self, peer: str, forwarded: list[str]) -> str:
+        if not forwarded or not self._is_trusted(peer):
+            return peer
+        chain = [entry for header in forwarded for entry in header.split(",") if entry.strip()]
+        if not chain:
+            return peer
+        chosen = chain[-self.hops] if len(chain) >= self.hops else chain[0]
+        return _ip(chosen) or peer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if self.trusted and scope["type"] in ("http", "websocket") and client:
+            forwarded = [
+                value.decode("latin-1")
+                for key, value in scope["headers"]
+                if key == b"x-forwarded-for"
+            ]
+            host = self.client_of(client[0], forwarded)
+            if host != client[0]:
+                scope = {**scope, "client": (host, 0), "hostolink.peer": client[0]}
+            proto = _header(scope, b"x-forwarded-proto")
+            if proto in ("http", "https") and self._is_trusted(client[0]):
+                secure = proto == "https"
+                if scope["type"] == "websocket":
+                    scope = {**scope, "scheme": "wss" if secure else "ws"}
+                else:
+                    scope = {**scope, "scheme": proto}
+        await self.app(scope, receive, send)
+
+
+class UnhandledErrorMiddleware:
+    """The answer to a bug. Starlette's own last resort runs outside every middleware, so
+    its 500 had no X-Request-ID, no CORS headers, and its log line no request id. This one
+    sits inside them: the 500 is the API's error envelope and goes back out through the
+    request-id and CORS middleware, and the traceback is logged with the request id.
+    A response already started cannot be replaced: the connection is then closed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception:
+            error_logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await _answer(send, InternalError())
 
 
 class RequestContextMiddleware:
@@ -80,16 +188,15 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
-        logger.info(
-            "%s %s %s",
-            scope["method"],
-            scope["path"],
-            status,
-            extra={
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        client = scope.get("client")
+        extra: dict[str, Any] = {
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "client": client[0] if client else None,
+        }
+        if "hostolink.peer" in scope:  # the proxy the request came through
+            extra["proxy"] = scope["hostolink.peer"]
+        logger.info("%s %s %s", scope["method"], scope["path"], status, extra=extra)
 
 
 # A JSON string escape of U+0000 that is not itself escaped (an odd run of backslashes).

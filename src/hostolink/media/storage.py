@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import cloudinary.exceptions  # type: ignore[import-untyped]
 import cloudinary.uploader  # type: ignore[import-untyped]
 
-from hostolink.config import Settings
+from hostolink.config import MediaStorage, Settings
 from hostolink.media.errors import StorageUnavailable
 from hostolink.media.images import CleanImage
 
@@ -148,6 +148,8 @@ def parse_cloudinary_url(url: str) -> dict[str, str]:
 
 
 def build_storage(settings: Settings) -> Storage:
-    if settings.cloudinary_url is not None and settings.cloudinary_url.get_secret_value():
+    # Production refuses to start without one explicit choice (config.Settings): the local
+    # disk of a Render instance is wiped at every deploy and not shared between instances.
+    if settings.media_backend is MediaStorage.CLOUDINARY and settings.cloudinary_url:
         return CloudinaryStorage(settings.cloudinary_url.get_secret_value())
     return LocalStorage(settings.data_dir, settings.public_url)
