@@ -16,6 +16,12 @@
 #   ADMIN_PASSWORD    its password
 #   POSTMAN_DIR       where the generated files are (default docs/postman)
 #   IDENTIFIER        the account to enrol (default: a fresh ci-…@example.com each run)
+#   OUTBOX_URL        where to read the code sent to the account, when the server sends for
+#                     real (production stage: the simulated Twilio/SMTP's
+#                     /_fake/messages); default: the development outbox through the CLI
+#   WITHOUT_SANDBOX   set to 1 where the sandbox provider does not exist (production):
+#                     "5 - Dépôts et retraits" is skipped (the production stage runs a
+#                     deposit and a withdrawal through a simulated Wave instead)
 # Extra arguments are passed to every `newman run` (e.g. --reporters cli,junit).
 set -euo pipefail
 
@@ -65,7 +71,11 @@ run_folder "1 - Inscription" "$@"
 
 # The outbox lists messages newest first: the latest one holds the code that is still valid
 # (a resend replaces the previous code). Its first standalone 6-digit number is the code.
-OUTBOX="$("$HOSTOLINK" outbox --to "$IDENT" --limit 1)"
+if [[ -n "${OUTBOX_URL:-}" ]]; then
+    OUTBOX="$(curl -fsS --get --data-urlencode "to=$IDENT" "$OUTBOX_URL")"
+else
+    OUTBOX="$("$HOSTOLINK" outbox --to "$IDENT" --limit 1)"
+fi
 OTP="$(grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' <<<"$OUTBOX" | head -n 1 | tr -cd '0-9' || true)"
 if [[ ! "$OTP" =~ ^[0-9]{6}$ ]]; then
     echo "newman.sh: no 6-digit code in \`$HOSTOLINK outbox --to $IDENT\`:" >&2
@@ -86,7 +96,9 @@ FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "4 - Portefeuille" \
     --export-environment "$SESSION_ENV" "$@"
 
 # Deposit confirmed on the sandbox's payment page, withdrawal sent, withdrawal refused.
-FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "5 - Dépôts et retraits" "$@"
+if [[ "${WITHOUT_SANDBOX:-}" != 1 ]]; then
+    FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "5 - Dépôts et retraits" "$@"
+fi
 
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
