@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -181,7 +182,7 @@ ignore_startup_parameters = extra_float_digits
             [str(PGBOUNCER), str(root / "pgbouncer.ini")],
             stdout=output,
             stderr=subprocess.STDOUT,
-            user=_SERVER_USER if os.geteuid() == 0 else None,
+            user=_pooler_user(host),
         )
     try:
         _wait_until_listening(port, process, log)
@@ -190,6 +191,18 @@ ignore_startup_parameters = extra_float_digits
         process.terminate()
         process.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _pooler_user(host: str) -> str | None:
+    """Who runs PgBouncer: not root (it refuses). Behind a Unix socket (the embedded
+    server's, in a folder only its owner may enter) the socket's owner; else `postgres`."""
+    if os.geteuid() != 0:
+        return None
+    if host.startswith("/"):
+        owner = pwd.getpwuid(Path(host).stat().st_uid).pw_name
+        if owner != "root":
+            return owner
+    return _SERVER_USER
 
 
 def _database_name(url: str) -> str:

