@@ -20,6 +20,7 @@ from collections.abc import Callable
 from bench import (
     common,
     directory,
+    metrics,
     money_in_out,
     onboarding,
     rooms,
@@ -37,7 +38,10 @@ GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {
     "social": social.run,
     "rooms": rooms.run,
     "startup": startup.run,
+    "metrics": metrics.run,
 }
+# The summary table's rows of the groups summary.py does not list itself.
+summary.ROWS.setdefault("metrics", metrics.summary_rows)
 
 # `--quick`: the whole command in a few minutes (6.6 on the loaded 2-core machine). Applied to
 # the options left at their defaults only, so `--quick --duration 8` keeps 8 s.
@@ -80,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     social.add_arguments(parser)
     rooms.add_arguments(parser)
     startup.add_arguments(parser)
+    metrics.add_arguments(parser)
     return parser
 
 

@@ -4,7 +4,8 @@ Every route declares a policy that `app.routes` carries (see `hostolink.deps`):
 - public (`PUBLIC`, the marker of every `public_router`),
 - a named permission (`require(...)`),
 - authenticated, serving only the caller's own data (`current_principal`),
-- authenticated in the handler (the WebSocket).
+- authenticated in the handler (the WebSocket),
+- the metrics token (`METRICS_TOKEN`, `/metrics`: a credential of the operator's scraper).
 A route without one fails `test_every_route_declares_a_policy`, so a new route must say who
 may call it. Then each route is called as each actor, against real objects of user A:
 
@@ -42,6 +43,7 @@ from hostolink.auth import permissions
 from hostolink.auth.roles import ROLES
 from hostolink.deps import (
     AuthenticatedInHandler,
+    MetricsTokenAccess,
     PublicAccess,
     RequirePermission,
     current_principal,
@@ -160,7 +162,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 class Route:
     method: str
     path: str
-    policy: str  # public | permission | authenticated | in_handler | session
+    policy: str  # public | permission | authenticated | in_handler | session | token
     permission: str | None = None
 
     @property
@@ -179,6 +181,14 @@ def _calls(dependant: Any) -> list[Any]:
     return found
 
 
+# Markers that name a route's policy by themselves, in this order.
+MARKERS: tuple[tuple[type, str], ...] = (
+    (AuthenticatedInHandler, "in_handler"),
+    (MetricsTokenAccess, "token"),
+    (PublicAccess, "public"),
+)
+
+
 def _policy(method: str, path: str, dependant: Any) -> Route | None:
     calls = _calls(dependant)
     required = [c for c in calls if isinstance(c, RequirePermission)]
@@ -190,10 +200,9 @@ def _policy(method: str, path: str, dependant: Any) -> Route | None:
         return Route(method, path, "session", named[0].permission)
     if any(c is current_principal for c in calls):
         return Route(method, path, "authenticated")
-    if any(isinstance(c, AuthenticatedInHandler) for c in calls):
-        return Route(method, path, "in_handler")
-    if any(isinstance(c, PublicAccess) for c in calls):
-        return Route(method, path, "public")
+    for marker, policy in MARKERS:
+        if any(isinstance(c, marker) for c in calls):
+            return Route(method, path, policy)
     return None
 
 
@@ -671,6 +680,11 @@ def _expect(route: Route, actor: str, status: int) -> None:
     if route.policy == "public":
         if route.key not in SIGNED:
             assert status not in (401, 403), status
+        return
+    if route.policy == "token":
+        # No token is set here, outside production: open to anyone (the token rule, and the
+        # 404 of production without one: tests/test_metrics.py).
+        assert status == 200, status
         return
     if route.policy == "session":  # another credential: never open to strangers
         if actor in ("anonymous", "user_b"):

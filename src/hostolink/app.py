@@ -41,7 +41,7 @@ from hostolink.health.endpoints import public as directory_router
 from hostolink.health.management_endpoints import admin_router as management_admin_router
 from hostolink.health.management_endpoints import router as management_router
 from hostolink.health.service import Directory
-from hostolink.jobs import retention
+from hostolink.jobs import ledger_check, retention
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit import errors_reporting, telemetry
 from hostolink.kit.keys import derive_key
@@ -49,6 +49,8 @@ from hostolink.kit.ratelimit import RateLimiter, RedisOptions, build_rate_limite
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
+from hostolink.metrics import endpoint as metrics
+from hostolink.metrics.http import MetricsMiddleware
 from hostolink.middleware import (
     BodyGuardMiddleware,
     ClientAddressMiddleware,
@@ -254,6 +256,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         web.router,
     ):
         app.include_router(router)
+    if settings.metrics_enabled:
+        metrics.install(app, settings, db)  # GET /metrics, behind its token
     _mount_docs(app)
     backoffice.mount(app)  # after the routes: the contract's /admin/utilisateurs stay in front
 
@@ -269,6 +273,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     # Sentry when SENTRY_DSN is set: the SDK once per process, and just outside the line
     # above, the request's facts (route, user) its log of a bug is reported with.
     errors_reporting.install(app, settings)
+    if settings.metrics_enabled:
+        # Requests by route template. Outside the last resort: a bug's 500 is counted as
+        # such; inside CORS: a preflight it answers alone is not a request of the API.
+        app.add_middleware(MetricsMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -311,6 +319,7 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     )
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
     retention.install(worker, db, settings)
+    ledger_check.install(worker, db, settings)  # once per interval for the cluster
     app.state.worker = worker
     app.state.operations = operations
 

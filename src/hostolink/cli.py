@@ -142,10 +142,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from hostolink.metrics import multiprocess
+
+    settings = get_settings()
+    workers = args.workers or settings.workers
+    # First, before anything imports prometheus_client (the database module does): it reads
+    # PROMETHEUS_MULTIPROC_DIR once, at import. The workers inherit the directory.
+    multiprocess.prepare(workers)
+
     from hostolink import migrate, server
     from hostolink.app import RESOLVED_URL_ENV
 
-    settings = get_settings()
     url = _database_url(settings)
     if settings.is_production:
         # Several instances start at once and a failed migration must fail the deploy, not
@@ -159,7 +166,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _seed(url)
     os.environ[RESOLVED_URL_ENV] = url
     port = args.port or settings.port
-    workers = args.workers or settings.workers
     os.environ["WEB_CONCURRENCY"] = str(workers)  # each worker sizes its hashing threads on it
     where = "base embarquée" if not settings.database_url else "DATABASE_URL"
     print(

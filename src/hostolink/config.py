@@ -19,6 +19,9 @@ WEAK_SECRETS = frozenset(
     {"", "secret", "secretkey", "defaultsecret", "default_secret", "your_jwt_secret", "changeme"}
 )
 MIN_SECRET_LENGTH = 32
+# The metrics token is guessed online only (and compared in constant time): 24 characters of
+# a random value are far out of reach.
+MIN_METRICS_TOKEN_LENGTH = 24
 
 
 logger = logging.getLogger("hostolink.config")
@@ -244,6 +247,36 @@ class Settings(BaseSettings):
     retention_abandoned_job_days: int = Field(
         default=90, alias="HOSTOLINK_RETENTION_ABANDONED_JOB_DAYS", ge=7, le=3650
     )
+    # Prometheus metrics (hostolink.metrics; docs/supervision/README.md). `/metrics` is on
+    # the main port: Render routes one public port per web service, and a scraper hosted
+    # elsewhere (Grafana Cloud's agent) could not reach a second one. So it takes a token
+    # (`Authorization: Bearer …`); in production without one the route answers 404, outside
+    # production it is open unless a token is set. HOSTOLINK_METRICS=false: no middleware,
+    # no route (the benchmark's baseline). The figures read from the database at scrape time
+    # are cached per process for HOSTOLINK_METRICS_CACHE_SECONDS, so a scraper cannot load
+    # it. The ledger check (`hostolink ledger verify`) runs once per interval for the whole
+    # cluster, stopped at its timeout (at most 2/3 of the job timeout); its result is a gauge.
+    metrics_enabled: bool = Field(default=True, alias="HOSTOLINK_METRICS")
+    metrics_token: SecretStr | None = Field(default=None, alias="HOSTOLINK_METRICS_TOKEN")
+    metrics_cache_seconds: float = Field(
+        default=10.0, alias="HOSTOLINK_METRICS_CACHE_SECONDS", ge=0, le=300
+    )
+    ledger_check_interval_minutes: int = Field(
+        default=15, alias="HOSTOLINK_LEDGER_CHECK_INTERVAL_MINUTES", ge=1, le=7 * 24 * 60
+    )
+    ledger_check_timeout_seconds: float = Field(
+        default=60.0, alias="HOSTOLINK_LEDGER_CHECK_TIMEOUT_SECONDS", gt=0, le=3600
+    )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(
+                f"HOSTOLINK_METRICS_TOKEN: at least {MIN_METRICS_TOKEN_LENGTH} characters "
+                "(Render's generateValue draws 44)"
+            )
+        return value
 
     @field_validator("job_timeout_seconds")
     @classmethod

@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import (
 
 from hostolink import embedded
 from hostolink.config import MIN_DB_CONNECTIONS, DatabasePooler, Settings
+from hostolink.metrics.pools import watch_pool
 
 SUPABASE_TRANSACTION_POOLER_PORT = 6543
 # Supavisor's session mode listens on 5432 of these hosts.
@@ -299,6 +300,13 @@ class Database:
         self.notices = NoticePool(
             options, url, pool_size=self.split.notices, pool_timeout=pool_timeout
         )
+        for name, watched in (
+            ("requests", self.engine),
+            ("reads", self.reader),
+            ("counters", self.counters_engine),
+            ("notices", self.notices.engine),
+        ):
+            watch_pool(watched, name)  # hostolink_db_pool_* gauges (pool events)
 
     async def read_one(
         self, statement: Executable, parameters: dict[str, Any] | None = None

@@ -9,6 +9,7 @@ Every route declares who may call it, in its route table entry:
   or a parameter annotated `Annotated[Principal, Depends(require(...))]`; the caller's
   permissions are read from the database with the caller, on every request;
 - authenticated in the handler (`AUTHENTICATED_IN_HANDLER`): the WebSocket.
+- the metrics token (`METRICS_TOKEN`): `/metrics`, for a scraper (hostolink.metrics).
 `tests/test_authorization_matrix.py` reads these from `app.routes` and fails on a route that
 declares none.
 """
@@ -123,6 +124,21 @@ class AuthenticatedInHandler:
 
 
 AUTHENTICATED_IN_HANDLER = AuthenticatedInHandler()
+
+
+class MetricsTokenAccess:
+    """Marks a route that checks the metrics token itself (`HOSTOLINK_METRICS_TOKEN`, a
+    credential of the operator's scraper, not of a person; hostolink.metrics.endpoint);
+    does nothing at request time."""
+
+    async def __call__(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "METRICS_TOKEN"
+
+
+METRICS_TOKEN = MetricsTokenAccess()
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -19,6 +19,8 @@ from typing import Any
 
 import uvicorn
 
+from hostolink.metrics import multiprocess
+
 logger = logging.getLogger("hostolink.server")
 APP = "hostolink.app:create_app"
 RESTART_PAUSE_SECONDS = 1.0
@@ -108,6 +110,7 @@ class Supervisor:
                 for index, process in enumerate(self.processes):
                     if process.is_alive() or self.stopping:
                         continue
+                    multiprocess.process_exited(process.pid)  # its live gauges go
                     early = time.monotonic() - started[index] < EARLY_DEATH_SECONDS
                     early_deaths = early_deaths + 1 if early else 0
                     if early_deaths >= MAX_EARLY_DEATHS:
@@ -136,5 +139,6 @@ class Supervisor:
                 if process.is_alive():
                     logger.warning("worker %s still running after the drain: killed", process.pid)
                     process.kill()
+                multiprocess.process_exited(process.pid)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

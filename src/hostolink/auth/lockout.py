@@ -14,6 +14,7 @@ from hostolink.auth import repository
 from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Locked
+from hostolink.kit.metrics import LOCKOUTS
 from hostolink.models import TentativeAuthentification
 from hostolink.models.base import utcnow
 
@@ -84,4 +85,5 @@ class Lockout:
         row.verrouille_jusqu_a = until
         row.nb_verrouillages += 1
         row.echecs = 0
+        LOCKOUTS.inc()
         return until

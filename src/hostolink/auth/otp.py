@@ -13,6 +13,7 @@ from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import BadRequest, HostolinkError, TooManyRequests
 from hostolink.kit.crypto import constant_time_equals, generate_otp, keyed_hash
+from hostolink.kit.metrics import OTP_CHECKS, OTP_MESSAGES
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 from hostolink.notifications.senders import Senders
@@ -75,7 +76,12 @@ class OtpService:
             expires_at=utcnow() + timedelta(seconds=ttl),
         )
         message = otp_message(channel, to, code, purpose, max(1, ttl // 60))
-        await self._senders.for_channel(channel).send(session, message)
+        try:
+            await self._senders.for_channel(channel).send(session, message)
+        except Exception:
+            OTP_MESSAGES.labels(channel=channel, outcome="failed").inc()
+            raise
+        OTP_MESSAGES.labels(channel=channel, outcome="sent").inc()
 
     async def _throttle(self, session: AsyncSession, user_id: int) -> None:
         now = utcnow()
@@ -104,6 +110,7 @@ class OtpService:
         second connection could, behind a transaction pooler, wait for ever for a server
         connection that other such transactions hold."""
         if user_id is None:
+            OTP_CHECKS.labels(result="expired").inc()
             raise OtpExpired
         maximum = self._settings.otp_max_attempts
         async with self._db.counters.begin() as side:
@@ -111,8 +118,10 @@ class OtpService:
                 side, user_id=user_id, purpose=purpose, now=utcnow(), max_attempts=maximum
             )
         if attempt is None:
+            OTP_CHECKS.labels(result="expired").inc()
             raise OtpExpired
         if not constant_time_equals(attempt.code_hash, self._hash(user_id, purpose, code)):
+            OTP_CHECKS.labels(result="wrong").inc()
             left = maximum - attempt.attempts
             if left <= 0:
                 async with self._db.counters.begin() as side:
@@ -125,6 +134,8 @@ class OtpService:
                 f"Code OTP incorrect. Il vous reste {left} essai{'s' if left > 1 else ''}."
             )
         if not await repository.consume_otp(session, otp_id=attempt.otp_id):
+            OTP_CHECKS.labels(result="expired").inc()
             raise OtpExpired
+        OTP_CHECKS.labels(result="valid").inc()
         channel: Channel = "sms" if attempt.channel == "sms" else "email"
         return channel

@@ -22,6 +22,7 @@ from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from hostolink.kit.crypto import PasswordHashing
+from hostolink.kit.metrics import LOGINS
 from hostolink.kit.ratelimit import RateLimiter
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
@@ -259,10 +260,13 @@ class AuthService:
         # a burst of wrong secrets queued for the hashing threads then holds no database
         # connection of the request pool (nor a pooler's server connection) while it waits.
         stored = await repository.stored_secret(self._db, identifier)
+        kind = "pin" if error is BadPin else "password"
         if not await self._hashing.verify(stored, secret):
+            LOGINS.labels(secret=kind, result="failure").inc()
             await self._limiter.hit(client_key, limit, CLIENT_FAILURE_WINDOW)
             await self.lockout.failed(identifier)
             raise error
+        LOGINS.labels(secret=kind, result="success").inc()
         await self.lockout.succeeded(identifier)
         user = _known(await repository.user_by_identifier(session, identifier))
         self._ensure_active(user)

@@ -42,7 +42,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 
 from hostolink.config import Settings
-from hostolink.kit.metrics import REDIS_ERRORS, RedisAvailability
+from hostolink.kit.metrics import (
+    REDIS_ERRORS,
+    ROOM_FRAMES_DELIVERED,
+    ROOM_FRAMES_DROPPED,
+    RedisAvailability,
+)
 from hostolink.kit.ratelimit import (
     REDIS_FAILURES,
     RateLimiter,
@@ -327,7 +332,10 @@ class Hub:
             except asyncio.QueueFull:
                 # A socket that stopped reading loses live messages, not the room: it
                 # catches up from the history (`apres`) when it reconnects.
+                ROOM_FRAMES_DROPPED.inc()
                 logger.warning("slow socket in room %s: live message dropped", room_id)
+            else:
+                ROOM_FRAMES_DELIVERED.inc()
 
     async def close(self) -> None:
         self._closed = True

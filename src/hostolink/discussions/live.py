@@ -41,6 +41,7 @@ from hostolink.discussions import repository, service
 from hostolink.discussions.hub import Hub, Runtime, runtime_of
 from hostolink.discussions.schemas import MessageCreate, MessageOut
 from hostolink.errors import HostolinkError
+from hostolink.kit.metrics import ROOM_SOCKETS
 from hostolink.kit.params import RoomId
 
 logger = logging.getLogger("hostolink.discussions.live")
@@ -142,7 +143,8 @@ async def room_socket(websocket: WebSocket, room_id: RoomId) -> None:
         logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
         await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
         return
-    await _serve(websocket, principal, room_id)
+    with ROOM_SOCKETS.track_inprogress():  # hostolink_room_sockets_open
+        await _serve(websocket, principal, room_id)
 
 
 async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> None:

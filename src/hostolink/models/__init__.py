@@ -9,6 +9,7 @@ from hostolink.models.cle_idempotence import CleIdempotence
 from hostolink.models.commentaire import Commentaire
 from hostolink.models.compte import Compte
 from hostolink.models.contacts_enregistres import ContactsEnregistres
+from hostolink.models.controle_grand_livre import ControleGrandLivre
 from hostolink.models.ecriture import Ecriture
 from hostolink.models.etablissement_sante import EtablissementSante
 from hostolink.models.historique_operation import HistoriqueOperation
@@ -55,6 +56,7 @@ __all__ = [
     "Commentaire",
     "Compte",
     "ContactsEnregistres",
+    "ControleGrandLivre",
     "Ecriture",
     "EtablissementSante",
     "HistoriqueOperation",

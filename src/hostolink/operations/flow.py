@@ -33,6 +33,7 @@ from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Worker
 from hostolink.kit.identifiers import InvalidIdentifier, normalize_phone
+from hostolink.kit.metrics import PROVIDER_ERRORS
 from hostolink.kit.money import CURRENCY, format_xof, sentence
 from hostolink.models import OperationFournisseur
 from hostolink.operations import repository, service
@@ -264,6 +265,7 @@ class Operations:
         try:
             callback = adapter.parse_callback(body, headers, now=time.time())
         except InvalidCallback as exc:
+            PROVIDER_ERRORS.labels(provider=gateway, kind="invalid_callback").inc()
             logger.warning("refused %s notification: %s", gateway, exc.reason)
             raise CallbackRefused from exc
         async with self._db.sessionmaker() as session, session.begin():
@@ -306,6 +308,7 @@ class Operations:
             digest = service.token_digest(callback.notification_token)
             operation = await repository.by_token_hash(session, digest)
             if operation is None:
+                PROVIDER_ERRORS.labels(provider=gateway, kind="invalid_callback").inc()
                 raise CallbackRefused
         elif callback.reference is not None:
             operation = await repository.by_reference(session, callback.reference)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.admin import audit
 from hostolink.admin.audit import Actor
+from hostolink.kit.metrics import SETTLEMENT
 from hostolink.kit.money import CURRENCY, format_xof, sentence
 from hostolink.models import OperationFournisseur
 from hostolink.operations import repository
@@ -259,6 +260,11 @@ async def settle(
     operation.date_modification = now
     operation.date_prochaine_verification = None
     repository.history(session, operation, previous=previous, origin=origin, details=details)
+    # Observed before the commit, which the caller owns: a commit that fails is rare, and the
+    # settlement is then retried and observed again (the histogram counts attempts).
+    SETTLEMENT.labels(
+        provider=operation.passerelle, direction=operation.sens, status=status
+    ).observe((now - operation.date_creation).total_seconds())
     return Settled(operation, notices)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from hostolink.kit.metrics import PROVIDER_ERRORS
 from hostolink.providers.base import InvalidCallback, ProviderProtocolError, ProviderUnreachable
 
 logger = logging.getLogger("hostolink.providers")
@@ -28,6 +29,7 @@ DEFAULT_ATTEMPTS = 3
 # Short: a user is waiting on the initiation; reconciliation asks again later anyway.
 BACKOFF_SECONDS = (0.2, 0.6)
 SERVER_ERROR = 500
+CLIENT_ERROR = 400
 
 
 async def send(
@@ -50,13 +52,16 @@ async def send(
         try:
             response = await client.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            last = "timeout"
+            last, kind = "timeout", "timeout"
         except httpx.TransportError as exc:
-            last = f"transport error: {type(exc).__name__}"
+            last, kind = f"transport error: {type(exc).__name__}", "transport"
         else:
             if response.status_code < SERVER_ERROR:
+                if response.status_code >= CLIENT_ERROR:  # the adapter maps it; still counted
+                    PROVIDER_ERRORS.labels(provider=provider, kind="4xx").inc()
                 return response
-            last = f"HTTP {response.status_code}"
+            last, kind = f"HTTP {response.status_code}", "5xx"
+        PROVIDER_ERRORS.labels(provider=provider, kind=kind).inc()
         logger.warning(
             "%s %s %s: %s (attempt %d/%d)", provider, method, url, last, attempt + 1, tries
         )
@@ -68,8 +73,10 @@ def json_object(response: httpx.Response, *, provider: str) -> dict[str, Any]:
     try:
         value = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        PROVIDER_ERRORS.labels(provider=provider, kind="protocol").inc()
         raise ProviderProtocolError(detail=f"{provider}: body is not JSON") from exc
     if not isinstance(value, dict):
+        PROVIDER_ERRORS.labels(provider=provider, kind="protocol").inc()
         raise ProviderProtocolError(detail=f"{provider}: body is not a JSON object")
     return value
 

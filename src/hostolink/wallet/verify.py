@@ -8,13 +8,24 @@
    −(montant + frais)).
 The database enforces 2 and 3 on every commit; this command proves nothing slipped past
 (a restore, a manual edit, a bug in a migration) and is what a crash test runs afterwards.
+
+The same checks run every HOSTOLINK_LEDGER_CHECK_INTERVAL_MINUTES for the whole cluster
+(jobs/ledger_check.py), within a time budget: the whole ledger each time, not only what
+changed since the last check, because a balance is checked against all of its entries.
+Measured on PostgreSQL 15 (a shared 2-core machine): 20,000 accounts, 1,000,000 transactions
+and 2,000,000 entries, 4.0 to 4.6 s; 100,000 accounts, 5,000,000 transactions and
+10,000,000 entries, 23 to 24 s. Linear: the three joins over `ecriture` take about 0.6 s per
+million entries each.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Executable, Result, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHECKS: dict[str, str] = {
@@ -74,6 +85,13 @@ class Report:
     def ok(self) -> bool:
         return self.somme == 0 and not self.problems
 
+    @property
+    def discrepancies(self) -> int:
+        """Problem rows found (a non-zero sum of all entries implies an unbalanced
+        transaction, already counted; alone, it counts one)."""
+        found = sum(len(rows) for rows in self.problems.values())
+        return found or (1 if self.somme else 0)
+
     def lines(self) -> list[str]:
         out = [
             f"{self.comptes} comptes, {self.transactions} transactions, "
@@ -88,13 +106,40 @@ class Report:
         return out
 
 
-async def verify(connection: AsyncConnection) -> Report:
+class CheckTimedOut(Exception):
+    """The check ran out of its time budget (the statement running was cancelled)."""
+
+
+_QUERY_CANCELED = "57014"
+
+
+async def verify(connection: AsyncConnection, *, budget_seconds: float | None = None) -> Report:
+    """With `budget_seconds`, the whole check stops at that bound: each statement runs under
+    a `statement_timeout` of the time left (`SET LOCAL`: for this transaction only), and
+    `CheckTimedOut` is raised."""
     # One snapshot for every check: REPEATABLE READ, read-only.
     await connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-    totals = (await connection.execute(TOTALS)).one()
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+
+    async def run(statement: Executable) -> Result[Any]:
+        if deadline is not None:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                raise CheckTimedOut
+            await connection.execute(
+                text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(left_ms)}
+            )
+        try:
+            return await connection.execute(statement)
+        except DBAPIError as exc:
+            if deadline is not None and getattr(exc.orig, "sqlstate", None) == _QUERY_CANCELED:
+                raise CheckTimedOut from exc
+            raise
+
+    totals = (await run(TOTALS)).one()
     report = Report(totals.comptes, totals.transactions, totals.ecritures, int(totals.somme))
     for name, query in CHECKS.items():
-        rows = (await connection.execute(text(query))).all()
+        rows = (await run(text(query))).all()
         if rows:
             report.problems[name] = [", ".join(str(value) for value in row) for row in rows]
     return report
