@@ -361,3 +361,32 @@ def test_two_workers_share_the_port_and_stop_together(data_dir: Path) -> None:
     if postmaster_pid(data_dir) is not None:
         time.sleep(5)
     assert postmaster_pid(data_dir) is None, "the embedded PostgreSQL outlived serve"
+
+
+def test_the_worker_alone_stops_cleanly_on_sigterm(data_dir: Path) -> None:
+    """`hostolink worker` (a deployment that runs the jobs apart from the API): SIGTERM stops
+    claiming, drains, hands back, closes the pools, and exits 0 without a traceback."""
+    log = data_dir.parent / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own program, fixed arguments
+            [str(HOSTOLINK), "worker"],
+            cwd=data_dir.parent,
+            env=child_env(data_dir, HOSTOLINK_SHUTDOWN_DRAIN_SECONDS="2", LOG_LEVEL="INFO"),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        # Running: its periodic duties have enqueued their jobs (retention, ledger check).
+        deadline = time.monotonic() + 60
+        while "retention" not in log.read_text() and "ledger" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert status == 0, log.read_text()
+    assert "Traceback" not in log.read_text()

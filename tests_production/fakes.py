@@ -28,6 +28,8 @@ Control API (for the tests; our product never calls it):
   least once). Optional body {"payer_mobile": "+225…"}, checked against restrict_payer_mobile.
 - POST /_fake/wave/checkout/{id}/fail: `checkout.session.payment_failed`, delivered likewise;
   POST /_fake/wave/checkout/{id}/expire: the session expires (Wave sends no event for that).
+- POST /_fake/wave/outage {"silent": true|false}: Wave answers 503 to every API call (an
+  outage: nothing is created, nothing can be read) until silent is false again.
 - POST /_fake/wave/payout/{id}/settle {"status": "succeeded"|"failed"|"reversed"}: Wave has
   no payout event, so nothing is delivered; our product learns it from its status call.
 Payouts by the recipient's number: ending in 99 → `failed` with a payout_error, 98 → HTTP 500
@@ -353,6 +355,8 @@ class World:
         # (path, idempotency key) → (digest of the body, status, answer)
         self.idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
         self.http: httpx.AsyncClient | None = None
+        # Wave silent (an outage): every API call answers 503, nothing is created or read.
+        self.wave_silent = False
 
     def record(self, channel: str, to: str, body: str, **extra: str) -> None:
         self.messages.append({"channel": channel, "to": to, "body": body, "at": iso(), **extra})
@@ -378,6 +382,7 @@ class World:
             Route("/_fake/messages", self.list_messages, methods=["GET", "DELETE"]),
             Route("/_fake/cloudinary/assets", self.list_assets),
             Route("/_fake/wave/state", self.wave_state),
+            Route("/_fake/wave/outage", self.wave_outage, methods=["POST"]),
             Route("/_fake/wave/checkout/{id}/{action}", self.wave_control, methods=["POST"]),
             Route("/_fake/wave/payout/{id}/settle", self.wave_settle, methods=["POST"]),
             Route("/2010-04-01/Accounts/{sid}/Messages.json", self.twilio, methods=["POST"]),
@@ -600,6 +605,8 @@ class World:
     # ----------------------------------------------------------------------------- Wave
 
     def _wave_refusal(self, request: Request) -> JSONResponse | None:
+        if self.wave_silent:
+            return wave_error(503, "service-unavailable", "Service temporarily unavailable")
         header = request.headers.get("authorization")
         if header is None:
             return wave_error(401, "missing-auth-header", "Missing Authorization header")
@@ -788,6 +795,11 @@ class World:
         return JSONResponse(
             {"sessions": sessions, "payouts": payouts, "deliveries": self.deliveries}
         )
+
+    async def wave_outage(self, request: Request) -> Response:
+        """{"silent": true}: Wave stops answering (503 to every API call) until false."""
+        self.wave_silent = bool((await request.json()).get("silent"))
+        return JSONResponse({"silent": self.wave_silent})
 
     async def wave_control(self, request: Request) -> Response:
         session = self._session(request.path_params["id"])

@@ -185,3 +185,35 @@ async def pin_token(person: Person) -> str:
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["jeton_pin"]
     return token
+
+
+async def backoffice_cookies(stack: Stack, http: httpx.AsyncClient) -> str:
+    """A signed-in back-office session, as the `Cookie` header to send. The session cookie
+    is Secure in production (Render serves HTTPS); this stage speaks plain HTTP to nginx,
+    so the cookie is carried by hand."""
+    form = await http.get("/admin/login")
+    assert form.status_code == 200
+    cookies = {
+        raw.split("=", 1)[0]: raw.split("=", 1)[1].split(";")[0]
+        for raw in form.headers.get_list("set-cookie")
+    }
+    token = ""
+    if 'name="csrf_token" value="' in form.text:
+        token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed_in = await http.post(
+        "/admin/login",
+        data={
+            "username": stack.admin_identifier,
+            "password": stack.admin_password,
+            "csrf_token": token,
+        },
+        headers={
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            "Origin": stack.url,
+        },
+    )
+    assert signed_in.status_code in (302, 303), signed_in.text[:500]
+    for raw in signed_in.headers.get_list("set-cookie"):
+        name, value = raw.split("=", 1)
+        cookies[name] = value.split(";")[0]
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())

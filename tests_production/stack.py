@@ -227,6 +227,12 @@ class Stack:
             "LOG_LEVEL": "INFO",
             # Production's default cost: the burst tests measure the real thing.
             "RATE_LIMIT_PER_IP_PER_MINUTE": "60",
+            # What an operator's scraper presents; figures fresh within a second, and an
+            # unanswered operation asked about after 5 s instead of 2 minutes, so that the
+            # stage sees a stuck deposit without waiting.
+            "HOSTOLINK_METRICS_TOKEN": self.secrets["metrics"],
+            "HOSTOLINK_METRICS_CACHE_SECONDS": "1",
+            "RECONCILIATION_DELAY_SECONDS": "5",
         }
         base.update(extra)
         return base
@@ -267,6 +273,7 @@ class Stack:
             "cloudinary_secret": secrets.token_urlsafe(20),
             "wave_key": "wave_ci_prod_" + secrets.token_urlsafe(24),
             "wave_webhook": "wave_ci_whsec_" + secrets.token_urlsafe(24),
+            "metrics": secrets.token_urlsafe(32),
         }
         _unprivileged()  # creates the user when running as root
         for folder in ("data", "home", "logs", "run"):

@@ -21,6 +21,7 @@ from tests_production.people import (
     PASSWORD,
     Person,
     admin,
+    backoffice_cookies,
     balance,
     client,
     deposit_through_wave,
@@ -219,38 +220,8 @@ async def test_identity_documents_go_private_and_the_admin_reviews_them(stack: S
 
 async def test_the_back_office_signs_in_and_shows_its_dashboard(stack: Stack) -> None:
     async with client(stack.url) as http:
-        form = await http.get("/admin/login")
-        assert form.status_code == 200
-        # The session cookie is Secure in production (Render serves HTTPS); this stage speaks
-        # plain HTTP to nginx, so the cookie is carried by hand.
-        cookies = {
-            c.split("=", 1)[0]: c.split("=", 1)[1].split(";")[0]
-            for c in form.headers.get_list("set-cookie")
-        }
-        token = (
-            form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            if "csrf_token" in form.text
-            else ""
-        )
-        signed_in = await http.post(
-            "/admin/login",
-            data={
-                "username": stack.admin_identifier,
-                "password": stack.admin_password,
-                "csrf_token": token,
-            },
-            headers={
-                "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-                "Origin": stack.url,
-            },
-        )
-        assert signed_in.status_code in (302, 303), signed_in.text[:500]
-        for raw in signed_in.headers.get_list("set-cookie"):
-            name, value = raw.split("=", 1)
-            cookies[name] = value.split(";")[0]
-        dashboard = await http.get(
-            "/admin/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        )
+        cookie = await backoffice_cookies(stack, http)
+        dashboard = await http.get("/admin/", headers={"Cookie": cookie})
     assert dashboard.status_code == 200, dashboard.text[:500]
     assert "Tableau de bord" in dashboard.text
 

@@ -131,12 +131,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
             if args.once:
                 await worker.drain()
                 await worker.run_periodic(force=True)
-            else:
-                await worker.run_forever()
+                return
+            # SIGTERM (a deploy): stop claiming, give the jobs in flight the drain, hand
+            # back the others at once — rather than cancel everything and leave their
+            # leases to expire.
+            stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stopping.set)
+            worker.start()
+            await stopping.wait()
+            await worker.stop()
         finally:
             await app.state.db.dispose()
 
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     asyncio.run(run())
     return 0
 

@@ -115,10 +115,11 @@ class Settings(BaseSettings):
     # How many proxies append to X-Forwarded-For on the way in: the client is the entry that
     # many places from its right end. One too many and a client can choose its address.
     proxy_hops: int = Field(default=1, alias="HOSTOLINK_PROXY_HOPS", ge=1, le=10)
-    # On SIGTERM, requests in flight get this long to finish (Render waits 30 s by default
-    # before SIGKILL): new connections are refused at once, background jobs hand back.
+    # On SIGTERM, requests in flight get this long to finish (new connections are refused at
+    # once), then the jobs in flight as long again before they are handed back: 2 × 12 s + 5 s
+    # of closing fit in the 30 s Render waits before SIGKILL.
     shutdown_drain_seconds: float = Field(
-        default=20.0, alias="HOSTOLINK_SHUTDOWN_DRAIN_SECONDS", ge=0, le=300
+        default=12.0, alias="HOSTOLINK_SHUTDOWN_DRAIN_SECONDS", ge=0, le=300
     )
 
     jwt_secret: SecretStr | None = Field(default=None, alias="JWT_SECRET")
@@ -246,6 +247,9 @@ class Settings(BaseSettings):
     retention_job_days: int = Field(default=7, alias="HOSTOLINK_RETENTION_JOB_DAYS", ge=1, le=3650)
     retention_abandoned_job_days: int = Field(
         default=90, alias="HOSTOLINK_RETENTION_ABANDONED_JOB_DAYS", ge=7, le=3650
+    )
+    retention_ledger_check_days: int = Field(
+        default=90, alias="HOSTOLINK_RETENTION_LEDGER_CHECK_DAYS", ge=1, le=3650
     )
     # Prometheus metrics (hostolink.metrics; docs/supervision/README.md). `/metrics` is on
     # the main port: Render routes one public port per web service, and a scraper hosted

@@ -501,7 +501,10 @@ DOMAINES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("Discussions thématiques", ("thematiques", "membre_thematique", "message")),
     ("Notifications, annonces et publicités", ("notification", "annonce", "publicite")),
-    ("Administration et technique", ("journal_audit", "tache", "alembic_version")),
+    (
+        "Administration et technique",
+        ("journal_audit", "tache", "controle_grand_livre", "alembic_version"),
+    ),
 )
 
 # Tables whose models carry no comments (yet): meaning and example per column.

@@ -132,8 +132,10 @@ class Supervisor:
             for process in self.processes:
                 if process.is_alive():
                     process.terminate()  # SIGTERM: uvicorn finishes in-flight requests
-            # The drain, then the app's own shutdown (jobs handed back, pools closed).
-            deadline = time.monotonic() + self.drain_seconds + SHUTDOWN_MARGIN_SECONDS
+            # uvicorn's drain of the requests, then the app's shutdown, where the jobs in
+            # flight get a drain of their own before being handed back: two drains at
+            # worst, then the pools close.
+            deadline = time.monotonic() + 2 * self.drain_seconds + SHUTDOWN_MARGIN_SECONDS
             for process in self.processes:
                 process.join(timeout=max(0.1, deadline - time.monotonic()))
                 if process.is_alive():

@@ -212,6 +212,19 @@ async def _jobs(engine: AsyncEngine, world: World) -> None:
     world.add("tache", await job("en_attente", None), goes=False)
 
 
+async def _ledger_checks(engine: AsyncEngine, world: World) -> None:
+    async def check(age: timedelta) -> int:
+        return await _insert(
+            engine,
+            "INSERT INTO controle_grand_livre (date_controle, ecarts, duree_ms)"
+            " VALUES (now() - CAST(:age AS interval), 0, 12) RETURNING id_controle",
+            age=age,
+        )
+
+    world.add("controle_grand_livre", await check(_days(91)), goes=True)
+    world.add("controle_grand_livre", await check(_days(89)), goes=False)
+
+
 async def build(client: httpx.AsyncClient, app: Any, engine: AsyncEngine) -> World:
     world = World()
     admin = await admin_token(client, engine)
@@ -250,6 +263,7 @@ async def build(client: httpx.AsyncClient, app: Any, engine: AsyncEngine) -> Wor
     await _keys(engine, world, user_id, transaction_id)
     await _webhooks(engine, world, settled, pending)
     await _jobs(engine, world)
+    await _ledger_checks(engine, world)
     for table in ("transaction", "ecriture", "journal_audit", "historique_operation"):
         world.ledger[table] = await _count(engine, table)
     return world
@@ -261,6 +275,7 @@ KEYS = {
     "cle_idempotence": "id_cle",
     "webhook_entrant": "id_webhook",
     "tache": "id_tache",
+    "controle_grand_livre": "id_controle",
 }
 
 
@@ -299,7 +314,13 @@ class TestWhatGoesAndWhatStays:
         await assert_ledger_clean(db_engine)
         lines = [r.getMessage() for r in caplog.records if r.name == "hostolink.jobs.retention"]
         assert len(lines) == 1
-        for part in ("otp=2", "jeton_rafraichissement=2", "cle_idempotence=2", "tache=3"):
+        for part in (
+            "otp=2",
+            "jeton_rafraichissement=2",
+            "cle_idempotence=2",
+            "tache=3",
+            "controle_grand_livre=1",
+        ):
             assert part in lines[0]
 
         again = await retention_of(db).purge()

@@ -89,6 +89,12 @@ RULES: dict[str, tuple[str, str]] = {
         " WHERE h.id_operation = t.id_operation"
         " AND h.details ->> 'id_webhook' = t.id_webhook::text)",
     ),
+    # The history of the periodic ledger checks (one every 15 minutes): the metrics read
+    # only the latest ones; the period keeps a quarter's trail for an auditor.
+    "controle_grand_livre": (
+        "id_controle",
+        "t.date_controle < now() - make_interval(days => :ledger_check_days)",
+    ),
     # Finished jobs; abandoned ones wait for an operator much longer.
     "tache": (
         "id_tache",
@@ -129,6 +135,7 @@ class Periods:
     webhook_days: int = 30
     job_days: int = 7
     abandoned_days: int = 90
+    ledger_check_days: int = 90
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Periods:
@@ -138,6 +145,7 @@ class Periods:
             webhook_days=settings.retention_webhook_days,
             job_days=settings.retention_job_days,
             abandoned_days=settings.retention_abandoned_job_days,
+            ledger_check_days=settings.retention_ledger_check_days,
         )
 
 
@@ -191,6 +199,7 @@ class Retention:
             "webhook_days": p.webhook_days,
             "job_days": p.job_days,
             "abandoned_days": p.abandoned_days,
+            "ledger_check_days": p.ledger_check_days,
         }
 
     async def purge(self) -> PurgeReport:
