@@ -26,8 +26,25 @@ Direction = Literal["depot", "retrait"]
 class Outcome(StrEnum):
     PENDING = "pending"  # accepted, not final yet (the payer has not confirmed…)
     SUCCEEDED = "succeeded"  # final: the money moved
-    FAILED = "failed"  # final: the money did not move (refused, expired, cancelled)
-    UNKNOWN = "unknown"  # the provider has no operation with this reference
+    # Final: the money did not move and will not (refused, expired, cancelled). Adapters
+    # answer it only on the provider's definitive, documented failure: it releases a
+    # withdrawal's hold and closes a deposit.
+    FAILED = "failed"
+    # The provider has no operation with this reference, as far as this call could tell
+    # ("not found yet", another platform, a search that cannot see it). It proves nothing:
+    # never a failure, the operation stays pending and goes to the operators at the horizon.
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What the payer must do for a deposit to go on: open a page or an app
+    (`redirection`, `url`), or type a code the provider sent them (`otp`, then
+    `Provider.submit_code`)."""
+
+    kind: Literal["redirection", "otp"]
+    url: str | None = None
+    message: str | None = None  # French, shown to the payer
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,7 @@ class ProviderAnswer:
     outcome: Outcome
     external_id: str | None = None  # the provider's id of the operation
     payment_url: str | None = None  # deposits: the page or app link where the payer confirms
+    next_action: NextAction | None = None  # deposits: what the payer does next, if anything
     reason: str | None = None  # why it failed, in French, shown to the user
     # Orange Money's `notif_token`: a per-operation secret the notification must carry. The
     # flow stores only its SHA-256.
@@ -136,6 +154,14 @@ class ProviderUnreachable(ProviderError):
     message = "Le fournisseur ne répond pas pour le moment."
 
 
+class ProviderMisconfigured(ProviderError):
+    """The provider refuses our configuration (credentials, callback host, currency,
+    subscription…), sometimes with a 5xx: the request was not accepted, and asking again will
+    not help. Refused at once in French; the operators are alerted (logged at ERROR)."""
+
+    message = "Ce moyen de paiement est mal configuré chez nous : l'équipe est prévenue."
+
+
 class ProviderProtocolError(ProviderUnreachable):
     """An answer we cannot read (malformed JSON, missing fields): treated as no answer."""
 
@@ -166,3 +192,9 @@ class Provider(Protocol):
     def parse_callback(
         self, body: bytes, headers: Mapping[str, str], *, now: float
     ) -> Callback: ...
+
+
+class CodeStep(Protocol):
+    """A provider whose deposits may ask the payer for a code (`NextAction(kind="otp")`)."""
+
+    async def submit_code(self, operation: OperationRef, code: str) -> ProviderAnswer: ...
