@@ -38,9 +38,14 @@ def _screens(app: Any) -> dict[str, str]:
             "demandes": "/admin/demandes",
             "moderation": "/admin/moderation",
             "taches": "/admin/taches",
+            "supervision": "/admin/supervision",
         }
     )
     return screens
+
+
+# A screen's other GET routes (the JSON a page refreshes itself from), under its permission.
+EXTRA_URLS = {"supervision": ("/admin/supervision/donnees",)}
 
 
 def test_every_screen_names_its_permission(app: Any) -> None:
@@ -76,16 +81,19 @@ async def test_screens_by_actor(
     me = await _sign_in_as(client, db_engine, actor)
     held = set().union(*(_PERMISSIONS[c] for c in ({"user", actor} & _PERMISSIONS.keys())))
     cells = 0
-    for identity, url in _screens(app).items():
+    screens = _screens(app)
+    urls = list(screens.items())
+    urls += [(i, url) for i, more in EXTRA_URLS.items() for url in more]
+    for identity, url in urls:
         read = (views.PERMISSIONS.get(identity) or pages.PERMISSIONS[identity])[0]
         answer = await client.get(url.format(me=me))
         cells += 1
         if actor in {"anonyme", "user", "expert"}:
-            assert answer.status_code == 302, (identity, answer.status_code)
+            assert answer.status_code == 302, (url, answer.status_code)
             assert answer.headers["location"].endswith("/admin/login")
         elif read in held:
             # 404 for the made-up transaction and operation: the page itself was allowed.
-            assert answer.status_code in {200, 404}, (identity, answer.status_code)
+            assert answer.status_code in {200, 404}, (url, answer.status_code)
         else:
-            assert answer.status_code == 403, (identity, answer.status_code)
-    assert cells == len(_screens(app))
+            assert answer.status_code == 403, (url, answer.status_code)
+    assert cells == len(screens) + sum(len(more) for more in EXTRA_URLS.values())

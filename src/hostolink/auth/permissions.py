@@ -36,6 +36,8 @@ AUDIT_READ = "journal:lire"
 # The job desk: the background queue's state, and retrying or cancelling a job.
 TASKS_READ = "taches:lire"
 TASKS_MANAGE = "taches:gerer"
+# The supervision page: the health of the service, its queues and counters (read only).
+SUPERVISION_READ = "supervision:lire"
 
 # Super-administration.
 ROLES_ASSIGN = "roles:attribuer"
@@ -58,5 +60,6 @@ ADMINISTRATION: tuple[str, ...] = (
     AUDIT_READ,
     TASKS_READ,
     TASKS_MANAGE,
+    SUPERVISION_READ,
 )
 SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE)

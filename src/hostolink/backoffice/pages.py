@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, tuple[str, str | None]] = {
     "demandes": (p.MANAGERS_VALIDATE, p.MANAGERS_VALIDATE),
     "moderation": (p.MODERATION, p.MODERATION),
     "taches": (p.TASKS_READ, p.TASKS_MANAGE),  # job_desk.JobDeskPage
+    "supervision": (p.SUPERVISION_READ, None),  # supervision.SupervisionPage
 }
 DASHBOARD_DAYS = 30
 

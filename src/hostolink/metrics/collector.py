@@ -87,9 +87,11 @@ class LedgerFigures:
 @dataclass
 class Snapshot:
     jobs: list[KindOverview] = field(default_factory=list)
+    # (gateway, rail, direction, status, count)
     operations: list[tuple[str, str, str, str, int]] = field(default_factory=list)
     reconciliation: dict[str, tuple[int, float]] = field(default_factory=dict)
     ledger: LedgerFigures = field(default_factory=lambda: LedgerFigures(None))
+    read_at: float = field(default_factory=time.time)  # Unix time of the read
 
 
 async def read_snapshot(connection: AsyncConnection, *, reconciliation_delay: int) -> Snapshot:
@@ -140,6 +142,13 @@ class DatabaseCollector:
                 return
             self._snapshot = await self._read()
             self._read_at = time.monotonic()  # a failure too: retried next period, not now
+
+    async def current(self) -> Snapshot | None:
+        """The figures as a scrape would serve them now (read again only when the cached ones
+        are older than `cache_seconds`); None when the database did not answer. The
+        back-office's supervision page reads them here, sharing the cache with `/metrics`."""
+        await self.refresh()
+        return self._snapshot
 
     async def _read(self) -> Snapshot | None:
         try:

@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from hostolink.config import Settings
 from hostolink.db import Database
@@ -44,6 +45,15 @@ class _ProcessRegistry:
         return REGISTRY.collect()
 
 
+def process_metrics() -> Collector:
+    """What the processes counted, as `/metrics` serves it: every worker's multiprocess files
+    added up (several processes), or this process's default registry (one). Without the
+    figures read from the database (collector.py). Read again at each `collect()`."""
+    if multiprocess.active():
+        return MultiProcessCollector(None)  # type: ignore[no-untyped-call]
+    return _ProcessRegistry()
+
+
 class Exposition:
     """What `/metrics` serves for one application (kept on `app.state.metrics`)."""
 
@@ -56,11 +66,9 @@ class Exposition:
             reconciliation_delay=settings.reconciliation_delay_seconds,
             cache_seconds=settings.metrics_cache_seconds,
         )
+        self.processes = process_metrics()
         self.registry = CollectorRegistry(auto_describe=False)
-        if multiprocess.active():
-            MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
-        else:
-            self.registry.register(_ProcessRegistry())
+        self.registry.register(self.processes)
         self.registry.register(self.collector)
 
     def authorize(self, authorization: str | None) -> None:
