@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import signal
 import sys
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from hostolink.kit.identifiers import Identifier
 
 T = TypeVar("T")
+logger = logging.getLogger("hostolink.cli")
 ROOT = Path.cwd()
 # Builds the app without touching any database: the engine connects lazily.
 OFFLINE_URL = "postgresql+asyncpg://hostolink@localhost/hostolink"
@@ -140,8 +142,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stopping.set)
             worker.start()
+            logger.info("job worker started (pid %s): SIGTERM drains and stops", os.getpid())
             await stopping.wait()
             await worker.stop()
+            logger.info("job worker stopped")
         finally:
             await app.state.db.dispose()
 
