@@ -354,6 +354,8 @@ _SETTINGS_ENV = (
     "HOSTOLINK_MEDIA_STORAGE",
     "HOSTOLINK_TRUSTED_PROXIES",
     "HOSTOLINK_PROXY_HOPS",
+    "DJAMO_API_KEY",
+    "DJAMO_BASE_URL",
 )
 
 
@@ -432,6 +434,11 @@ def test_production_settings_with_real_secrets_start() -> None:
         ),
         pytest.param(
             {"HOSTOLINK_TRUSTED_PROXIES": "render"}, "not an address", id="proxy-not-a-network"
+        ),
+        pytest.param(
+            {"DJAMO_API_KEY": "djamo_production_civ_" + "k" * 32},
+            "DJAMO_BASE_URL",
+            id="djamo-key-without-base-url",
         ),
     ],
 )

@@ -308,6 +308,7 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
             ),
             duplicate_rate=settings.sandbox_duplicate_rate,
             payout_delay_seconds=settings.sandbox_payout_delay_seconds,
+            deposit_expiry_seconds=settings.sandbox_deposit_expiry_minutes * 60,
         )
     app.state.sandbox = sandbox
     providers = build_providers(settings, app.state.provider_http, sandbox=sandbox)

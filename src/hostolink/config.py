@@ -203,13 +203,27 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = Field(
         default=15.0, alias="PROVIDER_TIMEOUT_SECONDS", gt=0, le=120
     )
-    # Reconciliation asks the provider about an operation still pending after this delay,
-    # then again with a growing interval; a deposit nobody paid expires after the second.
+    # Reconciliation (operations/transitions.py, README « Dépôts et retraits »): money moves
+    # only on a provider's definitive answer or an operator's decision. An operation still
+    # pending is asked about after RECONCILIATION_DELAY_SECONDS, then twice as long after
+    # each check (2 min, 4, 8…) up to the maximum interval; past the horizon without a
+    # definitive answer it goes to the operators' « à vérifier » queue (a withdrawal's money
+    # still held) and is still asked about. The horizon takes fractions of an hour (the CI
+    # product runs with a few seconds to show the queue); providers' own expiry of a deposit
+    # session comes long before the default.
     reconciliation_delay_seconds: int = Field(
         default=120, alias="RECONCILIATION_DELAY_SECONDS", ge=1, le=24 * 3600
     )
-    deposit_expiry_minutes: int = Field(
-        default=60, alias="DEPOSIT_EXPIRY_MINUTES", ge=5, le=7 * 24 * 60
+    reconciliation_max_interval_minutes: int = Field(
+        default=60, alias="HOSTOLINK_RECONCILIATION_MAX_INTERVAL_MINUTES", ge=1, le=24 * 60
+    )
+    reconciliation_horizon_hours: float = Field(
+        default=24.0, alias="HOSTOLINK_RECONCILIATION_HORIZON_HOURS", gt=0, le=24 * 30
+    )
+    # The sandbox's payment sessions expire like Wave's: past this, its status call reports
+    # the session expired (a definitive answer) and the deposit closes as « expirée ».
+    sandbox_deposit_expiry_minutes: int = Field(
+        default=30, alias="SANDBOX_DEPOSIT_EXPIRY_MINUTES", ge=1, le=7 * 24 * 60
     )
     # In-process worker of the durable job queue (`tache`); `hostolink worker` runs it alone.
     worker_enabled: bool = Field(default=True, alias="HOSTOLINK_WORKER")
@@ -296,18 +310,42 @@ class Settings(BaseSettings):
     wave_api_key: SecretStr | None = Field(default=None, alias="WAVE_API_KEY")
     wave_webhook_secret: SecretStr | None = Field(default=None, alias="WAVE_WEBHOOK_SECRET")
     wave_base_url: str = Field(default="https://api.wave.com", alias="WAVE_BASE_URL")
-    mtn_momo_base_url: str = Field(
-        default="https://proxy.momoapi.mtn.com", alias="MTN_MOMO_BASE_URL"
+    # MTN MoMo (providers/mtn_momo, docs/fournisseurs.md) runs on two platforms, each with its
+    # own base URL and credentials: "classic" (proxy.momoapi.mtn.com, or MTN's sandbox; API
+    # user + API key) and "openapi" (MTN's newer MoMo API platform, momoapi.momo.africa; User
+    # ID + Credential Token from the Partner Portal). MTN_MOMO_PLATFORM is where NEW operations
+    # go; each operation remembers its platform and is always read there (a transaction exists
+    # only on the platform that created it), so a platform keeps its credentials until its
+    # pending operations are final. The target environment and currency are the same on both;
+    # the newer platform's subscription keys default to the shared ones.
+    mtn_momo_platform: str = Field(
+        default="classic", alias="MTN_MOMO_PLATFORM", pattern=r"^(classic|openapi)$"
     )
     mtn_momo_environment: str = Field(default="mtnivorycoast", alias="MTN_MOMO_ENVIRONMENT")
     mtn_momo_currency: str = Field(default="XOF", alias="MTN_MOMO_CURRENCY")
-    mtn_momo_api_user: str | None = Field(default=None, alias="MTN_MOMO_API_USER")
-    mtn_momo_api_key: SecretStr | None = Field(default=None, alias="MTN_MOMO_API_KEY")
     mtn_momo_collection_key: SecretStr | None = Field(
         default=None, alias="MTN_MOMO_COLLECTION_SUBSCRIPTION_KEY"
     )
     mtn_momo_disbursement_key: SecretStr | None = Field(
         default=None, alias="MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY"
+    )
+    mtn_momo_base_url: str = Field(
+        default="https://proxy.momoapi.mtn.com", alias="MTN_MOMO_BASE_URL"
+    )
+    mtn_momo_api_user: str | None = Field(default=None, alias="MTN_MOMO_API_USER")
+    mtn_momo_api_key: SecretStr | None = Field(default=None, alias="MTN_MOMO_API_KEY")
+    mtn_momo_openapi_base_url: str = Field(
+        default="https://momoapi.momo.africa", alias="MTN_MOMO_OPENAPI_BASE_URL"
+    )
+    mtn_momo_openapi_user_id: str | None = Field(default=None, alias="MTN_MOMO_OPENAPI_USER_ID")
+    mtn_momo_openapi_credential_token: SecretStr | None = Field(
+        default=None, alias="MTN_MOMO_OPENAPI_CREDENTIAL_TOKEN"
+    )
+    mtn_momo_openapi_collection_key: SecretStr | None = Field(
+        default=None, alias="MTN_MOMO_OPENAPI_COLLECTION_SUBSCRIPTION_KEY"
+    )
+    mtn_momo_openapi_disbursement_key: SecretStr | None = Field(
+        default=None, alias="MTN_MOMO_OPENAPI_DISBURSEMENT_SUBSCRIPTION_KEY"
     )
     orange_money_base_url: str = Field(
         default="https://api.orange.com", alias="ORANGE_MONEY_BASE_URL"
@@ -326,7 +364,12 @@ class Settings(BaseSettings):
     hub2_api_key: SecretStr | None = Field(default=None, alias="HUB2_API_KEY")
     hub2_merchant_id: str | None = Field(default=None, alias="HUB2_MERCHANT_ID")
     hub2_webhook_secret: SecretStr | None = Field(default=None, alias="HUB2_WEBHOOK_SECRET")
-    djamo_base_url: str = Field(default="https://api.djamo.com", alias="DJAMO_BASE_URL")
+    # The name the payer sees on the operator's prompt instead of "Hub2" (`overrideBusinessName`,
+    # mandatory for aggregators per Hub2's reference).
+    hub2_business_name: str = Field(default="Hostolink", alias="HUB2_BUSINESS_NAME")
+    # No default: Djamo gives its API address at onboarding (staging and production differ),
+    # and a guessed host would receive our key. Required in production with DJAMO_API_KEY.
+    djamo_base_url: str | None = Field(default=None, alias="DJAMO_BASE_URL")
     djamo_api_key: SecretStr | None = Field(default=None, alias="DJAMO_API_KEY")
     djamo_webhook_secret: SecretStr | None = Field(default=None, alias="DJAMO_WEBHOOK_SECRET")
 
@@ -446,6 +489,12 @@ class Settings(BaseSettings):
             )
         if self.media_storage is MediaStorage.CLOUDINARY and not self.cloudinary_url:
             problems.append("HOSTOLINK_MEDIA_STORAGE=cloudinary needs CLOUDINARY_URL")
+        djamo_key = self.djamo_api_key.get_secret_value().strip() if self.djamo_api_key else ""
+        if djamo_key and not (self.djamo_base_url or "").strip():
+            problems.append(
+                "DJAMO_BASE_URL must be set with DJAMO_API_KEY (the address Djamo gives at "
+                "onboarding: there is no safe default)"
+            )
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

@@ -56,6 +56,10 @@ class ProviderAnswer:
     payment_url: str | None = None  # deposits: the page or app link where the payer confirms
     next_action: NextAction | None = None  # deposits: what the payer does next, if anything
     reason: str | None = None  # why it failed, in French, shown to the user
+    # With FAILED on a deposit: the provider let the payment session expire (Wave's
+    # `checkout_status: expired`, Orange's EXPIRED…). Final all the same; the deposit is shown
+    # « expirée » rather than « échouée ». Left False, a failure is simply a failure.
+    expired: bool = False
     # Orange Money's `notif_token`: a per-operation secret the notification must carry. The
     # flow stores only its SHA-256.
     notification_token: str | None = None

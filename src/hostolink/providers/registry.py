@@ -18,7 +18,7 @@ payout API needs a 5-minute login token and IP whitelisting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -71,8 +71,12 @@ class RouteStatus:
 class Providers:
     """The adapters this process has credentials for, and the rail routing."""
 
-    def __init__(self, adapters: Iterable[Provider]) -> None:
+    def __init__(
+        self, adapters: Iterable[Provider], *, unavailable: Mapping[str, str] | None = None
+    ) -> None:
         self.adapters: dict[str, Provider] = {a.code: a for a in adapters}
+        # Why an adapter with credentials was still not built (French), by adapter code.
+        self.unavailable: dict[str, str] = dict(unavailable or {})
 
     def adapter(self, code: str) -> Provider | None:
         return self.adapters.get(code)
@@ -84,6 +88,8 @@ class Providers:
         if target not in self.adapters:
             if target == "sandbox":
                 return RouteStatus(None, "Le bac à sable est désactivé sur ce serveur.")
+            if target in self.unavailable:
+                return RouteStatus(None, self.unavailable[target])
             label = rail.name if target == rail.code else f"{rail.name} (via {target})"
             return RouteStatus(None, NOT_CONFIGURED.format(name=label))
         return RouteStatus(target, None)
@@ -103,4 +109,7 @@ def build_providers(
         adapter = build(settings, client)
         if adapter is not None:
             adapters.append(adapter)
-    return Providers(adapters)
+    # Djamo's address is given at onboarding, never guessed: a key without it is "not
+    # configured", said as such rather than as missing credentials.
+    unavailable = {"djamo": djamo.MISSING_BASE_URL} if djamo.base_url_missing(settings) else {}
+    return Providers(adapters, unavailable=unavailable)
