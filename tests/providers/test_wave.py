@@ -11,20 +11,25 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hostolink.app import create_app
 from hostolink.providers.base import (
     CollectionRequest,
     InvalidCallback,
     OperationRef,
     Outcome,
     PayoutRequest,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
-    ProviderUnavailable,
     ProviderUnreachable,
 )
 from hostolink.providers.wave import WaveProvider, build
 from tests.conftest import make_settings
+from tests.operations.helpers import make_due, withdraw
+from tests.operations.helpers import operation as operation_view
+from tests.wallet.helpers import admin_token, balance, credit, person
 
 KEY = "wave_ci_prod_test-key-never-logged"
 SECRET = "wave_ci_AHS-signing-secret"
@@ -38,6 +43,7 @@ NOW = 1_736_500_000
 RETURN_URL = "https://app.hostolink.test/portefeuille/depot/retour"
 LAUNCH_URL = f"https://pay.wave.com/c/{SESSION_ID}?a=5000&c=XOF&m=Hostolink"
 LONG_DESCRIPTION = "Retrait Hostolink vers votre compte Wave, merci de votre confiance"
+SESSION_EXPIRED = "Session de paiement Wave expirée : aucun paiement n'a été effectué."
 
 COLLECTION = CollectionRequest(
     reference=REF,
@@ -215,16 +221,17 @@ class TestCollect:
         assert raised.value.detail == "wave: HTTP 400"
 
     @pytest.mark.parametrize(
-        ("status", "code"), [(401, "api-key-revoked"), (403, "missing-api-permission")]
+        ("status", "code"),
+        [(401, "api-key-revoked"), (403, "invalid-wallet"), (403, "missing-api-permission")],
     )
-    async def test_our_credentials_refused_is_unavailable(
+    async def test_our_credentials_refused_is_a_misconfiguration(
         self, wave: WaveProvider, respx_mock: respx.MockRouter, status: int, code: str
     ) -> None:
         respx_mock.post(f"{BASE}/v1/checkout/sessions").respond(
             status, json={"code": code, "message": "nope"}
         )
 
-        with pytest.raises(ProviderUnavailable) as raised:
+        with pytest.raises(ProviderMisconfigured) as raised:
             await wave.collect(COLLECTION)
 
         assert "configuration" in raised.value.message
@@ -385,31 +392,22 @@ class TestPayout:
                 "Réessayez plus tard.",
             ),
             (
-                payout(status="failed", error_code="insufficient_funds"),
-                "Fonds insuffisants chez Wave pour effectuer ce retrait pour le moment. "
-                "Réessayez plus tard.",
-            ),
-            (
                 payout(status="failed", payout_error={"error_code": "recipient-account-blocked"}),
                 "Le compte Wave du destinataire est bloqué.",
             ),
-            (payout(status="failed"), "Le retrait Wave a échoué."),
+            (
+                payout(status="failed", payout_error={"error_code": "recipient_limit_exceeded"}),
+                "Le compte Wave du destinataire a atteint sa limite. Réessayez plus tard ou "
+                "choisissez un autre moyen de retrait.",
+            ),
             (
                 payout(status="failed", payout_error={"error_code": "something-new"}),
                 "Le retrait Wave a échoué.",
             ),
-            (payout(status="reversed"), "Le retrait Wave a été annulé (transfert reversé)."),
         ],
-        ids=[
-            "nested-code",
-            "flat-underscore-code",
-            "recipient-blocked",
-            "no-code",
-            "unknown-code",
-            "reversed",
-        ],
+        ids=["insufficient-funds", "recipient-blocked", "underscore-code", "unknown-code"],
     )
-    async def test_failed_or_reversed_is_final_with_a_french_reason(
+    async def test_failed_with_its_payout_error_is_final_with_a_french_reason(
         self, wave: WaveProvider, respx_mock: respx.MockRouter, body: dict[str, Any], reason: str
     ) -> None:
         respx_mock.post(f"{BASE}/v1/payout").respond(200, json=body)
@@ -419,6 +417,40 @@ class TestPayout:
         assert answer.outcome is Outcome.FAILED
         assert answer.reason == reason
         assert answer.external_id == PAYOUT_ID
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            payout(status="failed"),
+            payout(status="failed", error_code="insufficient-funds"),
+            payout(status="failed", payout_error={"error_message": "no code"}),
+        ],
+        ids=["no-payout-error", "flat-code", "payout-error-without-code"],
+    )
+    async def test_failed_without_its_payout_error_proves_nothing(
+        self, wave: WaveProvider, respx_mock: respx.MockRouter, body: dict[str, Any]
+    ) -> None:
+        # "payout_error: populated only when status is failed" [DOC]: without it the answer is
+        # not the documented failure, and a withdrawal released on it could be paid twice.
+        respx_mock.post(f"{BASE}/v1/payout").respond(200, json=body)
+
+        answer = await wave.payout(PAYOUT)
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.reason is None
+
+    async def test_reversed_is_a_payout_that_paid_flagged_for_an_operator(
+        self, wave: WaveProvider, respx_mock: respx.MockRouter
+    ) -> None:
+        # A reversal follows a success (the money reached the recipient, then came back to
+        # our wallet because we asked): never a failure that would release the hold.
+        respx_mock.post(f"{BASE}/v1/payout").respond(200, json=payout(status="reversed"))
+
+        answer = await wave.payout(PAYOUT)
+
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert answer.provider_data == {"payout_id": PAYOUT_ID, "reversed": True}
+        assert answer.reason is None
 
     @pytest.mark.parametrize(
         ("code", "message"),
@@ -452,13 +484,84 @@ class TestPayout:
         assert raised.value.detail == code
         assert route.call_count == 1  # a refusal is an answer, not a failure to retry
 
-    async def test_our_credentials_refused_is_unavailable(
+    @pytest.mark.parametrize(
+        ("status", "body"),
+        [
+            (401, {"code": "invalid-auth", "message": "..."}),
+            (403, {"code": "disabled-wallet", "message": "..."}),
+            (400, {"code": "invalid-aggregated-merchant-id", "message": "..."}),
+            (400, {"code": "request-not-json", "message": "..."}),
+            (404, {"code": "not-found", "message": "..."}),
+        ],
+        ids=["bad-key", "disabled-wallet", "aggregated-merchant", "not-json", "wrong-url"],
+    )
+    async def test_our_configuration_refused_is_a_misconfiguration(
+        self,
+        wave: WaveProvider,
+        respx_mock: respx.MockRouter,
+        status: int,
+        body: dict[str, Any],
+    ) -> None:
+        route = respx_mock.post(f"{BASE}/v1/payout").respond(status, json=body)
+
+        with pytest.raises(ProviderMisconfigured) as raised:
+            await wave.payout(PAYOUT)
+
+        assert raised.value.message == (
+            "Wave n'est pas disponible : la configuration du compte marchand est à revoir."
+        )
+        assert route.call_count == 1
+        assert KEY not in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("status", "body"),
+        [
+            (408, {}),
+            (429, {"code": "too-many-requests", "message": "slow down"}),
+            (409, {"code": "conflict", "message": "..."}),
+            (400, {"code": "idempotency-mismatch", "message": "..."}),
+            (400, {"error_code": "internal-server-error", "error_message": "..."}),
+            (422, {"code": "service-unavailable", "message": "..."}),
+        ],
+        ids=["408", "429", "409", "idempotency-mismatch", "internal-error", "unavailable"],
+    )
+    async def test_an_unknown_state_answer_keeps_the_payout_pending(
+        self,
+        wave: WaveProvider,
+        respx_mock: respx.MockRouter,
+        status: int,
+        body: dict[str, Any],
+    ) -> None:
+        # Wave: after these "the transaction is in an unknown state": pending, never failed.
+        respx_mock.post(f"{BASE}/v1/payout").respond(status, json=body)
+
+        with pytest.raises(ProviderUnreachable) as raised:
+            await wave.payout(PAYOUT)
+
+        assert not isinstance(raised.value, ProviderProtocolError)
+
+    async def test_asking_again_later_sends_the_same_key_and_body(
         self, wave: WaveProvider, respx_mock: respx.MockRouter
     ) -> None:
-        respx_mock.post(f"{BASE}/v1/payout").respond(401, json={"code": "invalid-auth"})
+        # Three quick tries go unanswered; the same request sent again later (Wave sets no
+        # time limit) carries the same Idempotency-Key: Wave returns the one payout.
+        route = respx_mock.post(f"{BASE}/v1/payout").mock(
+            side_effect=[
+                httpx.Response(500),
+                httpx.TimeoutException("timed out"),
+                httpx.Response(503),
+                httpx.Response(200, json=payout(status="succeeded")),
+            ]
+        )
 
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderUnreachable):
             await wave.payout(PAYOUT)
+        answer = await wave.payout(PAYOUT)
+
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert route.call_count == 4
+        assert [call.request.headers["Idempotency-Key"] for call in route.calls] == [REF] * 4
+        assert len({call.request.content for call in route.calls}) == 1
 
     async def test_timeouts_are_retried_then_unreachable(
         self, wave: WaveProvider, respx_mock: respx.MockRouter
@@ -526,19 +629,11 @@ class TestDepositStatus:
         [
             ("complete", "succeeded", Outcome.SUCCEEDED, None),
             ("complete", "successful", Outcome.SUCCEEDED, None),
-            (
-                "expired",
-                "processing",
-                Outcome.FAILED,
-                "Session de paiement Wave expirée : aucun paiement n'a été effectué.",
-            ),
-            (
-                "open",
-                "cancelled",
-                Outcome.FAILED,
-                "Paiement Wave annulé : aucun paiement n'a été effectué.",
-            ),
+            ("expired", "processing", Outcome.FAILED, SESSION_EXPIRED),
+            ("expired", "cancelled", Outcome.FAILED, SESSION_EXPIRED),
+            ("open", "cancelled", Outcome.PENDING, None),
             ("open", "processing", Outcome.PENDING, None),
+            ("complete", "processing", Outcome.PENDING, None),
         ],
     )
     async def test_reads_the_session_by_id(
@@ -680,15 +775,42 @@ class TestDepositStatus:
         assert answer.outcome is Outcome.SUCCEEDED
         assert route.call_count == 2
 
-    async def test_our_credentials_refused_is_unavailable(
+    async def test_our_credentials_refused_is_a_misconfiguration(
         self, wave: WaveProvider, respx_mock: respx.MockRouter
     ) -> None:
         respx_mock.get(f"{BASE}/v1/checkout/sessions/{SESSION_ID}").respond(
             401, json={"code": "no-matching-api-key"}
         )
 
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderMisconfigured):
             await wave.status(operation("depot", session_id=SESSION_ID))
+
+    async def test_a_failed_attempt_on_an_open_session_is_not_final(
+        self, wave: WaveProvider, respx_mock: respx.MockRouter
+    ) -> None:
+        # The payer's last attempt failed; the session is still open and can be paid.
+        body = session(
+            payment_status="cancelled",
+            last_payment_error={"code": "insufficient-funds", "message": "Insufficient balance"},
+        )
+        respx_mock.get(f"{BASE}/v1/checkout/sessions/{SESSION_ID}").respond(200, json=body)
+
+        answer = await wave.status(operation("depot", session_id=SESSION_ID))
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.reason is None
+        assert answer.payment_url == LAUNCH_URL
+
+    async def test_an_expired_session_is_a_final_failure_marked_expired(
+        self, wave: WaveProvider, respx_mock: respx.MockRouter
+    ) -> None:
+        body = session(checkout_status="expired", payment_status="cancelled")
+        respx_mock.get(f"{BASE}/v1/checkout/sessions/{SESSION_ID}").respond(200, json=body)
+
+        answer = await wave.status(operation("depot", session_id=SESSION_ID))
+
+        assert (answer.outcome, answer.expired) == (Outcome.FAILED, True)
+        assert answer.reason == SESSION_EXPIRED
 
     @pytest.mark.parametrize(
         "response",
@@ -794,8 +916,8 @@ class TestPayoutStatus:
 
         answer = await wave.status(operation("retrait", payout_id=PAYOUT_ID))
 
-        assert answer.outcome is Outcome.FAILED
-        assert answer.reason == "Le retrait Wave a été annulé (transfert reversé)."
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert answer.provider_data == {"payout_id": PAYOUT_ID, "reversed": True}
         assert route.call_count == 2
 
     @pytest.mark.parametrize(
@@ -848,19 +970,32 @@ class TestCallback:
 
         assert callback.outcome is None
 
-    def test_payment_failed_is_failure(self, wave: WaveProvider) -> None:
+    def test_payment_failed_is_a_hint_not_a_failure(self, wave: WaveProvider) -> None:
+        # The last attempt failed; the payer may try again on the same session.
         body = event(
             "checkout.session.payment_failed",
             checkout_status="open",
             payment_status="cancelled",
-            last_payment_error={"code": "payment-failure", "message": "declined"},
+            last_payment_error={"code": "insufficient-funds", "message": "declined"},
         )
 
         callback = wave.parse_callback(body, signed_headers(body), now=NOW)
 
-        assert callback.outcome is Outcome.FAILED
+        assert callback.outcome is None
+        assert callback.reason == "Le solde de votre compte Wave était insuffisant."
         assert callback.reference == REF
+        assert callback.external_id == SESSION_ID
         assert callback.trusted is True
+
+    def test_payment_failed_without_an_error_code_is_a_hint_too(self, wave: WaveProvider) -> None:
+        body = event("checkout.session.payment_failed", checkout_status="open")
+
+        callback = wave.parse_callback(body, signed_headers(body), now=NOW)
+
+        assert callback.outcome is None
+        assert callback.reason == (
+            "Le dernier essai de paiement Wave a échoué : vous pouvez réessayer."
+        )
 
     def test_other_events_claim_no_outcome(self, wave: WaveProvider) -> None:
         body = json.dumps(
@@ -1047,3 +1182,41 @@ class TestBuild:
         body = event()
         with pytest.raises(InvalidCallback, match="no webhook secret configured"):
             wave.parse_callback(body, signed_headers(body), now=NOW)
+
+
+class TestAnUnansweredPayoutWithTheFlow:
+    """The whole withdrawal against a simulated Wave: the held money must stay held while
+    Wave may have the payout (after a 5xx "a payout may exist without an id yet")."""
+
+    @pytest.mark.respx(assert_all_called=False)  # the flow may search, or send again
+    async def test_a_search_finding_nothing_never_releases_the_hold(
+        self, database_url: str, db_engine: AsyncEngine, respx_mock: respx.MockRouter
+    ) -> None:
+        settings = make_settings(WAVE_API_KEY=KEY, WAVE_BASE_URL=BASE, SANDBOX_PROVIDER=False)
+        application = create_app(settings, database_url=database_url)
+        sent = respx_mock.post(f"{BASE}/v1/payout").respond(503)
+        searched = respx_mock.get(f"{BASE}/v1/payouts/search").respond(200, json={"result": []})
+        transport = httpx.ASGITransport(app=application)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as api:
+                awa = await person(api, db_engine, 1)
+                await credit(api, await admin_token(api, db_engine), awa.numero_compte, 10_000)
+                started = await withdraw(api, awa, 4_000, rail="wave")
+                assert started.status_code == 202, started.text
+                reference = started.json()["data"]["reference"]
+                # Well past the 120 s after which the hold used to be released.
+                await make_due(db_engine, reference, age_minutes=30)
+                await application.state.operations.reconcile()
+                view = await operation_view(api, awa, reference)
+        finally:
+            await application.state.db.dispose()
+
+        # Whether the flow searched by our reference or sent the same payout again, nothing
+        # it heard proves the payout absent: the money stays held, the operation pending.
+        assert view["statut"] not in ("echouee", "reussie")
+        assert await balance(db_engine, awa.numero_compte) == 6_000
+        for call in searched.calls:
+            assert call.request.url.params["client_reference"] == reference
+        assert sent.call_count >= 3
+        assert {call.request.headers["Idempotency-Key"] for call in sent.calls} == {reference}
+        assert len({call.request.content for call in sent.calls}) == 1

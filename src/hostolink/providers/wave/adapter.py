@@ -9,11 +9,19 @@
 
 Facts (docs.wave.com/business, /checkout, /payout, /webhook): base URL `https://api.wave.com`,
 `Authorization: Bearer <api key>`, amounts as whole-franc strings, our reference as
-`client_reference`, search answers `{"result": [...]}`. The payout POST requires an
-`idempotency-key` header; sending it on the Checkout POST as well rests on a summary that says
-"all POST requests" take one [INF]. Wave has no sandbox: the portal's test event and small real
-amounts are the only end-to-end check. A key created with *request signing* enabled would need
-every request signed too; this adapter expects a key without it [INF: none such in use].
+`client_reference`, search answers `{"result": [...]}`. Every POST carries an
+`Idempotency-Key`: ours is the operation's reference, so a retry — seconds or hours later, Wave
+sets no time limit — never sends money twice [DOC payout, Idempotency]. Calling `payout()`
+again with the same `PayoutRequest` is therefore Wave's documented way to settle a payout whose
+answer was lost: it returns the payout that exists, or creates it once. The body must be the
+same (Wave answers `idempotency-mismatch` otherwise, which stays pending here).
+
+Wave documents that after a 5xx, a 408 or a 429 "a payout may exist in our system without an
+id": the payout stays pending (`ProviderUnreachable`), never failed, and a search by
+`client_reference` that finds nothing proves nothing (`Outcome.UNKNOWN`) [DOC payout, Retrying
+transactions]. Wave has no sandbox: the portal's test event and small real amounts are the
+only end-to-end check. A key created with *request signing* enabled would need every request
+signed too; this adapter expects a key without it [INF: none such in use].
 """
 
 from __future__ import annotations
@@ -36,9 +44,9 @@ from hostolink.providers.base import (
     PayoutRequest,
     ProviderAnswer,
     ProviderError,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
-    ProviderUnavailable,
     ProviderUnreachable,
 )
 from hostolink.providers.http import (
@@ -57,30 +65,57 @@ logger = logging.getLogger("hostolink.providers.wave")
 PROVIDER = "wave"
 SIGNATURE_HEADER = "Wave-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300  # "reject if older than 5 minutes" [DOC-summary]
-PAYMENT_REASON_MAX = 40  # Wave's limit on `payment_reason` [3P, consistent]
+PAYMENT_REASON_MAX = 40  # `payment_reason`: "up to 40 characters" [DOC payout]
 
 # `succeeded` is what Wave's payloads carry; one third-party description says `successful`.
 SUCCEEDED_PAYMENTS = frozenset({"succeeded", "successful"})
 SUCCEEDED_PAYOUT = "succeeded"
-FAILED_PAYOUTS = frozenset({"failed", "reversed"})
+FAILED_PAYOUT = "failed"
+REVERSED_PAYOUT = "reversed"
 
 HTTP_NOT_FOUND = 404
-HTTP_REQUEST_TIMEOUT = 408
-HTTP_TOO_MANY_REQUESTS = 429
+HTTP_METHOD_NOT_ALLOWED = 405
+# Our credentials or the key's scope refused (401: missing-auth-header, invalid-auth,
+# api-key-not-provided, no-matching-api-key, api-key-revoked; 403: invalid-wallet,
+# disabled-wallet, or a key without this API) [DOC, "Error codes" of every API page].
 AUTH_FAILURES = frozenset({401, 403})
-# 408 and 429 mean "not processed now, ask again": Wave lists them with the 5xx as errors to
-# retry with the same idempotency key, so they are no refusal.
-TRY_AGAIN_LATER = frozenset({HTTP_REQUEST_TIMEOUT, HTTP_TOO_MANY_REQUESTS})
+# "The transaction is in an unknown state": 408, 5xx, and 429 which "must always be retried";
+# mark it pending, never failed [DOC payout, Retrying transactions]. 409 (a conflict with the
+# resource's current state) is read the same way: with our idempotency key it can only mean
+# that a request under that key exists.
+UNKNOWN_STATE = frozenset({408, 409, 429})
+# Codes Wave says to retry with the same key, whatever the HTTP status around them. An
+# `idempotency-mismatch` means a request with our key already exists with another body: money
+# may have left under it, so it is no refusal either [DOC payout, Errors].
+UNKNOWN_STATE_CODES = frozenset(
+    {"internal-server-error", "service-unavailable", "too-many-requests", "idempotency-mismatch"}
+)
+# Refusals of our own setup or integration, not of this user's request [DOC payout, Errors].
+CONFIGURATION_CODES = frozenset(
+    {
+        "missing-auth-header",
+        "invalid-auth",
+        "api-key-not-provided",
+        "no-matching-api-key",
+        "api-key-revoked",
+        "invalid-wallet",
+        "disabled-wallet",
+        "invalid-aggregated-merchant-id",
+        "aggregated-merchant-required",
+        "request-not-json",
+        "request-parsing-error",
+    }
+)
 
 CONFIGURATION_MESSAGE = (
     "Wave n'est pas disponible : la configuration du compte marchand est à revoir."
 )
 GENERIC_REFUSAL = "Wave a refusé l'opération."
 
-# Wave's error codes (the `code` of a 4xx answer, or `payout_error.error_code` of a failed
-# payout) → what the user reads. Codes from Wave's payout error table as reproduced by several
-# integrations [3P, consistent]; `name-mismatch` is inferred from the name check [INF]. Wave
-# writes them with hyphens; underscores are accepted too (normalised by `_code_key`).
+# Wave's payout error codes (the `code` or `error_code` of a refusal, or
+# `payout_error.error_code` of a failed payout) → what the user reads [DOC payout, Errors;
+# `name-mismatch` is inferred from the name check: INF]. Wave writes them with hyphens;
+# underscores are accepted too (normalised by `_code_key`).
 REASONS: dict[str, str] = {
     # Our business wallet (the float) cannot cover amount + fee: not the user's fault.
     "insufficient-funds": (
@@ -103,14 +138,18 @@ REASONS: dict[str, str] = {
     "request-validation-error": (
         "Wave a refusé la demande : le numéro ou le montant n'est pas valide."
     ),
-    "idempotency-mismatch": (
-        "Cette opération a déjà été transmise à Wave avec d'autres informations."
-    ),
 }
+# A Checkout session's `last_payment_error.code`: why the payer's last attempt failed (the
+# session may still be paid) [3P, consistent across integrations; not in Wave's pages we read].
+ATTEMPT_REASONS: dict[str, str] = {
+    "insufficient-funds": "Le solde de votre compte Wave était insuffisant.",
+    "blocked-account": "Votre compte Wave est bloqué.",
+    "payer-mobile-mismatch": "Le paiement doit être fait depuis le compte Wave de ce numéro.",
+    "kyb-limits-exceeded": "Le plafond de votre compte Wave est atteint.",
+}
+ATTEMPT_FAILED = "Le dernier essai de paiement Wave a échoué : vous pouvez réessayer."
 SESSION_EXPIRED = "Session de paiement Wave expirée : aucun paiement n'a été effectué."
-SESSION_CANCELLED = "Paiement Wave annulé : aucun paiement n'a été effectué."
 PAYOUT_FAILED = "Le retrait Wave a échoué."
-PAYOUT_REVERSED = "Le retrait Wave a été annulé (transfert reversé)."
 
 
 def _code_key(code: str) -> str:
@@ -124,15 +163,22 @@ def _reason(code: str | None, default: str) -> str:
 
 
 def _error_code(body: Mapping[str, Any]) -> str | None:
-    """The error code of a Wave answer: `code` on a 4xx [DOC], `error_code` in some summaries,
-    `payout_error.error_code` on a failed payout [3P TS types]."""
-    nested = body.get("payout_error")
-    for source in (nested if isinstance(nested, Mapping) else {}, body):
-        for name in ("error_code", "code"):
-            value = source.get(name)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
+    """The code of a Wave error answer. Wave prints three shapes: `{"code", "message"}`,
+    `{"error_code", "error_message"}` and `{"error", "message"}` [DOC payout, Errors]."""
+    for name in ("code", "error_code", "error"):
+        value = body.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
     return None
+
+
+def _payout_error_code(payout: Mapping[str, Any]) -> str | None:
+    """`payout_error.error_code` of a failed payout, "populated only when status is failed"."""
+    nested = payout.get("payout_error")
+    if not isinstance(nested, Mapping):
+        return None
+    value = nested.get("error_code")
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _body_or_empty(response: httpx.Response) -> dict[str, Any]:
@@ -145,16 +191,21 @@ def _body_or_empty(response: httpx.Response) -> dict[str, Any]:
 
 
 def _failure(response: httpx.Response, *, initiation: bool) -> ProviderError:
-    """What a 4xx means. On an initiation a 4xx other than auth/408/429 is a definitive
-    refusal; on a status read (GET) it is an answer we cannot use."""
+    """What a 4xx means. Only a documented refusal of this request is a `ProviderRejected`:
+    our setup refused is `ProviderMisconfigured`, and "unknown state" answers are
+    `ProviderUnreachable` (the operation stays pending and is asked about again)."""
     status = response.status_code
     code = _error_code(_body_or_empty(response))
+    key = _code_key(code) if code else None
     detail = f"{PROVIDER}: HTTP {status}" + (f" {code}" if code else "")
-    if status in AUTH_FAILURES:
-        # Wrong, revoked or wrongly scoped key (`invalid-auth`, `api-key-revoked`…).
-        logger.error("wave refused our credentials", extra={"http_status": status, "code": code})
-        return ProviderUnavailable(CONFIGURATION_MESSAGE, detail=detail)
-    if status in TRY_AGAIN_LATER:
+    wrong_place = initiation and status in (HTTP_NOT_FOUND, HTTP_METHOD_NOT_ALLOWED)
+    if status in AUTH_FAILURES or key in CONFIGURATION_CODES or wrong_place:
+        # Our key, its scope, the wallet or the base URL: every request will be refused alike.
+        logger.error("wave refused our configuration", extra={"http_status": status, "code": code})
+        return ProviderMisconfigured(CONFIGURATION_MESSAGE, detail=detail)
+    if status in UNKNOWN_STATE or key in UNKNOWN_STATE_CODES:
+        if key == "idempotency-mismatch":
+            logger.error("wave: our idempotency key already names another request")
         return ProviderUnreachable(detail=detail)
     if not initiation:
         return ProviderProtocolError(detail=detail)
@@ -167,9 +218,25 @@ def _amount(body: Mapping[str, Any], name: str) -> int | None:
     return None if value is None else whole_francs(value, provider=PROVIDER)
 
 
+def _attempt_reason(session: Mapping[str, Any]) -> str | None:
+    """Why the payer's last attempt on a still-open session failed, in French."""
+    error = session.get("last_payment_error")
+    if not isinstance(error, Mapping):
+        return None
+    code = error.get("code")
+    if isinstance(code, str) and code.strip():
+        return ATTEMPT_REASONS.get(_code_key(code), ATTEMPT_FAILED)
+    return ATTEMPT_FAILED
+
+
 def _session_answer(session: dict[str, Any]) -> ProviderAnswer:
     """A Checkout session → our answer. `checkout_status`: open | complete | expired;
-    `payment_status`: processing | cancelled | succeeded [3P TS types + real payloads]."""
+    `payment_status`: processing | cancelled | succeeded [3P TS types + real payloads].
+
+    Final only when the session is: paid (SUCCEEDED), or expired unpaid (FAILED: an expired
+    session can no longer be paid). A failed attempt (`payment_status: cancelled`,
+    `last_payment_error`) on an open session is not final: the payer may try again on the
+    same session, so it stays PENDING until the session completes or expires."""
     session_id = str(field(session, "id", provider=PROVIDER))
     payment_status = str(session.get("payment_status") or "").lower()
     checkout_status = str(session.get("checkout_status") or "").lower()
@@ -182,10 +249,12 @@ def _session_answer(session: dict[str, Any]) -> ProviderAnswer:
     if payment_status in SUCCEEDED_PAYMENTS:
         return ProviderAnswer(outcome=Outcome.SUCCEEDED, **common)
     if checkout_status == "expired":
-        return ProviderAnswer(outcome=Outcome.FAILED, reason=SESSION_EXPIRED, **common)
-    if payment_status == "cancelled":
-        return ProviderAnswer(outcome=Outcome.FAILED, reason=SESSION_CANCELLED, **common)
-    # open / processing, or a state we do not know: never call it failed on a doubt.
+        return ProviderAnswer(
+            outcome=Outcome.FAILED, reason=SESSION_EXPIRED, expired=True, **common
+        )
+    if checkout_status == "complete":
+        # Complete without a succeeded payment is not a documented combination: a doubt.
+        logger.warning("wave session complete without a succeeded payment, read as pending")
     launch_url = session.get("wave_launch_url")
     return ProviderAnswer(
         outcome=Outcome.PENDING,
@@ -195,24 +264,47 @@ def _session_answer(session: dict[str, Any]) -> ProviderAnswer:
 
 
 def _payout_answer(payout: dict[str, Any]) -> ProviderAnswer:
-    """A payout → our answer. `status`: processing | succeeded | failed | reversed [3P TS
-    enum]; anything else stays pending (declaring a payout failed while it is in flight would
-    let the user withdraw twice)."""
+    """A payout → our answer. `status`: processing | succeeded | failed | reversed [DOC payout,
+    Payout status]; anything else stays pending (declaring a payout failed while it is in
+    flight would let the user withdraw twice).
+
+    - `failed` is FAILED only with its `payout_error` ("populated only when status is
+      failed"): a failed payout without it is not the documented shape, and stays pending.
+    - `reversed` is SUCCEEDED, flagged `provider_data["reversed"]`: a reversal follows a
+      success — the money reached the recipient, then came back to our business wallet, fee
+      included, because *we* asked for it (`POST /v1/payout/:id/reverse`, within 3 days).
+      The payout did pay; the reversal is a separate movement, decided by an operator (a
+      payout to the wrong person, a fraud): crediting the user back is that operator's
+      correction, never an automatic release of the hold."""
     payout_id = str(field(payout, "id", provider=PROVIDER))
     status = str(field(payout, "status", provider=PROVIDER)).lower()
     common: dict[str, Any] = {
         "external_id": payout_id,
         "amount": _amount(payout, "receive_amount"),
-        "provider_data": {"payout_id": payout_id},
         "raw": payout,
     }
     if status == SUCCEEDED_PAYOUT:
-        return ProviderAnswer(outcome=Outcome.SUCCEEDED, **common)
-    if status in FAILED_PAYOUTS:
-        default = PAYOUT_REVERSED if status == "reversed" else PAYOUT_FAILED
-        reason = _reason(_error_code(payout), default)
-        return ProviderAnswer(outcome=Outcome.FAILED, reason=reason, **common)
-    return ProviderAnswer(outcome=Outcome.PENDING, **common)
+        return ProviderAnswer(
+            outcome=Outcome.SUCCEEDED, provider_data={"payout_id": payout_id}, **common
+        )
+    if status == REVERSED_PAYOUT:
+        logger.warning("wave payout %s was reversed: an operator books the correction", payout_id)
+        return ProviderAnswer(
+            outcome=Outcome.SUCCEEDED,
+            provider_data={"payout_id": payout_id, "reversed": True},
+            **common,
+        )
+    if status == FAILED_PAYOUT:
+        code = _payout_error_code(payout)
+        if code is not None:
+            return ProviderAnswer(
+                outcome=Outcome.FAILED,
+                reason=_reason(code, PAYOUT_FAILED),
+                provider_data={"payout_id": payout_id},
+                **common,
+            )
+        logger.warning("wave payout %s failed without payout_error, read as pending", payout_id)
+    return ProviderAnswer(outcome=Outcome.PENDING, provider_data={"payout_id": payout_id}, **common)
 
 
 def _search_hit(
@@ -244,6 +336,10 @@ class WaveProvider:
 
     code = "wave"
     name = "Wave"
+    # A payout may exist at Wave before any search can see it (after a 5xx, 408 or 429 "a
+    # payout may be created without an id"): "not found by our reference" never means "never
+    # received", and the held money stays held.
+    finds_by_reference = False
 
     def __init__(
         self,
@@ -264,12 +360,12 @@ class WaveProvider:
     def _headers(self, idempotency_key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
         if idempotency_key is not None:
-            headers["idempotency-key"] = idempotency_key
+            headers["Idempotency-Key"] = idempotency_key
         return headers
 
     async def _post(self, path: str, body: dict[str, Any], reference: str) -> dict[str, Any]:
-        # Our reference is Wave's idempotency key: a repeated POST returns the first result
-        # instead of paying twice, so transport failures and 5xx may be retried.
+        # Our reference is Wave's idempotency key, on every attempt: a repeated POST returns
+        # the first result instead of paying twice, so transport failures and 5xx are retried.
         response = await send(
             self._client,
             "POST",
@@ -315,6 +411,9 @@ class WaveProvider:
         return _session_answer(session)
 
     async def payout(self, request: PayoutRequest) -> ProviderAnswer:
+        """Send the payout, or — called again with the same request — find the one Wave has
+        under our idempotency key. Raises `ProviderUnreachable` when no answer came: the
+        payout may exist, the operation stays pending."""
         body: dict[str, Any] = {
             "currency": request.currency,
             "receive_amount": str(request.amount),  # what the recipient gets; fee on top
@@ -324,8 +423,8 @@ class WaveProvider:
         if request.description:
             body["payment_reason"] = request.description[:PAYMENT_REASON_MAX]
         if request.recipient_name:
-            # Wave checks it against the account holder and fails the payout on a mismatch
-            # [INF]: sent only when the flow knows the holder's name.
+            # "The recipient's name can be used for user verification" [DOC]; a mismatch
+            # failing the payout is inferred [INF]: sent only when the flow knows the holder.
             body["name"] = request.recipient_name
         return _payout_answer(await self._post("/v1/payout", body, request.reference))
 
@@ -352,6 +451,8 @@ class WaveProvider:
         )
 
     async def _payout_status(self, operation: OperationRef) -> ProviderAnswer:
+        """By Wave's id when we have it, else by our reference. Not found, either way, is
+        UNKNOWN: the payout may exist without an id yet, or not be visible to the search."""
         payout_id = operation.provider_data.get("payout_id") or operation.external_id
         if payout_id:
             payout = await self._get(f"/v1/payout/{quote(str(payout_id), safe='')}")
@@ -371,8 +472,9 @@ class WaveProvider:
 
         `Wave-Signature: t=<unix seconds>,v1=<hex>[,v1=<hex>…]`; each v1 is
         hex(HMAC-SHA256(secret, t + raw body)), the timestamp text glued to the body with no
-        separator [3P copies of Wave's sample]; several v1 appear while a secret is rotated,
-        and one match is enough.
+        separator (Wave's documented example vector, recomputed in
+        tests/providers/conformance/wave/); several v1 appear while a secret is rotated, and
+        one match is enough.
 
         Wave's other strategy, a *shared secret* sent as `Authorization: Bearer <secret>`, is
         deliberately not accepted: it proves nothing about the body, has no timestamp (a
@@ -401,7 +503,12 @@ class WaveProvider:
 
 def _read_event(body: bytes) -> Callback:
     """The signed envelope `{id, type, data}`; `data` is the Checkout session for checkout
-    events [DOC-summary + real payloads]."""
+    events [DOC webhook example].
+
+    Only `checkout.session.completed` with a succeeded payment claims an outcome. A
+    `checkout.session.payment_failed` reports the last failed attempt of a session that can
+    still be paid: a hint without outcome (its French reason is kept for the user), and the
+    session's own status decides."""
     try:
         envelope = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -417,11 +524,12 @@ def _read_event(body: bytes) -> Callback:
     data = data if isinstance(data, dict) else {}
 
     outcome: Outcome | None = None
+    reason: str | None = None
     if event_type == "checkout.session.completed":
         payment_status = str(data.get("payment_status") or "").lower()
         outcome = Outcome.SUCCEEDED if payment_status in SUCCEEDED_PAYMENTS else None
     elif event_type == "checkout.session.payment_failed":
-        outcome = Outcome.FAILED
+        reason = _attempt_reason(data) or ATTEMPT_FAILED
     try:
         amount = _amount(data, "amount")
     except ProviderProtocolError as exc:
@@ -436,6 +544,7 @@ def _read_event(body: bytes) -> Callback:
         outcome=outcome,
         trusted=True,  # the HMAC over the raw body proved it
         amount=amount,
+        reason=reason,
         raw=envelope,
     )
 
