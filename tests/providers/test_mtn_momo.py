@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from hostolink.providers.base import (
     OperationRef,
     Outcome,
     PayoutRequest,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
@@ -39,6 +41,18 @@ REQUEST_TO_PAY_URL = f"{BASE}/collection/v1_0/requesttopay"
 TRANSFER_URL = f"{BASE}/disbursement/v1_0/transfer"
 REQUEST_TO_PAY_STATUS_URL = f"{REQUEST_TO_PAY_URL}/{REFERENCE}"
 TRANSFER_STATUS_URL = f"{TRANSFER_URL}/{REFERENCE}"
+
+# MTN's newer platform (MoMo Open API on momoapi.momo.africa): its own credentials, a User ID
+# (base64, ending in "=") and a Credential Token from the Partner Portal.
+OPENAPI = "https://openapi.momo.test"
+OPENAPI_USER = "b3BlbmFwaS11c2VyLWlk="
+OPENAPI_TOKEN = "openapi+credential/token-never-logged"
+OPENAPI_BASIC = "Basic " + base64.b64encode(f"{OPENAPI_USER}:{OPENAPI_TOKEN}".encode()).decode()
+
+MISCONFIGURED = (
+    "MTN MoMo n'est pas disponible pour le moment : un réglage est à corriger de notre côté, "
+    "l'équipe est prévenue."
+)
 
 BASIC = "Basic " + base64.b64encode(f"{API_USER}:{API_KEY}".encode()).decode()
 
@@ -64,7 +78,9 @@ PAYOUT = PayoutRequest(
 )
 
 
-def operation(direction: str = "depot") -> OperationRef:
+def operation(direction: str = "depot", platform: str | None = "classic") -> OperationRef:
+    """An operation as the flow hands it back: `donnees_fournisseur` names the platform that
+    created it (None: an operation from before platforms were recorded)."""
     return OperationRef(
         reference=REFERENCE,
         direction="depot" if direction == "depot" else "retrait",
@@ -73,26 +89,34 @@ def operation(direction: str = "depot") -> OperationRef:
         msisdn=MSISDN,
         rail="mtn_momo",
         external_id=REFERENCE,
+        provider_data={} if platform is None else {"plateforme": platform},
     )
 
 
-def provider(
+def settings_values(
     *,
     collection_key: str | None = COLLECTION_KEY,
     disbursement_key: str | None = DISBURSEMENT_KEY,
     environment: str = "mtnivorycoast",
     currency: str = "XOF",
-) -> MtnMomoProvider:
-    return MtnMomoProvider(
-        api_user=API_USER,
-        api_key=API_KEY,
-        collection_key=collection_key,
-        disbursement_key=disbursement_key,
-        environment=environment,
-        currency=currency,
-        base_url=BASE + "/",
-        client=httpx.AsyncClient(),
-    )
+) -> dict[str, Any]:
+    """The classic platform's settings (the variables deployments already have)."""
+    return {
+        "MTN_MOMO_BASE_URL": BASE + "/",
+        "MTN_MOMO_ENVIRONMENT": environment,
+        "MTN_MOMO_CURRENCY": currency,
+        "MTN_MOMO_API_USER": API_USER,
+        "MTN_MOMO_API_KEY": API_KEY,
+        "MTN_MOMO_COLLECTION_SUBSCRIPTION_KEY": collection_key,
+        "MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY": disbursement_key,
+    }
+
+
+def provider(**values: Any) -> MtnMomoProvider:
+    """An adapter built from settings, as the application builds it."""
+    momo = build(make_settings(**settings_values(**values)), httpx.AsyncClient())
+    assert momo is not None
+    return momo
 
 
 def token(value: str, expires_in: Any = 3600) -> httpx.Response:
@@ -292,14 +316,16 @@ class TestTokens:
             return_value=httpx.Response(401, json={"statusCode": 401, "message": "Denied"})
         )
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider().collect(COLLECTION)
 
-        assert "configuration" in caught.value.message
+        assert caught.value.message == MISCONFIGURED
         assert route.call_count == 2
         assert collection_token.call_count == 2
 
-    async def test_refused_credentials(self, respx_mock: respx.MockRouter) -> None:
+    async def test_refused_credentials_are_misconfigured(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
         respx_mock.post(COLLECTION_TOKEN_URL).mock(
             return_value=httpx.Response(
                 401,
@@ -311,12 +337,10 @@ class TestTokens:
         )
         route = respx_mock.post(REQUEST_TO_PAY_URL)
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider().collect(COLLECTION)
 
-        assert caught.value.message == (
-            "MTN MoMo n'est pas disponible : configuration du compte marchand à vérifier."
-        )
+        assert caught.value.message == MISCONFIGURED
         assert caught.value.detail is not None
         assert "HTTP 401" in caught.value.detail
         assert API_KEY not in str(caught.value)
@@ -396,7 +420,6 @@ class TestCollect:
         ("code", "message"),
         [
             ("PAYER_NOT_FOUND", "Ce numéro n'a pas de compte MTN MoMo actif."),
-            ("INVALID_CURRENCY", "MTN MoMo n'accepte pas cette devise."),
             ("BAD_REQUEST", "MTN MoMo a refusé la demande de paiement."),
         ],
     )
@@ -408,18 +431,18 @@ class TestCollect:
             await provider().collect(COLLECTION)
 
         assert caught.value.message == message
-        assert caught.value.detail == f"mtn_momo: HTTP 400 code {code}"
+        assert caught.value.detail == f"mtn_momo (classic): HTTP 400 code {code}"
         assert route.call_count == 1
 
-    async def test_forbidden_is_unavailable(self, respx_mock: respx.MockRouter) -> None:
+    async def test_forbidden_is_misconfigured(self, respx_mock: respx.MockRouter) -> None:
         mock_tokens(respx_mock)
         respx_mock.post(REQUEST_TO_PAY_URL).mock(
             return_value=httpx.Response(403, json={"statusCode": 403, "message": "Forbidden"})
         )
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider().collect(COLLECTION)
-        assert "adresse IP" in caught.value.message
+        assert caught.value.message == MISCONFIGURED
 
     async def test_timeout_is_unreachable(self, respx_mock: respx.MockRouter) -> None:
         mock_tokens(respx_mock)
@@ -430,7 +453,7 @@ class TestCollect:
         with pytest.raises(ProviderUnreachable) as caught:
             await provider().collect(COLLECTION)
 
-        assert caught.value.detail == "mtn_momo: timeout"
+        assert caught.value.detail == "mtn_momo (classic): timeout"
         # Safe to repeat (X-Reference-Id is the idempotency key): retried before giving up.
         assert route.call_count == 3
         assert {call.request.headers["X-Reference-Id"] for call in route.calls} == {REFERENCE}
@@ -547,20 +570,18 @@ class TestPayout:
         assert answer.external_id == REFERENCE
         assert not collection_token.called
 
-    async def test_forbidden_ip_is_unavailable(self, respx_mock: respx.MockRouter) -> None:
+    async def test_forbidden_ip_is_misconfigured(self, respx_mock: respx.MockRouter) -> None:
         mock_tokens(respx_mock)
         route = respx_mock.post(TRANSFER_URL).mock(
             return_value=httpx.Response(403, json={"code": "FORBIDDEN IP", "message": "IP"})
         )
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider().payout(PAYOUT)
 
-        assert caught.value.message == (
-            "MTN MoMo n'est pas disponible : accès refusé par MTN (configuration ou adresse IP "
-            "du serveur à faire autoriser)."
-        )
-        assert caught.value.detail == "mtn_momo: HTTP 403 code FORBIDDEN IP"
+        assert caught.value.message == MISCONFIGURED
+        assert caught.value.detail is not None
+        assert "HTTP 403 code FORBIDDEN IP" in caught.value.detail
         assert route.call_count == 1
 
     @pytest.mark.parametrize(
@@ -652,7 +673,10 @@ class TestStatus:
         assert answer.outcome is Outcome.SUCCEEDED
         assert answer.amount == 5000
         assert answer.external_id == REFERENCE
-        assert answer.provider_data == {"financial_transaction_id": "1234567890"}
+        assert answer.provider_data == {
+            "plateforme": "classic",
+            "financial_transaction_id": "1234567890",
+        }
         assert answer.raw == body
         assert answer.reason is None
 
@@ -715,7 +739,7 @@ class TestStatus:
 
         assert answer.outcome is Outcome.FAILED
         assert answer.reason == message
-        assert answer.provider_data == {}
+        assert answer.provider_data == {"plateforme": "classic"}
 
     async def test_unknown_operation(self, respx_mock: respx.MockRouter) -> None:
         mock_tokens(respx_mock)
@@ -787,6 +811,57 @@ class TestStatus:
 
         with pytest.raises(ProviderProtocolError):
             await provider().status(operation())
+
+
+DOCUMENTED = Path(__file__).parent / "conformance" / "mtn_momo" / "requests"
+
+
+def documented(name: str) -> dict[str, Any]:
+    """One of MTN's request body examples (a template: every value is "string")."""
+    value = json.loads((DOCUMENTED / name).read_text(encoding="utf-8"))
+    assert isinstance(value, dict)
+    return value
+
+
+def same_shape(sent: Any, template: Any) -> bool:
+    """The same field names at every level, and a string wherever the template has one."""
+    if isinstance(template, dict):
+        return (
+            isinstance(sent, dict)
+            and sent.keys() == template.keys()
+            and all(same_shape(sent[key], template[key]) for key in template)
+        )
+    return isinstance(sent, str)
+
+
+class TestDocumentedRequests:
+    """Our bodies against MTN's « Request body » examples (tests/providers/conformance/
+    mtn_momo/README.md names them)."""
+
+    async def test_request_to_pay_body(self, respx_mock: respx.MockRouter) -> None:
+        collection_token, _ = mock_tokens(respx_mock)
+        route = respx_mock.post(REQUEST_TO_PAY_URL).mock(return_value=httpx.Response(202))
+
+        await provider().collect(COLLECTION)
+
+        body = sent_json(route.calls.last.request)
+        template = documented("requesttopay.json")
+        assert same_shape(body, template)
+        assert body["payer"]["partyIdType"] == template["payer"]["partyIdType"] == "MSISDN"
+        # « Inputting a Body in an API that is not supported e.g. /Token API » is a 400.
+        assert collection_token.calls.last.request.content == b""
+
+    async def test_transfer_body(self, respx_mock: respx.MockRouter) -> None:
+        _, disbursement_token = mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(return_value=httpx.Response(202))
+
+        await provider().payout(PAYOUT)
+
+        body = sent_json(route.calls.last.request)
+        template = documented("transfer.json")
+        assert same_shape(body, template)
+        assert body["payee"]["partyIdType"] == template["payee"]["partyIdType"] == "MSISDN"
+        assert disbursement_token.calls.last.request.content == b""
 
 
 class TestCallback:
@@ -862,3 +937,543 @@ class TestCallback:
     def test_malformed_callback(self, payload: Any) -> None:
         with pytest.raises(InvalidCallback):
             self.parse(payload)
+
+
+def both_platforms(active: str, **extra: Any) -> dict[str, Any]:
+    """Both platforms configured (a migration under way), `active` taking new operations."""
+    return {
+        **settings_values(),
+        "MTN_MOMO_PLATFORM": active,
+        "MTN_MOMO_OPENAPI_BASE_URL": OPENAPI,
+        "MTN_MOMO_OPENAPI_USER_ID": OPENAPI_USER,
+        "MTN_MOMO_OPENAPI_CREDENTIAL_TOKEN": OPENAPI_TOKEN,
+        **extra,
+    }
+
+
+def openapi_only(**extra: Any) -> dict[str, Any]:
+    return {
+        "MTN_MOMO_PLATFORM": "openapi",
+        "MTN_MOMO_OPENAPI_BASE_URL": OPENAPI,
+        "MTN_MOMO_OPENAPI_USER_ID": OPENAPI_USER,
+        "MTN_MOMO_OPENAPI_CREDENTIAL_TOKEN": OPENAPI_TOKEN,
+        "MTN_MOMO_OPENAPI_COLLECTION_SUBSCRIPTION_KEY": "openapi-collection-key",
+        "MTN_MOMO_OPENAPI_DISBURSEMENT_SUBSCRIPTION_KEY": "openapi-disbursement-key",
+        **extra,
+    }
+
+
+def built(values: dict[str, Any]) -> MtnMomoProvider:
+    momo = build(make_settings(**values), httpx.AsyncClient())
+    assert momo is not None
+    return momo
+
+
+class TestPlatforms:
+    """Finding 1: MTN's newer platform, and operations read where they were created."""
+
+    async def test_openapi_token_carries_the_target_environment(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        token_route = respx_mock.post(f"{OPENAPI}/collection/token/").mock(
+            return_value=token("tok-openapi")
+        )
+        route = respx_mock.post(f"{OPENAPI}/collection/v1_0/requesttopay").mock(
+            return_value=httpx.Response(202)
+        )
+
+        answer = await built(openapi_only()).collect(COLLECTION)
+
+        sent = token_route.calls.last.request
+        # Mandatory on the newer platform's token call (400 without it) [3P].
+        assert sent.headers["X-Target-Environment"] == "mtnivorycoast"
+        assert sent.headers["Authorization"] == OPENAPI_BASIC
+        assert sent.headers["Ocp-Apim-Subscription-Key"] == "openapi-collection-key"
+        request = route.calls.last.request
+        assert request.headers["Authorization"] == "Bearer tok-openapi"
+        assert request.headers["X-Target-Environment"] == "mtnivorycoast"
+        assert request.headers["X-Reference-Id"] == REFERENCE
+        assert answer.outcome is Outcome.PENDING
+        assert answer.provider_data == {"plateforme": "openapi"}
+
+    async def test_token_call_may_take_longer_and_we_name_ourselves(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        token_route = respx_mock.post(f"{OPENAPI}/collection/token/").mock(
+            return_value=token("tok")
+        )
+        route = respx_mock.post(f"{OPENAPI}/collection/v1_0/requesttopay").mock(
+            return_value=httpx.Response(202)
+        )
+
+        await built(openapi_only()).collect(COLLECTION)
+
+        sent = token_route.calls.last.request
+        # The newer platform takes 10-20 s to issue a token [3P]; a token moves no money.
+        assert sent.extensions["timeout"]["read"] == 30.0
+        # Its gateway refuses python-requests' default User-Agent [3P]: never rely on one.
+        assert sent.headers["User-Agent"] == "Hostolink"
+        assert route.calls.last.request.headers["User-Agent"] == "Hostolink"
+
+    async def test_classic_token_call_is_unchanged(self, respx_mock: respx.MockRouter) -> None:
+        collection_token, _ = mock_tokens(respx_mock)
+        respx_mock.post(REQUEST_TO_PAY_URL).mock(return_value=httpx.Response(202))
+
+        answer = await provider().collect(COLLECTION)
+
+        assert "X-Target-Environment" not in collection_token.calls.last.request.headers
+        assert answer.provider_data == {"plateforme": "classic"}
+
+    async def test_each_operation_records_its_platform(self, respx_mock: respx.MockRouter) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.post(TRANSFER_URL).mock(return_value=httpx.Response(202))
+        # Both configured: the other platform is asked first (see TestRepeatAcrossPlatforms).
+        respx_mock.post(f"{OPENAPI}/disbursement/token/").mock(return_value=token("tok"))
+        respx_mock.get(f"{OPENAPI}/disbursement/v1_0/transfer/{REFERENCE}").mock(
+            return_value=error(404, "RESOURCE_NOT_FOUND")
+        )
+
+        answer = await built(both_platforms("classic")).payout(PAYOUT)
+
+        # The flow stores it as `donnees_fournisseur` and hands it back to `status`.
+        assert answer.provider_data == {"plateforme": "classic"}
+
+    async def test_openapi_subscription_keys_default_to_the_shared_ones(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        token_route = respx_mock.post(f"{OPENAPI}/disbursement/token/").mock(
+            return_value=token("tok")
+        )
+        route = respx_mock.post(f"{OPENAPI}/disbursement/v1_0/transfer").mock(
+            return_value=httpx.Response(202)
+        )
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(return_value=error(404, "RESOURCE_NOT_FOUND"))
+
+        await built(both_platforms("openapi")).payout(PAYOUT)
+
+        assert token_route.calls.last.request.headers["Ocp-Apim-Subscription-Key"] == (
+            DISBURSEMENT_KEY
+        )
+        assert route.calls.last.request.headers["Ocp-Apim-Subscription-Key"] == DISBURSEMENT_KEY
+
+    async def test_a_withdrawal_is_read_on_the_platform_that_created_it(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        # Created on the newer platform, then the configuration went back to classic: the
+        # transfer exists only on the newer platform, and it is read there, with its keys.
+        token_route = respx_mock.post(f"{OPENAPI}/disbursement/token/").mock(
+            return_value=token("tok-openapi")
+        )
+        read = respx_mock.get(f"{OPENAPI}/disbursement/v1_0/transfer/{REFERENCE}").mock(
+            return_value=httpx.Response(200, json=status_body("SUCCESSFUL", amount="12000"))
+        )
+        classic = respx_mock.route(host="momo.test")
+
+        answer = await built(both_platforms("classic")).status(operation("retrait", "openapi"))
+
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert answer.provider_data["plateforme"] == "openapi"
+        assert token_route.calls.last.request.headers["Authorization"] == OPENAPI_BASIC
+        assert read.calls.last.request.headers["Authorization"] == "Bearer tok-openapi"
+        assert not classic.called
+
+    async def test_an_operation_from_before_platforms_is_read_on_classic(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        read = respx_mock.get(TRANSFER_STATUS_URL).mock(
+            return_value=httpx.Response(200, json=status_body("PENDING"))
+        )
+        openapi = respx_mock.route(host="openapi.momo.test")
+
+        answer = await built(both_platforms("openapi")).status(operation("retrait", None))
+
+        assert answer.outcome is Outcome.PENDING
+        assert read.called
+        assert not openapi.called
+
+    async def test_a_404_after_a_switch_is_unknown_never_failed(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(
+            return_value=error(404, "RESOURCE_NOT_FOUND", "Requested resource was not found.")
+        )
+
+        answer = await built(both_platforms("openapi")).status(operation("retrait"))
+
+        assert answer.outcome is Outcome.UNKNOWN
+        assert answer.reason is None
+
+    async def test_recorded_platform_no_longer_configured_is_unreachable(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        momo = built(openapi_only())
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await momo.status(operation("retrait", "classic"))
+
+        # Pending, for the operators; never asked of the wrong platform.
+        assert caught.value.detail is not None
+        assert "classic" in caught.value.detail
+        assert len(respx_mock.calls) == 0
+
+    async def test_an_unknown_recorded_platform_is_unreachable(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        with pytest.raises(ProviderUnreachable):
+            await built(both_platforms("classic")).status(operation("retrait", "mars"))
+        assert len(respx_mock.calls) == 0
+
+    async def test_active_platform_without_credentials_refuses_new_operations(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        # Switched to openapi before its credentials were set: the classic API key is never
+        # tried on the newer platform, and classic operations are still read.
+        momo = built({**settings_values(), "MTN_MOMO_PLATFORM": "openapi"})
+        mock_tokens(respx_mock)
+        read = respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(
+            return_value=httpx.Response(200, json=status_body("PENDING"))
+        )
+
+        with pytest.raises(ProviderUnavailable):
+            await momo.collect(COLLECTION)
+        answer = await momo.status(operation())
+
+        assert answer.outcome is Outcome.PENDING
+        assert read.call_count == 1
+        assert all("openapi" not in str(call.request.url) for call in respx_mock.calls)
+
+    def test_platform_setting_is_validated(self) -> None:
+        with pytest.raises(ValueError, match="MTN_MOMO_PLATFORM"):
+            make_settings(MTN_MOMO_PLATFORM="new")
+
+    def test_secrets_stay_out_of_repr(self) -> None:
+        text = repr(built(both_platforms("openapi")))
+        assert OPENAPI_TOKEN not in text
+        assert API_KEY not in text
+        assert "openapi" in text
+
+
+class TestConfigurationErrors:
+    """Finding 2: MTN answers several configuration errors with HTTP 500."""
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            "INVALID_CALLBACK_URL_HOST",
+            "INVALID_CURRENCY",
+            "NOT_ALLOWED_TARGET_ENVIRONMENT",
+            "NOT_ALLOWED",
+        ],
+    )
+    async def test_a_500_with_a_configuration_code_is_misconfigured(
+        self, respx_mock: respx.MockRouter, code: str
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(REQUEST_TO_PAY_URL).mock(return_value=error(500, code))
+
+        with pytest.raises(ProviderMisconfigured) as caught:
+            await provider().collect(COLLECTION)
+
+        assert caught.value.message == MISCONFIGURED
+        assert caught.value.detail is not None
+        assert f"HTTP 500 code {code}" in caught.value.detail
+        assert route.call_count == 1  # asking again would not help
+
+    async def test_the_code_may_only_be_in_the_message(self, respx_mock: respx.MockRouter) -> None:
+        # MTN's sandbox notebook reads it at the end of `message`.
+        mock_tokens(respx_mock)
+        respx_mock.post(TRANSFER_URL).mock(
+            return_value=httpx.Response(
+                500, json={"message": "Callback URL host is invalid: INVALID_CALLBACK_URL_HOST"}
+            )
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider().payout(PAYOUT)
+
+    async def test_currency_not_supported_message_is_misconfigured(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.post(REQUEST_TO_PAY_URL).mock(
+            return_value=httpx.Response(500, json={"message": "Currency not supported."})
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider().collect(COLLECTION)
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            httpx.Response(500),
+            httpx.Response(500, text="<html>Internal server error</html>"),
+            error(500, "INTERNAL_PROCESSING_ERROR"),
+            error(503, "SERVICE_UNAVAILABLE"),
+            httpx.Response(502, json={"statusCode": 502, "message": "Bad gateway"}),
+        ],
+    )
+    async def test_a_genuine_5xx_stays_unreachable(
+        self, respx_mock: respx.MockRouter, answer: httpx.Response
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(return_value=answer)
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await provider().payout(PAYOUT)
+
+        assert not isinstance(caught.value, ProviderMisconfigured)
+        assert route.call_count == 3
+
+    async def test_a_configuration_code_on_a_status_read_is_misconfigured(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.get(TRANSFER_STATUS_URL).mock(
+            return_value=error(500, "NOT_ALLOWED_TARGET_ENVIRONMENT")
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider().status(operation("retrait"))
+        assert route.call_count == 1
+
+    async def test_token_refused_for_its_login_is_misconfigured(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        # MTN's sandbox notebook: a 500 {"error": "login_failed"} when user and key do not match.
+        token_route = respx_mock.post(COLLECTION_TOKEN_URL).mock(
+            return_value=httpx.Response(500, json={"error": "login_failed"})
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider().collect(COLLECTION)
+        assert token_route.call_count == 1
+
+    async def test_openapi_token_without_target_environment_is_misconfigured(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.post(f"{OPENAPI}/collection/token/").mock(
+            return_value=httpx.Response(
+                400, json={"error": "Invalid or missing X-Target-Environment header"}
+            )
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await built(openapi_only()).collect(COLLECTION)
+
+
+class TestErrorClasses:
+    """Finding 3: each class of MTN answer mapped to what it proves."""
+
+    @pytest.mark.parametrize(
+        ("code", "message"),
+        [
+            ("PAYEE_NOT_FOUND", "Ce numéro n'a pas de compte MTN MoMo actif."),
+            ("PAYEE_NOT_ALLOWED_TO_RECEIVE", "Ce compte MTN MoMo ne peut pas recevoir d'argent."),
+            (
+                "NOT_ENOUGH_FUNDS",
+                "Le retrait ne peut pas être effectué pour le moment. Réessayez plus tard.",
+            ),
+        ],
+    )
+    async def test_a_definitive_refusal_in_a_500_is_rejected(
+        self, respx_mock: respx.MockRouter, code: str, message: str
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(return_value=error(500, code))
+
+        with pytest.raises(ProviderRejected) as caught:
+            await provider().payout(PAYOUT)
+
+        assert caught.value.message == message
+        assert route.call_count == 1
+
+    async def test_payer_not_found_in_a_500_is_rejected(self, respx_mock: respx.MockRouter) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.post(REQUEST_TO_PAY_URL).mock(return_value=error(500, "PAYER_NOT_FOUND"))
+
+        with pytest.raises(ProviderRejected) as caught:
+            await provider().collect(COLLECTION)
+        assert caught.value.message == "Ce numéro n'a pas de compte MTN MoMo actif."
+
+    @pytest.mark.parametrize("status", [429, 408])
+    async def test_throttled_initiation_is_retried_then_unreachable(
+        self, respx_mock: respx.MockRouter, status: int
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(return_value=httpx.Response(status))
+
+        with pytest.raises(ProviderUnreachable):
+            await provider().payout(PAYOUT)
+        assert route.call_count == 3
+
+    async def test_throttled_then_accepted(self, respx_mock: respx.MockRouter) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(
+            side_effect=[httpx.Response(429), httpx.Response(202)]
+        )
+
+        answer = await provider().payout(PAYOUT)
+
+        assert answer.outcome is Outcome.PENDING
+        assert route.call_count == 2
+
+    async def test_a_404_on_initiation_is_misconfigured(self, respx_mock: respx.MockRouter) -> None:
+        # The path or base URL is wrong: nothing was created, and retrying will not help.
+        mock_tokens(respx_mock)
+        respx_mock.post(TRANSFER_URL).mock(
+            return_value=httpx.Response(404, json={"statusCode": 404, "message": "not found"})
+        )
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider().payout(PAYOUT)
+
+    @pytest.mark.parametrize(
+        "lookup",
+        [
+            httpx.Response(403, json={"code": "FORBIDDEN IP", "message": "IP"}),
+            error(500, "NOT_ALLOWED_TARGET_ENVIRONMENT"),
+        ],
+    )
+    async def test_409_then_a_refused_lookup_is_still_submitted(
+        self, respx_mock: respx.MockRouter, lookup: httpx.Response
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.post(TRANSFER_URL).mock(return_value=error(409, "RESOURCE_ALREADY_EXIST"))
+        respx_mock.get(TRANSFER_STATUS_URL).mock(return_value=lookup)
+
+        answer = await provider().payout(PAYOUT)
+
+        # MTN holds the transfer: whatever the lookup said, it was submitted, never refused.
+        assert answer.outcome is Outcome.PENDING
+        assert answer.external_id == REFERENCE
+        assert answer.provider_data == {"plateforme": "classic"}
+
+    async def test_409_answer_records_the_platform(self, respx_mock: respx.MockRouter) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.post(REQUEST_TO_PAY_URL).mock(return_value=error(409, "RESOURCE_ALREADY_EXIST"))
+        respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(
+            return_value=error(404, "RESOURCE_NOT_FOUND")
+        )
+
+        answer = await provider().collect(COLLECTION)
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.provider_data == {"plateforme": "classic"}
+
+    @pytest.mark.parametrize(
+        ("reason", "message"),
+        [
+            ("PAYEE_NOT_ALLOWED_TO_RECEIVE", "Ce compte MTN MoMo ne peut pas recevoir d'argent."),
+            ("PAYEE_NOT_FOUND", "Ce numéro n'a pas de compte MTN MoMo actif."),
+            ("NOT_ALLOWED", "Opération non autorisée par MTN MoMo."),
+        ],
+    )
+    async def test_a_failed_transfer_status_is_final(
+        self, respx_mock: respx.MockRouter, reason: str, message: str
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(
+            return_value=httpx.Response(200, json=status_body("FAILED", reason=reason))
+        )
+
+        answer = await provider().status(operation("retrait"))
+
+        assert answer.outcome is Outcome.FAILED
+        assert answer.reason == message
+
+    async def test_a_blocked_payer_account_fails_the_deposit(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(
+            return_value=httpx.Response(
+                200, json=status_body("FAILED", reason="SENDER_ACCOUNT_NOT_ACTIVE")
+            )
+        )
+
+        answer = await provider().status(operation())
+
+        assert answer.outcome is Outcome.FAILED
+        assert answer.reason == "Ce compte MTN MoMo n'est pas actif."
+
+    @pytest.mark.parametrize(
+        ("answer", "error_class"),
+        [
+            (httpx.Response(403, json={"code": "FORBIDDEN IP"}), ProviderMisconfigured),
+            (httpx.Response(429), ProviderUnreachable),
+            (httpx.Response(503), ProviderUnreachable),
+            (error(500, "PAYER_NOT_FOUND"), ProviderUnreachable),
+        ],
+    )
+    async def test_a_status_read_never_fails_an_operation_on_an_error(
+        self,
+        respx_mock: respx.MockRouter,
+        answer: httpx.Response,
+        error_class: type[Exception],
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(return_value=answer)
+
+        with pytest.raises(error_class):
+            await provider().status(operation("retrait"))
+
+
+class TestRepeatAcrossPlatforms:
+    """Finding 1, the repeat: reconciliation sends again an initiation MTN never confirmed.
+    After a switch, the first attempt may sit on the other platform: never a second one."""
+
+    async def test_a_repeat_after_a_switch_finds_the_first_attempt(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        lookup = respx_mock.get(TRANSFER_STATUS_URL).mock(
+            return_value=httpx.Response(200, json=status_body("PENDING", amount="12000"))
+        )
+        openapi = respx_mock.route(host="openapi.momo.test")
+
+        answer = await built(both_platforms("openapi")).payout(PAYOUT)
+
+        assert lookup.called
+        assert not openapi.called  # no second transfer on the newer platform
+        assert answer.outcome is Outcome.PENDING
+        assert answer.provider_data["plateforme"] == "classic"
+
+    async def test_a_new_operation_during_a_migration_goes_to_the_active_platform(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(return_value=error(404, "RESOURCE_NOT_FOUND"))
+        respx_mock.post(f"{OPENAPI}/disbursement/token/").mock(return_value=token("tok"))
+        route = respx_mock.post(f"{OPENAPI}/disbursement/v1_0/transfer").mock(
+            return_value=httpx.Response(202)
+        )
+
+        answer = await built(both_platforms("openapi")).payout(PAYOUT)
+
+        assert route.call_count == 1
+        assert answer.provider_data == {"plateforme": "openapi"}
+
+    async def test_other_platform_unreadable_sends_nothing(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        respx_mock.get(TRANSFER_STATUS_URL).mock(side_effect=httpx.ConnectError("down"))
+        openapi = respx_mock.route(host="openapi.momo.test")
+
+        with pytest.raises(ProviderUnreachable):
+            await built(both_platforms("openapi")).payout(PAYOUT)
+        assert not openapi.called
+
+    async def test_one_platform_configured_sends_at_once(
+        self, respx_mock: respx.MockRouter
+    ) -> None:
+        mock_tokens(respx_mock)
+        route = respx_mock.post(TRANSFER_URL).mock(return_value=httpx.Response(202))
+
+        await provider().payout(PAYOUT)
+
+        assert route.call_count == 1
+        assert len(respx_mock.calls) == 2  # the token, the transfer: no lookup

@@ -1,4 +1,5 @@
-"""MTN MoMo Côte d'Ivoire (MoMo Open API): deposits by Collection, withdrawals by Disbursement."""
+"""MTN MoMo Côte d'Ivoire (MoMo API): deposits by Collection, withdrawals by Disbursement, on
+MTN's classic platform or its newer one, each operation read on the platform that created it."""
 
 from hostolink.providers.mtn_momo.adapter import MtnMomoProvider, build
 

@@ -1,36 +1,42 @@
-"""MTN Mobile Money Côte d'Ivoire through MTN's MoMo Open API (momodeveloper.mtn.com).
+"""MTN Mobile Money Côte d'Ivoire through MTN's MoMo API, on either of MTN's platforms.
 
-Facts (see /work/shared/reference/providers.md, A.3; [DOC] = MTN's callback page, [SDK] =
-official SDK types, [3P] = consistent across many third-party integrations):
+Facts (docs/fournisseurs.md, « MTN MoMo », names the source of each; [DOC] = MTN's own pages
+on momodeveloper.mtn.com / momodevelopercommunity.mtn.com, [SDK] = the API's swagger and
+official SDK types, [3P] = consistent across third-party integrations):
 - two products, each with its own `Ocp-Apim-Subscription-Key`: Collection (deposits, the
-  payer confirms on the phone) and Disbursement (withdrawals to a MoMo number) [3P];
-- token: `POST /{product}/token/`, HTTP Basic `apiUser:apiKey` + the product's subscription
-  key → `{access_token, expires_in}` (3600 s) [3P]; one token per product;
+  payer confirms on the phone) and Disbursement (withdrawals to a MoMo number) [DOC];
+- token: `POST /{product}/token/`, HTTP Basic `user:key` + the product's subscription key →
+  `{access_token, token_type, expires_in}` [DOC]; one token per product and platform;
 - initiation: `POST /collection/v1_0/requesttopay` or `/disbursement/v1_0/transfer` with
-  `X-Reference-Id` = a UUID v4 we choose, which becomes the operation's id → 202 with an
-  empty body [DOC + SDK]. Re-sending the same `X-Reference-Id` answers 409
-  `RESOURCE_ALREADY_EXIST` and creates nothing [3P], so the POST is idempotent: our reference
-  is that id, `send()` may retry it, and a 409 means "already created, ask its status";
+  `X-Reference-Id` = a UUID v4 we choose, which becomes the operation's id → 202 [DOC].
+  Re-sending the same `X-Reference-Id` answers 409 `RESOURCE_ALREADY_EXIST` and creates
+  nothing [DOC: common errors], so the POST is idempotent: our reference is that id, it may be
+  retried, and a 409 means "already submitted": look it up, never a refusal;
 - status: `GET /collection/v1_0/requesttopay/{id}` or `/disbursement/v1_0/transfer/{id}` →
   `{amount, currency, financialTransactionId, externalId, payer|payee, status, reason}`,
-  `status` ∈ PENDING | SUCCESSFUL | FAILED [SDK + 3P];
+  `status` ∈ PENDING | SUCCESSFUL | FAILED; "a failed request to pay will be returned with
+  this status [200] too" [DOC]. A 404 `RESOURCE_NOT_FOUND` proves nothing (not arrived, or
+  created on the other platform): Outcome.UNKNOWN, never a failure;
 - Côte d'Ivoire production takes `X-Target-Environment: mtnivorycoast` and XOF; the sandbox
-  takes `sandbox` and EUR only [3P] (hence the configured currency, not the request's, is sent);
-- disbursement calls may be refused with 403 until MTN whitelists the server's IP [3P].
+  takes `sandbox` and EUR only [3P + DOC sandbox notebook] (hence the configured currency);
+- several configuration errors come back as HTTP 500 with a code (`codes.py`).
+
+Platforms (`platform.py`): each operation's `provider_data` records the platform that created
+it (`{"plateforme": "classic" | "openapi"}`); `status` reads it there, with that platform's
+credentials, whatever MTN_MOMO_PLATFORM says today. Operations from before the field existed
+were created on the classic platform.
 
 Callbacks: MTN sends the final result to `X-Callback-Url` (by PUT or POST: the route must
-accept both) with a body close to the status answer, and SIGNS NOTHING [DOC]. Anyone who
-knows a reference could forge one, so a callback is only a hint: `parse_callback` returns
-`trusted=False` and the flow must confirm with `status()` before touching the wallet.
+accept both) with a body like the status answer, and SIGNS NOTHING [DOC callback page].
+Anyone who knows a reference could forge one, so a callback is only a hint: `parse_callback`
+returns `trusted=False` and the flow confirms with `status()` before touching the wallet.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -46,69 +52,52 @@ from hostolink.providers.base import (
     Outcome,
     PayoutRequest,
     ProviderAnswer,
+    ProviderError,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
+    ProviderUnreachable,
 )
-from hostolink.providers.http import TokenCache, field, json_object, send, whole_francs
+from hostolink.providers.http import field, json_object, whole_francs
+from hostolink.providers.mtn_momo.codes import (
+    FAILED_DEFAULT,
+    REFUSAL_CODES,
+    REFUSED_DEFAULT,
+    decisive_code,
+    error_code,
+    normalized,
+    reason,
+    reason_code,
+)
+from hostolink.providers.mtn_momo.platform import (
+    CLASSIC,
+    HTTP_OK_MAX,
+    HTTP_OK_MIN,
+    OPENAPI,
+    PROVIDER,
+    SERVER_ERROR,
+    MomoPlatform,
+    PlatformConfig,
+)
 
 logger = logging.getLogger("hostolink.providers.mtn_momo")
 
-CODE = "mtn_momo"
-PROVIDER = CODE  # the name `send()` and the error details use
+CODE = PROVIDER
+PLATFORM_KEY = "plateforme"  # in `provider_data`, kept by the flow as `donnees_fournisseur`
+LEGACY_PLATFORM = CLASSIC  # operations recorded before the key existed
 
-NOTE_MAX = 160  # payerMessage / payeeNote limit [DOC + SDK]
+NOTE_MAX = 160  # payerMessage / payeeNote limit [DOC common errors + SDK]
+ACCEPTED, NOT_FOUND, CONFLICT = 202, 404, 409
 
-HTTP_OK_MIN, HTTP_OK_MAX = 200, 299
-ACCEPTED = 202
-UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT = 401, 403, 404, 409
-
-CONFIGURATION = "MTN MoMo n'est pas disponible : configuration du compte marchand à vérifier."
-FORBIDDEN_ACCESS = (
-    "MTN MoMo n'est pas disponible : accès refusé par MTN (configuration ou adresse IP du "
-    "serveur à faire autoriser)."
-)
-NO_COLLECTION = "Les dépôts par MTN MoMo ne sont pas disponibles pour le moment."
-NO_DISBURSEMENT = "Les retraits vers MTN MoMo ne sont pas disponibles pour le moment."
 INVALID_NUMBER = "Numéro de téléphone invalide pour MTN MoMo."
+PLATFORM_NOT_CONFIGURED = "MTN MoMo n'est pas disponible pour le moment."
+PLATFORM_GONE = (
+    "MTN MoMo : la plateforme qui a créé cette opération n'est plus configurée ; l'opération "
+    "reste en attente et l'équipe est prévenue."
+)
 
-# French reasons for MTN's reason codes, shared by FAILED statuses and 4xx refusals
-# [SDK enum + 3P]. NOT_ENOUGH_FUNDS depends on whose money is short (see `_reason`).
-NUMBER_UNKNOWN = "Ce numéro n'a pas de compte MTN MoMo actif."
-REASONS: dict[str, str] = {
-    "APPROVAL_REJECTED": "Paiement refusé sur le téléphone.",
-    "EXPIRED": "Délai de confirmation dépassé : l'opération n'a pas été validée à temps.",
-    # The payer did not approve within ~5 minutes [3P].
-    "COULD_NOT_PERFORM_TRANSACTION": (
-        "Délai de confirmation dépassé : l'opération n'a pas été validée à temps."
-    ),
-    "PAYER_NOT_FOUND": NUMBER_UNKNOWN,
-    "PAYEE_NOT_FOUND": NUMBER_UNKNOWN,
-    "PAYER_LIMIT_REACHED": "Plafond du compte MTN MoMo atteint.",
-    "PAYEE_LIMIT_REACHED": "Plafond du compte MTN MoMo du destinataire atteint.",
-    "PAYEE_NOT_ALLOWED_TO_RECEIVE": "Ce compte MTN MoMo ne peut pas recevoir d'argent.",
-    "NOT_ALLOWED": "Opération non autorisée par MTN MoMo.",
-    "INVALID_CURRENCY": "MTN MoMo n'accepte pas cette devise.",
-    "INTERNAL_PROCESSING_ERROR": "MTN MoMo n'a pas pu traiter l'opération. Réessayez plus tard.",
-    "SERVICE_UNAVAILABLE": "MTN MoMo n'a pas pu traiter l'opération. Réessayez plus tard.",
-    "TRANSACTION_CANCELED": "Opération annulée.",  # [INF]
-}
-NOT_ENOUGH_FUNDS: dict[Direction, str] = {
-    "depot": "Solde MTN MoMo insuffisant.",
-    # On a transfer, the short account is our disbursement account, not the user's.
-    "retrait": "Le retrait ne peut pas être effectué pour le moment. Réessayez plus tard.",
-}
-FAILED_DEFAULT: dict[Direction, str] = {
-    "depot": "Paiement MTN MoMo échoué.",
-    "retrait": "Retrait MTN MoMo échoué.",
-}
-REFUSED_DEFAULT: dict[Direction, str] = {
-    "depot": "MTN MoMo a refusé la demande de paiement.",
-    "retrait": "MTN MoMo a refusé la demande de retrait.",
-}
-
-# Statuses of the status answer and of callbacks [SDK]. CREATED / ONGOING are seen in some
-# integrations [INF]: both still wait for the payer.
+# Statuses of the status answer and of callbacks [DOC + SDK]. CREATED / ONGOING are seen in
+# some integrations [3P]: both still wait for the payer.
 STATUSES: dict[str, Outcome] = {
     "PENDING": Outcome.PENDING,
     "CREATED": Outcome.PENDING,
@@ -116,63 +105,6 @@ STATUSES: dict[str, Outcome] = {
     "SUCCESSFUL": Outcome.SUCCEEDED,
     "FAILED": Outcome.FAILED,
 }
-
-
-@dataclass(frozen=True)
-class _Product:
-    """One MoMo product (its own subscription key and its own token)."""
-
-    name: str  # "collection" | "disbursement": the URL prefix
-    operation: str  # "requesttopay" | "transfer"
-    party: str  # "payer" | "payee": who the MSISDN is
-    subscription_key: str
-    tokens: TokenCache
-
-
-def _error_code(response: httpx.Response) -> str | None:
-    """MTN's error code (`{"code", "message"}`), or the gateway's message for the Azure
-    front (`{"statusCode", "message"}` on 401/403); never a request field."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    code = body.get("code")
-    if isinstance(code, str) and code:
-        return code
-    message = body.get("message")
-    return message[:80] if isinstance(message, str) and message else None
-
-
-def _error_detail(response: httpx.Response) -> str:
-    code = _error_code(response)
-    return f"{PROVIDER}: HTTP {response.status_code}" + (f" code {code}" if code else "")
-
-
-def _reason_code(value: Any) -> str | None:
-    """`reason` is a code string, or `{code, message}` in some versions of the API [3P]."""
-    if isinstance(value, Mapping):
-        value = value.get("code")
-    if isinstance(value, str) and value.strip():
-        return value.strip().upper()
-    return None
-
-
-def _reason(code: str | None, direction: Direction, default: dict[Direction, str]) -> str:
-    if code == "NOT_ENOUGH_FUNDS":
-        return NOT_ENOUGH_FUNDS[direction]
-    if code is not None and code in REASONS:
-        return REASONS[code]
-    return default[direction]
-
-
-def _expires_in(body: Mapping[str, Any]) -> float:
-    value = field(body, "expires_in", provider=PROVIDER)
-    text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
-        raise ProviderProtocolError(detail=f"{PROVIDER}: expires_in {value!r} is not seconds")
-    return float(text)
 
 
 def _party_id(msisdn: str) -> str:
@@ -184,7 +116,8 @@ def _party_id(msisdn: str) -> str:
 
 
 class MtnMomoProvider:
-    """Deposits (Collection: request to pay) and withdrawals (Disbursement: transfer)."""
+    """Deposits (Collection: request to pay) and withdrawals (Disbursement: transfer), new
+    ones on the active platform, each read on the platform that created it."""
 
     code = CODE
     name = "MTN MoMo"
@@ -192,113 +125,46 @@ class MtnMomoProvider:
     def __init__(
         self,
         *,
-        api_user: str,
-        api_key: str,
-        collection_key: str | None,
-        disbursement_key: str | None,
+        platforms: Iterable[PlatformConfig],
+        active: str,
         environment: str,
         currency: str,
-        base_url: str,
         client: httpx.AsyncClient,
     ) -> None:
-        self._api_user = api_user
-        self._api_key = api_key
-        self._environment = environment.strip()
+        environment = environment.strip()
+        self._platforms = {
+            config.name: MomoPlatform(config, environment=environment, client=client)
+            for config in platforms
+        }
+        self._active = active
         self._currency = currency.strip().upper()
-        self._base_url = base_url.rstrip("/")
-        self._client = client
-        self._collection = self._product("collection", "requesttopay", "payer", collection_key)
-        self._disbursement = self._product("disbursement", "transfer", "payee", disbursement_key)
 
     def __repr__(self) -> str:  # never show the secrets, even in a traceback
-        return f"MtnMomoProvider(environment={self._environment!r}, base_url={self._base_url!r})"
+        return f"MtnMomoProvider(active={self._active!r}, platforms={self._platforms!r})"
 
-    def _product(
-        self, name: str, operation: str, party: str, subscription_key: str | None
-    ) -> _Product | None:
-        if not subscription_key:
-            return None
-
-        async def fetch() -> tuple[str, float]:
-            return await self._fetch_token(name, subscription_key)
-
-        return _Product(name, operation, party, subscription_key, TokenCache(fetch))
-
-    def _for(self, direction: Direction) -> _Product:
-        if direction == "depot":
-            if self._collection is None:
-                raise ProviderUnavailable(
-                    NO_COLLECTION, detail=f"{PROVIDER}: no Collection subscription key"
-                )
-            return self._collection
-        if self._disbursement is None:
+    def _active_platform(self) -> MomoPlatform:
+        platform = self._platforms.get(self._active)
+        if platform is None:
             raise ProviderUnavailable(
-                NO_DISBURSEMENT, detail=f"{PROVIDER}: no Disbursement subscription key"
+                PLATFORM_NOT_CONFIGURED,
+                detail=f"{PROVIDER}: MTN_MOMO_PLATFORM={self._active} has no credentials",
             )
-        return self._disbursement
+        return platform
 
-    async def _fetch_token(self, product: str, subscription_key: str) -> tuple[str, float]:
-        credentials = base64.b64encode(f"{self._api_user}:{self._api_key}".encode()).decode()
-        # Asking for a token moves no money: safe to retry.
-        response = await send(
-            self._client,
-            "POST",
-            f"{self._base_url}/{product}/token/",
-            provider=PROVIDER,
-            idempotent=True,
-            headers={
-                "Authorization": f"Basic {credentials}",
-                "Ocp-Apim-Subscription-Key": subscription_key,
-            },
-        )
-        if not HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
-            # Wrong API user/key, or a subscription key of another product.
-            raise ProviderUnavailable(CONFIGURATION, detail=_error_detail(response))
-        body = json_object(response, provider=PROVIDER)
-        token = field(body, "access_token", provider=PROVIDER)
-        if not isinstance(token, str) or not token:
-            raise ProviderProtocolError(detail=f"{PROVIDER}: access_token is not a string")
-        return token, _expires_in(body)
-
-    async def _call(
-        self,
-        product: _Product,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str],
-        json_body: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        """One API call with the product's cached token; on 401 the token is forgotten and
-        the call made once more with a fresh one. Every call here is idempotent: GETs, and
-        POSTs keyed by `X-Reference-Id` (a resend answers 409, never a second payment)."""
-        for attempt in range(2):
-            token = await product.tokens.get()
-            response = await send(
-                self._client,
-                method,
-                url,
-                provider=PROVIDER,
-                idempotent=True,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "X-Target-Environment": self._environment,
-                    "Ocp-Apim-Subscription-Key": product.subscription_key,
-                    **headers,
-                },
-                json=json_body,
+    def _platform_of(self, operation: OperationRef) -> MomoPlatform:
+        """The platform that created the operation: only it can read it. Not configured any
+        more: `ProviderUnreachable` (pending, for the operators), never the wrong platform."""
+        name = operation.provider_data.get(PLATFORM_KEY) or LEGACY_PLATFORM
+        platform = self._platforms.get(str(name))
+        if platform is None:
+            raise ProviderUnreachable(
+                PLATFORM_GONE,
+                detail=(
+                    f"{PROVIDER}: operation {operation.reference} was created on platform "
+                    f"{name!r}, which is not configured (MTN_MOMO_PLATFORM={self._active})"
+                ),
             )
-            if response.status_code != UNAUTHORIZED:
-                break
-            product.tokens.forget()
-            if attempt:
-                raise ProviderUnavailable(CONFIGURATION, detail=_error_detail(response))
-            logger.info("%s %s token refused, fetching a new one", PROVIDER, product.name)
-        if response.status_code == FORBIDDEN:
-            # "FORBIDDEN IP" (the server's IP is not whitelisted, usual on Disbursement) or a
-            # product the subscription does not cover: ours to fix, not the user's.
-            raise ProviderUnavailable(FORBIDDEN_ACCESS, detail=_error_detail(response))
-        return response
+        return platform
 
     async def _initiate(
         self,
@@ -313,12 +179,27 @@ class MtnMomoProvider:
         payee_note: str,
         callback_url: str,
     ) -> ProviderAnswer:
-        product = self._for(direction)
+        platform = self._active_platform()
+        product = platform.product(direction)
+        party_id = _party_id(msisdn)
+        operation = OperationRef(
+            reference=reference,
+            direction=direction,
+            amount=amount,
+            currency=currency,
+            msisdn=msisdn,
+            rail=rail,
+            external_id=reference,
+            provider_data={PLATFORM_KEY: platform.name},
+        )
+        earlier = await self._sent_elsewhere(platform, operation)
+        if earlier is not None:
+            return earlier
         payload: dict[str, Any] = {
             "amount": str(amount),  # a string of whole francs [DOC]
             "currency": self._currency,
             "externalId": reference,
-            product.party: {"partyIdType": "MSISDN", "partyId": _party_id(msisdn)},
+            product.party: {"partyIdType": "MSISDN", "partyId": party_id},
             "payerMessage": payer_message[:NOTE_MAX],
             "payeeNote": payee_note[:NOTE_MAX],
         }
@@ -326,41 +207,97 @@ class MtnMomoProvider:
         if callback_url:
             # Must be on the providerCallbackHost registered with the API user [DOC].
             headers["X-Callback-Url"] = callback_url
-        response = await self._call(
+        response = await platform.call(
             product,
             "POST",
-            f"{self._base_url}/{product.name}/v1_0/{product.operation}",
+            f"/{product.name}/v1_0/{product.operation}",
             headers=headers,
             json_body=payload,
         )
+        recorded = {PLATFORM_KEY: platform.name}
         if response.status_code == ACCEPTED:
-            return ProviderAnswer(outcome=Outcome.PENDING, external_id=reference)
-        if response.status_code == CONFLICT:
-            # RESOURCE_ALREADY_EXIST: an earlier attempt (a retry after a lost answer)
-            # reached MTN already. Nothing new was created; report what that one became.
-            logger.info("%s %s %s already exists", PROVIDER, product.operation, reference)
-            answer = await self.status(
-                OperationRef(
-                    reference=reference,
-                    direction=direction,
-                    amount=amount,
-                    currency=currency,
-                    msisdn=msisdn,
-                    rail=rail,
-                    external_id=reference,
-                )
+            return ProviderAnswer(
+                outcome=Outcome.PENDING, external_id=reference, provider_data=recorded
             )
-            if answer.outcome is Outcome.UNKNOWN:
-                # MTN has it (409) but does not show it yet: it is pending, not absent.
-                return ProviderAnswer(outcome=Outcome.PENDING, external_id=reference)
-            return answer
+        if response.status_code == CONFLICT:
+            return await self._already_submitted(platform, operation)
         if HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
             # Another 2xx is undocumented: treat it as no answer, the flow asks `status`.
-            raise ProviderProtocolError(detail=_error_detail(response))
-        code = _reason_code(_error_code(response))
-        raise ProviderRejected(
-            _reason(code, direction, REFUSED_DEFAULT), detail=_error_detail(response)
+            raise ProviderProtocolError(detail=platform.detail(response))
+        if response.status_code == NOT_FOUND:
+            # The path or base URL is wrong (a transaction's 404 is on the status read).
+            raise platform.misconfigured(response)
+        code = decisive_code(response)
+        if code in REFUSAL_CODES or response.status_code < SERVER_ERROR:
+            # A documented refusal (whatever the HTTP status), or a 4xx: the request was not
+            # accepted, nothing was created.
+            raise ProviderRejected(
+                reason(code or normalized(error_code(response)), direction, REFUSED_DEFAULT),
+                detail=platform.detail(response),
+            )
+        raise ProviderUnreachable(detail=platform.detail(response))  # never a refusal
+
+    async def _sent_elsewhere(
+        self, active: MomoPlatform, operation: OperationRef
+    ) -> ProviderAnswer | None:
+        """While both platforms are configured (a migration), reconciliation may repeat an
+        initiation MTN never confirmed that was first sent to the other platform, before a
+        switch: sending it to the active one would create a second transaction (an
+        `X-Reference-Id` is unique per platform only). So the other platform is asked first;
+        what it holds is the answer. When it cannot be asked, nothing is sent: pending."""
+        for platform in self._platforms.values():
+            if platform is active:
+                continue
+            try:
+                answer = await self._read(platform, operation)
+            except ProviderUnavailable:
+                continue  # that platform lacks this product: nothing was ever sent there
+            except ProviderError as exc:
+                logger.error(
+                    "%s %s not sent: its absence from %s cannot be checked: %s",
+                    PROVIDER,
+                    operation.reference,
+                    platform.name,
+                    exc,
+                )
+                raise ProviderUnreachable(
+                    detail=f"{PROVIDER}: {platform.name} cannot be checked for "
+                    f"{operation.reference} ({exc.detail or exc.message})"
+                ) from exc
+            if answer.outcome is not Outcome.UNKNOWN:
+                logger.warning(
+                    "%s %s found on %s: not sent again on %s",
+                    PROVIDER,
+                    operation.reference,
+                    platform.name,
+                    active.name,
+                )
+                return answer
+        return None
+
+    async def _already_submitted(
+        self, platform: MomoPlatform, operation: OperationRef
+    ) -> ProviderAnswer:
+        """409 RESOURCE_ALREADY_EXIST: an earlier attempt (a retry after a lost answer) reached
+        MTN. Nothing new was created; report what that one became, and never a refusal."""
+        logger.info("%s (%s) %s already exists", PROVIDER, platform.name, operation.reference)
+        pending = ProviderAnswer(
+            outcome=Outcome.PENDING,
+            external_id=operation.reference,
+            provider_data={PLATFORM_KEY: platform.name},
         )
+        try:
+            answer = await self._read(platform, operation)
+        except ProviderUnreachable:
+            raise  # no answer: the flow keeps it pending and asks again
+        except ProviderError as exc:
+            # The lookup was refused (credentials, IP…): MTN still holds the operation.
+            logger.error("%s %s exists but cannot be read: %s", PROVIDER, operation.reference, exc)
+            return pending
+        if answer.outcome is Outcome.UNKNOWN:
+            # MTN has it (409) but does not show it yet: it is pending, not absent.
+            return pending
+        return answer
 
     async def collect(self, request: CollectionRequest) -> ProviderAnswer:
         return await self._initiate(
@@ -389,39 +326,42 @@ class MtnMomoProvider:
         )
 
     async def status(self, operation: OperationRef) -> ProviderAnswer:
-        product = self._for(operation.direction)
+        return await self._read(self._platform_of(operation), operation)
+
+    async def _read(self, platform: MomoPlatform, operation: OperationRef) -> ProviderAnswer:
+        product = platform.product(operation.direction)
         reference = operation.reference  # the X-Reference-Id of the initiation
-        response = await self._call(
-            product,
-            "GET",
-            f"{self._base_url}/{product.name}/v1_0/{product.operation}/{reference}",
-            headers={},
+        response = await platform.call(
+            product, "GET", f"/{product.name}/v1_0/{product.operation}/{reference}"
         )
+        recorded: dict[str, Any] = {PLATFORM_KEY: platform.name}
         if response.status_code == NOT_FOUND:
-            # RESOURCE_NOT_FOUND: the initiation never reached MTN.
-            return ProviderAnswer(outcome=Outcome.UNKNOWN)
+            # RESOURCE_NOT_FOUND: not arrived, or not on this platform. Proves nothing.
+            return ProviderAnswer(outcome=Outcome.UNKNOWN, provider_data=recorded)
         if not HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
-            # Another 4xx on a read says nothing about the payment: keep it pending and let
-            # reconciliation ask again (ProviderProtocolError is "no answer").
-            raise ProviderProtocolError(detail=_error_detail(response))
+            # Any other error on a read says nothing about the payment: keep it pending and
+            # let reconciliation ask again (ProviderProtocolError is "no answer").
+            raise ProviderProtocolError(detail=platform.detail(response))
         body = json_object(response, provider=PROVIDER)
         status = field(body, "status", provider=PROVIDER)
         outcome = STATUSES.get(str(status).strip().upper())
         if outcome is None:
             raise ProviderProtocolError(detail=f"{PROVIDER}: unknown status {status!r}")
-        reason = None
+        why = None
         if outcome is Outcome.FAILED:
-            reason = _reason(_reason_code(body.get("reason")), operation.direction, FAILED_DEFAULT)
+            why = reason(reason_code(body.get("reason")), operation.direction, FAILED_DEFAULT)
         amount = body.get("amount")
         financial_id = body.get("financialTransactionId")
+        if financial_id:
+            # MTN's own transaction number (on the user's SMS receipt), kept for support.
+            recorded["financial_transaction_id"] = str(financial_id)
         return ProviderAnswer(
             outcome=outcome,
-            # The X-Reference-Id stays the operation's id for every later call; MTN's own
-            # transaction number (on the user's SMS receipt) is kept for support.
+            # The X-Reference-Id stays the operation's id for every later call.
             external_id=reference,
-            reason=reason,
+            reason=why,
             amount=None if amount is None else whole_francs(amount, provider=PROVIDER),
-            provider_data={"financial_transaction_id": str(financial_id)} if financial_id else {},
+            provider_data=recorded,
             raw=body,  # no secret in it: amounts, ids, the MSISDN and the status
         )
 
@@ -437,6 +377,8 @@ class MtnMomoProvider:
             raise InvalidCallback("mtn_momo callback is not a JSON object")
         external_id = payload.get("externalId")
         status = payload.get("status")
+        if isinstance(external_id, int) and not isinstance(external_id, bool):
+            external_id = str(external_id)  # MTN's own examples write it as a number [DOC]
         if not isinstance(external_id, str) or not external_id.strip():
             raise InvalidCallback("mtn_momo callback lacks externalId")
         if not isinstance(status, str) or not status.strip():
@@ -466,23 +408,69 @@ def _secret(value: SecretStr | None) -> str | None:
     return (value.get_secret_value() or None) if value is not None else None
 
 
-def build(settings: Settings, client: httpx.AsyncClient) -> MtnMomoProvider | None:
-    """None when the credentials are not configured (the rail is then listed unavailable):
-    the API user and key, and the subscription key of at least one product. A direction
-    whose product key is missing answers `ProviderUnavailable`."""
-    api_user = settings.mtn_momo_api_user
-    api_key = _secret(settings.mtn_momo_api_key)
+def _platform(
+    name: str,
+    *,
+    base_url: str,
+    user: str | None,
+    key: str | None,
+    collection_key: str | None,
+    disbursement_key: str | None,
+) -> PlatformConfig | None:
+    """A platform with its credential pair and the key of at least one product, or None."""
+    if not user or not key or not (collection_key or disbursement_key):
+        return None
+    return PlatformConfig(name, base_url, user, key, collection_key, disbursement_key)
+
+
+def platforms_from(settings: Settings) -> list[PlatformConfig]:
     collection_key = _secret(settings.mtn_momo_collection_key)
     disbursement_key = _secret(settings.mtn_momo_disbursement_key)
-    if not api_user or not api_key or not (collection_key or disbursement_key):
+    found = [
+        _platform(
+            CLASSIC,
+            base_url=settings.mtn_momo_base_url,
+            user=settings.mtn_momo_api_user,
+            key=_secret(settings.mtn_momo_api_key),
+            collection_key=collection_key,
+            disbursement_key=disbursement_key,
+        ),
+        _platform(
+            OPENAPI,
+            base_url=settings.mtn_momo_openapi_base_url,
+            user=settings.mtn_momo_openapi_user_id,
+            key=_secret(settings.mtn_momo_openapi_credential_token),
+            # The subscription keys carry over to the newer platform [3P], unless MTN gave
+            # others.
+            collection_key=_secret(settings.mtn_momo_openapi_collection_key) or collection_key,
+            disbursement_key=(
+                _secret(settings.mtn_momo_openapi_disbursement_key) or disbursement_key
+            ),
+        ),
+    ]
+    return [platform for platform in found if platform is not None]
+
+
+def build(settings: Settings, client: httpx.AsyncClient) -> MtnMomoProvider | None:
+    """None when no platform has credentials (the rail is then listed unavailable). With the
+    active platform unconfigured but the other one configured, the adapter still reads the
+    other platform's operations while new ones are refused (`ProviderUnavailable`). A
+    direction whose product key is missing answers `ProviderUnavailable` too."""
+    platforms = platforms_from(settings)
+    if not platforms:
         return None
+    active = settings.mtn_momo_platform
+    if active not in {platform.name for platform in platforms}:
+        logger.error(
+            "MTN_MOMO_PLATFORM=%s has no credentials: new MTN MoMo operations are refused; "
+            "operations created on %s are still read there",
+            active,
+            ", ".join(platform.name for platform in platforms),
+        )
     return MtnMomoProvider(
-        api_user=api_user,
-        api_key=api_key,
-        collection_key=collection_key,
-        disbursement_key=disbursement_key,
+        platforms=platforms,
+        active=active,
         environment=settings.mtn_momo_environment,
         currency=settings.mtn_momo_currency,
-        base_url=settings.mtn_momo_base_url,
         client=client,
     )
