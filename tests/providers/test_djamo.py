@@ -19,12 +19,14 @@ from hostolink.providers.base import (
     OperationRef,
     Outcome,
     PayoutRequest,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
     ProviderUnreachable,
 )
 from hostolink.providers.djamo import DjamoProvider, build
+from hostolink.providers.registry import RAILS, build_providers
 from tests.conftest import make_settings
 
 BASE = "https://api.djamo.test"
@@ -227,40 +229,131 @@ class TestPayout:
         assert "compte Djamo" in caught.value.message
         assert caught.value.detail == "djamo: HTTP 400 invalid_msisdn"
 
-    async def test_a_refused_key_is_a_configuration_problem(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    @pytest.mark.parametrize("status", [401, 403])
+    async def test_a_refused_key_is_a_misconfiguration(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, status: int
     ) -> None:
         respx_mock.post(TRANSACTIONS_URL).mock(
-            return_value=httpx.Response(401, json={"message": "Unauthorized"})
+            return_value=httpx.Response(status, json={"message": "Unauthorized"})
         )
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await djamo(client).payout(withdrawal())
 
         assert "configuration" in caught.value.message
         assert API_KEY not in str(caught.value)
 
-    async def test_a_timeout_is_not_retried(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    @pytest.mark.parametrize("status", [429, 408])
+    async def test_ask_again_later_is_no_refusal(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, status: int
     ) -> None:
-        route = respx_mock.post(TRANSACTIONS_URL).mock(side_effect=httpx.ReadTimeout("slow"))
+        # "The rate limit was exceeded" [DOC errors]: the withdrawal stays pending.
+        respx_mock.post(TRANSACTIONS_URL).mock(return_value=httpx.Response(status))
 
-        with pytest.raises(ProviderUnreachable):
+        with pytest.raises(ProviderUnreachable) as caught:
             await djamo(client).payout(withdrawal())
 
-        assert route.call_count == 1
+        assert not isinstance(caught.value, ProviderProtocolError)
+        assert caught.value.detail == f"djamo: HTTP {status}"
 
-    async def test_a_5xx_is_not_retried(
+    async def test_a_timeout_is_retried_with_the_same_reference(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        # Safe because the reference is unique at Djamo: a repeat cannot create a second
+        # transfer (it answers 409).
         route = respx_mock.post(TRANSACTIONS_URL).mock(
-            side_effect=[httpx.Response(502), httpx.Response(201, json=transaction())]
+            side_effect=[httpx.ReadTimeout("slow"), httpx.Response(201, json=transaction())]
         )
 
+        answer = await djamo(client).payout(withdrawal())
+
+        assert answer.outcome is Outcome.PENDING
+        assert route.call_count == 2
+        assert route.calls[0].request.content == route.calls[1].request.content
+
+    async def test_5xx_every_time_is_unreachable(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        route = respx_mock.post(TRANSACTIONS_URL).mock(return_value=httpx.Response(502))
+
         with pytest.raises(ProviderUnreachable):
             await djamo(client).payout(withdrawal())
 
-        assert route.call_count == 1
+        assert route.call_count == 3
+
+
+class TestAlreadySubmitted:
+    """409: "you used the same reference twice" [DOC errors] — our earlier attempt reached
+    Djamo; its transaction is the answer, never a refusal."""
+
+    @pytest.mark.parametrize(
+        ("found", "outcome"),
+        [
+            ({"count": 1, "data": [transaction("completed")]}, Outcome.SUCCEEDED),
+            ([transaction("pending")], Outcome.PENDING),
+            (transaction("failed", failureReason="LIMIT_EXCEEDED"), Outcome.FAILED),
+        ],
+        ids=["list-under-data", "bare-list", "one-object"],
+    )
+    async def test_a_409_reads_the_transaction_found_by_reference(
+        self,
+        client: httpx.AsyncClient,
+        respx_mock: respx.MockRouter,
+        found: Any,
+        outcome: Outcome,
+    ) -> None:
+        respx_mock.post(TRANSACTIONS_URL).mock(
+            return_value=httpx.Response(409, json={"message": "Duplicate reference"})
+        )
+        lookup = respx_mock.get(TRANSACTIONS_URL).mock(return_value=httpx.Response(200, json=found))
+
+        answer = await djamo(client).payout(withdrawal())
+
+        assert lookup.calls.last.request.url.params["reference"] == REF
+        assert answer.outcome is outcome
+        assert answer.external_id == TXN
+        assert answer.provider_data == {"transaction_id": TXN}
+
+    async def test_a_timeout_then_409_is_the_first_attempt_found(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        posted = respx_mock.post(TRANSACTIONS_URL).mock(
+            side_effect=[httpx.ReadTimeout("slow"), httpx.Response(409)]
+        )
+        respx_mock.get(TRANSACTIONS_URL).mock(
+            return_value=httpx.Response(200, json={"data": [transaction("completed")]})
+        )
+
+        answer = await djamo(client).payout(withdrawal())
+
+        assert posted.call_count == 2
+        assert answer.outcome is Outcome.SUCCEEDED
+
+    @pytest.mark.parametrize(
+        "lookup",
+        [
+            httpx.Response(200, json={"data": []}),
+            httpx.Response(200, json={"data": [transaction(reference="someone-else")]}),
+            httpx.Response(
+                200,
+                json={"data": [transaction(), transaction(id="txn_other")]},
+            ),
+            httpx.Response(400, json={"message": "unknown parameter reference"}),
+            httpx.Response(404),
+        ],
+        ids=["empty", "another-reference", "two-under-one-reference", "400", "404"],
+    )
+    async def test_a_409_not_found_by_reference_stays_pending(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, lookup: httpx.Response
+    ) -> None:
+        respx_mock.post(TRANSACTIONS_URL).mock(return_value=httpx.Response(409))
+        respx_mock.get(TRANSACTIONS_URL).mock(return_value=lookup)
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await djamo(client).payout(withdrawal())
+
+        assert not isinstance(caught.value, ProviderRejected)
+        assert caught.value.detail == "djamo: HTTP 409, transaction not found by reference"
 
     @pytest.mark.parametrize(
         "response",
@@ -330,13 +423,27 @@ class TestStatus:
 
         assert answer.outcome is Outcome.UNKNOWN
 
-    async def test_without_an_id_it_is_unknown_without_a_call(
+    async def test_without_an_id_it_looks_the_reference_up(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        lookup = respx_mock.get(TRANSACTIONS_URL).mock(
+            return_value=httpx.Response(200, json={"data": [transaction("completed")]})
+        )
+
+        answer = await djamo(client).status(operation())
+
+        assert lookup.calls.last.request.url.params["reference"] == REF
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert answer.external_id == TXN
+
+    async def test_without_an_id_and_not_found_it_is_unknown(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.get(TRANSACTIONS_URL).mock(return_value=httpx.Response(200, json={"data": []}))
+
         answer = await djamo(client).status(operation())
 
         assert answer.outcome is Outcome.UNKNOWN
-        assert respx_mock.calls.call_count == 0
 
     async def test_5xx_then_success_is_retried(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
@@ -376,7 +483,15 @@ class TestStatus:
     ) -> None:
         respx_mock.get(f"{TRANSACTIONS_URL}/{TXN}").mock(return_value=httpx.Response(403))
 
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderMisconfigured):
+            await djamo(client).status(operation(TXN))
+
+    async def test_rate_limited_is_unreachable(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.get(f"{TRANSACTIONS_URL}/{TXN}").mock(return_value=httpx.Response(429))
+
+        with pytest.raises(ProviderUnreachable):
             await djamo(client).status(operation(TXN))
 
 
@@ -494,7 +609,7 @@ def settings(**values: Any) -> Any:
     explicit: dict[str, Any] = {
         "DJAMO_API_KEY": None,
         "DJAMO_WEBHOOK_SECRET": None,
-        "DJAMO_BASE_URL": "https://api.djamo.com",
+        "DJAMO_BASE_URL": None,
     }
     explicit.update(values)
     return make_settings(**explicit)
@@ -520,7 +635,38 @@ class TestBuild:
         await provider.status(operation(TXN))
         assert route.calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
 
-    def test_the_default_base_url(self, client: httpx.AsyncClient) -> None:
-        provider = build(settings(DJAMO_API_KEY=API_KEY), client)
+    @pytest.mark.parametrize("base_url", [None, "", "  "])
+    def test_no_base_url_means_no_provider_rather_than_a_guessed_host(
+        self, client: httpx.AsyncClient, base_url: str | None
+    ) -> None:
+        assert build(settings(DJAMO_API_KEY=API_KEY, DJAMO_BASE_URL=base_url), client) is None
 
-        assert repr(provider) == "DjamoProvider(base_url='https://api.djamo.com')"
+    def test_without_its_base_url_the_rail_is_listed_not_configured(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        providers = build_providers(settings(DJAMO_API_KEY=API_KEY), client, sandbox=None)
+
+        route = providers.status(RAILS["djamo"], "retrait")
+
+        assert route.adapter is None
+        assert route.reason is not None
+        assert "n'est pas configuré" in route.reason
+        assert "DJAMO_BASE_URL" in route.reason
+        with pytest.raises(ProviderUnavailable):
+            providers.route(RAILS["djamo"], "retrait")
+
+    def test_without_credentials_the_rail_says_so(self, client: httpx.AsyncClient) -> None:
+        providers = build_providers(settings(), client, sandbox=None)
+
+        route = providers.status(RAILS["djamo"], "retrait")
+
+        assert route.reason == (
+            "Djamo n'est pas configuré sur ce serveur (identifiants du fournisseur absents)."
+        )
+
+    def test_with_its_base_url_the_rail_is_routed(self, client: httpx.AsyncClient) -> None:
+        providers = build_providers(
+            settings(DJAMO_API_KEY=API_KEY, DJAMO_BASE_URL=BASE), client, sandbox=None
+        )
+
+        assert providers.status(RAILS["djamo"], "retrait").adapter == "djamo"

@@ -6,17 +6,25 @@ Access is granted "to selected partners" only [DOC authentication]; the key is s
 
 - Withdrawal = `POST /v1/transactions` {msisdn (+225…), amount, reference, description,
   type "transfer"} → a transaction `txn_…` whose status is pending | completed | failed
-  [DOC api/transaction]. The documented amount range is 5 000–500 000 F CFA [DOC] (the FAQ
-  quotes a 200 000 000 maximum: the stricter range is enforced until Djamo says otherwise).
-- Deposit: Djamo "charges" collect from Djamo accounts only and their API is not public
-  [DOC FAQ]: `collect` says the rail is unavailable.
-- Status = `GET /v1/transactions/{id}` [DOC]. No search by our reference is documented, so an
-  operation whose initiation answer was lost cannot be found again (UNKNOWN).
+  [DOC api/transaction, api/transfer]. The documented amount range is 5 000–500 000 F CFA
+  [DOC] (the FAQ quotes a 200 000 000 maximum: the stricter range is enforced until Djamo says
+  otherwise).
+- Our reference is unique on Djamo's side: reusing it answers 409, "a collision happened. For
+  example you used the same reference twice" [DOC errors]. So the POST is retried after a
+  timeout or a 5xx (a second transfer cannot be created), and a 409 means "already
+  submitted": the transaction is looked up by our reference and read — never a refusal.
+- Deposit: Djamo "charges" collect from Djamo accounts only [DOC FAQ]: `collect` says the rail
+  is unavailable.
+- Status = `GET /v1/transactions/{id}` [DOC]; without the id, `GET /v1/transactions?reference=`
+  [3P: a client written from Djamo's docs; not on the pages we read]. Not found either way is
+  UNKNOWN, which proves nothing.
 - Webhooks (topics transactions/started, transactions/completed, transactions/failed) carry
-  `x-djamo-hmac-sha256` [DOC api/webhooks]. What exactly is signed is not public [INF]: we
-  verify HMAC-SHA256(webhook secret, raw body), hex or base64.
-- Base URL: `https://api.djamo.com` is the settings' default [INF: the docs only say
-  `<BASE_URL>`; Djamo gives the real one at onboarding].
+  `x-djamo-hmac-sha256` [DOC api/webhooks]. What exactly is signed is not on the page [INF]:
+  we verify HMAC-SHA256(webhook secret, raw body), base64 (as every integration we read does)
+  or hex.
+- Base URL: none is safe to guess — the docs only say `<BASE_URL>` and Djamo gives it at
+  onboarding (third-party code shows `https://api-civ.djamo.com` and a staging host). Without
+  `DJAMO_BASE_URL` the rail is not built (and production refuses to start with a key alone).
 """
 
 from __future__ import annotations
@@ -42,9 +50,11 @@ from hostolink.providers.base import (
     PayoutRequest,
     ProviderAnswer,
     ProviderError,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
+    ProviderUnreachable,
 )
 from hostolink.providers.http import (
     any_matches,
@@ -74,9 +84,13 @@ STATUS_OUTCOMES = {
 }
 
 HTTP_NOT_FOUND = 404
-HTTP_UNAUTHORIZED = 401
-HTTP_FORBIDDEN = 403
-HTTP_TOO_MANY = 429
+HTTP_CONFLICT = 409
+# "The API Key is either missing or is incorrect" (401), "not allowed to access the resource"
+# (403) [DOC errors]: our configuration, not the user's request.
+AUTH_FAILURES = frozenset({401, 403})
+# Not processed now, ask again (429: "the rate limit was exceeded" [DOC errors]; 408): no
+# refusal, the operation stays pending.
+TRY_AGAIN_LATER = frozenset({408, 429})
 
 # French typography: narrow no-break spaces in numbers, a no-break space before the unit.
 RANGE_MESSAGE = (
@@ -88,14 +102,19 @@ UNAVAILABLE_DEPOSIT = (
     "pour encaisser un paiement (ses « charges » sont réservées aux comptes Djamo et à ses "
     "partenaires). Utilisez un autre moyen de paiement."
 )
+# Why the rail is listed unavailable when the key is there but not the address (registry).
+MISSING_BASE_URL = (
+    "Djamo n'est pas configuré sur ce serveur : l'adresse de l'API Djamo (DJAMO_BASE_URL, "
+    "donnée par Djamo à l'ouverture du compte) est absente."
+)
 CONFIGURATION_MESSAGE = "Djamo refuse notre clé d'API : vérifiez la configuration."
-OVERLOADED_MESSAGE = "Djamo est surchargé pour le moment. Réessayez dans un instant."
 WITHDRAWAL_REFUSED = (
     "Djamo a refusé le retrait : vérifiez que ce numéro a bien un compte Djamo, et le montant."
 )
 WITHDRAWAL_FAILED = "Le retrait vers Djamo a échoué."
-# `failureReason` values are not listed publicly [INF]; the few names below are guesses and
-# anything else gets the generic sentence.
+# `failureReason` exists on the transaction [DOC api/transfer] but its values are not listed
+# on the pages we read [INF]; the few names below are guesses and anything else gets the
+# generic sentence.
 FAILURE_REASONS = {
     "account_not_found": "Aucun compte Djamo n'est associé à ce numéro.",
     "recipient_not_found": "Aucun compte Djamo n'est associé à ce numéro.",
@@ -122,14 +141,17 @@ def _error_code(response: httpx.Response) -> str | None:
     return None
 
 
-def _refusal(response: httpx.Response) -> ProviderError:
+def _failure(response: httpx.Response) -> ProviderError:
+    """A 4xx other than 404/409 on a Djamo call. Our key refused is a configuration problem,
+    429/408 are "ask again later", and any other 4xx is "an error with your input" [DOC
+    errors]: the transfer was not created."""
     code = _error_code(response)
     detail = f"{PROVIDER}: HTTP {response.status_code}" + (f" {code}" if code else "")
-    if response.status_code in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
+    if response.status_code in AUTH_FAILURES:
         logger.error("djamo refused our API key", extra={"detail": detail})
-        return ProviderUnavailable(CONFIGURATION_MESSAGE, detail=detail)
-    if response.status_code == HTTP_TOO_MANY:
-        return ProviderRejected(OVERLOADED_MESSAGE, detail=detail)
+        return ProviderMisconfigured(CONFIGURATION_MESSAGE, detail=detail)
+    if response.status_code in TRY_AGAIN_LATER:
+        return ProviderUnreachable(detail=detail)
     return ProviderRejected(WITHDRAWAL_REFUSED, detail=detail)
 
 
@@ -160,6 +182,32 @@ def transaction_answer(transaction: Mapping[str, Any]) -> ProviderAnswer:
     return ProviderAnswer(outcome=outcome, **common)
 
 
+def _ours(body: Any, reference: str) -> Mapping[str, Any] | None:
+    """Our transaction in a lookup answer: a list (bare or under `data`, Djamo's list shape
+    [DOC webhooks list]) or one object. Only an exact `reference` match counts — a filter the
+    API ignored must not hand us someone else's transfer — and two different transactions
+    under one unique reference are a doubt, not an answer."""
+    items: list[Any]
+    if isinstance(body, list):
+        items = body
+    elif isinstance(body, Mapping) and isinstance(body.get("data"), list):
+        items = body["data"]
+    elif isinstance(body, Mapping):
+        items = [body.get("data") if isinstance(body.get("data"), Mapping) else body]
+    else:
+        return None
+    ours = {
+        str(item.get("id")): item
+        for item in items
+        if isinstance(item, Mapping) and item.get("reference") == reference and item.get("id")
+    }
+    if len(ours) != 1:
+        if ours:
+            logger.error("djamo lists several transactions under one reference")
+        return None
+    return next(iter(ours.values()))
+
+
 def _signature_matches(secret: str, body: bytes, received: str) -> bool:
     """HMAC-SHA256 of the raw body, as lowercase hex or as base64 [INF: encoding not
     documented]; a `sha256=` prefix is tolerated."""
@@ -178,8 +226,8 @@ class DjamoProvider:
 
     code = "djamo"
     name = "Djamo"
-    # Djamo documents no search by our reference: without its transaction id, "unknown" does
-    # not mean "never received" (the flow then never releases a withdrawal on its own).
+    # The lookup by our reference is not on Djamo's pages we read: when it finds nothing,
+    # "unknown" does not mean "never received" (the flow never releases a withdrawal on it).
     finds_by_reference = False
 
     def __init__(
@@ -211,15 +259,14 @@ class DjamoProvider:
             raise ProviderRejected(CURRENCY_MESSAGE, detail=f"djamo: currency {request.currency}")
         if not MIN_TRANSFER <= request.amount <= MAX_TRANSFER:
             raise ProviderRejected(RANGE_MESSAGE, detail=f"djamo: amount {request.amount}")
-        # Not idempotent: Djamo documents `reference` as free text ("can be your internal
-        # ID"), not as a unique key, so a repeated POST could credit twice [INF]. A lost
-        # answer stays pending for reconciliation.
+        # Retried after a timeout or a 5xx: the reference is unique at Djamo, so a repeat
+        # either creates the one transfer (the first never arrived) or answers 409.
         response = await send(
             self._client,
             "POST",
             f"{self._base}/v1/transactions",
             provider=PROVIDER,
-            idempotent=False,
+            idempotent=True,
             headers=self._headers(),
             json={
                 "msisdn": request.msisdn,  # E.164, as in Djamo's sample "+22507…" [DOC]
@@ -229,15 +276,53 @@ class DjamoProvider:
                 "type": "transfer",
             },
         )
+        if response.status_code == HTTP_CONFLICT:
+            return await self._already_submitted(request.reference)
         if response.is_client_error:
-            raise _refusal(response)
+            raise _failure(response)
         return transaction_answer(json_object(response, provider=PROVIDER))
+
+    async def _already_submitted(self, reference: str) -> ProviderAnswer:
+        """A 409: Djamo holds a transaction under our reference (our own earlier attempt,
+        whose answer was lost). Its state is the answer; when the lookup cannot see it, the
+        withdrawal stays pending — it was submitted, it is not refused."""
+        logger.warning("djamo: reference already submitted, looking it up")
+        transaction = await self._find(reference)
+        if transaction is None:
+            raise ProviderUnreachable(detail="djamo: HTTP 409, transaction not found by reference")
+        return transaction_answer(transaction)
+
+    async def _find(self, reference: str) -> Mapping[str, Any] | None:
+        """The transaction carrying our reference, or None when the lookup cannot tell."""
+        response = await send(
+            self._client,
+            "GET",
+            f"{self._base}/v1/transactions",
+            provider=PROVIDER,
+            idempotent=True,
+            headers=self._headers(),
+            params={"reference": reference},
+        )
+        if response.status_code in AUTH_FAILURES or response.status_code in TRY_AGAIN_LATER:
+            raise _failure(response)
+        if not response.is_success:
+            # The lookup is not documented on the pages we read: a 4xx says nothing of the
+            # transfer itself.
+            logger.warning("djamo lookup by reference answered HTTP %d", response.status_code)
+            return None
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ProviderProtocolError(detail=f"{PROVIDER}: lookup body is not JSON") from exc
+        return _ours(body, reference)
 
     async def status(self, operation: OperationRef) -> ProviderAnswer:
         transaction_id = operation.external_id or operation.provider_data.get("transaction_id")
         if not transaction_id:
-            # No documented search by reference: Djamo cannot tell us about it.
-            return ProviderAnswer(outcome=Outcome.UNKNOWN)
+            found = await self._find(operation.reference)
+            if found is None:
+                return ProviderAnswer(outcome=Outcome.UNKNOWN)
+            return transaction_answer(found)
         response = await send(
             self._client,
             "GET",
@@ -248,8 +333,8 @@ class DjamoProvider:
         )
         if response.status_code == HTTP_NOT_FOUND:
             return ProviderAnswer(outcome=Outcome.UNKNOWN)
-        if response.status_code in (HTTP_UNAUTHORIZED, HTTP_FORBIDDEN):
-            raise _refusal(response)
+        if response.status_code in AUTH_FAILURES or response.status_code in TRY_AGAIN_LATER:
+            raise _failure(response)
         if response.is_client_error:
             raise ProviderProtocolError(detail=f"{PROVIDER}: HTTP {response.status_code}")
         return transaction_answer(json_object(response, provider=PROVIDER))
@@ -304,15 +389,26 @@ class DjamoProvider:
         )
 
 
+def base_url_missing(settings: Settings) -> bool:
+    """Credentials present, address absent: the rail is listed unavailable, never guessed."""
+    api_key = settings.djamo_api_key.get_secret_value().strip() if settings.djamo_api_key else ""
+    return bool(api_key) and not (settings.djamo_base_url or "").strip()
+
+
 def build(settings: Settings, client: httpx.AsyncClient) -> DjamoProvider | None:
-    """None when the credentials are not configured (the rail is then listed unavailable)."""
-    api_key = settings.djamo_api_key.get_secret_value() if settings.djamo_api_key else ""
+    """None when the credentials or the base URL are not configured (the rail is then listed
+    unavailable)."""
+    api_key = settings.djamo_api_key.get_secret_value().strip() if settings.djamo_api_key else ""
     if not api_key:
+        return None
+    base_url = (settings.djamo_base_url or "").strip()
+    if not base_url:
+        logger.warning("DJAMO_API_KEY is set but DJAMO_BASE_URL is not: Djamo stays unavailable")
         return None
     secret = settings.djamo_webhook_secret
     return DjamoProvider(
         api_key=api_key,
         webhook_secret=secret.get_secret_value() if secret else None,
-        base_url=settings.djamo_base_url,
+        base_url=base_url,
         client=client,
     )
