@@ -20,6 +20,7 @@ from hostolink.providers.base import (
     OperationRef,
     Outcome,
     PayoutRequest,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
@@ -195,7 +196,7 @@ class TestToken:
     ) -> None:
         pay = respx_mock.post(PAY_URL).mock(return_value=httpx.Response(401, json={"code": 42}))
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider(client).collect(collection())
 
         assert pay.call_count == 2
@@ -204,20 +205,49 @@ class TestToken:
         assert caught.value.detail == "orange_money: HTTP 401 code 42"
         assert_no_secret(caught.value)
 
-    async def test_refused_credentials_make_the_rail_unavailable(
-        self, respx_mock: respx.MockRouter, client: httpx.AsyncClient
+    @pytest.mark.parametrize(
+        "response",
+        [
+            httpx.Response(
+                401,
+                json={
+                    "error": "invalid_client",
+                    "error_description": "The requested service needs credentials, but the "
+                    "ones provided were invalid.",
+                },
+            ),
+            httpx.Response(400, json={"error": "invalid_request"}),
+            httpx.Response(403, json={"code": 50, "message": "Access denied"}),
+        ],
+    )
+    async def test_refused_credentials_are_a_misconfiguration(
+        self, respx_mock: respx.MockRouter, client: httpx.AsyncClient, response: httpx.Response
     ) -> None:
-        respx_mock.post(TOKEN_URL).mock(
-            return_value=httpx.Response(401, json={"error": "invalid_client"})
-        )
+        tokens = respx_mock.post(TOKEN_URL).mock(return_value=response)
         pay = respx_mock.post(PAY_URL)
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider(client).collect(collection())
 
+        assert type(caught.value) is ProviderMisconfigured
         assert not pay.called
-        assert caught.value.detail == "orange_money: HTTP 401"
+        assert tokens.call_count == 1  # asking again would not help
+        assert caught.value.detail is not None
+        assert caught.value.detail.startswith(f"orange_money: HTTP {response.status_code}")
         assert_no_secret(caught.value)
+
+    @pytest.mark.parametrize("status", [408, 429])
+    async def test_a_busy_token_endpoint_is_unreachable_not_misconfigured(
+        self, respx_mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+    ) -> None:
+        respx_mock.post(TOKEN_URL).mock(return_value=httpx.Response(status))
+        pay = respx_mock.post(PAY_URL)
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await provider(client).collect(collection())
+
+        assert type(caught.value) is ProviderUnreachable
+        assert not pay.called
 
     async def test_the_token_call_is_retried_after_a_5xx(
         self, respx_mock: respx.MockRouter, client: httpx.AsyncClient
@@ -336,7 +366,7 @@ class TestCollect:
         pay = respx_mock.post(PAY_URL)
         long_url = "https://api.hostolink.ci/" + "x" * 96  # 121 characters
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider(client).collect(collection(callback_url=long_url))
 
         assert len(long_url) == 121
@@ -377,10 +407,43 @@ class TestCollect:
     ) -> None:
         respx_mock.post(PAY_URL).mock(return_value=httpx.Response(403, json={"code": 50}))
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await provider(client).collect(collection())
 
         assert caught.value.detail == "orange_money: HTTP 403 code 50"
+
+    @pytest.mark.parametrize("status", [404, 405])
+    async def test_a_wrong_url_is_a_misconfiguration_not_a_refusal(
+        self,
+        respx_mock: respx.MockRouter,
+        token_route: respx.Route,
+        client: httpx.AsyncClient,
+        status: int,
+    ) -> None:
+        respx_mock.post(PAY_URL).mock(return_value=httpx.Response(status))
+
+        with pytest.raises(ProviderMisconfigured) as caught:
+            await provider(client).collect(collection())
+
+        assert type(caught.value) is ProviderMisconfigured
+
+    @pytest.mark.parametrize("status", [408, 409, 429])
+    async def test_an_undecided_4xx_is_no_refusal(
+        self,
+        respx_mock: respx.MockRouter,
+        token_route: respx.Route,
+        client: httpx.AsyncClient,
+        status: int,
+    ) -> None:
+        # 409: the order_id exists, so an earlier request of ours reached Orange; 408/429:
+        # nothing was decided. The deposit stays pending, the status call settles it.
+        pay = respx_mock.post(PAY_URL).mock(return_value=httpx.Response(status))
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await provider(client).collect(collection())
+
+        assert type(caught.value) is ProviderUnreachable
+        assert pay.call_count == 1
 
     async def test_a_timeout_is_unreachable_and_never_resent(
         self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
@@ -501,6 +564,28 @@ class TestStatus:
         assert answer.raw["txnid"] == "MP250101.1234.A56789"
         assert answer.raw["status"] == status
         assert answer.amount is None
+        assert answer.expired is False or status == "EXPIRED"
+
+    async def test_an_expired_session_is_a_flagged_final_failure(
+        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
+    ) -> None:
+        respx_mock.post(STATUS_URL).mock(return_value=status_answer("EXPIRED"))
+
+        answer = await provider(client).status(operation())
+
+        assert answer.outcome is Outcome.FAILED
+        assert answer.expired is True  # shown « expirée », not « échouée »
+
+    @pytest.mark.usefixtures("token_route")
+    @pytest.mark.parametrize("status", ["FAILED", "SUCCESS", "PENDING", "INITIATED"])
+    async def test_only_expired_is_flagged_expired(
+        self, respx_mock: respx.MockRouter, client: httpx.AsyncClient, status: str
+    ) -> None:
+        respx_mock.post(STATUS_URL).mock(return_value=status_answer(status))
+
+        answer = await provider(client).status(operation())
+
+        assert answer.expired is False
 
     async def test_an_echoed_amount_is_reported(
         self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
@@ -548,6 +633,42 @@ class TestStatus:
             await provider(client).status(operation())
 
         assert caught.value.detail == "orange_money: HTTP 400 code 9"
+
+    @pytest.mark.parametrize("status", [408, 409, 429])
+    async def test_an_undecided_4xx_is_unreachable(
+        self,
+        respx_mock: respx.MockRouter,
+        token_route: respx.Route,
+        client: httpx.AsyncClient,
+        status: int,
+    ) -> None:
+        respx_mock.post(STATUS_URL).mock(return_value=httpx.Response(status))
+
+        with pytest.raises(ProviderUnreachable) as caught:
+            await provider(client).status(operation())
+
+        assert type(caught.value) is ProviderUnreachable
+
+    async def test_refused_credentials_on_a_status_call_are_a_misconfiguration(
+        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
+    ) -> None:
+        route = respx_mock.post(STATUS_URL).mock(
+            return_value=httpx.Response(401, json={"code": 41})
+        )
+
+        with pytest.raises(ProviderMisconfigured) as caught:
+            await provider(client).status(operation())
+
+        assert route.call_count == 2  # once more with a fresh token, then no more
+        assert caught.value.detail == "orange_money: HTTP 401 code 41"
+
+    async def test_a_403_on_a_status_call_is_a_misconfiguration(
+        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
+    ) -> None:
+        respx_mock.post(STATUS_URL).mock(return_value=httpx.Response(403, json={"code": 50}))
+
+        with pytest.raises(ProviderMisconfigured):
+            await provider(client).status(operation())
 
     async def test_a_5xx_is_retried(
         self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient

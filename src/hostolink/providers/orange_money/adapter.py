@@ -1,15 +1,20 @@
 """Orange Money Côte d'Ivoire through Orange's "Web Payment" API (OM WebPay).
 
-Facts (see /work/shared/reference/providers.md, A.2; all [3P] = consistent across many
-third-party integrations, Orange's own page being behind a developer login):
+Facts: [DOC] = Orange Developer, « Orange Money WebPay Dev — Getting started » (sections 2,
+3.1.1, 3.3, 4; read in a stored text copy, see tests/providers/conformance/orange_money/);
+[3P] = consistent across many third-party integrations (Orange's API reference, with its error
+codes, is behind a developer login):
 - token: `POST /oauth/v3/token`, HTTP Basic `client_id:client_secret`, form
-  `grant_type=client_credentials` → `{access_token, expires_in}` (long-lived, ~90 days);
+  `grant_type=client_credentials` → `{access_token, expires_in}` (« about 90 days » [DOC]);
 - initiation: `POST /orange-money-webpay/{env}/v1/webpayment` (`dev` sandbox, `ci`
-  production) → 201 `{status, message, pay_token, payment_url, notif_token}`;
+  production) → `{status: 201, message, pay_token, payment_url, notif_token}` [DOC];
 - status: `POST /orange-money-webpay/{env}/v1/transactionstatus` with
-  `{order_id, amount, pay_token}` → `{status: INITIATED|PENDING|EXPIRED|SUCCESS|FAILED, txnid}`;
-- notification: Orange POSTs `{status, notif_token, txnid}` to `notif_url`, unsigned: only
-  the `notif_token` returned at initiation proves it comes from Orange.
+  `{order_id, amount, pay_token}` → 201 `{status, order_id, txnid}`, status INITIATED (waiting
+  for the payer; it stays so if the payer does nothing), PENDING (confirmed, in progress),
+  EXPIRED (confirmed after the 10-minute validity of the pay_token), SUCCESS, FAILED [DOC];
+- notification: Orange POSTs `{status, notif_token, txnid}` to `notif_url`, only for a
+  confirmed payment ending SUCCESS or FAILED; unsigned: « make sure this token matches the
+  token sent in the notification » is Orange's whole authentication [DOC].
 - payout: no self-serve API for Côte d'Ivoire; withdrawals to Orange numbers go through the
   aggregator (the registry routes them there).
 """
@@ -34,9 +39,12 @@ from hostolink.providers.base import (
     Outcome,
     PayoutRequest,
     ProviderAnswer,
+    ProviderError,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
+    ProviderUnreachable,
 )
 from hostolink.providers.http import TokenCache, field, json_object, send, whole_francs
 
@@ -53,28 +61,38 @@ PAYER_REFERENCE = "Hostolink"
 SANDBOX = "dev"  # the sandbox takes the test currency "OUV", never XOF [3P]
 
 HTTP_OK_MIN, HTTP_OK_MAX = 200, 299
-UNAUTHORIZED, FORBIDDEN, NOT_FOUND = 401, 403, 404
+UNAUTHORIZED, NOT_FOUND = 401, 404
+# Our credentials, the application's subscription or the URL refused: every request would be
+# refused alike (Orange's gateway: 401 codes 40-42, 403 code 50…) [3P].
+AUTH_FAILURES = frozenset({401, 403})
+WRONG_PLACE = frozenset({404, 405})  # on the initiation: a wrong base URL or environment
+# Nothing decided: a timeout at a proxy, a conflict (the order_id exists: an earlier request
+# of ours reached Orange), too many requests. Never a refusal, never a failure [INF].
+UNKNOWN_STATE = frozenset({408, 409, 429})
 
 NO_PAYOUT = (
     "Orange Money ne propose pas d'API de retrait en Côte d'Ivoire ; les retraits vers "
     "Orange Money passent par l'agrégateur."
 )
-CONFIGURATION = "Orange Money n'est pas disponible : configuration du compte marchand à vérifier."
+CONFIGURATION = (
+    "Orange Money n'est pas disponible : la configuration du compte marchand est à revoir."
+)
 NOTIF_URL_TOO_LONG = (
     "Orange Money n'est pas disponible : l'adresse de notification dépasse 120 caractères."
 )
 REFUSED = "Orange Money a refusé la demande de paiement."
 FAILED = "Paiement Orange Money refusé"
 EXPIRED = "Délai de paiement Orange Money dépassé"
+EXPIRED_STATUS = "EXPIRED"
 
-# Transaction statuses of the status call (and of notifications, which only send the
-# final two) [3P].
+# Transaction statuses of the status call (and of notifications, which only send SUCCESS or
+# FAILED) [DOC]. EXPIRED is final: the payer confirmed after the pay_token's validity.
 STATUSES: dict[str, tuple[Outcome, str | None]] = {
     "INITIATED": (Outcome.PENDING, None),
     "PENDING": (Outcome.PENDING, None),
     "SUCCESS": (Outcome.SUCCEEDED, None),
     "FAILED": (Outcome.FAILED, FAILED),
-    "EXPIRED": (Outcome.FAILED, EXPIRED),
+    EXPIRED_STATUS: (Outcome.FAILED, EXPIRED),
 }
 
 
@@ -100,6 +118,23 @@ def _error_detail(response: httpx.Response) -> str:
     if isinstance(body, dict):
         code = body.get("code")
     return f"{PROVIDER}: HTTP {response.status_code}" + (f" code {code}" if code else "")
+
+
+def _failure(response: httpx.Response, *, initiation: bool) -> ProviderError:
+    """What a 4xx means. Only the initiation can be refused for good (`ProviderRejected`); our
+    setup refused is `ProviderMisconfigured`; an undecided answer is `ProviderUnreachable` (the
+    deposit stays pending), and any other 4xx of a status call is no answer."""
+    status = response.status_code
+    detail = _error_detail(response)
+    if status in AUTH_FAILURES or (initiation and status in WRONG_PLACE):
+        logger.error("orange_money refused our configuration", extra={"http_status": status})
+        return ProviderMisconfigured(CONFIGURATION, detail=detail)
+    if status in UNKNOWN_STATE:
+        return ProviderUnreachable(detail=detail)
+    if initiation:
+        logger.warning("orange_money refused the payment request", extra={"http_status": status})
+        return ProviderRejected(REFUSED, detail=detail)
+    return ProviderProtocolError(detail=detail)
 
 
 def _expires_in(body: Mapping[str, Any]) -> float:
@@ -161,9 +196,16 @@ class OrangeMoneyProvider:
             },
             data={"grant_type": "client_credentials"},
         )
+        if response.status_code in UNKNOWN_STATE:
+            raise ProviderUnreachable(detail=_error_detail(response))
         if not HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
-            # Wrong client id/secret, or the application lost its WebPay subscription.
-            raise ProviderUnavailable(CONFIGURATION, detail=_error_detail(response))
+            # Wrong client id/secret (401 invalid_client), a malformed request (400), or the
+            # application lost its WebPay subscription: asking again will not help.
+            logger.error(
+                "orange_money refused our credentials",
+                extra={"http_status": response.status_code},
+            )
+            raise ProviderMisconfigured(CONFIGURATION, detail=_error_detail(response))
         body = json_object(response, provider=PROVIDER)
         token = field(body, "access_token", provider=PROVIDER)
         if not isinstance(token, str) or not token:
@@ -187,19 +229,15 @@ class OrangeMoneyProvider:
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 json=payload,
             )
-            if response.status_code != UNAUTHORIZED:
+            if response.status_code != UNAUTHORIZED or attempt:
                 break
             self._tokens.forget()
-            if attempt:
-                raise ProviderUnavailable(CONFIGURATION, detail=_error_detail(response))
-        if response.status_code == FORBIDDEN:
-            raise ProviderUnavailable(CONFIGURATION, detail=_error_detail(response))
         return response
 
     async def collect(self, request: CollectionRequest) -> ProviderAnswer:
         if len(request.callback_url) > NOTIF_URL_MAX:
-            # Orange refuses a longer notif_url [3P]: a deployment problem, not the payer's.
-            raise ProviderUnavailable(
+            # Orange limits notif_url to 120 characters [DOC]: our deployment, not the payer.
+            raise ProviderMisconfigured(
                 NOTIF_URL_TOO_LONG,
                 detail=f"{PROVIDER}: notif_url has {len(request.callback_url)} characters",
             )
@@ -220,7 +258,7 @@ class OrangeMoneyProvider:
         # page or be refused as a duplicate. The flow asks `status` instead.
         response = await self._post("webpayment", payload, idempotent=False)
         if not HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
-            raise ProviderRejected(REFUSED, detail=_error_detail(response))
+            raise _failure(response, initiation=True)
         body = json_object(response, provider=PROVIDER)
         pay_token = field(body, "pay_token", provider=PROVIDER)
         payment_url = field(body, "payment_url", provider=PROVIDER)
@@ -254,12 +292,12 @@ class OrangeMoneyProvider:
         if response.status_code == NOT_FOUND:
             return ProviderAnswer(outcome=Outcome.UNKNOWN)
         if not HTTP_OK_MIN <= response.status_code <= HTTP_OK_MAX:
-            # Another 4xx on a read says nothing about the payment: keep it pending and
-            # let reconciliation ask again (ProviderProtocolError is "no answer").
-            raise ProviderProtocolError(detail=_error_detail(response))
+            # A 4xx on a read says nothing about the payment: it stays pending and
+            # reconciliation asks again.
+            raise _failure(response, initiation=False)
         body = json_object(response, provider=PROVIDER)
-        status = field(body, "status", provider=PROVIDER)
-        mapped = STATUSES.get(str(status).strip().upper())
+        status = str(field(body, "status", provider=PROVIDER)).strip().upper()
+        mapped = STATUSES.get(status)
         if mapped is None:
             raise ProviderProtocolError(detail=f"{PROVIDER}: unknown status {status!r}")
         outcome, reason = mapped
@@ -269,6 +307,7 @@ class OrangeMoneyProvider:
             outcome=outcome,
             external_id=str(pay_token),
             reason=reason,
+            expired=status == EXPIRED_STATUS,
             amount=None if amount is None else whole_francs(amount, provider=PROVIDER),
             provider_data={"order_id": order_id, "pay_token": pay_token},
             raw=_without_secrets(body),
