@@ -16,9 +16,11 @@ import respx
 from hostolink.providers.base import (
     CollectionRequest,
     InvalidCallback,
+    NextAction,
     OperationRef,
     Outcome,
     PayoutRequest,
+    ProviderMisconfigured,
     ProviderProtocolError,
     ProviderRejected,
     ProviderUnavailable,
@@ -36,6 +38,7 @@ REF = "0b9c8f2e-3a41-4c55-9d0e-6f1a2b3c4d5e"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.intent.signature"
 INTENT_URL = f"{BASE}/payment-intents"
 ATTEMPT_URL = f"{BASE}/payment-intents/pi_abc123/payments"
+AUTHENTICATION_URL = f"{BASE}/payment-intents/pi_abc123/authentication"
 TRANSFERS_URL = f"{BASE}/transfers"
 NOW = 1_760_000_000.0
 
@@ -46,7 +49,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-def hub2(client: httpx.AsyncClient, *, secret: str | None = SECRET) -> Hub2Provider:
+def hub2(client: httpx.AsyncClient, *, secret: str | None = SECRET, **options: Any) -> Hub2Provider:
     return Hub2Provider(
         api_key=API_KEY,
         merchant_id=MERCHANT,
@@ -54,6 +57,7 @@ def hub2(client: httpx.AsyncClient, *, secret: str | None = SECRET) -> Hub2Provi
         webhook_secret=secret,
         base_url=BASE + "/",
         client=client,
+        **options,
     )
 
 
@@ -156,10 +160,21 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def no_intent_yet(mock: respx.MockRouter) -> respx.Route:
+    """Hub2 holds no intent with our reference: this initiation is not a repeat."""
+    return mock.get(INTENT_URL).mock(return_value=httpx.Response(200, json=[]))
+
+
+def no_transfer_yet(mock: respx.MockRouter) -> respx.Route:
+    """Hub2 holds no transfer with our reference: this initiation is not a repeat."""
+    return mock.get(TRANSFERS_URL).mock(return_value=httpx.Response(200, json=[]))
+
+
 class TestCollect:
     async def test_creates_an_intent_then_attempts_a_mobile_money_payment(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         create = respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         attempt = respx_mock.post(ATTEMPT_URL).mock(
             return_value=httpx.Response(
@@ -178,6 +193,7 @@ class TestCollect:
             "purchaseReference": REF,
             "amount": 2500,
             "currency": "XOF",
+            "overrideBusinessName": "Hostolink",
         }
         assert_hub2_headers(attempt.calls.last.request)
         assert sent_json(attempt) == {
@@ -189,7 +205,12 @@ class TestCollect:
         }
         assert answer.outcome is Outcome.PENDING
         assert answer.external_id == "pi_abc123"
-        assert answer.provider_data == {"intent_id": "pi_abc123"}
+        assert answer.provider_data == {
+            "intent_id": "pi_abc123",
+            "intent_token": TOKEN,
+            "next_action": None,
+        }
+        assert answer.next_action is None
         assert answer.amount == 2500
         assert answer.payment_url is None
         assert "token" not in answer.raw
@@ -202,6 +223,7 @@ class TestCollect:
     async def test_maps_the_rail_to_hub2_provider(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, rail: str, provider: str
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         attempt = respx_mock.post(ATTEMPT_URL).mock(
             return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
@@ -214,6 +236,7 @@ class TestCollect:
     async def test_wave_gets_redirection_urls_and_returns_the_payment_page(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         redirect = {
             "type": "redirection",
@@ -235,10 +258,18 @@ class TestCollect:
         }
         assert answer.outcome is Outcome.PENDING
         assert answer.payment_url == "https://pay.wave.com/c/cos-abc"
+        assert answer.next_action == NextAction(
+            kind="redirection", url="https://pay.wave.com/c/cos-abc"
+        )
+        assert answer.provider_data["next_action"] == {
+            "kind": "redirection",
+            "url": "https://pay.wave.com/c/cos-abc",
+        }
 
     async def test_an_attempt_failed_at_once_is_a_failure_in_french(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         failed = payment("failed", failureCause={"code": "invalid_msisdn", "message": "x"})
         respx_mock.post(ATTEMPT_URL).mock(
@@ -260,6 +291,7 @@ class TestCollect:
     async def test_a_refused_intent_stops_before_the_attempt(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         error = {"status": 400, "code": "Bad Request", "message": "amount must be positive"}
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(400, json=error))
         attempt = respx_mock.post(ATTEMPT_URL)
@@ -276,6 +308,7 @@ class TestCollect:
     async def test_a_refused_attempt_is_a_refusal(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         respx_mock.post(ATTEMPT_URL).mock(
             return_value=httpx.Response(402, json={"status": 402, "code": "Request Failed"})
@@ -287,19 +320,24 @@ class TestCollect:
     async def test_refused_credentials_are_a_configuration_problem(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(
             return_value=httpx.Response(401, json={"status": 401, "code": "Unauthorized"})
         )
 
-        with pytest.raises(ProviderUnavailable) as caught:
+        with pytest.raises(ProviderMisconfigured) as caught:
             await hub2(client).collect(deposit())
 
-        assert "configuration" in caught.value.message
+        assert caught.value.message == (
+            "Ce moyen de paiement est mal configuré chez nous : l'équipe est prévenue."
+        )
+        assert caught.value.detail == "hub2: HTTP 401 Unauthorized"
         assert API_KEY not in str(caught.value)
 
     async def test_intent_timeouts_are_retried_then_unreachable(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         create = respx_mock.post(INTENT_URL).mock(side_effect=httpx.ConnectTimeout("slow"))
 
         with pytest.raises(ProviderUnreachable):
@@ -310,6 +348,7 @@ class TestCollect:
     async def test_intent_5xx_then_success_is_retried(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         create = respx_mock.post(INTENT_URL).mock(
             side_effect=[httpx.Response(502), httpx.Response(201, json=intent())]
         )
@@ -326,6 +365,7 @@ class TestCollect:
     async def test_the_attempt_is_never_repeated_on_5xx(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         attempt = respx_mock.post(ATTEMPT_URL).mock(
             side_effect=[httpx.Response(503), httpx.Response(201, json=intent("processing"))]
@@ -339,6 +379,7 @@ class TestCollect:
     async def test_the_attempt_is_never_repeated_on_timeout(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         attempt = respx_mock.post(ATTEMPT_URL).mock(side_effect=httpx.ReadTimeout("slow"))
 
@@ -359,6 +400,7 @@ class TestCollect:
     async def test_an_unreadable_intent_is_a_protocol_error(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, response: httpx.Response
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=response)
         attempt = respx_mock.post(ATTEMPT_URL)
 
@@ -369,6 +411,7 @@ class TestCollect:
     async def test_an_unreadable_attempt_answer_is_a_protocol_error(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_intent_yet(respx_mock)
         respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
         respx_mock.post(ATTEMPT_URL).mock(
             return_value=httpx.Response(201, json={"id": "pi_abc123"})
@@ -378,10 +421,314 @@ class TestCollect:
             await hub2(client).collect(deposit())
 
 
+OTP_ACTION = {"type": "otp", "message": "mm_moov_sandbox.otp", "data": {}}
+CODE_PROMPT = "Saisissez le code reçu par SMS de Moov Money"
+
+
+def coded(code: str = "482913", **provider_data: Any) -> OperationRef:
+    """The deposit as the flow knows it once Hub2 asked for a code."""
+    data = {"intent_id": "pi_abc123", "intent_token": TOKEN, **provider_data}
+    return operation(external_id="pi_abc123", provider_data=data)
+
+
+class TestAuthentication:
+    """Hub2's intent and attempt as its reference writes them [DOC]: the intent names our
+    business, the attempt authenticates with the intent's token, and `nextAction` says what
+    the payer does next."""
+
+    async def test_the_intent_names_our_business_as_hub2_requires_of_aggregators(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        create = respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        await hub2(client, business_name="Clinique Hostolink").collect(deposit())
+
+        assert sent_json(create)["overrideBusinessName"] == "Clinique Hostolink"
+
+    async def test_the_attempt_carries_the_intent_token_and_an_e164_number(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        other = intent(token="eyJ.other-intent.sig")
+        respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=other))
+        attempt = respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        answer = await hub2(client).collect(deposit())
+
+        body = sent_json(attempt)
+        assert body["token"] == "eyJ.other-intent.sig"  # this intent's, not a fixed one
+        # Hub2 documents numbers as "+225…" (its transfer sample) and no other format.
+        assert body["mobileMoney"]["msisdn"] == "+2250102030405"
+        # Kept for the code step, never in what is logged or stored as the answer.
+        assert answer.provider_data["intent_token"] == "eyJ.other-intent.sig"
+        assert "eyJ.other-intent.sig" not in json.dumps(answer.raw)
+
+    async def test_an_otp_next_action_asks_the_payer_for_the_code(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        asked = payment("action_required", nextAction=OTP_ACTION)
+        respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("action_required", payments=[asked]))
+        )
+
+        answer = await hub2(client).collect(deposit("moov_money"))
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.next_action == NextAction(kind="otp", message=CODE_PROMPT)
+        assert answer.payment_url is None
+        assert answer.provider_data == {
+            "intent_id": "pi_abc123",
+            "intent_token": TOKEN,
+            "next_action": {"kind": "otp", "message": CODE_PROMPT},
+        }
+
+    async def test_a_next_action_on_the_intent_is_read_too(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        body = intent("action_required", payments=[payment("processing")], nextAction=OTP_ACTION)
+        respx_mock.post(ATTEMPT_URL).mock(return_value=httpx.Response(201, json=body))
+
+        answer = await hub2(client).collect(deposit("orange_money"))
+
+        assert answer.next_action == NextAction(
+            kind="otp", message="Saisissez le code reçu par SMS d'Orange Money"
+        )
+
+    async def test_a_ussd_next_action_asks_nothing_of_the_app(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        ussd = payment("action_required", nextAction={"type": "ussd", "message": "*155#"})
+        respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("action_required", payments=[ussd]))
+        )
+
+        answer = await hub2(client).collect(deposit())
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.next_action is None
+
+    async def test_the_failure_object_of_the_reference_gives_the_reason(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        failed = payment("failed", failure={"code": "customer_insufficient_funds", "message": ""})
+        respx_mock.get(f"{INTENT_URL}/pi_abc123").mock(
+            return_value=httpx.Response(200, json=intent("payment_required", payments=[failed]))
+        )
+
+        answer = await hub2(client).status(operation(external_id="pi_abc123"))
+
+        assert answer.outcome is Outcome.FAILED
+        assert answer.reason == "Solde insuffisant sur votre compte Mobile Money."
+
+
+class TestSubmitCode:
+    async def test_confirms_the_code_with_the_intent_token(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        route = respx_mock.post(AUTHENTICATION_URL).mock(
+            return_value=httpx.Response(
+                201, json=intent("successful", payments=[payment("successful")])
+            )
+        )
+
+        answer = await hub2(client).submit_code(coded(), "482913")
+
+        request = route.calls.last.request
+        assert request.method == "POST"
+        assert_hub2_headers(request)
+        assert sent_json(route) == {"token": TOKEN, "confirmationCode": "482913"}
+        assert answer.outcome is Outcome.SUCCEEDED
+        assert answer.external_id == "pi_abc123"
+        assert answer.next_action is None
+        assert answer.provider_data == {
+            "intent_id": "pi_abc123",
+            "intent_token": TOKEN,
+            "next_action": None,
+        }
+        assert TOKEN not in json.dumps(answer.raw)
+
+    async def test_a_payment_still_processing_is_pending_without_a_step(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.post(AUTHENTICATION_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        answer = await hub2(client).submit_code(coded(), "482913")
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.next_action is None
+        assert answer.provider_data["next_action"] is None
+
+    async def test_a_code_asked_again_keeps_the_step(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        asked = payment("action_required", nextAction=OTP_ACTION)
+        respx_mock.post(AUTHENTICATION_URL).mock(
+            return_value=httpx.Response(201, json=intent("action_required", payments=[asked]))
+        )
+
+        answer = await hub2(client).submit_code(coded(), "000000")
+
+        assert answer.outcome is Outcome.PENDING
+        assert answer.next_action == NextAction(kind="otp", message=CODE_PROMPT)
+
+    async def test_the_operator_failing_the_payment_is_a_failure(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        failed = payment("failed", failure={"code": "authentication_failed", "message": "x"})
+        respx_mock.post(AUTHENTICATION_URL).mock(
+            return_value=httpx.Response(201, json=intent("payment_required", payments=[failed]))
+        )
+
+        answer = await hub2(client).submit_code(coded(), "000000")
+
+        assert answer.outcome is Outcome.FAILED
+        assert answer.reason == (
+            "Le paiement n'a pas été validé : confirmation refusée ou code incorrect."
+        )
+
+    async def test_a_refused_code_is_a_refusal_that_never_shows_the_code(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        error = {"status": 400, "code": "Bad Request", "message": "invalid confirmationCode"}
+        respx_mock.post(AUTHENTICATION_URL).mock(return_value=httpx.Response(400, json=error))
+
+        with pytest.raises(ProviderRejected) as caught:
+            await hub2(client).submit_code(coded(), "731904")
+
+        assert caught.value.message == (
+            "L'opérateur n'a pas accepté ce code. Vérifiez le code reçu par SMS et réessayez."
+        )
+        assert caught.value.detail == "hub2: HTTP 400 Bad Request"
+        assert "731904" not in str(caught.value)
+
+    async def test_refused_credentials_are_a_misconfiguration(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.post(AUTHENTICATION_URL).mock(return_value=httpx.Response(403, json={}))
+
+        with pytest.raises(ProviderMisconfigured):
+            await hub2(client).submit_code(coded(), "482913")
+
+    async def test_a_code_is_sent_once_even_on_timeout(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        route = respx_mock.post(AUTHENTICATION_URL).mock(side_effect=httpx.ReadTimeout("slow"))
+
+        with pytest.raises(ProviderUnreachable):
+            await hub2(client).submit_code(coded(), "482913")
+
+        assert route.call_count == 1
+
+    async def test_without_the_intent_token_nothing_is_sent(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        route = respx_mock.post(AUTHENTICATION_URL)
+        without = operation(external_id="pi_abc123", provider_data={"intent_id": "pi_abc123"})
+
+        with pytest.raises(ProviderRejected, match="recommencez"):
+            await hub2(client).submit_code(without, "482913")
+
+        assert route.call_count == 0
+
+
+class TestRepeatedInitiation:
+    """The flow sends an initiation again when its answer never came: Hub2 documents no
+    idempotency on our references, so the adapter looks first and never creates twice."""
+
+    async def test_a_first_deposit_looks_its_reference_up_first(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        search = no_intent_yet(respx_mock)
+        respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        await hub2(client).collect(deposit())
+
+        params = search.calls.last.request.url.params
+        assert params["purchaseReference"] == REF
+        assert_hub2_headers(search.calls.last.request)
+
+    async def test_an_attempt_already_made_is_never_made_again(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        asked = payment("action_required", nextAction=OTP_ACTION)
+        respx_mock.get(INTENT_URL).mock(
+            return_value=httpx.Response(200, json=[intent("action_required", payments=[asked])])
+        )
+        create = respx_mock.post(INTENT_URL)
+        attempt = respx_mock.post(ATTEMPT_URL)
+
+        answer = await hub2(client).collect(deposit())
+
+        assert create.call_count == attempt.call_count == 0
+        assert answer.outcome is Outcome.PENDING
+        assert answer.next_action == NextAction(kind="otp", message=CODE_PROMPT)
+        assert answer.provider_data["intent_token"] == TOKEN
+
+    async def test_an_intent_left_without_attempt_is_used_not_doubled(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.get(INTENT_URL).mock(return_value=httpx.Response(200, json=[intent()]))
+        create = respx_mock.post(INTENT_URL)
+        attempt = respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        answer = await hub2(client).collect(deposit())
+
+        assert create.call_count == 0
+        assert attempt.call_count == 1
+        assert sent_json(attempt)["token"] == TOKEN
+        assert answer.outcome is Outcome.PENDING
+
+    async def test_a_transfer_already_sent_is_not_sent_again(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        search = respx_mock.get(TRANSFERS_URL).mock(
+            return_value=httpx.Response(200, json=[transfer("pending")])
+        )
+        post = respx_mock.post(TRANSFERS_URL)
+
+        answer = await hub2(client).payout(withdrawal())
+
+        assert post.call_count == 0
+        assert search.calls.last.request.url.params["reference"] == REF
+        assert answer.outcome is Outcome.PENDING
+        assert answer.external_id == "tr_555"
+
+    async def test_a_lookup_that_fails_sends_nothing(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        respx_mock.get(TRANSFERS_URL).mock(side_effect=httpx.ConnectTimeout("slow"))
+        post = respx_mock.post(TRANSFERS_URL)
+
+        with pytest.raises(ProviderUnreachable):
+            await hub2(client).payout(withdrawal())
+
+        assert post.call_count == 0
+
+
 class TestPayout:
     async def test_posts_a_mobile_money_transfer(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         route = respx_mock.post(TRANSFERS_URL).mock(
             return_value=httpx.Response(201, json=transfer("pending"))
         )
@@ -403,15 +750,53 @@ class TestPayout:
                 "msisdn": "+2250708091011",
                 "provider": "orange",
             },
+            "overrideBusinessName": "Hostolink",
         }
         assert answer.outcome is Outcome.PENDING
         assert answer.external_id == "tr_555"
         assert answer.provider_data == {"transfer_id": "tr_555"}
         assert answer.amount == 15000
 
+    async def test_the_documented_transfer_request(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        """docs.hub2.io transfers_integration › « Making a transfer »: the sample's body is
+        what we send (with our reference, and the business name aggregators must give)."""
+        no_transfer_yet(respx_mock)
+        route = respx_mock.post(TRANSFERS_URL).mock(return_value=httpx.Response(503))
+        documented = PayoutRequest(
+            reference=REF,
+            amount=2000,
+            currency="XOF",
+            msisdn="+225000000000",
+            rail="orange_money",
+            description="<YOUR_DESCRIPTION>",
+            callback_url="https://api.hostolink.test/api/fournisseurs/hub2/notifications",
+            recipient_name="John Doe",
+        )
+
+        with pytest.raises(ProviderUnreachable):
+            await hub2(client).payout(documented)
+
+        assert sent_json(route) == {
+            "reference": REF,
+            "amount": 2000,
+            "currency": "XOF",
+            "description": "<YOUR_DESCRIPTION>",
+            "destination": {
+                "type": "mobile_money",
+                "country": "CI",
+                "recipientName": "John Doe",
+                "msisdn": "+225000000000",
+                "provider": "orange",
+            },
+            "overrideBusinessName": "Hostolink",
+        }
+
     async def test_moov_withdrawal_and_an_immediate_success(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         route = respx_mock.post(TRANSFERS_URL).mock(
             return_value=httpx.Response(201, json=transfer("successful", providerReference="MV1"))
         )
@@ -424,6 +809,7 @@ class TestPayout:
     async def test_a_failed_transfer_carries_a_french_reason(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         cause = {"code": "invalid_destination", "message": "Destination is not valid."}
         respx_mock.post(TRANSFERS_URL).mock(
             return_value=httpx.Response(201, json=transfer("failed", failureCause=cause))
@@ -437,6 +823,7 @@ class TestPayout:
     async def test_an_unknown_failure_cause_gets_a_generic_reason(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         cause = {"code": "something_new", "message": "?"}
         respx_mock.post(TRANSFERS_URL).mock(
             return_value=httpx.Response(201, json=transfer("failed", failureCause=cause))
@@ -449,6 +836,7 @@ class TestPayout:
     async def test_a_refusal_names_no_merchant_detail_to_the_user(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         error = {"status": 402, "code": "insufficient-funds", "message": "not enough funds"}
         respx_mock.post(TRANSFERS_URL).mock(return_value=httpx.Response(402, json=error))
 
@@ -463,6 +851,7 @@ class TestPayout:
     async def test_rate_limited_is_a_refusal_to_try_again(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         respx_mock.post(TRANSFERS_URL).mock(return_value=httpx.Response(429))
 
         with pytest.raises(ProviderRejected, match="surchargé"):
@@ -471,14 +860,16 @@ class TestPayout:
     async def test_forbidden_is_a_configuration_problem(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         respx_mock.post(TRANSFERS_URL).mock(return_value=httpx.Response(403, json={}))
 
-        with pytest.raises(ProviderUnavailable, match="configuration"):
+        with pytest.raises(ProviderMisconfigured):
             await hub2(client).payout(withdrawal())
 
     async def test_a_timeout_is_not_retried(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         route = respx_mock.post(TRANSFERS_URL).mock(side_effect=httpx.ReadTimeout("slow"))
 
         with pytest.raises(ProviderUnreachable):
@@ -489,6 +880,7 @@ class TestPayout:
     async def test_a_5xx_is_not_retried(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
+        no_transfer_yet(respx_mock)
         route = respx_mock.post(TRANSFERS_URL).mock(
             side_effect=[httpx.Response(500), httpx.Response(201, json=transfer())]
         )
@@ -510,6 +902,7 @@ class TestPayout:
     async def test_an_unreadable_answer_is_a_protocol_error(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter, response: httpx.Response
     ) -> None:
+        no_transfer_yet(respx_mock)
         respx_mock.post(TRANSFERS_URL).mock(return_value=response)
 
         with pytest.raises(ProviderProtocolError):
@@ -659,7 +1052,7 @@ class TestStatus:
     ) -> None:
         respx_mock.get(f"{TRANSFERS_URL}/tr_555").mock(return_value=httpx.Response(401))
 
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderMisconfigured):
             await hub2(client).status(operation("retrait", external_id="tr_555"))
 
     async def test_without_an_id_the_transfer_is_searched_by_reference(
@@ -715,7 +1108,7 @@ class TestStatus:
 
         assert route.calls.last.request.url.params["purchaseReference"] == REF
         assert answer.outcome is Outcome.PENDING
-        assert answer.provider_data == {"intent_id": "pi_abc123"}
+        assert answer.provider_data["intent_id"] == "pi_abc123"
 
     async def test_a_search_answer_that_is_not_a_list_is_a_protocol_error(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
@@ -853,6 +1246,49 @@ class TestCallback:
             )
 
 
+class TestSignatureScheme:
+    """Hub2-Signature as documented: s1 with the current secret, s0 with the previous one,
+    HMAC-SHA256 of the body as a JSON string [DOC webhooks_integration]."""
+
+    def test_a_signature_under_another_name_is_refused(self, client: httpx.AsyncClient) -> None:
+        body = envelope("transfer.succeeded", transfer("successful"))
+
+        with pytest.raises(InvalidCallback, match="s1 or s0"):
+            hub2(client).parse_callback(body, {"Hub2-Signature": f"v1={sign(body)}"}, now=NOW)
+
+    def test_the_documented_header_with_both_signatures(self, client: httpx.AsyncClient) -> None:
+        body = envelope("transfer.succeeded", transfer("successful"))
+        value = f"s1={sign(body)},s0={sign(body, OLD_SECRET)}"
+
+        callback = hub2(client).parse_callback(body, {"Hub2-Signature": value}, now=NOW)
+
+        assert callback.outcome is Outcome.SUCCEEDED
+
+    def test_a_body_reformatted_on_the_way_is_checked_as_hub2_signed_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        event = json.loads(envelope("transfer.succeeded", transfer("successful")))
+        signed = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+        received = json.dumps(event, indent=2).encode()  # a proxy pretty-printed it
+
+        callback = hub2(client).parse_callback(
+            received, {"Hub2-Signature": f"s1={sign(signed)}"}, now=NOW
+        )
+
+        assert callback.external_id == "tr_555"
+
+    def test_a_reformatted_body_with_changed_content_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        event = json.loads(envelope("transfer.succeeded", transfer("pending")))
+        signed = json.dumps(event, separators=(",", ":")).encode()
+        event["data"]["status"] = "successful"
+        received = json.dumps(event, indent=2).encode()
+
+        with pytest.raises(InvalidCallback, match="does not match"):
+            hub2(client).parse_callback(received, {"Hub2-Signature": f"s1={sign(signed)}"}, now=NOW)
+
+
 def settings(**values: Any) -> Any:
     explicit: dict[str, Any] = {
         "HUB2_API_KEY": None,
@@ -897,3 +1333,28 @@ class TestBuild:
         assert API_KEY not in repr(provider)
         await provider.status(operation("retrait", external_id="tr_555"))
         assert_hub2_headers(route.calls.last.request)
+
+    async def test_the_business_name_comes_from_the_settings(
+        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
+    ) -> None:
+        no_intent_yet(respx_mock)
+        configured = settings(
+            HUB2_API_KEY=API_KEY,
+            HUB2_MERCHANT_ID=MERCHANT,
+            HUB2_ENVIRONMENT="sandbox",
+            HUB2_BASE_URL=BASE,
+            HUB2_BUSINESS_NAME="Hostolink Santé",
+        )
+        create = respx_mock.post(INTENT_URL).mock(return_value=httpx.Response(201, json=intent()))
+        respx_mock.post(ATTEMPT_URL).mock(
+            return_value=httpx.Response(201, json=intent("processing", payments=[payment()]))
+        )
+
+        provider = build(configured, client)
+        assert provider is not None
+        await provider.collect(deposit())
+
+        assert sent_json(create)["overrideBusinessName"] == "Hostolink Santé"
+
+    def test_the_business_name_defaults_to_hostolink(self) -> None:
+        assert settings().hub2_business_name == "Hostolink"
