@@ -4,7 +4,9 @@
 # runs: "1 - Inscription", then the OTP is read from the development outbox with the CLI,
 # then "2 - Vérification et session" with that code, then "3 - Administration" and
 # "4 - Portefeuille" (credit, PIN token, replayed transfer, history, QR payment, reversal)
-# and "5 - Dépôts et retraits" (through the sandbox provider), and "6 - Annuaire santé";
+# and "5 - Dépôts et retraits" (through the sandbox provider; its held withdrawal reaches
+# « à vérifier » only on a server whose HOSTOLINK_RECONCILIATION_HORIZON_HOURS is a few
+# seconds, as with-product.sh starts it), and "6 - Annuaire santé";
 # then every other folder (one request per operation of the API), where no answer may be a
 # server error.
 #

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/hostolink-ci-XXXXXX")"
 PORT="${CI_PORT:-3917}"
 export HOSTOLINK_DATA_DIR="$DATA_DIR" LOG_LEVEL=WARNING
+# Reconciliation's horizon in seconds rather than 24 hours (0.002 h = 7.2 s): « 5 - Dépôts et
+# retraits » shows a withdrawal the provider cannot find going « à vérifier », money held.
+export HOSTOLINK_RECONCILIATION_HORIZON_HOURS="${HOSTOLINK_RECONCILIATION_HORIZON_HOURS:-0.002}"
 export BASE_URL="http://127.0.0.1:$PORT" HOSTOLINK="$PWD/.venv/bin/hostolink"
 export ADMIN_IDENTIFIER="admin.ci@example.com"
 ADMIN_PASSWORD="ci-$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')"

@@ -64,6 +64,8 @@ SKIPPED = {
     "/static/swagger": "Swagger UI's static files (mounted application)",
 }
 # Applications mounted with their own sign-in: called at their root, strangers never get in.
+# The back-office's own matrix (each screen, and the JSON its pages refresh from, × actors):
+# tests/backoffice/test_matrix.py.
 MOUNTED = {"/admin": "the web back-office: session cookie, permissions checked by sqladmin views"}
 # Public routes that answer 401/403 for a bad credential of their own (not for a missing
 # account): the provider's signature, the signed link.
@@ -111,6 +113,8 @@ OWNED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/qr/{code}.svg"): None,
     ("POST", "/api/qr/{code}/revoquer"): None,
     ("GET", "/api/operations/{reference}"): None,
+    ("GET", "/api/depots/{reference}/code"): None,
+    ("POST", "/api/depots/{reference}/code"): None,
     ("POST", "/api/notifications/{id_notification}/lue"): None,
     ("DELETE", "/api/appareils/{jeton}"): None,
     ("DELETE", "/api/medias/{id_media}"): None,
@@ -138,6 +142,7 @@ MOTIF = "Contrôle de l'autorisation"
 # Valid bodies where a stranger must be stopped by the owner check, not by validation.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/contacts/{id_contact}"): {"alias": "Changé par un autre"},
+    ("POST", "/api/depots/{reference}/code"): {"code": "123456"},
     ("PATCH", "/api/publications/{id_publication}"): {"contenu": "Changé par un autre"},
     ("POST", "/api/thematiques/{id_thematique}/messages"): {"contenu": "Bonjour"},
     ("POST", "/api/thematiques/{id_thematique}/lu"): {"id_message": 1},
@@ -559,6 +564,7 @@ PARAMETERS: list[tuple[str, str, str]] = [
     ("id_etablissement", "", "ids:etablissement"),
     ("numero_compte", "", "params:numero_target"),
     ("reference", "/api/operations/", "params:operation"),
+    ("reference", "/api/depots/", "params:operation"),
     ("reference", "/api/admin/operations/", "params:operation"),
     ("reference", "/sandbox", "params:operation"),
     ("reference", "", "params:transaction"),

@@ -817,6 +817,71 @@ _WALLET_STEPS: Final = (
 )
 
 _SANDBOX_NUMBER = "0700000001"
+# A withdrawal that the provider cannot find for a while (the sandbox's « platform switched »,
+# numbers ending in 95): held, still held past the horizon (« à vérifier »), booked when the
+# provider finds it — never given back on a « not found ». The horizon is 24 h by default;
+# .ci/with-product.sh starts the product with a few seconds (HORIZON_WAIT_MS covers them).
+_SWITCHED_NUMBER = "0700000095"
+HORIZON_WAIT_MS: Final = 8000
+_VERIFY = "POST /api/admin/operations/{reference}/verification"
+_HELD_STEPS: Final = (
+    _Step(
+        "Retrait vers un opérateur qui change de plateforme (numéro finissant par 95)",
+        "POST /api/retraits",
+        status=(202,),
+        body={"fournisseur": "sandbox", "montant": 1500, "numero": _SWITCHED_NUMBER},
+        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
+        checks=(("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),),
+        store=(("reference", "body.data.reference"),),
+        bearer="token",
+        notes="L'opérateur simulé fait le retrait, mais son statut répond « introuvable » aux "
+        "deux premières interrogations et aucune notification n'arrive.",
+    ),
+    _Step(
+        "Le montant du retrait est bloqué, pas perdu",
+        "GET /api/portefeuille",
+        checks=(("montant bloqué", "pm.expect(body.data.montant_bloque).to.be.at.least(1500)"),),
+        bearer="token",
+    ),
+    _Step(
+        "L'opérateur ne trouve pas le retrait : rien n'est rendu",
+        _VERIFY,
+        checks=(
+            ("toujours en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),
+            ("pas d'échec", "pm.expect(body.data.motif_echec).to.eql(null)"),
+        ),
+        bearer="adminToken",
+        notes="« Introuvable » ne prouve rien (Wave, MTN) : la réconciliation redemandera.",
+    ),
+    _Step(
+        "Passé l'horizon, le retrait passe « à vérifier », l'argent toujours bloqué",
+        _VERIFY,
+        checks=(("à vérifier", "pm.expect(body.data.statut).to.eql('a_verifier')"),),
+        bearer="adminToken",
+        wait_ms=HORIZON_WAIT_MS,
+        notes="Horizon HOSTOLINK_RECONCILIATION_HORIZON_HOURS : 24 h par défaut, quelques "
+        "secondes sur le produit lancé par .ci/with-product.sh.",
+    ),
+    _Step(
+        "La file « à vérifier » des opérateurs",
+        "GET /api/admin/operations",
+        query={"statut": "a_verifier"},
+        checks=(
+            (
+                "le retrait y est",
+                "pm.expect(body.data.map(o => o.reference))"
+                ".to.include(pm.environment.get('reference'))",
+            ),
+        ),
+        bearer="adminToken",
+    ),
+    _Step(
+        "L'opérateur retrouve le retrait : envoyé, jamais rendu",
+        _VERIFY,
+        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
+        bearer="adminToken",
+    ),
+)
 _MONEY_STEPS: Final = (
     _Step(
         "Moyens de dépôt et de retrait",
@@ -904,10 +969,11 @@ _MONEY_STEPS: Final = (
         bearer="token",
         wait_ms=4000,
     ),
+    *_HELD_STEPS,
     _Step(
         "Mes dépôts et retraits",
         "GET /api/operations",
-        checks=(("trois opérations", "pm.expect(body.data.length).to.be.at.least(3)"),),
+        checks=(("quatre opérations", "pm.expect(body.data.length).to.be.at.least(4)"),),
         bearer="token",
     ),
 )

@@ -22,7 +22,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from hostolink.backoffice.supervision_figures import ledger_card, reconciliation_card
+from hostolink.backoffice.supervision_figures import (
+    ledger_card,
+    reconciliation_card,
+    to_verify_card,
+)
 from hostolink.metrics.collector import LedgerFigures, Snapshot
 from tests.auth.helpers import grant_role
 from tests.backoffice.helpers import sign_in, user_id_of
@@ -367,6 +371,16 @@ class TestCardWords:
         assert (card.text, card.state) == ("Plus ancienne en attente : 31 min !", "alerte")
         assert card.detail.startswith("2 dépôts, 1 retrait en attente")
         assert card.link is None
+
+    def test_the_operators_queue_is_an_alert_with_the_money_it_holds(self) -> None:
+        queue = Snapshot(to_verify={"retrait": (2, 90_000.0, 7_500), "depot": (1, 87_000.0, 0)})
+        card = to_verify_card(queue, "/admin/taches#a-verifier")
+        assert (card.text, card.state) == ("1 dépôt, 2 retraits à vérifier !", "alerte")
+        assert "depuis 1 j 1 h au plus" in card.detail
+        assert "7 500 F CFA bloqués" in card.detail.replace("\u202f", " ").replace("\xa0", " ")
+        assert card.link == "/admin/taches#a-verifier"
+        empty = to_verify_card(Snapshot(), None)
+        assert (empty.text, empty.state) == ("Aucune opération à vérifier", "ok")
 
 
 @asynccontextmanager

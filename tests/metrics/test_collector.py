@@ -90,6 +90,33 @@ async def cached(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[htt
 
 
 class TestFiguresMatchTheRows:
+    async def test_the_operators_queue(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        owner = await _owner(client, db_engine)
+        for sens, age in (("retrait", 2 * 86400), ("retrait", 90000), ("depot", 100000)):
+            await _operation(
+                db_engine,
+                owner,
+                gateway="wave",
+                rail="wave",
+                sens=sens,
+                statut="a_verifier",
+                age=age,
+            )
+
+        seen = await scrape(client)
+
+        assert seen.value("hostolink_operations_to_verify", direction="retrait") == 2
+        assert seen.value("hostolink_operations_to_verify", direction="depot") == 1
+        # Each withdrawal holds its 1,000 F (no fee on these rows); the deposit holds nothing.
+        assert seen.value("hostolink_operations_to_verify_held_xof") == 2000
+        oldest = seen.value("hostolink_operations_to_verify_oldest_age_seconds")
+        assert oldest is not None
+        assert 2 * 86400 <= oldest < 3 * 86400
+        # Counted apart from the operations still within the horizon.
+        assert seen.value("hostolink_reconciliation_pending", direction="retrait") == 0
+
     async def test_queue_operations_and_reconciliation(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
@@ -154,6 +181,10 @@ class TestFiguresMatchTheRows:
         oldest = seen.value("hostolink_reconciliation_oldest_age_seconds")
         assert oldest is not None
         assert 3600 <= oldest < 3600 * 2
+        # Nothing waits for an operator.
+        assert seen.value("hostolink_operations_to_verify", direction="retrait") == 0
+        assert seen.value("hostolink_operations_to_verify_held_xof") == 0
+        assert seen.value("hostolink_operations_to_verify_oldest_age_seconds") == 0
 
         notification = "operations.notification"
         assert seen.value("hostolink_jobs", kind=notification, state="en_attente") == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from tests.operations.helpers import (
     make_due,
     operation,
     pay,
+    sandbox_id,
     scalar,
     settle,
     system_balance,
@@ -231,13 +233,19 @@ class TestRecovery:
         assert await balance(db_engine, awa.numero_compte) == 5_000
         await assert_ledger_clean(db_engine)
 
-    async def test_unpaid_deposit_expires_then_a_late_payment_still_credits(
+    async def test_expired_session_closes_the_deposit_then_a_late_payment_still_credits(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
         awa = await person(client, db_engine, 1)
         started = await deposit(client, awa, 5_000)
         reference = started.json()["data"]["reference"]
+        # Our clock closes nothing: the provider says the session is still open.
         await make_due(db_engine, reference, age_minutes=61)
+        await app.state.operations.reconcile()
+        assert (await operation(client, awa, reference))["statut"] == "en_attente"
+        # The provider's session expires (its own clock): a definitive answer.
+        app.state.sandbox.operations[sandbox_id(started)].created_at -= timedelta(minutes=31)
+        await make_due(db_engine, reference, age_minutes=62)
         await app.state.operations.reconcile()
         assert (await operation(client, awa, reference))["statut"] == "expiree"
         await pay(client, started)

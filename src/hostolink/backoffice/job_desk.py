@@ -1,7 +1,8 @@
 """The back-office job desk (`/admin/taches`): the background queue by kind and state, the
 abandoned jobs with their last error (retry or cancel them, with a motif, audited), the
-failing jobs waiting for their next attempt, and the deposits and withdrawals stuck in
-reconciliation, each with the operation page's « Interroger le fournisseur maintenant »."""
+failing jobs waiting for their next attempt, the deposits and withdrawals stuck in
+reconciliation, each with the operation page's « Interroger le fournisseur maintenant », and
+the operators' queue « à vérifier » (past the horizon, decided on the operation's page)."""
 
 from __future__ import annotations
 
@@ -35,12 +36,14 @@ class JobDeskPage(BaseView):
             abandoned, following = await desk.abandoned(session, cursor=cursor, limit=PAGE_SIZE)
             failing = await desk.retrying(session, limit=PAGE_SIZE)
             stuck = []
+            waiting = []
             if p.OPERATIONS_READ in viewer.permissions:
                 stuck = await desk.stuck_operations(
                     session,
                     delay_seconds=settings.reconciliation_delay_seconds,
                     limit=STUCK_LIMIT,
                 )
+                waiting = await desk.to_verify(session, limit=STUCK_LIMIT)
         return await _render(
             self,
             request,
@@ -51,6 +54,8 @@ class JobDeskPage(BaseView):
             first_page=cursor is None,
             failing=failing,
             stuck=stuck,
+            to_verify=waiting,
+            horizon=_hours(settings.reconciliation_horizon_hours),
             can_read_operations=p.OPERATIONS_READ in viewer.permissions,
             can_verify=p.OPERATIONS_MANAGE in viewer.permissions,
             age=desk.human_age,
@@ -82,3 +87,10 @@ class JobDeskPage(BaseView):
             return f"Tâche n° {line.id_tache} ({line.nom}) annulée."
 
         return await _act(self, request, "/admin/taches", work)
+
+
+def _hours(hours: float) -> str:
+    """The horizon as an operator reads it: « 24 h », or « 7 s » on a CI product."""
+    if hours >= 1 and float(hours).is_integer():
+        return f"{int(hours)} h"
+    return desk.human_age(hours * 3600)

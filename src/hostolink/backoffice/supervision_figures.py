@@ -40,6 +40,7 @@ from sqlalchemy import text
 from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.jobs.desk import human_age
+from hostolink.kit.money import format_xof
 from hostolink.kit.ratelimit import RateLimiter
 from hostolink.metrics.collector import STATEMENT_TIMEOUT_MS, DatabaseCollector, Snapshot
 from hostolink.models.operation_fournisseur import STATUTS_FINAUX, STATUTS_OPERATION
@@ -265,6 +266,36 @@ def reconciliation_card(snapshot: Snapshot | None, delay: int, link: str | None)
         "interroge leur fournisseur.",
         link,
         "Voir les opérations bloquées",
+    )
+
+
+def to_verify_card(snapshot: Snapshot | None, link: str | None) -> Card:
+    """The operators' queue: past the horizon without a definitive answer from the
+    provider; a person decides, a withdrawal's money is held meanwhile."""
+    card = partial(Card, "a_verifier", "À vérifier")
+    if snapshot is None:
+        return card("À vérifier : inconnu", "inconnu", _NO_FIGURES)
+    queue = snapshot.to_verify
+    if not queue:
+        return card(
+            "Aucune opération à vérifier",
+            "ok",
+            "Chaque opération a reçu une réponse définitive dans l'horizon, ou l'attend encore.",
+        )
+    counts = ", ".join(
+        _plural(queue[direction][0], *_DIRECTION_WORDS[direction])
+        for direction in ("depot", "retrait")
+        if direction in queue
+    )
+    held = sum(amount for _, _, amount in queue.values())
+    oldest = max(age for _, age, _ in queue.values())
+    return card(
+        f"{counts} à vérifier !",
+        "alerte",
+        f"Sans réponse définitive du fournisseur depuis {human_age(oldest)} au plus ; "
+        f"{format_xof(held)} bloqués pour leurs propriétaires. Un opérateur tranche.",
+        link,
+        "Ouvrir la file « à vérifier »",
     )
 
 
@@ -547,6 +578,7 @@ class Supervision:
             reconciliation_card(
                 snapshot, delay, "/admin/taches#reconciliation" if stuck_link else None
             ),
+            to_verify_card(snapshot, "/admin/taches#a-verifier" if stuck_link else None),
             due_job_card(snapshot),
         ]
         return {

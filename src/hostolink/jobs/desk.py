@@ -1,5 +1,6 @@
 """The operators' job desk: what the queue holds (depth and age by kind and state, the
-abandoned jobs, the operations stuck in reconciliation) and what an operator may do to a job
+abandoned jobs, the operations stuck in reconciliation and those waiting for an operator's
+decision, « à vérifier ») and what an operator may do to a job
 — retry an abandoned one, cancel a waiting or abandoned one — each with a motif, audited in
 `journal_audit` in the transaction of the change. Shared by the back-office page and the
 JSON API (admin/jobs.py)."""
@@ -267,15 +268,21 @@ class StuckOperation:
     nom_fournisseur: str
     statut: str
     montant: int
+    frais: int
     devise: str
     age_seconds: float
     nombre_verifications: int
     date_prochaine_verification: datetime | None
 
+    @property
+    def montant_bloque(self) -> int:
+        """What a withdrawal holds of its owner's money (a deposit holds nothing)."""
+        return self.montant + self.frais if self.sens == "retrait" else 0
+
 
 _STUCK = text(
     """
-SELECT reference, sens, fournisseur, statut, montant, devise, nombre_verifications,
+SELECT reference, sens, fournisseur, statut, montant, frais, devise, nombre_verifications,
        date_prochaine_verification, extract(epoch FROM now() - date_creation) AS age
 FROM operation_fournisseur
 WHERE statut IN ('initiee', 'en_attente')
@@ -284,6 +291,35 @@ ORDER BY date_creation, id_operation
 LIMIT :limit
 """
 )
+# The operators' queue: past the reconciliation's horizon without a definitive answer.
+_TO_VERIFY = text(
+    """
+SELECT reference, sens, fournisseur, statut, montant, frais, devise, nombre_verifications,
+       date_prochaine_verification, extract(epoch FROM now() - date_creation) AS age
+FROM operation_fournisseur
+WHERE statut = 'a_verifier'
+ORDER BY date_creation, id_operation
+LIMIT :limit
+"""
+)
+
+
+def _stuck(row: Any) -> StuckOperation:
+    return StuckOperation(
+        reference=str(row.reference),
+        sens=row.sens,
+        fournisseur=row.fournisseur,
+        nom_fournisseur=RAILS[row.fournisseur].name
+        if row.fournisseur in RAILS
+        else row.fournisseur,
+        statut=row.statut,
+        montant=int(row.montant),
+        frais=int(row.frais),
+        devise=row.devise,
+        age_seconds=float(row.age),
+        nombre_verifications=int(row.nombre_verifications),
+        date_prochaine_verification=row.date_prochaine_verification,
+    )
 
 
 async def stuck_operations(
@@ -292,23 +328,16 @@ async def stuck_operations(
     """Deposits and withdrawals still pending past the reconciliation delay, oldest first:
     reconciliation keeps asking their provider, with a growing interval."""
     rows = await session.execute(_STUCK, {"delay": delay_seconds, "limit": limit})
-    return [
-        StuckOperation(
-            reference=str(row.reference),
-            sens=row.sens,
-            fournisseur=row.fournisseur,
-            nom_fournisseur=RAILS[row.fournisseur].name
-            if row.fournisseur in RAILS
-            else row.fournisseur,
-            statut=row.statut,
-            montant=int(row.montant),
-            devise=row.devise,
-            age_seconds=float(row.age),
-            nombre_verifications=int(row.nombre_verifications),
-            date_prochaine_verification=row.date_prochaine_verification,
-        )
-        for row in rows
-    ]
+    return [_stuck(row) for row in rows]
+
+
+async def to_verify(session: AsyncSession, *, limit: int) -> list[StuckOperation]:
+    """Operations « à vérifier », oldest first: the provider gave no definitive answer within
+    the horizon. A withdrawal's money is still held; an operator checks with the provider by
+    other means and decides on the operation's page (« Clore à la main », audited). The
+    provider is still asked meanwhile: its own answer may close one first."""
+    rows = await session.execute(_TO_VERIFY, {"limit": limit})
+    return [_stuck(row) for row in rows]
 
 
 def human_age(seconds: float | None) -> str:

@@ -84,7 +84,8 @@ RULES: dict[str, tuple[str, str]] = {
         "t.statut IN ('traite', 'ignore')"
         " AND t.date_reception < now() - make_interval(days => :webhook_days)"
         " AND NOT EXISTS (SELECT 1 FROM operation_fournisseur o"
-        " WHERE o.id_operation = t.id_operation AND o.statut IN ('initiee', 'en_attente'))"
+        " WHERE o.id_operation = t.id_operation"
+        " AND o.statut IN ('initiee', 'en_attente', 'a_verifier'))"
         " AND NOT EXISTS (SELECT 1 FROM historique_operation h"
         " WHERE h.id_operation = t.id_operation"
         " AND h.details ->> 'id_webhook' = t.id_webhook::text)",

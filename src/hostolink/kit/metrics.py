@@ -26,7 +26,8 @@ panel and alert reads, is docs/supervision/README.md):
 - Money rails: `hostolink_operation_settlement_seconds{provider, direction, status}` (from
   initiation to the final status, observed when it is reached) and
   `hostolink_provider_errors_total{provider, kind}` (`timeout`, `transport`, `5xx`, `4xx`
-  and `protocol` per HTTP attempt; `invalid_callback` for a notification refused).
+  and `protocol` per HTTP attempt; `invalid_callback` for a notification refused;
+  `configuration` for an operation the provider refused because of our settings).
 - Authentication: `hostolink_otp_messages_total{channel, outcome}`,
   `hostolink_otp_checks_total{result}`, `hostolink_logins_total{secret, result}`,
   `hostolink_lockouts_total`.

@@ -9,8 +9,12 @@ worker), only produced by whichever process is scraped.
   `hostolink_jobs_abandoned`;
 - deposits and withdrawals: `hostolink_operations{provider, rail, direction, status}`;
 - reconciliation: `hostolink_reconciliation_pending{direction}` (still pending past the
-  reconciliation delay, so being asked about) and
+  reconciliation delay, so being asked about, and not yet past the horizon) and
   `hostolink_reconciliation_oldest_age_seconds`;
+- the operators' queue (`a_verifier`: past the horizon without a definitive answer):
+  `hostolink_operations_to_verify{direction}`, the money its withdrawals hold
+  `hostolink_operations_to_verify_held_xof` and its oldest's age
+  `hostolink_operations_to_verify_oldest_age_seconds` — anything above 0 wants a person;
 - the last ledger check (jobs/ledger_check.py): `hostolink_ledger_discrepancies`,
   `hostolink_ledger_last_check_timestamp_seconds`,
   `hostolink_ledger_last_check_duration_seconds`, `hostolink_ledger_last_check_complete`;
@@ -59,6 +63,17 @@ WHERE statut IN ('initiee', 'en_attente')
 GROUP BY sens
 """
 )
+# The operators' queue apart (still asked about too, but its alert is its own). The same
+# partial index; a withdrawal holds its amount and its fee, a deposit nothing.
+_TO_VERIFY = text(
+    """
+SELECT sens, count(*) AS n, extract(epoch FROM now() - min(date_creation)) AS age,
+       coalesce(sum(montant + frais) FILTER (WHERE sens = 'retrait'), 0) AS bloque
+FROM operation_fournisseur
+WHERE statut = 'a_verifier'
+GROUP BY sens
+"""
+)
 # One row always: the most recent check (complete or not) and the last complete one.
 _LEDGER = text(
     """
@@ -90,6 +105,8 @@ class Snapshot:
     # (gateway, rail, direction, status, count)
     operations: list[tuple[str, str, str, str, int]] = field(default_factory=list)
     reconciliation: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # direction → (count, oldest age in seconds, money held)
+    to_verify: dict[str, tuple[int, float, int]] = field(default_factory=dict)
     ledger: LedgerFigures = field(default_factory=lambda: LedgerFigures(None))
     read_at: float = field(default_factory=time.time)  # Unix time of the read
 
@@ -105,6 +122,8 @@ async def read_snapshot(connection: AsyncConnection, *, reconciliation_delay: in
         )
     for row in await connection.execute(_RECONCILIATION, {"delay": reconciliation_delay}):
         snapshot.reconciliation[row.sens] = (int(row.n), max(0.0, float(row.age)))
+    for row in await connection.execute(_TO_VERIFY):
+        snapshot.to_verify[row.sens] = (int(row.n), max(0.0, float(row.age)), int(row.bloque))
     ledger = (await connection.execute(_LEDGER)).one()
     if ledger.ecarts is not None:
         snapshot.ledger = LedgerFigures(
@@ -189,6 +208,7 @@ class DatabaseCollector:
         yield from _jobs(snapshot.jobs)
         yield _operations(snapshot.operations)
         yield from _reconciliation(snapshot.reconciliation)
+        yield from _to_verify(snapshot.to_verify)
         yield from _ledger(snapshot.ledger)
 
 
@@ -247,6 +267,28 @@ def _reconciliation(pending: dict[str, tuple[int, float]]) -> Iterator[Metric]:
         "hostolink_reconciliation_oldest_age_seconds",
         "Age of the oldest operation pending past the reconciliation delay (0: none).",
         value=max((age for _, age in pending.values()), default=0.0),
+    )
+
+
+def _to_verify(queue: dict[str, tuple[int, float, int]]) -> Iterator[Metric]:
+    count = GaugeMetricFamily(
+        "hostolink_operations_to_verify",
+        "Operations in the operators' queue (a_verifier): no definitive provider answer "
+        "within the reconciliation horizon.",
+        labels=["direction"],
+    )
+    for direction in DIRECTIONS:
+        count.add_metric([direction], queue.get(direction, (0, 0.0, 0))[0])
+    yield count
+    yield GaugeMetricFamily(
+        "hostolink_operations_to_verify_held_xof",
+        "Money (XOF) the withdrawals of the operators' queue hold from their owners.",
+        value=sum(held for _, _, held in queue.values()),
+    )
+    yield GaugeMetricFamily(
+        "hostolink_operations_to_verify_oldest_age_seconds",
+        "Age of the oldest operation of the operators' queue (0: none).",
+        value=max((age for _, age, _ in queue.values()), default=0.0),
     )
 
 

@@ -15,7 +15,15 @@ from hostolink.models.base import Base
 from hostolink.models.operation_fournisseur import STATUTS_OPERATION
 from hostolink.models.types import one_of
 
-ORIGINES = ("initiation", "notification", "verification", "reconciliation", "administrateur")
+# `code_payeur`: the payer typed the code their operator sent (operations/payer_steps.py).
+ORIGINES = (
+    "initiation",
+    "notification",
+    "verification",
+    "reconciliation",
+    "administrateur",
+    "code_payeur",
+)
 
 
 class HistoriqueOperation(Base):

@@ -31,7 +31,10 @@ from hostolink.models.base import Base
 from hostolink.models.types import one_of
 
 SENS = ("depot", "retrait")
-STATUTS_OPERATION = ("initiee", "en_attente", "reussie", "echouee", "expiree")
+STATUTS_OPERATION = ("initiee", "en_attente", "a_verifier", "reussie", "echouee", "expiree")
+# Not final: reconciliation keeps asking the provider; `a_verifier` is past the horizon and
+# waits for an operator too (operations/transitions.py), a withdrawal's money still held.
+STATUTS_EN_COURS = ("initiee", "en_attente", "a_verifier")
 STATUTS_FINAUX = ("reussie", "echouee", "expiree")
 # Provider codes are open-ended (a new rail is a new module, not a migration): the CHECK
 # only keeps them machine-readable. Known: sandbox, wave, mtn_momo, orange_money,
@@ -64,11 +67,11 @@ class OperationFournisseur(Base):
         ),
         Index("ix_operation_fournisseur_id_user_date_creation", "id_user", "date_creation"),
         Index("ix_operation_fournisseur_id_compte", "id_compte"),
-        # The reconciliation job: operations still pending, oldest check first.
+        # The reconciliation job: operations not final yet, oldest check first.
         Index(
-            "ix_operation_fournisseur_a_verifier",
+            "ix_operation_fournisseur_reconciliation",
             "date_prochaine_verification",
-            postgresql_where=text("statut IN ('initiee', 'en_attente')"),
+            postgresql_where=text(one_of("statut", STATUTS_EN_COURS)),
         ),
         {"comment": "Dépôt ou retrait via un fournisseur externe (mobile money, banque…)."},
     )

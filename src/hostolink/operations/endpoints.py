@@ -21,7 +21,7 @@ from hostolink.deps import (
     require,
 )
 from hostolink.models import OperationFournisseur
-from hostolink.operations import repository, service
+from hostolink.operations import payer_steps, repository, service
 from hostolink.operations.flow import Operations, Started, to_view
 from hostolink.operations.schemas import (
     DepositBody,
@@ -138,6 +138,49 @@ async def withdraw(
     return started_answer(started)
 
 
+CODE_DOC = (
+    'Quand un dépôt attend un code (`action_attendue.type == "otp"`) : le code que '
+    "l'opérateur a envoyé par SMS au payeur (Moov Money via Hub2…), 4 à 8 chiffres. Réservé à "
+    "la personne qui a fait le dépôt (un autre dépôt répond 404 comme un dépôt inconnu) ; 409 "
+    "quand aucun code n'est attendu ; au plus "
+    f"{payer_steps.MAX_CODE_TRIES} codes par dépôt (429 ensuite : l'opérateur décide de la "
+    "suite). Un code refusé répond 422, le dépôt restant en attente."
+)
+
+
+@router.get(
+    "/api/depots/{reference}/code",
+    summary="Le code attendu pour confirmer mon dépôt",
+    description="200 avec la consigne à afficher quand le dépôt attend un code reçu par SMS ; "
+    "409 sinon.",
+)
+async def deposit_code_expected(
+    reference: str, principal: CurrentUser, request: Request
+) -> dict[str, object]:
+    action = await payer_steps.expected_code(
+        request.app.state.db, reference=reference, user_id=principal.id
+    )
+    return {"success": True, "message": action.message, "data": action.model_dump()}
+
+
+@router.post(
+    "/api/depots/{reference}/code",
+    summary="Confirmer mon dépôt avec le code reçu par SMS",
+    description=CODE_DOC,
+    response_model=OperationAnswer,
+)
+async def deposit_code(
+    reference: str, body: payer_steps.CodeBody, principal: CurrentUser, request: Request
+) -> OperationAnswer:
+    return await payer_steps.submit_code(
+        _flow(request),
+        request.app.state.db,
+        reference=reference,
+        user_id=principal.id,
+        code=body.code,
+    )
+
+
 async def _page(
     session: SessionDep, statement: object, limit: int, cursor: str | None
 ) -> OperationsPage:
@@ -215,7 +258,14 @@ async def notification_put(code: str, request: Request) -> dict[str, object]:
 )
 async def all_operations(
     session: SessionDep,
-    statut: Annotated[str | None, Query(max_length=12)] = None,
+    statut: Annotated[
+        str | None,
+        Query(
+            max_length=12,
+            description="initiee, en_attente, a_verifier (la file des opérateurs : pas de "
+            "réponse définitive du fournisseur dans l'horizon), reussie, echouee, expiree.",
+        ),
+    ] = None,
     fournisseur: Annotated[str | None, Query(max_length=30)] = None,
     limite: Annotated[int, Query(ge=1, le=100)] = 50,
     curseur: Annotated[str | None, Query(max_length=200)] = None,
@@ -255,9 +305,11 @@ async def verify_now(reference: str, request: Request, _: OperationsManager) -> 
 @admin_router.post(
     "/api/admin/operations/{reference}/resolution",
     summary="Clore à la main une opération que le fournisseur ne tranche pas",
-    description="Pour une opération restée en attente (le fournisseur ne répond plus) et "
-    "vérifiée auprès de lui par un autre moyen. Réussite : le dépôt est crédité / le retrait "
-    "est comptabilisé ; échec : un retrait est rendu au portefeuille. Journalisé.",
+    description="Pour une opération « à vérifier » (ou encore en attente) que le fournisseur ne "
+    "tranche pas, vérifiée auprès de lui par un autre moyen : c'est la seule voie, avec une "
+    "réponse définitive du fournisseur, pour rendre l'argent bloqué d'un retrait. Réussite : "
+    "le dépôt est crédité / le retrait est comptabilisé ; échec : le dépôt est clos, le "
+    "retrait rendu au portefeuille. Motif obligatoire, journalisé ; 409 si déjà finalisée.",
     response_model=OperationAnswer,
 )
 async def resolve(

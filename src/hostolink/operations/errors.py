@@ -43,6 +43,13 @@ class AlreadyFinal(Conflict):
     message = "Cette opération est déjà finalisée."
 
 
+class PayoutNotAcknowledged(Conflict):
+    message = (
+        "Le fournisseur n'a pas encore accusé réception de ce retrait : attendez sa réponse "
+        "ou son passage « à vérifier »."
+    )
+
+
 class CallbackRefused(Unauthorized):
     message = "Notification refusée : signature ou jeton invalide."
 

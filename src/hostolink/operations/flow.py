@@ -1,18 +1,23 @@
 """Deposits and withdrawals end to end: the one place that talks to providers.
 
 Each step is its own short database transaction, and no transaction is ever open while a
-provider is being called (the previous back end paid out from inside one, M-10):
-1. `start`: open the operation (a withdrawal's money is held at once) and commit;
-   call the provider; record its answer (or settle a refusal) and commit.
+provider is being called (the previous back end paid out from inside one, M-10). What an
+answer, an error or a notification means for the money is decided by one function,
+`transitions.transition`, applied on the locked row by `service.apply`:
+1. `start`: open the operation (a withdrawal's money is held at once) and commit; call the
+   provider; record its answer and apply it, and commit. An unanswered initiation leaves the
+   operation `initiee`: the same request is sent again soon.
 2. `receive`: a callback is verified (signature, or Orange's token), stored in the inbox —
    unique on (provider, event id), so a replay is one row — with its job, and committed;
    the provider gets its 2xx at once.
-3. `handle_notification` (the job, after commit): a signed final status is applied as is;
+3. `handle_notification` (the job, after commit): a signed status is applied as is;
    anything else is a hint, and the provider's status call decides. The settlement, the
    inbox row and the job's completion commit together.
-4. `reconcile` (periodic): operations still pending past their check time are asked about;
-   a success whose callback never came (or whose commit failed) is found here, a deposit
-   nobody paid expires, a withdrawal the provider never received is released.
+4. `reconcile` (periodic): operations whose check is due — with a growing interval — are
+   asked about: an unconfirmed one by the same initiation request again (same reference,
+   the adapters' idempotency key), the others by the status call. Silence, « not found » and
+   errors change nothing; past the horizon the operation goes to the operators' queue
+   (`a_verifier`), still asked about, a withdrawal's money still held.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Worker
 from hostolink.kit.identifiers import InvalidIdentifier, normalize_phone
 from hostolink.kit.metrics import PROVIDER_ERRORS
-from hostolink.kit.money import CURRENCY, format_xof, sentence
-from hostolink.models import OperationFournisseur
+from hostolink.kit.money import format_xof, sentence
+from hostolink.models import OperationFournisseur, Utilisateur
 from hostolink.operations import repository, service
 from hostolink.operations.errors import (
     CallbackRefused,
@@ -46,7 +51,20 @@ from hostolink.operations.errors import (
     UnknownRail,
     WrongOperator,
 )
+from hostolink.operations.payer_steps import expected_action
 from hostolink.operations.schemas import OperationOut, StatusChange
+from hostolink.operations.transitions import (
+    PENDING,
+    Call,
+    Event,
+    Status,
+    after_check,
+    answer_event,
+    callback_event,
+    error_event,
+    listens,
+    repeats_initiation,
+)
 from hostolink.providers.base import (
     Callback,
     CollectionRequest,
@@ -58,8 +76,8 @@ from hostolink.providers.base import (
     Provider,
     ProviderAnswer,
     ProviderError,
+    ProviderMisconfigured,
     ProviderUnavailable,
-    ProviderUnreachable,
 )
 from hostolink.providers.registry import RAILS, Providers, Rail
 from hostolink.wallet.errors import WalletMissing
@@ -71,7 +89,7 @@ logger = logging.getLogger("hostolink.operations")
 
 NOTIFICATION_JOB = "operations.notification"
 OPERATORS = {"07": "orange_money", "05": "mtn_momo", "01": "moov_money"}
-# After an unanswered initiation, ask the provider again soon.
+# After an unanswered initiation, send the same request again soon.
 RETRY_UNANSWERED_SECONDS = 30
 _USEFUL_HEADERS = ("content-type", "user-agent")
 
@@ -81,6 +99,16 @@ class Started:
     operation: OperationOut
     replayed: bool
     message: str
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What one provider call told us: an answer (or None when it raised), as an event, and
+    the French reason to show when it refused."""
+
+    answer: ProviderAnswer | None
+    event: Event
+    reason: str | None = None
 
 
 def mobile_number(raw: str, rail: Rail) -> str:
@@ -129,6 +157,10 @@ class Operations:
     def _return_url(self, reference: str) -> str:
         return f"{self._settings.public_url.rstrip('/')}/sandbox/retour/{reference}"
 
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(hours=self._settings.reconciliation_horizon_hours)
+
     # ------------------------------------------------------------------------ initiation
 
     async def start(
@@ -171,89 +203,82 @@ class Operations:
         if isinstance(opened, str):
             view = await self.view(reference=opened, user_id=principal.id)
             return Started(view, True, _message(view))
+        operation = await self._load(opened.operation_id)
         name = " ".join(p for p in (principal.prenom, principal.nom) if p) or None
-        answer, failure = await self._initiate(adapter, request, opened, name)
-        notices: list[Notice] = []
+        heard = await self._initiate(adapter, operation, name, call="initiation")
         async with self._db.sessionmaker() as session, session.begin():
-            if failure is not None:
-                settled = await service.settle(
-                    session,
-                    opened.operation_id,
-                    outcome=Outcome.FAILED,
-                    reason=failure,
-                    origin="initiation",
-                    rail_name=rail.name,
-                )
-                notices = settled.notices if settled else []
-            elif answer is not None:
-                await service.record_answer(
-                    session, opened.operation_id, answer, retry_in=RETRY_UNANSWERED_SECONDS
-                )
-                if answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
-                    settled = await service.settle(
-                        session,
-                        opened.operation_id,
-                        outcome=answer.outcome,
-                        reason=answer.reason,
-                        origin="initiation",
-                        rail_name=rail.name,
-                    )
-                    notices = settled.notices if settled else []
-            else:
-                operation = await repository.lock_operation(session, opened.operation_id)
-                operation.date_prochaine_verification = datetime.now(UTC) + timedelta(
-                    seconds=RETRY_UNANSWERED_SECONDS
-                )
+            notices = await self._record(session, operation, heard, origin="initiation")
+            await service.retry_soon(
+                session, operation.id_operation, seconds=RETRY_UNANSWERED_SECONDS
+            )
         await self._notify(notices)
         view = await self.view(reference=opened.reference, user_id=principal.id)
         return Started(view, False, _message(view))
 
     async def _initiate(
-        self, adapter: Provider, request: service.Request, opened: service.Opened, name: str | None
-    ) -> tuple[ProviderAnswer | None, str | None]:
-        """(answer, None), or (None, French reason) for a definitive refusal, or (None, None)
-        when the provider did not answer (the operation stays pending; reconciliation asks)."""
-        amount = request.amount
+        self, adapter: Provider, operation: OperationFournisseur, name: str | None, *, call: Call
+    ) -> Heard:
+        """Send the operation's initiation request — the same one every time: our reference
+        is the provider's idempotency key, so a repeat never pays twice, and a deposit's
+        repeat gives the payer the payment session the first answer never brought."""
+        reference = str(operation.reference)
         try:
-            if request.direction == "depot":
-                fee = opened.fee
-                return (
-                    await adapter.collect(
-                        CollectionRequest(
-                            reference=opened.reference,
-                            amount=amount + fee,
-                            currency=CURRENCY,
-                            msisdn=request.msisdn,
-                            rail=request.rail.code,
-                            description=f"Dépôt Hostolink de {format_xof(amount)}",
-                            callback_url=self._callback_url(adapter.code),
-                            return_url=self._return_url(opened.reference),
-                            customer_name=name,
-                        )
-                    ),
-                    None,
+            if operation.sens == "depot":
+                answer = await adapter.collect(
+                    CollectionRequest(
+                        reference=reference,
+                        amount=operation.montant + operation.frais,
+                        currency=operation.devise,
+                        msisdn=operation.compte_externe,
+                        rail=operation.fournisseur,
+                        description=f"Dépôt Hostolink de {format_xof(operation.montant)}",
+                        callback_url=self._callback_url(adapter.code),
+                        return_url=self._return_url(reference),
+                        customer_name=name,
+                    )
                 )
-            return (
-                await adapter.payout(
+            else:
+                answer = await adapter.payout(
                     PayoutRequest(
-                        reference=opened.reference,
-                        amount=amount,
-                        currency=CURRENCY,
-                        msisdn=request.msisdn,
-                        rail=request.rail.code,
+                        reference=reference,
+                        amount=operation.montant,
+                        currency=operation.devise,
+                        msisdn=operation.compte_externe,
+                        rail=operation.fournisseur,
                         description="Retrait Hostolink",
                         callback_url=self._callback_url(adapter.code),
                         recipient_name=name,
                     )
-                ),
-                None,
-            )
-        except ProviderUnreachable as exc:
-            logger.warning("operation %s: provider unreachable: %s", opened.reference, exc)
-            return None, None
-        except ProviderError as exc:  # refused, or our credentials refused: it did not happen
-            logger.warning("operation %s refused at initiation: %s", opened.reference, exc)
-            return None, exc.message
+                )
+        except ProviderError as exc:
+            return _heard_error(operation, exc, call=call)
+        return Heard(answer, answer_event(answer), answer.reason)
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        operation: OperationFournisseur,
+        heard: Heard,
+        *,
+        origin: str,
+        details: dict[str, Any] | None = None,
+    ) -> list[Notice]:
+        """Keep what a call taught us and apply its event, in the caller's transaction."""
+        details = dict(details or {})
+        if heard.answer is not None:
+            await service.record_answer(session, operation.id_operation, heard.answer)
+            if heard.answer.raw:
+                details["reponse"] = heard.answer.raw
+        settled = await service.apply(
+            session,
+            operation.id_operation,
+            heard.event,
+            origin=origin,
+            reason=heard.reason,
+            details=details,
+            rail_name=_rail_name(operation),
+        )
+        return settled.notices if settled else []
 
     # ------------------------------------------------------------------------- callbacks
 
@@ -322,43 +347,35 @@ class Operations:
         return operation
 
     async def handle_notification(self, job: Job) -> None:
+        """A signed notification's status is an answer; an unsigned one (or one without a
+        status) is a hint, and the status call answers instead. A provider that cannot be
+        asked raises: the job is retried later."""
         payload = job.payload
         webhook_id = int(payload["id_webhook"])
-        operation_id = int(payload["id_operation"])
         outcome: Outcome | None = Outcome(payload["issue"]) if payload.get("issue") else None
-        details: dict[str, Any] = {"id_webhook": webhook_id}
-        decision: tuple[Outcome, str | None, str] | None = None
-        async with self._db.sessionmaker() as session:
-            operation = await session.get(OperationFournisseur, operation_id)
-        if operation is None:
-            raise LookupError(f"operation {operation_id} vanished")
-        expected = operation.montant + (operation.frais if operation.sens == "depot" else 0)
-        error: str | None = None
-        final = outcome in (Outcome.SUCCEEDED, Outcome.FAILED)
-        if payload.get("fiable") and final and outcome is not None:
-            amount = payload.get("montant")
-            if amount is not None and int(amount) != expected:
-                error = f"montant notifié {amount} ≠ {expected} attendu"
-                logger.error("operation %s: %s", operation.reference, error)
-            else:
-                decision = (outcome, payload.get("motif"), "notification")
-        if decision is None and error is None and operation.statut not in ("reussie", "echouee"):
-            answer = await self._status(operation)  # raises when unreachable: the job retries
-            if answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
-                decision = (answer.outcome, answer.reason, "verification")
+        operation = await self._load(int(payload["id_operation"]))
+        event = callback_event(outcome, trusted=bool(payload.get("fiable")))
+        heard = Heard(None, event, payload.get("motif"))
+        origin = "notification"
+        error = _amount_error(operation, heard.event, payload.get("montant"))
+        direction: Direction = "depot" if operation.sens == "depot" else "retrait"
+        if error is not None:
+            logger.error("operation %s: %s", operation.reference, error)
+        elif heard.event is Event.UNTRUSTED_CALLBACK and listens(
+            direction, Status(operation.statut)
+        ):
+            heard = await self._asked(operation)
+            if heard.answer is None:  # not answered: the job runs again with its backoff
+                raise StatusUnanswered(str(operation.reference), heard.event)
+            origin = "verification"
         notices: list[Notice] = []
         async with self._db.sessionmaker() as session, session.begin():
-            if decision is not None:
-                settled = await service.settle(
-                    session,
-                    operation_id,
-                    outcome=decision[0],
-                    reason=decision[1] or _default_reason(operation),
-                    origin=decision[2],
-                    details=details,
-                    rail_name=_rail_name(operation),
+            if error is None:
+                # The history names the notification: it is the decision's evidence, which
+                # the retention purge keeps (jobs/retention.py).
+                notices = await self._record(
+                    session, operation, heard, origin=origin, details={"id_webhook": webhook_id}
                 )
-                notices = settled.notices if settled else []
             status = "erreur" if error else "traite"
             await repository.mark_callback(session, webhook_id, status=status, error=error)
             await queue.complete(await session.connection(), job.id)
@@ -370,7 +387,10 @@ class Operations:
         """Ask the providers about operations whose check is due; returns how many."""
         async with self._db.sessionmaker() as session, session.begin():
             due = await repository.claim_due(
-                session, limit=limit, delay_seconds=self._settings.reconciliation_delay_seconds
+                session,
+                limit=limit,
+                delay_seconds=self._settings.reconciliation_delay_seconds,
+                max_interval_seconds=self._settings.reconciliation_max_interval_minutes * 60,
             )
         for operation_id in due:
             try:
@@ -380,54 +400,54 @@ class Operations:
         return len(due)
 
     async def verify(self, operation_id: int, *, origin: str) -> None:
-        async with self._db.sessionmaker() as session:
-            operation = await session.get(OperationFournisseur, operation_id)
-        if operation is None or operation.statut not in ("initiee", "en_attente"):
-            return
-        try:
-            answer = await self._status(operation)
-        except ProviderError as exc:
-            logger.warning("operation %s: status unavailable: %s", operation.reference, exc)
-            return
-        age = datetime.now(UTC) - operation.date_creation
-        decision: tuple[Outcome, str | None, bool] | None = None
-        if answer.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
-            decision = (answer.outcome, answer.reason, False)
-        elif operation.sens == "depot":
-            if age > timedelta(minutes=self._settings.deposit_expiry_minutes):
-                decision = (Outcome.FAILED, "Paiement non confirmé dans le délai.", True)
-        elif (
-            answer.outcome is Outcome.UNKNOWN
-            and age > timedelta(seconds=self._settings.reconciliation_delay_seconds)
-            and (operation.id_externe is not None or self._finds_by_reference(operation))
-        ):
-            # The provider looked for our reference (or its own id) and has no such payout:
-            # it never received it, so the held money goes back. Where it cannot look our
-            # reference up, "unknown" proves nothing: the hold stays for an administrator.
-            decision = (Outcome.FAILED, "Le fournisseur n'a jamais reçu ce retrait.", False)
-        if decision is None:
-            return
+        """One reconciliation step for a pending operation: the same initiation request again
+        when the provider never confirmed it, the status call otherwise; then, when nothing
+        decisive came back, a tick — or, past the horizon, the operators' queue."""
+        operation = await self._load(operation_id)
+        status = Status(operation.statut)
+        if status not in PENDING:
+            return  # final (a closed deposit reopens only on its provider's own news)
+        if repeats_initiation(status):
+            heard = await self._repeat(operation)
+        else:
+            heard = await self._asked(operation)
+        past = datetime.now(UTC) - operation.date_creation > self.horizon
         async with self._db.sessionmaker() as session, session.begin():
-            settled = await service.settle(
+            notices = await self._record(session, operation, heard, origin=origin)
+            checked = await service.apply(
                 session,
                 operation_id,
-                outcome=decision[0],
-                reason=decision[1] or _default_reason(operation),
+                after_check(past_horizon=past),
                 origin=origin,
-                details={"reponse": answer.raw} if answer.raw else None,
-                expire=decision[2],
+                details={"reponse_fournisseur": heard.event.value},
                 rail_name=_rail_name(operation),
             )
-        await self._notify(settled.notices if settled else [])
+            notices += checked.notices if checked else []
+        await self._notify(notices)
 
-    def _finds_by_reference(self, operation: OperationFournisseur) -> bool:
-        adapter = self.providers.adapter(operation.passerelle)
-        return bool(getattr(adapter, "finds_by_reference", True))
-
-    async def _status(self, operation: OperationFournisseur) -> ProviderAnswer:
+    async def _repeat(self, operation: OperationFournisseur) -> Heard:
         adapter = self.providers.adapter(operation.passerelle)
         if adapter is None:
-            raise ProviderUnavailable(detail=f"{operation.passerelle} is not configured")
+            return _heard_error(
+                operation,
+                ProviderUnavailable(detail=f"{operation.passerelle} is not configured"),
+                call="repeat",
+            )
+        async with self._db.sessionmaker() as session:
+            user = await session.get(Utilisateur, operation.id_user)
+        names = (user.prenom, user.nom) if user is not None else ()
+        name = " ".join(p for p in names if p) or None
+        return await self._initiate(adapter, operation, name, call="repeat")
+
+    async def _asked(self, operation: OperationFournisseur) -> Heard:
+        """The provider's status call, as what we heard."""
+        adapter = self.providers.adapter(operation.passerelle)
+        if adapter is None:
+            return _heard_error(
+                operation,
+                ProviderUnavailable(detail=f"{operation.passerelle} is not configured"),
+                call="status",
+            )
         direction: Direction = "depot" if operation.sens == "depot" else "retrait"
         ref = OperationRef(
             reference=str(operation.reference),
@@ -439,7 +459,18 @@ class Operations:
             external_id=operation.id_externe,
             provider_data=operation.donnees_fournisseur or {},
         )
-        return await adapter.status(ref)
+        try:
+            answer = await adapter.status(ref)
+        except ProviderError as exc:
+            return _heard_error(operation, exc, call="status")
+        return Heard(answer, answer_event(answer), answer.reason)
+
+    async def _load(self, operation_id: int) -> OperationFournisseur:
+        async with self._db.sessionmaker() as session:
+            operation = await session.get(OperationFournisseur, operation_id)
+        if operation is None:
+            raise LookupError(f"operation {operation_id} vanished")
+        return operation
 
     # ---------------------------------------------------------------------------- views
 
@@ -471,6 +502,37 @@ class Operations:
             await self._notices.write(notices)
 
 
+class StatusUnanswered(Exception):
+    """A notification's hint could not be checked (the status call did not answer): its job
+    fails and runs again later; reconciliation asks meanwhile."""
+
+    def __init__(self, reference: str, event: Event) -> None:
+        super().__init__(f"operation {reference}: status call after a notification: {event}")
+
+
+def _heard_error(operation: OperationFournisseur, exc: ProviderError, *, call: Call) -> Heard:
+    event = error_event(exc, call=call)
+    if isinstance(exc, ProviderMisconfigured):
+        # Our configuration, not the operation: the operators must hear of it (the error
+        # log reaches Sentry; the counter, their alert rule).
+        PROVIDER_ERRORS.labels(provider=operation.passerelle, kind="configuration").inc()
+        logger.error(
+            "operation %s: the provider refuses our configuration: %s", operation.reference, exc
+        )
+    else:
+        logger.warning("operation %s: %s call: %s → %s", operation.reference, call, exc, event)
+    return Heard(None, event, exc.message)
+
+
+def _amount_error(operation: OperationFournisseur, event: Event, amount: Any) -> str | None:
+    """A signed final status whose amount is not ours is applied to nothing (a provider bug,
+    or an operation mixed up with another): the inbox row keeps the error for the operators."""
+    if amount is None or event not in (Event.SUCCEEDED, Event.FAILED, Event.EXPIRED):
+        return None
+    expected = operation.montant + (operation.frais if operation.sens == "depot" else 0)
+    return None if int(amount) == expected else f"montant notifié {amount} ≠ {expected} attendu"
+
+
 def to_view(operation: OperationFournisseur, changes: list[Any]) -> OperationOut:
     fee = operation.frais
     return OperationOut(
@@ -484,9 +546,8 @@ def to_view(operation: OperationFournisseur, changes: list[Any]) -> OperationOut
         montant_total=operation.montant + fee,
         devise=operation.devise,
         numero=operation.compte_externe,
-        url_paiement=operation.url_paiement
-        if operation.statut in ("initiee", "en_attente")
-        else None,
+        url_paiement=operation.url_paiement if operation.statut in PENDING else None,
+        action_attendue=expected_action(operation),
         motif_echec=operation.motif_echec,
         date_creation=operation.date_creation,
         date_finalisation=operation.date_finalisation,
@@ -507,12 +568,6 @@ def _rail_name(operation: OperationFournisseur) -> str:
     return rail.name if rail else operation.fournisseur
 
 
-def _default_reason(operation: OperationFournisseur) -> str:
-    if operation.sens == "depot":
-        return "Paiement non abouti chez le fournisseur."
-    return "Retrait refusé par le fournisseur."
-
-
 def _message(view: OperationOut) -> str:
     amount = format_xof(view.montant)
     if view.sens == "depot":
@@ -521,6 +576,8 @@ def _message(view: OperationOut) -> str:
             "nous vérifions automatiquement",
             "en_attente": f"Dépôt de {amount} en attente : confirmez le paiement de "
             f"{format_xof(view.montant_total)} sur {view.nom_fournisseur}",
+            "a_verifier": f"Dépôt de {amount} en vérification par notre équipe : rien n'a été "
+            "débité de votre portefeuille",
             "reussie": f"Dépôt de {amount} crédité",
         }
     else:
@@ -528,6 +585,7 @@ def _message(view: OperationOut) -> str:
             "initiee": f"Retrait de {amount} enregistré : le fournisseur ne répond pas encore, "
             "nous vérifions automatiquement",
             "en_attente": f"Retrait de {amount} en cours vers {view.numero}",
+            "a_verifier": "En vérification par notre équipe, votre argent est bloqué, pas perdu",
             "reussie": f"Retrait de {amount} envoyé vers {view.numero}",
         }
     default = f"Opération non aboutie : {view.motif_echec or 'refusée par le fournisseur'}"

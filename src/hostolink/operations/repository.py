@@ -9,6 +9,8 @@ from sqlalchemy import Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.models import HistoriqueOperation, OperationFournisseur, Transaction, WebhookEntrant
+from hostolink.models.operation_fournisseur import STATUTS_EN_COURS
+from hostolink.models.types import one_of
 from hostolink.wallet.ledger import FeeRule
 
 # The most specific active rule: this rail's before the all-rails one, then the highest
@@ -144,29 +146,37 @@ async def mark_callback(
     )
 
 
+# The partial index ix_operation_fournisseur_reconciliation serves this: its predicate is
+# the same literal list (a bound array would not let the planner prove it), built from our
+# own constants, never from input.
 _DUE = text(
-    """
+    f"""
 UPDATE operation_fournisseur o
 SET nombre_verifications = o.nombre_verifications + 1,
     date_prochaine_verification = now() + make_interval(
-        secs => least(3600, :delay * power(2, least(o.nombre_verifications, 10))::int))
+        secs => least(:cap, :delay * power(2, least(o.nombre_verifications, 20))))
 FROM (
     SELECT id_operation FROM operation_fournisseur
-    WHERE statut IN ('initiee', 'en_attente') AND date_prochaine_verification <= now()
+    WHERE {one_of("statut", STATUTS_EN_COURS)} AND date_prochaine_verification <= now()
     ORDER BY date_prochaine_verification
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 ) due
 WHERE o.id_operation = due.id_operation
 RETURNING o.id_operation
-"""
+"""  # noqa: S608
 )
 
 
-async def claim_due(session: AsyncSession, *, limit: int, delay_seconds: int) -> list[int]:
-    """Operations whose next check is due, pushed back (growing interval, at most an hour)
-    so that another worker does not take them meanwhile."""
-    rows = await session.execute(_DUE, {"limit": limit, "delay": delay_seconds})
+async def claim_due(
+    session: AsyncSession, *, limit: int, delay_seconds: int, max_interval_seconds: int
+) -> list[int]:
+    """Operations whose next check is due — still pending, or waiting for an operator (a
+    provider may still answer) — pushed back so that another worker does not take them
+    meanwhile: `delay_seconds`, then twice as long after each check (2 min, 4, 8…), at most
+    `max_interval_seconds`."""
+    params = {"limit": limit, "delay": delay_seconds, "cap": max_interval_seconds}
+    rows = await session.execute(_DUE, params)
     return [int(r.id_operation) for r in rows]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hostolink.kit.money import Amount
 
@@ -50,12 +50,33 @@ class StatusChange(BaseModel):
     date: datetime
 
 
+class ActionCode(BaseModel):
+    type: Literal["otp"] = "otp"
+    message: str = Field(
+        description="Consigne pour le payeur, en français.",
+        examples=["Saisissez le code reçu par SMS de Moov Money"],
+    )
+
+
+class ActionRedirection(BaseModel):
+    type: Literal["redirection"] = "redirection"
+    url: str = Field(description="La page ou l'application où le payeur confirme.")
+
+
+ActionAttendue = Annotated[ActionCode | ActionRedirection, Field(discriminator="type")]
+
+
 class OperationOut(BaseModel):
     reference: str = Field(description="Référence Hostolink de l'opération (UUID).")
     sens: Literal["depot", "retrait"]
     fournisseur: str
     nom_fournisseur: str
-    statut: str = Field(description="initiee, en_attente, reussie, echouee ou expiree.")
+    statut: str = Field(
+        description="initiee (le fournisseur n'a pas encore accusé réception), en_attente, "
+        "a_verifier (pas de réponse définitive du fournisseur dans l'horizon : notre équipe "
+        "vérifie, l'argent d'un retrait reste bloqué), reussie, echouee ou expiree (session de "
+        "paiement expirée chez le fournisseur)."
+    )
     montant: int
     frais: int
     montant_total: int = Field(
@@ -71,6 +92,19 @@ class OperationOut(BaseModel):
     date_creation: datetime
     date_finalisation: datetime | None
     historique: list[StatusChange]
+    action_attendue: ActionAttendue | None = Field(
+        default=None,
+        description="Dépôt en attente : ce que le payeur doit faire — saisir le code reçu "
+        "par SMS (`otp`, puis POST /api/depots/{reference}/code) ou ouvrir une page "
+        "(`redirection`) ; null quand rien n'est attendu de lui.",
+    )
+
+    @model_validator(mode="after")
+    def _page_to_open(self) -> OperationOut:
+        # Any provider's payment page is a redirection the payer follows.
+        if self.action_attendue is None and self.sens == "depot" and self.url_paiement:
+            self.action_attendue = ActionRedirection(url=self.url_paiement)
+        return self
 
 
 class OperationAnswer(BaseModel):

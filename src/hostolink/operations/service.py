@@ -3,10 +3,10 @@
 - `open_deposit` / `open_withdrawal`: claim the Idempotency-Key, lock the wallet, check it,
   create the operation; a withdrawal also moves amount + fee from the wallet to the
   provider's hold account at once, so the same money cannot leave twice.
-- `record_answer`: what the provider said at initiation (its id, the payment page…).
-- `settle`: the final outcome, applied once: the operation row is locked first and a final
-  operation is left alone, so a duplicated callback, a callback racing a poll, or a job run
-  twice after a crash change nothing the second time.
+- `record_answer`: what a provider's answer tells us (its id, the payment page…).
+- `apply`: an event (an answer, an error, a notification, a reconciliation run, an
+  operator's decision) on the locked operation, through `transitions.transition`: the one
+  place where money is credited, booked or released.
 Nothing commits here; `flow.py` owns the transactions and never holds one across a provider
 call.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,9 +32,20 @@ from hostolink.operations.errors import (
     AlreadyFinal,
     DepositLimit,
     OperationNotFound,
+    PayoutNotAcknowledged,
     WalletNotActive,
 )
-from hostolink.providers.base import Direction, Outcome, ProviderAnswer
+from hostolink.operations.transitions import (
+    ALREADY_FINAL,
+    FINAL,
+    Direction,
+    Event,
+    Money,
+    Status,
+    Transition,
+    transition,
+)
+from hostolink.providers.base import ProviderAnswer
 from hostolink.providers.registry import RAILS, Rail
 from hostolink.wallet import ledger
 from hostolink.wallet import repository as wallet_repository
@@ -42,6 +54,8 @@ from hostolink.wallet.idempotency import stored_answer
 from hostolink.wallet.ledger import IdempotencyClaim, LockedAccount, Movement
 from hostolink.wallet.reference_data import SystemAccount, account_number, provider_accounts
 from hostolink.wallet.repository import Notice
+
+logger = logging.getLogger("hostolink.operations")
 
 ACCEPTED = 202
 
@@ -186,86 +200,116 @@ async def open_operation(
 
 
 async def record_answer(
-    session: AsyncSession, operation_id: int, answer: ProviderAnswer, *, retry_in: int
+    session: AsyncSession, operation_id: int, answer: ProviderAnswer
 ) -> OperationFournisseur:
-    """Store the provider's initiation answer. A notification may have settled the operation
-    already (it can arrive before this commit): its status is then left as it is."""
+    """Keep what a provider's answer tells us about the operation (its id, the payment page,
+    what the next status call needs…). The status is `apply`'s business."""
     operation = await repository.lock_operation(session, operation_id)
     if answer.external_id and not operation.id_externe:
         operation.id_externe = answer.external_id
     if answer.payment_url:
         operation.url_paiement = answer.payment_url
     if answer.provider_data:
-        operation.donnees_fournisseur = dict(answer.provider_data)
+        operation.donnees_fournisseur = {
+            **(operation.donnees_fournisseur or {}),
+            **answer.provider_data,
+        }
     if answer.notification_token:
         operation.empreinte_jeton = token_digest(answer.notification_token)
-    operation.reponse_fournisseur = answer.raw or None
+    if answer.raw:
+        operation.reponse_fournisseur = answer.raw
     operation.date_modification = datetime.now(UTC)
-    if operation.statut == "initiee" and answer.outcome is Outcome.PENDING:
-        operation.statut = "en_attente"
-        repository.history(session, operation, previous="initiee", origin="initiation")
-    if operation.statut == "initiee":
-        operation.date_prochaine_verification = datetime.now(UTC) + timedelta(seconds=retry_in)
     return operation
+
+
+async def retry_soon(session: AsyncSession, operation_id: int, *, seconds: int) -> None:
+    """An operation whose initiation went unanswered is asked about again soon (the same
+    request, same reference), not at the reconciliation's slower pace."""
+    operation = await repository.lock_operation(session, operation_id)
+    if operation.statut == Status.INITIEE:
+        operation.date_prochaine_verification = datetime.now(UTC) + timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
 class Settled:
     operation: OperationFournisseur
     notices: list[Notice]
+    transition: Transition
 
 
-def _is_final(operation: OperationFournisseur, outcome: Outcome) -> bool:
-    # A deposit we closed as failed or expired still takes a provider's later success (a
-    # payer who retried on Wave's page after a failed attempt, a payment confirmed after our
-    # deadline): the payer's money reached the provider and must reach the wallet.
-    if operation.sens == "depot" and outcome is Outcome.SUCCEEDED:
-        return operation.statut == "reussie"
-    return operation.statut in ("reussie", "echouee", "expiree")
-
-
-async def settle(
+async def apply(
     session: AsyncSession,
     operation_id: int,
+    event: Event,
     *,
-    outcome: Outcome,
-    reason: str | None,
     origin: str,
+    reason: str | None = None,
     details: dict[str, Any] | None = None,
-    expire: bool = False,
     rail_name: str = "",
 ) -> Settled | None:
-    """Apply a final outcome once. Returns None when the operation was already final."""
-    if outcome not in (Outcome.SUCCEEDED, Outcome.FAILED):
-        raise ValueError(f"not a final outcome: {outcome}")
+    """What `event` does to the operation, decided by `transitions.transition` on the row
+    locked FOR UPDATE (so a duplicated notification, a notification racing a poll, or a job
+    run twice after a crash find the status the first one left, and change nothing). The
+    money first, the status last. None when nothing changed; an operator's decision the table
+    refuses raises (`AlreadyFinal`, `PayoutNotAcknowledged`: 409)."""
     operation = await repository.lock_operation(session, operation_id)
-    if _is_final(operation, outcome):
+    previous = Status(operation.statut)
+    direction: Direction = "depot" if operation.sens == "depot" else "retrait"
+    step = transition(direction, previous, event)
+    if step.alert:
+        logger.error(
+            "operation %s (%s, %s) got %s: %s",
+            operation.reference,
+            direction,
+            previous,
+            event,
+            step.alert,
+        )
+    if step.refused == ALREADY_FINAL:
+        raise AlreadyFinal
+    if step.refused:
+        raise PayoutNotAcknowledged(step.refused)
+    if step.status is previous and step.money is Money.NONE:
         return None
-    previous = operation.statut
     notices: list[Notice] = []
-    # The money first, the status last: the row's status and its finalisation date change
-    # together (a CHECK ties them), after every query of the booking.
-    if outcome is Outcome.SUCCEEDED:
+    # The row's status and its finalisation date change together (a CHECK ties them), after
+    # every query of the booking.
+    if step.money in (Money.CREDIT, Money.BOOK):
         notices = await _book_success(session, operation, rail_name)
-        status, motif = "reussie", None
-    else:
-        status = "expiree" if expire else "echouee"
-        motif = reason or "Opération refusée par le fournisseur."
-        if operation.sens == "retrait":
-            notices = await _release_hold(session, operation, rail_name, motif)
+    motif = None
+    if step.status in (Status.ECHOUEE, Status.EXPIREE):
+        motif = reason or _default_reason(direction, step.status)
+    if step.money is Money.RELEASE:
+        notices = await _release_hold(session, operation, rail_name, motif or "")
     now = datetime.now(UTC)
-    operation.statut = status
-    operation.motif_echec = motif
-    operation.date_finalisation = now
+    operation.statut = step.status
     operation.date_modification = now
-    operation.date_prochaine_verification = None
-    repository.history(session, operation, previous=previous, origin=origin, details=details)
-    # Observed before the commit, which the caller owns: a commit that fails is rare, and the
-    # settlement is then retried and observed again (the histogram counts attempts).
-    SETTLEMENT.labels(
-        provider=operation.passerelle, direction=operation.sens, status=status
-    ).observe((now - operation.date_creation).total_seconds())
-    return Settled(operation, notices)
+    if step.status in FINAL:
+        operation.motif_echec = motif
+        operation.date_finalisation = now
+        operation.date_prochaine_verification = None
+    repository.history(
+        session,
+        operation,
+        previous=previous,
+        origin=origin,
+        details={"evenement": event.value, **(details or {})},
+    )
+    if step.status in FINAL:
+        # Observed before the commit, which the caller owns: a commit that fails is rare,
+        # and the settlement is then retried and observed again (it counts attempts).
+        SETTLEMENT.labels(
+            provider=operation.passerelle, direction=operation.sens, status=step.status.value
+        ).observe((now - operation.date_creation).total_seconds())
+    return Settled(operation, notices, step)
+
+
+def _default_reason(direction: Direction, status: Status) -> str:
+    if status is Status.EXPIREE:
+        return "Session de paiement expirée chez le fournisseur : aucun paiement effectué."
+    if direction == "depot":
+        return "Paiement non abouti chez le fournisseur."
+    return "Retrait refusé par le fournisseur."
 
 
 async def _book_success(
@@ -404,17 +448,19 @@ def _codes(locked: ledger.Locked, codes: list[str]) -> dict[str, int]:
 async def resolve_by_hand(
     session: AsyncSession, *, reference: str, succeeded: bool, motif: str, actor: Actor
 ) -> Settled:
-    """An administrator closes an operation the provider never decides (checked with the
-    provider by other means): success credits the deposit / books the withdrawal, failure
-    releases a withdrawal's held money. Audited with the reason; 409 when already final."""
+    """An operator closes an operation the provider does not decide (the « à vérifier »
+    queue, or any pending one), after checking with the provider by other means: success
+    credits the deposit / books the withdrawal, failure closes the deposit / releases the
+    withdrawal's held money. Audited with the reason; 409 when already final (a deposit closed
+    without credit still takes a confirmed late payment)."""
     operation = await repository.by_reference(session, reference)
     if operation is None:
         raise OperationNotFound
     before = {"statut": operation.statut}
-    settled = await settle(
+    settled = await apply(
         session,
         operation.id_operation,
-        outcome=Outcome.SUCCEEDED if succeeded else Outcome.FAILED,
+        Event.OPERATOR_SUCCEEDED if succeeded else Event.OPERATOR_FAILED,
         reason=motif,
         origin="administrateur",
         details={"id_administrateur": actor.principal.id, "motif": motif},

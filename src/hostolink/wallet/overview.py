@@ -1,13 +1,14 @@
-"""The caller's wallet at a glance: balance, account number, status and what is left of
-each limit today and this month."""
+"""The caller's wallet at a glance: balance, account number, status, the money held by
+withdrawals not final yet, and what is left of each limit today and this month."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
-from hostolink.models import Compte, PlafondKyc
+from hostolink.models import Compte, OperationFournisseur, PlafondKyc
+from hostolink.models.operation_fournisseur import STATUTS_EN_COURS
 from hostolink.wallet.errors import WalletMissing
 from hostolink.wallet.ledger import rolled_counters, today
 from hostolink.wallet.schemas import WalletLimitsOut, WalletOut
@@ -48,5 +49,21 @@ async def overview(session: AsyncSession, *, principal: Principal) -> WalletOut:
         solde=account.solde,
         devise=account.devise,
         statut=account.statut,
+        montant_bloque=await held(session, account.id_compte),
         plafonds=plafonds,
     )
+
+
+async def held(session: AsyncSession, account_id: int) -> int:
+    """Amount + fee of this account's withdrawals not final yet: money that left the balance
+    for the provider's hold account, and comes back only if the withdrawal fails (or an
+    operator decides so). The hold account is shared by everyone: the operations say whose."""
+    total = await session.scalar(
+        select(
+            func.coalesce(func.sum(OperationFournisseur.montant + OperationFournisseur.frais), 0)
+        )
+        .where(OperationFournisseur.id_compte == account_id)
+        .where(OperationFournisseur.sens == "retrait")
+        .where(OperationFournisseur.statut.in_(STATUTS_EN_COURS))
+    )
+    return int(total or 0)

@@ -91,9 +91,15 @@ class WalletLimitsOut(BaseModel):
 
 class WalletOut(BaseModel):
     numero_compte: str
-    solde: int
+    solde: int = Field(description="Solde disponible, en francs CFA.")
     devise: str
     statut: str
+    montant_bloque: int = Field(
+        default=0,
+        description="Retraits en cours ou en vérification (montant + frais) : déjà sortis du "
+        "solde, bloqués jusqu'à la réponse définitive de l'opérateur ; rendus si le retrait "
+        "échoue.",
+    )
     plafonds: WalletLimitsOut | None
 
 

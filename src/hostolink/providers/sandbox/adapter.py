@@ -9,11 +9,24 @@
   with backoff while we do not answer 2xx, and sometimes delivers it twice
   (`SANDBOX_DUPLICATE_RATE`), as real providers do.
 - It answers status calls for every operation it knows.
+- A deposit's payment session expires after `SANDBOX_DEPOSIT_EXPIRY_MINUTES`: the status call
+  then reports it expired (a definitive answer), as Wave does. The page still takes a late
+  confirmation, so that the late-payment rule can be played.
 
 Test numbers (shown on the sandbox pages): a number ending in 99 is refused by the operator;
-ending in 98, the operator never decides (the operation stays pending: reconciliation, then
-expiry, take over); ending in 97, the operator decides but its notifications never reach us
-(only reconciliation finds the result). Any other number succeeds.
+ending in 98, the operator never decides (the operation stays pending: reconciliation asks,
+then the operators' « à vérifier » queue takes over); ending in 97, the operator decides but
+its notifications never reach us (only reconciliation finds the result); ending in 96, the
+answer to our request is lost — the operator did it (a deposit is paid at once, as by a USSD
+approval; a payout succeeds) but we only see a timeout, and no notification comes: the next
+call about it (the same request again, or a status call) finds it succeeded; ending in 95,
+the operator switched platforms: the first `PLATFORM_SWITCH_CALLS` status calls answer "not
+found", and no notification comes. Any other number succeeds.
+
+Incidents for tests and demonstrations, on the provider object: `outage` (nothing answers,
+nothing is done), `answers_lost` (requests are done, answers lost), `platform_switched`
+(status calls find nothing), `hold_notifications` (notifications wait in `held` for the test
+to deliver, duplicate or reorder), `decide_payouts` (off: payouts wait for `decide`).
 
 State lives in this process's memory: the sandbox is for one development process (the
 embedded default); a restart forgets its operations, and status calls then answer "unknown".
@@ -29,7 +42,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,6 +56,7 @@ from hostolink.providers.base import (
     PayoutRequest,
     ProviderAnswer,
     ProviderRejected,
+    ProviderUnreachable,
 )
 from hostolink.providers.http import (
     any_matches,
@@ -58,6 +72,10 @@ TOLERANCE_SECONDS = 300
 REFUSED_SUFFIX = "99"
 SILENT_SUFFIX = "98"
 LOST_CALLBACK_SUFFIX = "97"
+ANSWER_LOST_SUFFIX = "96"
+SWITCHED_SUFFIX = "95"
+PLATFORM_SWITCH_CALLS = 2  # status calls answered "not found" for a number ending in 95
+SILENT_NOTIFICATIONS = (LOST_CALLBACK_SUFFIX, ANSWER_LOST_SUFFIX, SWITCHED_SUFFIX)
 DELIVERY_BACKOFF = (0.5, 1, 2, 4, 8, 16, 32, 64)
 MAX_AMOUNT = 2_000_000  # the simulated operator's own per-operation cap
 
@@ -79,8 +97,18 @@ class SandboxOperation:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     decided_at: datetime | None = None
     notifications_sent: int = 0
+    status_calls: int = 0
 
-    def answer(self, *, payment_url: str | None = None) -> ProviderAnswer:
+    def answer(self, *, payment_url: str | None = None, expired: bool = False) -> ProviderAnswer:
+        if expired:
+            return ProviderAnswer(
+                outcome=Outcome.FAILED,
+                expired=True,
+                external_id=self.id,
+                reason=SESSION_EXPIRED,
+                amount=self.amount,
+                raw={"id": self.id, "statut": "expire", "montant": self.amount},
+            )
         return ProviderAnswer(
             outcome=self.status,
             external_id=self.id,
@@ -89,6 +117,9 @@ class SandboxOperation:
             amount=self.amount,
             raw={"id": self.id, "statut": self.status.value, "montant": self.amount},
         )
+
+
+SESSION_EXPIRED = "Session de paiement expirée (bac à sable) : aucun paiement n'a été effectué."
 
 
 class SandboxProvider:
@@ -103,15 +134,24 @@ class SandboxProvider:
         deliverer: httpx.AsyncClient,
         duplicate_rate: float,
         payout_delay_seconds: float,
+        deposit_expiry_seconds: float = 30 * 60,
     ) -> None:
         self._secret = secret
         self._public_url = public_url.rstrip("/")
         self._deliverer = deliverer
         self.duplicate_rate = duplicate_rate
         self.payout_delay_seconds = payout_delay_seconds
+        self.deposit_expiry = timedelta(seconds=deposit_expiry_seconds)
         self.operations: dict[str, SandboxOperation] = {}
         self._by_reference: dict[str, SandboxOperation] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Incidents (module docstring).
+        self.outage = False
+        self.answers_lost = False
+        self.platform_switched = False
+        self.hold_notifications = False
+        self.held: list[tuple[bytes, str]] = []  # (body, Sandbox-Signature) when held
+        self.decide_payouts = True
 
     # ------------------------------------------------------------------ the adapter side
 
@@ -119,20 +159,52 @@ class SandboxProvider:
         return f"{self._public_url}/sandbox/paiement/{operation_id}"
 
     async def collect(self, request: CollectionRequest) -> ProviderAnswer:
+        self._reachable()
+        new = request.reference not in self._by_reference
         operation = self._create("depot", request, request.return_url)
+        if new and request.msisdn.endswith(ANSWER_LOST_SUFFIX):
+            # The payer approved on their phone at once; we never hear of it.
+            await self.decide(operation.id, accept=True)
+        self._answered(operation, new=new)
         return operation.answer(payment_url=self.payment_url(operation.id))
 
     async def payout(self, request: PayoutRequest) -> ProviderAnswer:
+        self._reachable()
+        new = request.reference not in self._by_reference
         operation = self._create("retrait", request, None)
-        if not request.msisdn.endswith(SILENT_SUFFIX):
+        if new and self.decide_payouts and not request.msisdn.endswith(SILENT_SUFFIX):
             self._spawn(self._decide_later(operation))
+        self._answered(operation, new=new)
         return operation.answer()
 
     async def status(self, operation: OperationRef) -> ProviderAnswer:
+        self._reachable()
         found = self._by_reference.get(operation.reference)
         if found is None:
             return ProviderAnswer(outcome=Outcome.UNKNOWN)
-        return found.answer()
+        found.status_calls += 1
+        switching = found.msisdn.endswith(SWITCHED_SUFFIX)
+        if self.platform_switched or (switching and found.status_calls <= PLATFORM_SWITCH_CALLS):
+            return ProviderAnswer(outcome=Outcome.UNKNOWN)  # another platform: "not found"
+        if self.answers_lost:
+            raise ProviderUnreachable(detail="sandbox: answer lost")
+        return found.answer(expired=self._expired(found))
+
+    def _reachable(self) -> None:
+        if self.outage:
+            raise ProviderUnreachable(detail="sandbox: outage, request never arrived")
+
+    def _answered(self, operation: SandboxOperation, *, new: bool) -> None:
+        """The request was done; its answer may be lost on the way back."""
+        if self.answers_lost or (new and operation.msisdn.endswith(ANSWER_LOST_SUFFIX)):
+            raise ProviderUnreachable(detail="sandbox: request done, answer lost")
+
+    def _expired(self, operation: SandboxOperation) -> bool:
+        return (
+            operation.direction == "depot"
+            and operation.status is Outcome.PENDING
+            and datetime.now(UTC) - operation.created_at > self.deposit_expiry
+        )
 
     def parse_callback(self, body: bytes, headers: Mapping[str, str], *, now: float) -> Callback:
         value = header(headers, SIGNATURE_HEADER)
@@ -214,15 +286,31 @@ class SandboxProvider:
                 else "Numéro inconnu chez l'opérateur (bac à sable)."
             )
         operation.decided_at = datetime.now(UTC)
-        if not operation.msisdn.endswith(LOST_CALLBACK_SUFFIX):
+        if self.hold_notifications:
+            body = self._event(operation)
+            self.held.append((body, self.sign(body)))
+        elif not operation.msisdn.endswith(SILENT_NOTIFICATIONS):
             self._spawn(self._notify(operation))
         return operation
 
+    def by_reference(self, reference: str) -> SandboxOperation | None:
+        """The simulated operation our `reference` created, if the request ever arrived."""
+        return self._by_reference.get(reference)
+
+    def notification(self, operation_id: str) -> tuple[bytes, str]:
+        """A signed notification of the operation as it stands now (pending included), for
+        a test to deliver when it likes: late, twice, or never."""
+        body = self._event(self.operations[operation_id])
+        return body, self.sign(body)
+
     def _event(self, operation: SandboxOperation) -> bytes:
         kind = "paiement" if operation.direction == "depot" else "transfert"
+        state = {Outcome.SUCCEEDED: "reussi", Outcome.FAILED: "echoue"}.get(
+            operation.status, "en_attente"
+        )
         event = {
             "id": "evt_" + secrets.token_hex(8),
-            "type": f"{kind}.{'reussi' if operation.status is Outcome.SUCCEEDED else 'echoue'}",
+            "type": f"{kind}.{state}",
             "data": {
                 "id": operation.id,
                 "reference": operation.reference,

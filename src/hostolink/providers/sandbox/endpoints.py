@@ -14,9 +14,11 @@ from hostolink.errors import NotFound
 from hostolink.kit.money import format_xof
 from hostolink.providers.base import Outcome
 from hostolink.providers.sandbox.adapter import (
+    ANSWER_LOST_SUFFIX,
     LOST_CALLBACK_SUFFIX,
     REFUSED_SUFFIX,
     SILENT_SUFFIX,
+    SWITCHED_SUFFIX,
     SandboxOperation,
     SandboxProvider,
 )
@@ -83,7 +85,11 @@ async def sandbox_home(request: Request) -> HTMLResponse:
         "<p>Numéros de test : se terminant par "
         f"<b>{REFUSED_SUFFIX}</b> → refusé par l'opérateur ; par <b>{SILENT_SUFFIX}</b> → "
         f"l'opérateur ne répond jamais ; par <b>{LOST_CALLBACK_SUFFIX}</b> → la notification "
-        "se perd (seule la réconciliation trouve le résultat) ; tout autre numéro réussit.</p>"
+        "se perd (seule la réconciliation trouve le résultat) ; par "
+        f"<b>{ANSWER_LOST_SUFFIX}</b> → la réponse se perd, l'opération est faite quand même "
+        "(la réconciliation la retrouve) ; par "
+        f"<b>{SWITCHED_SUFFIX}</b> → l'opérateur change de plateforme (« introuvable » "
+        "quelque temps, rien n'est rendu pour autant) ; tout autre numéro réussit.</p>"
         "<table><tr><th>Opération</th><th>Sens</th><th>Montant</th><th>Numéro</th>"
         f"<th>Statut</th></tr>{rows or '<tr><td colspan=5>Aucune opération.</td></tr>'}</table>"
     )

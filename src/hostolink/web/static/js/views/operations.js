@@ -9,12 +9,16 @@ const ORDER = ['orange_money', 'mtn_momo', 'moov_money', 'wave', 'banque', 'djam
 const STATUS = {
   initiee: ['Initiée', 'warn'],
   en_attente: ['En attente de confirmation', 'warn'],
+  a_verifier: ['En vérification', 'warn'],
   reussie: ['Réussie', 'ok'],
   echouee: ['Échouée', 'error'],
   expiree: ['Expirée', 'error'],
 };
 const SETTLED = new Set(['reussie', 'echouee', 'expiree']);
 const POLL_MS = 1500;
+// Past the horizon a person decides: no need to ask every second and a half.
+const SLOW_POLL_MS = 15000;
+const HELD_TEXT = 'En vérification par notre équipe, votre argent est bloqué, pas perdu.';
 
 
 function moneyForm(direction, mount) {
@@ -104,6 +108,10 @@ route('/operations/:reference', async ({ reference }, mount) => {
   onLeave(() => { left = true; clearTimeout(timer); });
   const live = h('div', { 'aria-live': 'polite' });
   mount.append(live);
+  // A deposit whose operator sent the payer a code by SMS (Moov Money through Hub2…): the
+  // form is built once and kept across the status redraws, so a code being typed and the
+  // operator's refusal stay on screen.
+  const code = codeStep(reference, (operation) => draw(operation));
 
   const draw = (operation) => {
     const deposit = operation.sens === 'depot';
@@ -112,18 +120,27 @@ route('/operations/:reference', async ({ reference }, mount) => {
       ? h('a', { class: 'btn btn-primary btn-block', id: 'payer-operateur', href: operation.url_paiement, target: '_blank', rel: 'noopener' },
         `Confirmer le paiement chez ${operation.nom_fournisseur}`)
       : null;
+    const typed = deposit && !settled && !operation.url_paiement ? code.form(operation) : null;
     const outcome = {
       reussie: deposit ? `Votre portefeuille est crédité de ${formatXof(operation.montant)}.` : `${formatXof(operation.montant)} envoyés vers ${operation.numero}.`,
       echouee: `L'opération a échoué${operation.motif_echec ? ` : ${operation.motif_echec}` : '.'}${deposit ? '' : ' Votre argent vous a été rendu.'}`,
       expiree: 'Le paiement n\'a pas été confirmé à temps.',
+      a_verifier: deposit ? 'En vérification par notre équipe : votre portefeuille sera crédité dès que l\'opérateur aura confirmé le paiement. Aucun argent n\'a quitté votre portefeuille.' : HELD_TEXT,
     }[operation.statut];
+    // A withdrawal's money left the balance at once and waits on a hold until the operator's
+    // definitive answer: say so, with the amount, as long as it is not settled.
+    const held = !deposit && !settled
+      ? h('p', { class: 'held-note', id: 'montant-bloque-operation' },
+        h('strong', { text: `Montant bloqué : ${formatXof(operation.montant_total)}` }),
+        operation.statut === 'a_verifier' ? null : ' — rendu si le retrait échoue, jamais perdu.')
+      : null;
     live.replaceChildren(...[
       h('section', { class: 'card stack center' },
         h('p', { class: 'muted', text: `${deposit ? 'Dépôt' : 'Retrait'} · ${operation.nom_fournisseur}` }),
         h('p', { class: 'big-amount', text: formatXof(operation.montant) }),
         h('p', {}, statusBadge(operation.statut, 'statut')),
-        outcome ? h('p', { text: outcome }) : h('p', { class: 'muted', text: deposit ? 'Confirmez le paiement chez l\'opérateur ; cette page se met à jour toute seule.' : 'L\'opérateur traite le retrait ; cette page se met à jour toute seule.' }),
-        pay),
+        outcome ? h('p', { text: outcome }) : h('p', { class: 'muted', text: deposit ? (typed ? 'Validez le paiement avec le code que l\'opérateur vous a envoyé ; cette page se met à jour toute seule.' : 'Confirmez le paiement chez l\'opérateur ; cette page se met à jour toute seule.') : 'L\'opérateur traite le retrait ; cette page se met à jour toute seule.' }),
+        held, pay, typed),
       h('section', { class: 'card receipt' },
         h('dl', {},
           h('dt', { text: 'Numéro' }), h('dd', { text: operation.numero }),
@@ -138,21 +155,74 @@ route('/operations/:reference', async ({ reference }, mount) => {
     ].filter(Boolean));
   };
 
+  let wait = POLL_MS;
   const poll = async () => {
     try {
       const answer = await api('GET', `/api/operations/${encodeURIComponent(reference)}`);
       if (left) return;
       draw(answer.data);
       if (SETTLED.has(answer.data.statut)) return;
+      wait = answer.data.statut === 'a_verifier' ? SLOW_POLL_MS : POLL_MS;
     } catch (error) {
       if (left) return;
       if (error.status === 404) throw error;
       toast(error.message, 'error');
     }
-    timer = setTimeout(poll, POLL_MS);
+    timer = setTimeout(poll, wait);
   };
   await poll();
 }, { title: 'Suivi de l\'opération', tab: 'accueil', back: '#/' });
+
+// The code step of a deposit: `action_attendue` of the operation says a code is expected;
+// until every view of an operation carries it, GET /api/depots/{reference}/code is asked once.
+function codeStep(reference, redraw) {
+  let prompt = null;
+  let asked = false;
+  let form = null;
+  const path = `/api/depots/${encodeURIComponent(reference)}/code`;
+
+  const build = () => {
+    const label = h('label', { for: 'code-operateur', text: prompt });
+    const hint = h('p', { class: 'hint', id: 'code-operateur-hint', text: '4 à 8 chiffres, reçus par SMS.' });
+    const built = h('form', { class: 'stack code-step', id: 'code-paiement', novalidate: true, 'aria-label': 'Code de confirmation du paiement' },
+      h('div', { class: 'field' }, label, hint,
+        h('input', {
+          id: 'code-operateur', name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code',
+          pattern: '[0-9]{4,8}', minlength: 4, maxlength: 8, required: true, 'aria-describedby': 'code-operateur-hint',
+        })),
+      h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, 'Valider le code'));
+    onSubmit(built, async (data) => {
+      const value = String(data.get('code') || '').replace(/\s+/g, '');
+      if (!/^[0-9]{4,8}$/.test(value)) throw new Error('Le code est fait de 4 à 8 chiffres.');
+      const answer = await api('POST', path, { body: { code: value } });
+      built.reset();
+      // The operator took the code (or closed the deposit): nothing more to type, unless
+      // the answer asks for a code again.
+      if (answer.data.action_attendue?.type !== 'otp') prompt = null;
+      toast(answer.message);
+      redraw(answer.data);
+    });
+    return built;
+  };
+
+  return {
+    form(operation) {
+      const action = operation.action_attendue;
+      if (action?.type === 'otp') prompt = action.message;
+      if (!prompt && !asked) {
+        asked = true;
+        api('GET', path).then((answer) => {
+          prompt = answer.data.message;
+          redraw(operation);
+        }).catch(() => {}); // 409: no code is expected; the page follows the status anyway
+      }
+      if (!prompt || (action && action.type !== 'otp')) return null;
+      form ??= build();
+      form.querySelector('label').textContent = prompt;
+      return form;
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------- list
 

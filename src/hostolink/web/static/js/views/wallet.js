@@ -135,6 +135,11 @@ route('/', async (params, mount) => {
   balance.prepend(h('p', { class: 'label', text: name }));
   balance.querySelector('#solde').textContent = formatXof(wallet.data.solde);
   balance.append(h('p', { class: 'account', text: `Compte ${wallet.data.numero_compte}` }));
+  if (wallet.data.montant_bloque > 0) {
+    // Withdrawals not settled yet: money out of the balance, held until the operator answers.
+    balance.append(h('a', { class: 'held', id: 'montant-bloque', href: '#/operations' },
+      `Montant bloqué : ${formatXof(wallet.data.montant_bloque)} (retrait en cours)`));
+  }
   recent.replaceChildren(transactionList(history.data));
   renderCard(cardSlot).catch((error) => cardSlot.replaceChildren(h('p', { class: 'empty card', text: error.message })));
 }, { title: 'Accueil', tab: 'accueil' });
