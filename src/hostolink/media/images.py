@@ -1,6 +1,8 @@
 """Checking and cleaning an uploaded image: the type is sniffed from the bytes (never the
 file name or the declared type), the size is bounded, and the image is decoded and encoded
-again, which drops EXIF (GPS position, camera serial) and any other metadata.
+again from its decoded pixels alone, which drops EXIF (GPS position, camera serial) and any
+other metadata: comments, XMP, IPTC, PNG text chunks, the colour profile (the pixels are
+converted to sRGB first), and anything hidden after the image's end (a polyglot file).
 
 Decoding a 6000 px photo holds about a hundred megabytes for a fraction of a second: a small
 pool of its own bounds the memory and the cores a burst of uploads can take, and keeps the
@@ -15,7 +17,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from hostolink.media.errors import ImageTooLarge, UnreadableImage, UnsupportedImage
 
@@ -88,19 +90,59 @@ def _open(data: bytes, max_side: int) -> Image.Image:
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    # The colour profile is kept (colours would shift without it); it says nothing about the
-    # person. Nothing else from `image.info` is passed on: no EXIF, XMP, comments or text.
-    icc = image.info.get("icc_profile")
-    extra = {"icc_profile": icc} if icc else {}
+    # PNG transparency is part of the pixels (which palette entry or colour is see-through);
+    # it is the only thing taken from `image.info`.
+    transparency = image.info.get("transparency")
+    image, kept = _pixels_only(image)
     if fmt == "JPEG":
         if image.mode not in {"RGB", "L", "CMYK"}:
             image = image.convert("RGB")
-        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     elif fmt == "PNG":
-        transparency = image.info.get("transparency")
-        if transparency is not None:
-            extra["transparency"] = transparency
+        extra = {"transparency": transparency} if kept and transparency is not None else {}
         image.save(out, format="PNG", **extra)
     else:
-        image.save(out, format="WEBP", quality=WEBP_QUALITY, **extra)
+        image.save(out, format="WEBP", quality=WEBP_QUALITY)
     return out.getvalue()
+
+
+def _pixels_only(image: Image.Image) -> tuple[Image.Image, bool]:
+    """A new image made of the decoded pixels (and a palette image's palette) and nothing
+    else: its `info` is empty, so no encoder can write back a comment, EXIF, XMP, text chunk
+    or profile read from the upload (Pillow's JPEG encoder re-emits `info["comment"]`).
+
+    An image with a colour profile has its pixels converted to sRGB, which browsers assume
+    for an image without one, so that the colours do not shift once the profile is gone (a
+    profile is free-form bytes too). The boolean tells whether the pixels are the decoded
+    ones unchanged (their PNG transparency still applies)."""
+    icc = image.info.get("icc_profile")
+    kept = True
+    if icc:
+        converted = _to_srgb(image, icc)
+        if converted is not None:
+            image, kept = converted, False
+    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
+    if image.mode in {"P", "PA"} and image.palette is not None:
+        rawmode = image.palette.mode
+        palette = image.getpalette(rawmode)
+        if palette is not None:
+            fresh.putpalette(palette, rawmode)
+    return fresh, kept
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image | None:
+    """The pixels converted from the image's profile to sRGB, or None when the profile is
+    unreadable or does not fit the pixels (the profile is dropped all the same)."""
+    alpha = "A" in image.getbands() or "transparency" in image.info
+    mode = "RGBA" if alpha else "RGB"
+    source = image
+    if image.mode in {"P", "PA", "LA", "1", "I;16"} or (image.mode == "L" and alpha):
+        source = image.convert(mode)
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(
+            source, profile, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+    return converted
