@@ -26,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,16 +115,39 @@ async def _client(
 # --------------------------------------------------------------------------------------------
 
 
+async def _people(app: Any, clients: int) -> list[tuple[str, str]]:
+    """`clients` people, each signed in (a session, as a login opens it): their access
+    token and PIN token."""
+    from hostolink.auth.repository import create_person  # noqa: PLC0415
+    from hostolink.auth.tokens import issue_access_token  # noqa: PLC0415
+    from hostolink.seed import seed_reference_data  # noqa: PLC0415
+    from hostolink.wallet.pin import issue_pin_token  # noqa: PLC0415
+
+    logins = app.state.auth_service.refresh_tokens
+    async with AsyncSession(app.state.db.engine) as session, session.begin():
+        await seed_reference_data(session)
+        ids = [
+            await create_person(session, identifier=f"+22507{i:08d}") for i in range(1, clients + 1)
+        ]
+        sessions = {i: uuid.uuid4() for i in ids}
+        for i, family in sessions.items():
+            await logins.issue(session, user_id=i, family=family)
+    key = app.state.signing_key
+    return [
+        (
+            issue_access_token(i, key=key, ttl_seconds=3600, session=sessions[i]),
+            issue_pin_token(i, key=key, ttl_seconds=900),
+        )
+        for i in ids
+    ]
+
+
 async def measure(server_url: str, clients: int, seconds: float) -> dict[str, Any]:
     """Every figure of one run, as a JSON-able dict (`ledger_ok` false on a ledger problem)."""
     # Imported here: `python -m bench --help` and the other groups do not need the app.
     from hostolink import migrate, scratch  # noqa: PLC0415
     from hostolink.app import create_app  # noqa: PLC0415
-    from hostolink.auth.repository import create_person  # noqa: PLC0415
-    from hostolink.auth.tokens import issue_access_token  # noqa: PLC0415
     from hostolink.config import Settings  # noqa: PLC0415
-    from hostolink.seed import seed_reference_data  # noqa: PLC0415
-    from hostolink.wallet.pin import issue_pin_token  # noqa: PLC0415
     from hostolink.wallet.verify import verify  # noqa: PLC0415
 
     name = f"bench_money_{os.getpid()}_{secrets.token_hex(3)}"
@@ -140,20 +164,7 @@ async def measure(server_url: str, clients: int, seconds: float) -> dict[str, An
             }
         )
         app = create_app(settings, database_url=url)
-        async with AsyncSession(app.state.db.engine) as session, session.begin():
-            await seed_reference_data(session)
-            ids = [
-                await create_person(session, identifier=f"+22507{i:08d}")
-                for i in range(1, clients + 1)
-            ]
-        key = app.state.signing_key
-        tokens = [
-            (
-                issue_access_token(i, key=key, ttl_seconds=3600),
-                issue_pin_token(i, key=key, ttl_seconds=900),
-            )
-            for i in ids
-        ]
+        tokens = await _people(app, clients)
         counts: Counter[str] = Counter()
         app.state.worker.start()
         transport = httpx.ASGITransport(app=app)

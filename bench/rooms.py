@@ -366,7 +366,7 @@ async def _setup(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         raise BenchError(f"the sender could not join: {joined.status_code} {joined.text[:300]}")
     began = time.perf_counter()
     ids = await seed_listeners(url, room_id, args.rooms_clients)
-    tokens = mint_tokens(ids, server.jwt_secret)
+    tokens = await mint_tokens(url, ids, server.jwt_secret)
     log(
         f"room {room_id}: {len(ids)} listeners written and signed "
         f"in {time.perf_counter() - began:.1f} s"

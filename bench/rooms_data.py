@@ -4,12 +4,16 @@ Registering a thousand people through the API costs a thousand argon2 hashes (mi
 cores) and measures nothing this benchmark is about. The listeners are therefore rows of
 `utilisateur` (verified, active, no password) and `membre_thematique` written with SQL, and
 their access tokens are signed here with the server's `JWT_SECRET` (the bench chooses it) by
-the application's own `issue_access_token`: the server checks them exactly as it checks a
-token from `/api/login`. The sender is a real user seeded through the API.
+the application's own `issue_access_token`, each naming a session (a row of
+`jeton_rafraichissement` written with SQL, as a login writes it): the server checks them
+exactly as it checks a token from `/api/login`. The sender is a real user seeded through
+the API.
 """
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from typing import Any
 
 import asyncpg
@@ -30,6 +34,13 @@ INSERT INTO utilisateur (telephone, nom, prenom, pays, compte_verifier, actif)
 SELECT $1 || lpad(i::text, 8, '0'), 'Banc', 'Auditeur ' || i, 'CI', true, true
   FROM generate_series(1, $2::int) AS i
 RETURNING id_user
+"""
+
+# One live session per listener (a login's refresh token family; the hash is random: no
+# refresh token is ever presented).
+INSERT_SESSIONS = """
+INSERT INTO jeton_rafraichissement (id_user, famille, hash_jeton, date_expiration)
+SELECT unnest($1::int[]), unnest($2::uuid[]), unnest($3::text[]), now() + interval '1 day'
 """
 
 INSERT_MEMBERS = """
@@ -62,9 +73,20 @@ async def seed_listeners(url: str, room_id: int, count: int) -> list[int]:
         await connection.close()
 
 
-def mint_tokens(user_ids: list[int], secret: str) -> list[str]:
-    """Access tokens as the server issues them, signed with its `JWT_SECRET`."""
-    return [issue_access_token(uid, key=secret, ttl_seconds=TOKEN_TTL_S) for uid in user_ids]
+async def mint_tokens(url: str, user_ids: list[int], secret: str) -> list[str]:
+    """Access tokens as the server issues them, signed with its `JWT_SECRET`, each of a
+    session written here."""
+    sessions = [uuid.uuid4() for _ in user_ids]
+    connection = await asyncpg.connect(url, timeout=15)
+    try:
+        hashes = [secrets.token_hex(32) for _ in user_ids]
+        await connection.execute(INSERT_SESSIONS, user_ids, sessions, hashes)
+    finally:
+        await connection.close()
+    return [
+        issue_access_token(uid, key=secret, ttl_seconds=TOKEN_TTL_S, session=session)
+        for uid, session in zip(user_ids, sessions, strict=True)
+    ]
 
 
 async def user_id_of(url: str, telephone: str) -> int:

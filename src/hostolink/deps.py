@@ -29,7 +29,13 @@ from hostolink.auth.service import AccountSuspended, AuthService
 from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
 from hostolink.db import Database
-from hostolink.errors import Forbidden, InvalidToken, TooManyRequests, Unauthorized
+from hostolink.errors import (
+    Forbidden,
+    InvalidToken,
+    SessionEnded,
+    TooManyRequests,
+    Unauthorized,
+)
 from hostolink.kit import errors_reporting
 from hostolink.kit.ratelimit import RateLimiter
 
@@ -53,14 +59,19 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized
-    user_id = read_access_token(credentials.credentials, key=request.app.state.signing_key)
+    user_id, session = read_access_token(credentials.credentials, key=request.app.state.signing_key)
     db: Database = request.app.state.db
-    row = await db.read_one(principals.PRINCIPAL_BY_ID, {"user_id": user_id})
+    row = await db.read_one(
+        principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": session}
+    )
     if row is None:
         raise InvalidToken
     principal = principals.from_row(row)
+    # A suspension ends every session too: say why, rather than « session ended ».
     if not principal.actif:
         raise AccountSuspended
+    if not row.session_active:
+        raise SessionEnded
     errors_reporting.note_user(principal.id)  # the id only; a no-op without Sentry
     return principal
 

@@ -65,6 +65,13 @@ class InvalidToken(Unauthorized):
     expired_message = "Jeton d'accès expiré. Rafraîchissez votre session."
 
 
+class SessionEnded(InvalidToken):
+    """The access token's session was closed (logout, password reset, a refresh token
+    replayed): refreshing will not help, signing in again will."""
+
+    message = "Session terminée. Veuillez vous reconnecter."
+
+
 class Forbidden(HostolinkError):
     status_code = 403
     message = "Accès refusé."

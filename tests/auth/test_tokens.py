@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -91,7 +92,9 @@ class TestAccessTokens:
         tokens = await onboard(client, db_engine, PHONE, PHONE)
         claims = jwt.decode(tokens["token"], TEST_SECRET, algorithms=["HS256"])
         assert claims["exp"] - claims["iat"] == 15 * 60
-        expired = issue_access_token(int(claims["sub"]), key=TEST_SECRET, ttl_seconds=-1)
+        expired = issue_access_token(
+            int(claims["sub"]), key=TEST_SECRET, ttl_seconds=-1, session=uuid.UUID(claims["sid"])
+        )
         response = await client.get("/api/user/me", headers=bearer(expired))
         assert_failure(response, 401, "InvalidToken")
 
@@ -101,7 +104,9 @@ class TestAccessTokens:
         await onboard(client, db_engine, PHONE, PHONE)
         assert_failure(await client.get("/api/user/me"), 401, "Unauthorized")
         assert_failure(await client.get("/api/user/me", headers=bearer("abc")), 401)
-        forged = issue_access_token(1, key="une-autre-cle-" + "x" * 40, ttl_seconds=600)
+        forged = issue_access_token(
+            1, key="une-autre-cle-" + "x" * 40, ttl_seconds=600, session=uuid.uuid4()
+        )
         assert_failure(await client.get("/api/user/me", headers=bearer(forged)), 401)
 
     async def test_a_token_without_our_claims_is_not_the_first_user(

@@ -85,6 +85,28 @@ class TestHandshake:
             )
         assert await _refused(url) == (4403, "Compte suspendu.")
 
+    async def test_refused_once_the_session_is_closed(
+        self, live: tuple[Any, str], db_engine: AsyncEngine
+    ) -> None:
+        app, base = live
+        async with http(app) as client:
+            room_id = await room(client, db_engine)
+            awa = await member(client, db_engine, 1)
+            await join(client, awa, room_id)
+        url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
+        async with connect(url) as ws:
+            await frame(ws, "bienvenue")
+        # What a logout does to the session's refresh tokens: its access token ends too.
+        async with db_engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE jeton_rafraichissement SET date_revocation = now(),"
+                    " motif_revocation = 'deconnexion' WHERE id_user = :u"
+                ),
+                {"u": awa.id},
+            )
+        assert await _refused(url) == (4401, "Session terminée. Veuillez vous reconnecter.")
+
     async def test_database_unreachable_closes_with_try_again_later(
         self, live: tuple[Any, str], db_engine: AsyncEngine, database_url: str
     ) -> None:

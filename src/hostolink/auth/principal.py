@@ -10,9 +10,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, distinct, func, select, true
+from sqlalchemy import Select, bindparam, distinct, exists, func, select, true
 
-from hostolink.models import Compte, RolePermission, Utilisateur, UtilisateurRole
+from hostolink.models import (
+    Compte,
+    JetonRafraichissement,
+    RolePermission,
+    Utilisateur,
+    UtilisateurRole,
+)
 from hostolink.models.compte import user_wallet_of
 
 
@@ -101,6 +107,25 @@ def principals() -> Select[Any]:
 # Built once: constructing a statement and its cache key on every request cost about a fifth
 # of an authenticated request's CPU (profiled under load).
 PRINCIPAL_BY_ID = principals().where(Utilisateur.id_user == bindparam("user_id"))
+
+# The session an access token names is alive while its family of refresh tokens has a live
+# one (unrevoked, unexpired): a logout, a password reset or a replayed refresh token revokes
+# the family, and the access tokens of that session stop working at the next request. Read
+# in the same round trip as the person (the family is indexed).
+_session_alive = (
+    exists()
+    .where(
+        JetonRafraichissement.famille == bindparam("session"),
+        JetonRafraichissement.id_user == Utilisateur.id_user,
+        JetonRafraichissement.date_revocation.is_(None),
+        JetonRafraichissement.date_expiration > func.now(),
+    )
+    .correlate(Utilisateur)
+    .label("session_active")
+)
+PRINCIPAL_BY_SESSION = (
+    principals().add_columns(_session_alive).where(Utilisateur.id_user == bindparam("user_id"))
+)
 
 
 def from_row(row: Any) -> Principal:

@@ -73,8 +73,11 @@ class RefreshTokens:
         )
         return token
 
-    async def rotate(self, session: AsyncSession, token: str, *, ip: str | None) -> tuple[int, str]:
-        """(user id, new refresh token) for a valid token; `SessionExpired` otherwise."""
+    async def rotate(
+        self, session: AsyncSession, token: str, *, ip: str | None
+    ) -> tuple[int, uuid.UUID, str]:
+        """(user id, session — the family —, new refresh token) for a valid token;
+        `SessionExpired` otherwise."""
         row = await repository.refresh_token_for_update(session, self._hash(token))
         if row is None:
             raise SessionExpired
@@ -91,7 +94,7 @@ class RefreshTokens:
         row.date_revocation = row.date_utilisation
         row.motif_revocation = "rotation"
         new_token = await self.issue(session, user_id=row.id_user, family=row.famille, ip=ip)
-        return row.id_user, new_token
+        return row.id_user, row.famille, new_token
 
     async def revoke(self, session: AsyncSession, token: str) -> None:
         row = await repository.refresh_token_for_update(session, self._hash(token))

@@ -40,7 +40,7 @@ from hostolink.deps import AUTHENTICATED_IN_HANDLER
 from hostolink.discussions import repository, service
 from hostolink.discussions.hub import Hub, Runtime, runtime_of
 from hostolink.discussions.schemas import MessageCreate, MessageOut
-from hostolink.errors import HostolinkError
+from hostolink.errors import HostolinkError, SessionEnded
 from hostolink.kit.metrics import ROOM_SOCKETS
 from hostolink.kit.params import RoomId
 
@@ -112,16 +112,20 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
         raise Refusal(4401, "Authentification requise.")
     app = websocket.app
     try:
-        user_id = read_access_token(token, key=app.state.signing_key)
+        user_id, login = read_access_token(token, key=app.state.signing_key)
     except HostolinkError as exc:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
     db: Database = app.state.db
-    row = await db.read_one(principals.PRINCIPAL_BY_ID, {"user_id": user_id})
+    row = await db.read_one(
+        principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": login}
+    )
     if row is None:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.")
     principal = principals.from_row(row)
     if not principal.actif:
         raise Refusal(4403, "Compte suspendu.")
+    if not row.session_active:
+        raise Refusal(4401, SessionEnded.message)
     async with db.sessionmaker() as session:
         if await repository.room(session, room_id) is None:
             raise Refusal(4404, "Salon de discussion introuvable.")
