@@ -8,6 +8,7 @@ short transactions of their own by `Lockout`, `OtpService` and `RefreshTokens`.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth import repository
 from hostolink.auth.lockout import Lockout
-from hostolink.auth.otp import Channel, OtpService
+from hostolink.auth.otp import Channel, ChannelUnavailable, OtpService
 from hostolink.auth.refresh_tokens import RefreshTokens
 from hostolink.auth.tokens import issue_access_token
 from hostolink.config import Settings
@@ -199,12 +200,12 @@ class AuthService:
         return await self._open_session(session, user, ip=ip)
 
     async def refresh(self, session: AsyncSession, *, token: str, ip: str | None) -> Tokens:
-        user_id, refresh = await self.refresh_tokens.rotate(session, token, ip=ip)
+        user_id, family, refresh = await self.refresh_tokens.rotate(session, token, ip=ip)
         user = await session.get(Utilisateur, user_id)
         if user is None:
             raise Unauthorized
         self._ensure_active(user)
-        access = self._access_token(user_id)
+        access = self._access_token(user_id, family)
         return Tokens(access, refresh, self._settings.access_token_ttl_seconds)
 
     async def logout(self, session: AsyncSession, *, token: str) -> None:
@@ -213,11 +214,20 @@ class AuthService:
     async def forgot_password(
         self, session: AsyncSession, *, identifier: str, channel: Channel | None
     ) -> Channel | None:
+        """Send a reset code, if the account exists and may be sent one now. The caller
+        answers alike in every case (issue 21: a 429 for a known identifier and a 200 for an
+        unknown one told which accounts exist), so a throttled resend (a code sent moments
+        ago, the hourly cap) or a channel the account lacks sends nothing and changes
+        nothing, silently: the code already sent stays the one to type."""
         user = await repository.user_by_identifier(session, identifier)
         chosen = channel or channel_of(identifier)
         if user is None:
             return None
-        await self.otp.send(session, user=user, channel=chosen, purpose="reinitialisation")
+        try:
+            async with session.begin_nested():
+                await self.otp.send(session, user=user, channel=chosen, purpose="reinitialisation")
+        except (TooManyRequests, ChannelUnavailable):
+            return None
         return chosen
 
     async def reset_password(
@@ -290,12 +300,20 @@ class AuthService:
         self, session: AsyncSession, user: Utilisateur, *, ip: str | None
     ) -> Tokens:
         user.derniere_connexion = utcnow()
-        refresh = await self.refresh_tokens.issue(session, user_id=user.id_user, ip=ip)
+        family = uuid.uuid4()  # the session: its refresh tokens and its access tokens
+        refresh = await self.refresh_tokens.issue(
+            session, user_id=user.id_user, family=family, ip=ip
+        )
         return Tokens(
-            self._access_token(user.id_user), refresh, self._settings.access_token_ttl_seconds
+            self._access_token(user.id_user, family),
+            refresh,
+            self._settings.access_token_ttl_seconds,
         )
 
-    def _access_token(self, user_id: int) -> str:
+    def _access_token(self, user_id: int, family: uuid.UUID) -> str:
         return issue_access_token(
-            user_id, key=self._key, ttl_seconds=self._settings.access_token_ttl_seconds
+            user_id,
+            key=self._key,
+            ttl_seconds=self._settings.access_token_ttl_seconds,
+            session=family,
         )
