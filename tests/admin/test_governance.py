@@ -260,8 +260,11 @@ async def test_suspension_ends_sessions_at_once_and_reactivation_restores(
         f"{path}/reactivation", json={"motif": "Levée de doute"}, headers=cast.admin.headers
     )
     assert back.json()["data"]["actif"] is True
-    assert (await client.get("/api/user/me", headers=bearer(tokens["token"]))).status_code == 200
-    # The sessions revoked by the suspension stay revoked: the person signs in again.
+    # The sessions revoked by the suspension stay revoked, their access tokens with them:
+    # the person signs in again.
+    ended = await client.get("/api/user/me", headers=bearer(tokens["token"]))
+    assert ended.status_code == 401
+    assert ended.json()["error"] == "SessionEnded"
     assert (await _refresh(client, tokens["refresh_token"])).status_code == 401
     login = await client.post("/api/auth/login", json={"identifier": e164, "password": PASSWORD})
     assert login.status_code == 200
@@ -373,7 +376,7 @@ async def test_the_journal_is_filtered_and_paginated(
     broken = await client.get(
         "/api/admin/journal", params={"curseur": "pas-un-curseur"}, headers=admin.headers
     )
-    assert broken.status_code == 400
+    assert broken.status_code == 422
 
 
 async def _name(engine: AsyncEngine, user_id: int) -> None:

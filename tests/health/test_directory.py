@@ -273,7 +273,7 @@ class TestListsAndDetail:
         )
         assert names(chr_.json()) == ["CHR de San-Pédro"]
         bad = await client.get("/api/etablissements", params={"curseur": "n'importe quoi"})
-        assert bad.status_code == 400
+        assert bad.status_code == 422
         assert bad.json()["message"] == "Curseur de pagination invalide."
         places = (await client.get("/api/etablissements/lieux")).json()["data"]
         assert {"region": "Abidjan", "ville": "Abidjan", "commune": "Cocody", "nombre": 1} in places

@@ -234,7 +234,7 @@ class TestFeed:
         assert {item["auteur"]["id_user"] for item in mine} == {awa.id}
         assert len(mine) == 11
 
-    async def test_a_forged_cursor_is_a_400(
+    async def test_a_forged_cursor_is_a_422(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         awa = await member(client, db_engine, 1)
@@ -244,4 +244,4 @@ class TestFeed:
                 response = await client.get(
                     "/api/publications", params={"curseur": value}, headers=awa.headers
                 )
-                assert_failure(response, 400, "InvalidCursor")
+                assert_failure(response, 422, "InvalidCursor")

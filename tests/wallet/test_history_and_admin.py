@@ -95,7 +95,7 @@ class TestHistory:
         )
         assert future.json()["data"] == []
         bad = await client.get("/api/transactions", params={"curseur": "!!"}, headers=alice.headers)
-        assert_failure(bad, 400, "InvalidCursor")
+        assert_failure(bad, 422, "InvalidCursor")
 
 
 class TestReceipts:

@@ -20,7 +20,6 @@ from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.deps import authenticated_router, limit_directory, require
 from hostolink.deps import public_router as make_public_router
-from hostolink.errors import BadRequest
 from hostolink.health import categories, edits, emergency, repository
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
@@ -41,7 +40,8 @@ from hostolink.health.schemas import (
     SearchAnswer,
 )
 from hostolink.health.service import Directory, Filters, abidjan_moment
-from hostolink.kit.params import EmergencyNumberId, EstablishmentId
+from hostolink.kit.params import INT4_MAX, EmergencyNumberId, EstablishmentId
+from hostolink.wallet.history import InvalidCursor
 
 public = make_public_router(tags=["Annuaire santé"], dependencies=[Depends(limit_directory)])
 admin_router = authenticated_router(tags=["Administration — annuaire"])
@@ -159,12 +159,29 @@ async def search(
     )
 
 
+_BAD_CURSOR = "Curseur de pagination invalide."
+
+
 def _decode_cursor(cursor: str) -> tuple[str, int]:
+    """The (normalised name, id) `_encode_cursor` wrote. A name PostgreSQL text cannot hold
+    (NUL, a lone surrogate) or an id that is not an INTEGER id (10^20, 1.5, -3, true) is
+    refused here, not by the database (issue 21)."""
     try:
-        name, identifier = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return str(name), int(identifier)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise BadRequest("Curseur de pagination invalide.") from exc
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        raise InvalidCursor(_BAD_CURSOR) from exc
+    if not (isinstance(position, list) and len(position) == 2):
+        raise InvalidCursor(_BAD_CURSOR)
+    name, identifier = position
+    if not isinstance(name, str) or "\x00" in name:
+        raise InvalidCursor(_BAD_CURSOR)
+    try:
+        name.encode()
+    except UnicodeEncodeError as exc:
+        raise InvalidCursor(_BAD_CURSOR) from exc
+    if type(identifier) is not int or not 0 < identifier <= INT4_MAX:
+        raise InvalidCursor(_BAD_CURSOR)
+    return name, identifier
 
 
 def _encode_cursor(position: tuple[str, int]) -> str:

@@ -11,7 +11,6 @@ manager invites are in `management_experts.py`.
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,8 +35,9 @@ from hostolink.health.repository import live
 from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.masking import display_name, mask_email, mask_phone
 from hostolink.kit.money import CURRENCY
+from hostolink.kit.params import INT4_MAX
 from hostolink.models import Compte, EtablissementSante, MembreEtablissement, Utilisateur
-from hostolink.wallet.history import InvalidCursor
+from hostolink.wallet.history import cursor_fields, cursor_id, cursor_moment
 from hostolink.wallet.service import audit
 
 E = EtablissementSante
@@ -179,12 +179,13 @@ def _encode(moment: datetime, establishment_id: int, user_id: int) -> str:
 
 
 def _decode(cursor: str) -> tuple[datetime, int, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, establishment_id, user_id = raw.split("|")
-        return datetime.fromisoformat(moment), int(establishment_id), int(user_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor from exc
+    """Both ids are INTEGER columns: a forged one past their range is `InvalidCursor`."""
+    moment, establishment_id, user_id = cursor_fields(cursor, 3)
+    return (
+        cursor_moment(moment),
+        cursor_id(establishment_id, INT4_MAX),
+        cursor_id(user_id, INT4_MAX),
+    )
 
 
 async def pending_requests(

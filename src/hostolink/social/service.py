@@ -3,8 +3,6 @@ never commit (one request is one transaction)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -32,6 +30,8 @@ from hostolink.social.schemas import (
     PostOut,
     ShareCreate,
 )
+from hostolink.wallet.history import decode_cursor as decode_position
+from hostolink.wallet.history import encode_cursor as encode_position
 
 ANONYMOUS_NAME = "Membre Hostolink"
 
@@ -56,28 +56,16 @@ class MediaRefused(BadRequest):
     message = "Image introuvable ou inutilisable pour une publication : téléversez-la d'abord."
 
 
-class InvalidCursor(BadRequest):
-    message = "Curseur de pagination invalide : reprenez depuis la première page."
-
-
 def encode_cursor(moment: datetime, row_id: int) -> str:
-    raw = f"{moment.isoformat()}|{row_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_position(moment, row_id)
 
 
 def decode_cursor(cursor: str | None) -> Cursor:
+    """The shared decoding (`hostolink.wallet.history`): a cursor the server did not issue
+    (a naive time, an id out of BIGINT's range…) is `InvalidCursor`, never a database error."""
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, row_id = raw.split("|")
-        position = datetime.fromisoformat(moment), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor from exc
-    # A forged cursor must not reach the database as a naive time or an out-of-range id.
-    if position[0].tzinfo is None or not 0 < position[1] < 2**63:
-        raise InvalidCursor
-    return position
+    return decode_position(cursor)
 
 
 def author(user_id: int, prenom: str | None, nom: str | None, photo: str | None) -> AuthorOut:
