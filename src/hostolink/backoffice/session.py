@@ -35,6 +35,7 @@ from hostolink.auth.service import AuthService
 from hostolink.db import Database
 from hostolink.deps import client_ip
 from hostolink.errors import HostolinkError
+from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 
 COOKIE = "hostolink_admin"
 SESSION_MAX_AGE = 8 * 3600  # a working day; then sign in again
@@ -57,6 +58,16 @@ class SignInRefused(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+def normalised(identifier: str) -> str:
+    """The identifier as the API's sign-in reads it (`0771653733`, `+225 07 71 65 37 33`,
+    `002250771653733` are one person: `+2250771653733`; e-mails lower-cased). Text that is
+    neither goes on as typed and meets the same refusal as a wrong password."""
+    try:
+        return parse_identifier(identifier).value
+    except InvalidIdentifier:
+        return identifier
 
 
 def csrf_token(request: Request) -> str:
@@ -99,7 +110,7 @@ class BackofficeAuth(AuthenticationBackend):
         try:
             if not identifier or not password:
                 raise SignInRefused("Saisissez votre identifiant et votre mot de passe.", 400)
-            digest = await self._sign_in(identifier, password, client_ip(request))
+            digest = await self._sign_in(normalised(identifier), password, client_ip(request))
         except SignInRefused as refused:
             return await self._login_page(request, refused.message, refused.status, identifier)
         request.session.clear()
