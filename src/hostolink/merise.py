@@ -474,7 +474,15 @@ DOMAINES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "plafond_kyc",
         ),
     ),
-    ("Dépôts et retraits", ("operation_fournisseur", "historique_operation", "webhook_entrant")),
+    (
+        "Dépôts et retraits",
+        (
+            "operation_fournisseur",
+            "historique_operation",
+            "webhook_entrant",
+            "operation_bac_a_sable",
+        ),
+    ),
     (
         "Santé",
         (

@@ -60,6 +60,18 @@ async def withdraw(
     return await client.post("/api/retraits", json=body, headers=headers)
 
 
+async def backdate_sandbox(engine: AsyncEngine, operation_id: str, *, minutes: int) -> None:
+    """As if the sandbox's clock had run: its operation was created `minutes` earlier."""
+    await execute(
+        engine,
+        "UPDATE operation_bac_a_sable"
+        " SET date_creation = date_creation - make_interval(mins => :minutes)"
+        " WHERE id_operation = :id",
+        minutes=minutes,
+        id=operation_id,
+    )
+
+
 def sandbox_id(answer: httpx.Response) -> str:
     url: str = answer.json()["data"]["url_paiement"]
     return url.rsplit("/", 1)[-1]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ from hostolink.jobs import queue
 from tests.conftest import make_settings
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
+    backdate_sandbox,
     deposit,
     execute,
     make_due,
@@ -88,9 +88,8 @@ class TestDepositFlow:
         started = await deposit(client, awa, 10_000)
         data = started.json()["data"]
         assert (data["frais"], data["montant_total"]) == (150, 10_150)
-        assert (
-            app.state.sandbox.operations[data["url_paiement"].rsplit("/", 1)[-1]].amount == 10_150
-        )
+        sandbox_op = await app.state.sandbox.get(data["url_paiement"].rsplit("/", 1)[-1])
+        assert sandbox_op.amount == 10_150
         await pay(client, started)
         await settle(app)
         assert await balance(db_engine, awa.numero_compte) == 10_000
@@ -136,7 +135,7 @@ class TestNotifications:
                 started = await deposit(http, awa, 5_000)
                 await pay(http, started)
                 await settle(application)
-                sandbox_op = next(iter(application.state.sandbox.operations.values()))
+                sandbox_op = next(iter((await application.state.sandbox.operations()).values()))
                 assert sandbox_op.notifications_sent == 2
                 assert await scalar(db_engine, "SELECT count(*) FROM webhook_entrant") == 1
                 assert await balance(db_engine, awa.numero_compte) == 5_000
@@ -244,7 +243,7 @@ class TestRecovery:
         await app.state.operations.reconcile()
         assert (await operation(client, awa, reference))["statut"] == "en_attente"
         # The provider's session expires (its own clock): a definitive answer.
-        app.state.sandbox.operations[sandbox_id(started)].created_at -= timedelta(minutes=31)
+        await backdate_sandbox(db_engine, sandbox_id(started), minutes=31)
         await make_due(db_engine, reference, age_minutes=62)
         await app.state.operations.reconcile()
         assert (await operation(client, awa, reference))["statut"] == "expiree"

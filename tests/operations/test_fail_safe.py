@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -25,7 +24,9 @@ from tests.conftest import make_settings
 from tests.metrics.helpers import scrape
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
+    backdate_sandbox,
     deposit,
+    execute,
     make_due,
     operation,
     pay,
@@ -215,7 +216,7 @@ class TestSandboxAnswerLost:
         await reconcile_at(app, db_engine, data["reference"], age_minutes=1)
         done = await operation(client, awa, data["reference"])
         assert done["statut"] == "reussie"
-        assert len(app.state.sandbox.operations) == 1  # the repeat paid nothing twice
+        assert len(await app.state.sandbox.operations()) == 1  # the repeat paid nothing twice
         assert await balance(db_engine, awa.numero_compte) == 7_000
         assert await releases(db_engine) == 0
         await assert_ledger_clean(db_engine)
@@ -243,7 +244,7 @@ class TestSandboxAnswerLost:
         started = await deposit(client, awa, 5_000)
         reference = started.json()["data"]["reference"]
         assert started.json()["data"]["statut"] == "initiee"
-        assert not app.state.sandbox.operations
+        assert not await app.state.sandbox.operations()
         await reconcile_at(app, db_engine, reference, age_minutes=1)
         assert (await operation(client, awa, reference))["statut"] == "initiee"
         app.state.sandbox.outage = False
@@ -324,8 +325,9 @@ class TestHorizon:
         awa = await person(client, db_engine, 1)
         started = await deposit(client, awa, 5_000)
         reference = started.json()["data"]["reference"]
-        # A restarted sandbox forgot the session: « unknown » for ever, our clock decides
-        # nothing, then the horizon hands it to the operators. No money moved.
+        # A sandbox that lost its records forgot the session: « unknown » for ever, our
+        # clock decides nothing, then the horizon hands it to the operators. No money moved.
+        await execute(db_engine, "DELETE FROM operation_bac_a_sable")
         restarted = create_app(make_settings(**SANDBOX), database_url=database_url)
         try:
             await make_due(db_engine, reference, age_minutes=61)
@@ -349,7 +351,7 @@ class TestHorizon:
         await reconcile_at(app, db_engine, reference, age_minutes=29)
         assert (await operation(client, awa, reference))["statut"] == "en_attente"
         # As if the sandbox's clock had run: its session is past its 30 minutes.
-        app.state.sandbox.operations[sandbox_id(started)].created_at -= timedelta(minutes=31)
+        await backdate_sandbox(db_engine, sandbox_id(started), minutes=31)
         await reconcile_at(app, db_engine, reference, age_minutes=31)
         done = await operation(client, awa, reference)
         assert done["statut"] == "expiree"
@@ -402,7 +404,7 @@ class TestOperatorQueue:
         assert (await operation(client, awa, reference))["statut"] == "a_verifier"
         app.state.sandbox.outage = False
         await reconcile_at(app, db_engine, reference, age_minutes=HORIZON_PASSED + 60)
-        assert not app.state.sandbox.operations  # asked about, never sent again
+        assert not await app.state.sandbox.operations()  # asked about, never sent again
         released = await client.post(url, json=body, headers=admin)
         assert released.status_code == 200, released.text
         assert await balance(db_engine, awa.numero_compte) == 10_000

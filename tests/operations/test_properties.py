@@ -104,8 +104,8 @@ class Play:
         sandbox: SandboxProvider = self.app.state.sandbox
         return sandbox
 
-    def provider_status(self) -> Outcome | None:
-        found = self.sandbox.by_reference(self.reference)
+    async def provider_status(self) -> Outcome | None:
+        found = await self.sandbox.by_reference(self.reference)
         return None if found is None else found.status
 
     async def status(self) -> str:
@@ -118,15 +118,15 @@ class Play:
         )
 
     async def decide(self) -> None:
-        found = self.sandbox.by_reference(self.reference)
+        found = await self.sandbox.by_reference(self.reference)
         if found is None or found.status is not Outcome.PENDING or self.story.truth == "never":
             return
         await self.sandbox.decide(found.id, accept=self.story.truth == "pays")
 
-    def snap(self) -> None:
-        found = self.sandbox.by_reference(self.reference)
+    async def snap(self) -> None:
+        found = await self.sandbox.by_reference(self.reference)
         if found is not None:
-            body, _ = self.sandbox.notification(found.id)
+            body, _ = await self.sandbox.notification(found.id)
             self.kept.append(body)
 
     async def deliver(self, index: int, *, again: bool) -> None:
@@ -168,7 +168,7 @@ class Play:
         it says (nothing there: failed; still pending there: waits)."""
         if await self.status() != "a_verifier":
             return
-        provider = self.provider_status()
+        provider = await self.provider_status()
         if provider is Outcome.PENDING:
             return
         body = {
@@ -191,7 +191,7 @@ class Play:
         elif name == "decide":
             await self.decide()
         elif name == "snap":
-            self.snap()
+            await self.snap()
         elif name == "deliver":
             await self.deliver(step[1], again=step[2])
         elif name == "reconcile":
@@ -310,7 +310,7 @@ async def test_no_story_moves_money_twice_or_gives_back_what_was_paid(
     await play.drain()
 
     moved = await _movements(db_engine, reference)
-    provider = play.provider_status()
+    provider = await play.provider_status()
     status = await play.status()
     paid = provider is Outcome.SUCCEEDED
     # Shown by --hypothesis-show-statistics: which endings the stories reached.

@@ -292,7 +292,9 @@ class TestStuckWithdrawals:
         awa = await funded(client, db_engine, 10_000)
         started = await withdraw(client, awa, 2_000, numero="0700000098")
         reference = started.json()["data"]["reference"]
-        # A restarted sandbox has forgotten the payout: its status call answers "unknown".
+        # A sandbox that lost its records has forgotten the payout: its status call answers
+        # "unknown".
+        await execute(db_engine, "DELETE FROM operation_bac_a_sable")
         restarted = create_app(make_settings(**SANDBOX), database_url=database_url)
         try:
             await make_due(db_engine, reference, age_minutes=10)

@@ -25,6 +25,7 @@ from hostolink.models.membre_thematique import MembreThematique
 from hostolink.models.message import Message
 from hostolink.models.message_sortant import MessageSortant
 from hostolink.models.notification import Notification
+from hostolink.models.operation_bac_a_sable import OperationBacASable
 from hostolink.models.operation_fournisseur import OperationFournisseur
 from hostolink.models.otp import Otp
 from hostolink.models.partages import Partages
@@ -72,6 +73,7 @@ __all__ = [
     "Message",
     "MessageSortant",
     "Notification",
+    "OperationBacASable",
     "OperationFournisseur",
     "Otp",
     "Partages",

@@ -28,8 +28,16 @@ nothing is done), `answers_lost` (requests are done, answers lost), `platform_sw
 (status calls find nothing), `hold_notifications` (notifications wait in `held` for the test
 to deliver, duplicate or reorder), `decide_payouts` (off: payouts wait for `decide`).
 
-State lives in this process's memory: the sandbox is for one development process (the
-embedded default); a restart forgets its operations, and status calls then answer "unknown".
+The simulated operations live in PostgreSQL (`operation_bac_a_sable`), so that every process
+and instance serves the payment page and answers status calls, whichever created the
+operation; a restart forgets nothing. A decision is claimed under a row lock, on a row still
+pending: two processes never both decide an operation, and only the one that decided sends
+its notification. A payout is due `SANDBOX_PAYOUT_DELAY_SECONDS` after its creation (the
+row's `date_decision_prevue`): the creating process decides it then, and any process that
+meets it past that date (a status call, its page) decides it first, should the creating one
+have stopped. Notifications and their retries run in the process that decided, in its memory:
+a restart loses the retries still to come (reconciliation finds the result, as it would with
+a real operator's lost notification). The incidents above are switches of one process.
 """
 
 from __future__ import annotations
@@ -43,10 +51,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
+from sqlalchemy import RowMapping, Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hostolink.models.operation_bac_a_sable import OperationBacASable
 from hostolink.providers.base import (
     Callback,
     CollectionRequest,
@@ -79,6 +91,15 @@ SILENT_NOTIFICATIONS = (LOST_CALLBACK_SUFFIX, ANSWER_LOST_SUFFIX, SWITCHED_SUFFI
 DELIVERY_BACKOFF = (0.5, 1, 2, 4, 8, 16, 32, 64)
 MAX_AMOUNT = 2_000_000  # the simulated operator's own per-operation cap
 
+_TABLE = cast(Table, OperationBacASable.__table__)
+# The table's French statuses and the provider interface's outcomes.
+_OUTCOMES = {
+    "en_attente": Outcome.PENDING,
+    "reussie": Outcome.SUCCEEDED,
+    "echouee": Outcome.FAILED,
+}
+_STATUTS = {outcome: statut for statut, outcome in _OUTCOMES.items()}
+
 
 @dataclass
 class SandboxOperation:
@@ -98,6 +119,38 @@ class SandboxOperation:
     decided_at: datetime | None = None
     notifications_sent: int = 0
     status_calls: int = 0
+    decide_at: datetime | None = None  # a payout the operator decides on its own, from then
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> SandboxOperation:
+        return cls(
+            id=row["id_operation"],
+            reference=row["reference"],
+            direction=row["sens"],
+            amount=row["montant"],
+            currency=row["devise"],
+            msisdn=row["numero"],
+            rail=row["moyen"],
+            description=row["description"],
+            callback_url=row["url_notification"],
+            return_url=row["url_retour"],
+            status=_OUTCOMES[row["statut"]],
+            reason=row["motif"],
+            created_at=row["date_creation"],
+            decided_at=row["date_decision"],
+            notifications_sent=row["notifications_envoyees"],
+            status_calls=row["appels_statut"],
+            decide_at=row["date_decision_prevue"],
+        )
+
+    @property
+    def due(self) -> bool:
+        """A pending payout past the date its operator decides it."""
+        return (
+            self.status is Outcome.PENDING
+            and self.decide_at is not None
+            and self.decide_at <= datetime.now(UTC)
+        )
 
     def answer(self, *, payment_url: str | None = None, expired: bool = False) -> ProviderAnswer:
         if expired:
@@ -132,6 +185,7 @@ class SandboxProvider:
         secret: str,
         public_url: str,
         deliverer: httpx.AsyncClient,
+        engine: AsyncEngine,
         duplicate_rate: float,
         payout_delay_seconds: float,
         deposit_expiry_seconds: float = 30 * 60,
@@ -139,11 +193,10 @@ class SandboxProvider:
         self._secret = secret
         self._public_url = public_url.rstrip("/")
         self._deliverer = deliverer
+        self._engine = engine
         self.duplicate_rate = duplicate_rate
         self.payout_delay_seconds = payout_delay_seconds
         self.deposit_expiry = timedelta(seconds=deposit_expiry_seconds)
-        self.operations: dict[str, SandboxOperation] = {}
-        self._by_reference: dict[str, SandboxOperation] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Incidents (module docstring).
         self.outage = False
@@ -160,29 +213,41 @@ class SandboxProvider:
 
     async def collect(self, request: CollectionRequest) -> ProviderAnswer:
         self._reachable()
-        new = request.reference not in self._by_reference
-        operation = self._create("depot", request, request.return_url)
+        operation, new = await self._create("depot", request, request.return_url)
         if new and request.msisdn.endswith(ANSWER_LOST_SUFFIX):
             # The payer approved on their phone at once; we never hear of it.
-            await self.decide(operation.id, accept=True)
+            operation = await self.decide(operation.id, accept=True)
         self._answered(operation, new=new)
         return operation.answer(payment_url=self.payment_url(operation.id))
 
     async def payout(self, request: PayoutRequest) -> ProviderAnswer:
         self._reachable()
-        new = request.reference not in self._by_reference
-        operation = self._create("retrait", request, None)
-        if new and self.decide_payouts and not request.msisdn.endswith(SILENT_SUFFIX):
+        decides = self.decide_payouts and not request.msisdn.endswith(SILENT_SUFFIX)
+        delay = self.payout_delay_seconds if decides else None
+        operation, new = await self._create("retrait", request, None, decide_after=delay)
+        if new and decides:
             self._spawn(self._decide_later(operation))
         self._answered(operation, new=new)
         return operation.answer()
 
     async def status(self, operation: OperationRef) -> ProviderAnswer:
         self._reachable()
-        found = self._by_reference.get(operation.reference)
-        if found is None:
+        async with self._engine.begin() as connection:
+            row = (
+                (
+                    await connection.execute(
+                        update(_TABLE)
+                        .where(_TABLE.c.reference == operation.reference)
+                        .values(appels_statut=_TABLE.c.appels_statut + 1)
+                        .returning(_TABLE)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
             return ProviderAnswer(outcome=Outcome.UNKNOWN)
-        found.status_calls += 1
+        found = await self._decided_if_due(SandboxOperation.from_row(row))
         switching = found.msisdn.endswith(SWITCHED_SUFFIX)
         if self.platform_switched or (switching and found.status_calls <= PLATFORM_SWITCH_CALLS):
             return ProviderAnswer(outcome=Outcome.UNKNOWN)  # another platform: "not found"
@@ -239,53 +304,124 @@ class SandboxProvider:
 
     # ------------------------------------------------------- the simulated operator side
 
-    def _create(
-        self, direction: str, request: CollectionRequest | PayoutRequest, return_url: str | None
-    ) -> SandboxOperation:
-        existing = self._by_reference.get(request.reference)
-        if existing is not None:  # our reference is the idempotency key: same operation
-            return existing
+    async def _create(
+        self,
+        direction: str,
+        request: CollectionRequest | PayoutRequest,
+        return_url: str | None,
+        *,
+        decide_after: float | None = None,
+    ) -> tuple[SandboxOperation, bool]:
+        """The operation of `request.reference`, and whether this request created it: our
+        reference is the idempotency key, the same request again finds the same operation
+        (whichever process made it)."""
+        existing = await self.by_reference(request.reference)
+        if existing is not None:
+            return existing, False
         if request.amount > MAX_AMOUNT:
             raise ProviderRejected(
                 "Montant refusé par l'opérateur (bac à sable : 2 000 000 F CFA au plus).",
                 detail="sandbox amount cap",
             )
-        operation = SandboxOperation(
-            id="sbx_" + secrets.token_hex(8),
-            reference=request.reference,
-            direction=direction,
-            amount=request.amount,
-            currency=request.currency,
-            msisdn=request.msisdn,
-            rail=request.rail,
-            description=request.description,
-            callback_url=request.callback_url,
-            return_url=return_url,
+        statement = (
+            insert(_TABLE)
+            .values(
+                id_operation="sbx_" + secrets.token_hex(8),
+                reference=request.reference,
+                sens=direction,
+                montant=request.amount,
+                devise=request.currency,
+                numero=request.msisdn,
+                moyen=request.rail,
+                description=request.description,
+                url_notification=request.callback_url,
+                url_retour=return_url,
+                date_decision_prevue=(
+                    None if decide_after is None else func.now() + timedelta(seconds=decide_after)
+                ),
+            )
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.reference])
+            .returning(_TABLE)
         )
-        self.operations[operation.id] = operation
-        self._by_reference[operation.reference] = operation
-        return operation
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(statement)).mappings().first()
+        if row is not None:
+            return SandboxOperation.from_row(row), True
+        raced = await self.by_reference(request.reference)  # another process, same request
+        if raced is None:
+            raise ProviderUnreachable(detail="sandbox: operation vanished")
+        return raced, False
 
     async def _decide_later(self, operation: SandboxOperation) -> None:
         await asyncio.sleep(self.payout_delay_seconds)
         refused = operation.msisdn.endswith(REFUSED_SUFFIX)
         await self.decide(operation.id, accept=not refused)
 
-    async def decide(self, operation_id: str, *, accept: bool) -> SandboxOperation:
-        """The payer confirmed or refused (deposit), or the operator settled (withdrawal)."""
-        operation = self.operations[operation_id]
-        if operation.status is not Outcome.PENDING:
+    async def _decided_if_due(self, operation: SandboxOperation) -> SandboxOperation:
+        """The operation, decided first if it is a payout past its date: its creating
+        process may have stopped before its timer ran."""
+        if not operation.due:
             return operation
-        if accept and operation.msisdn.endswith(REFUSED_SUFFIX):
-            accept = False
-        operation.status = Outcome.SUCCEEDED if accept else Outcome.FAILED
-        if not accept:
-            operation.reason = (
-                "Paiement refusé par le payeur (bac à sable)."
-                if operation.direction == "depot"
-                else "Numéro inconnu chez l'opérateur (bac à sable)."
+        refused = operation.msisdn.endswith(REFUSED_SUFFIX)
+        return await self.decide(operation.id, accept=not refused, due_only=True)
+
+    async def decide(
+        self, operation_id: str, *, accept: bool, due_only: bool = False
+    ) -> SandboxOperation:
+        """The payer confirmed or refused (deposit), or the operator settled (withdrawal).
+
+        Under the row's lock, and only while it is pending (and, with `due_only`, past its
+        date): of two processes deciding at once, one decides and notifies, the other finds
+        it decided. KeyError for an operation the sandbox does not know."""
+        async with self._engine.begin() as connection:
+            row = (
+                (
+                    await connection.execute(
+                        select(_TABLE)
+                        .where(_TABLE.c.id_operation == operation_id)
+                        .with_for_update()
+                    )
+                )
+                .mappings()
+                .first()
             )
-        operation.decided_at = datetime.now(UTC)
+            if row is None:
+                raise KeyError(operation_id)
+            operation = SandboxOperation.from_row(row)
+            if operation.status is not Outcome.PENDING:
+                return operation
+            if due_only:
+                # The database's clock decides, whichever process asks.
+                passed = await connection.scalar(
+                    select(_TABLE.c.date_decision_prevue <= func.now()).where(
+                        _TABLE.c.id_operation == operation_id
+                    )
+                )
+                if not passed:
+                    return operation
+            if accept and operation.msisdn.endswith(REFUSED_SUFFIX):
+                accept = False
+            status = Outcome.SUCCEEDED if accept else Outcome.FAILED
+            reason = None
+            if not accept:
+                reason = (
+                    "Paiement refusé par le payeur (bac à sable)."
+                    if operation.direction == "depot"
+                    else "Numéro inconnu chez l'opérateur (bac à sable)."
+                )
+            decided = (
+                (
+                    await connection.execute(
+                        update(_TABLE)
+                        .where(_TABLE.c.id_operation == operation_id)
+                        .values(statut=_STATUTS[status], motif=reason, date_decision=func.now())
+                        .returning(_TABLE)
+                    )
+                )
+                .mappings()
+                .one()
+            )
+        operation = SandboxOperation.from_row(decided)
         if self.hold_notifications:
             body = self._event(operation)
             self.held.append((body, self.sign(body)))
@@ -293,14 +429,39 @@ class SandboxProvider:
             self._spawn(self._notify(operation))
         return operation
 
-    def by_reference(self, reference: str) -> SandboxOperation | None:
-        """The simulated operation our `reference` created, if the request ever arrived."""
-        return self._by_reference.get(reference)
+    async def get(self, operation_id: str) -> SandboxOperation | None:
+        """The simulated operation as its operator has it now (a payout past its date is
+        decided first), or None."""
+        found = await self._one(_TABLE.c.id_operation == operation_id)
+        return None if found is None else await self._decided_if_due(found)
 
-    def notification(self, operation_id: str) -> tuple[bytes, str]:
+    async def by_reference(self, reference: str) -> SandboxOperation | None:
+        """The simulated operation our `reference` created, if the request ever arrived."""
+        return await self._one(_TABLE.c.reference == reference)
+
+    async def operations(self, *, limit: int | None = None) -> dict[str, SandboxOperation]:
+        """The simulated operations by id, the newest first (`limit` of them)."""
+        statement = select(_TABLE).order_by(
+            _TABLE.c.date_creation.desc(), _TABLE.c.id_operation.desc()
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(statement)).mappings().all()
+        return {row["id_operation"]: SandboxOperation.from_row(row) for row in rows}
+
+    async def _one(self, condition: Any) -> SandboxOperation | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(_TABLE).where(condition))).mappings().first()
+        return None if row is None else SandboxOperation.from_row(row)
+
+    async def notification(self, operation_id: str) -> tuple[bytes, str]:
         """A signed notification of the operation as it stands now (pending included), for
         a test to deliver when it likes: late, twice, or never."""
-        body = self._event(self.operations[operation_id])
+        operation = await self._one(_TABLE.c.id_operation == operation_id)
+        if operation is None:
+            raise KeyError(operation_id)
+        body = self._event(operation)
         return body, self.sign(body)
 
     def _event(self, operation: SandboxOperation) -> bytes:
@@ -346,7 +507,7 @@ class SandboxProvider:
                 logger.info("sandbox notification %s: %r (attempt %d)", operation.id, exc, attempt)
                 continue
             if response.is_success:
-                operation.notifications_sent += 1
+                await self._delivered(operation.id)
                 return
             logger.info(
                 "sandbox notification %s: HTTP %d (attempt %d)",
@@ -355,6 +516,14 @@ class SandboxProvider:
                 attempt + 1,
             )
         logger.warning("sandbox notification %s given up", operation.id)
+
+    async def _delivered(self, operation_id: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id_operation == operation_id)
+                .values(notifications_envoyees=_TABLE.c.notifications_envoyees + 1)
+            )
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
