@@ -26,7 +26,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import text
 
@@ -134,6 +141,15 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
+# What the pages' Content-Security-Policy refused during the running test (see below).
+_csp_violations: list[str] = []
+
+
+def _record_csp_violation(message: ConsoleMessage) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        _csp_violations.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # --lang: the browser's own widgets (file pickers…) in French, as on a French phone.
@@ -142,8 +158,28 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         args=["--no-sandbox", "--lang=fr-FR"],
         env={**os.environ, "LANGUAGE": "fr_FR", "LANG": "fr_FR.UTF-8"},
     )
+    # Every context, however a test opens it, reports what a page's CSP refused.
+    open_context = chromium.new_context
+
+    def new_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = open_context(*args, **kwargs)
+        context.on("console", _record_csp_violation)
+        return context
+
+    chromium.new_context = new_context  # type: ignore[method-assign]
     yield chromium
     chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation() -> Iterator[None]:
+    """Fails any test during which a page's Content-Security-Policy refused something (an
+    inline script or style, a file from elsewhere): the page is silently broken there."""
+    _csp_violations.clear()
+    yield
+    found = list(_csp_violations)
+    _csp_violations.clear()
+    assert found == [], "Content-Security-Policy violations in the browser console"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,11 @@ from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit import errors_reporting, telemetry
 from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import RateLimiter, RedisOptions, build_rate_limiter
+from hostolink.kit.security_headers import (
+    SecurityHeadersMiddleware,
+    content_security_policy,
+    source_hash,
+)
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
@@ -67,9 +73,11 @@ from hostolink.operations.endpoints import router as operations_router
 from hostolink.operations.flow import Operations
 from hostolink.providers.registry import build_providers
 from hostolink.providers.sandbox import SandboxProvider
+from hostolink.providers.sandbox.endpoints import CONTENT_SECURITY_POLICY as SANDBOX_POLICY
 from hostolink.providers.sandbox.endpoints import router as sandbox_router
 from hostolink.qr.endpoints import router as qr_router
 from hostolink.social import endpoints as social
+from hostolink.social import share_page
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
 from hostolink.wallet.endpoints import router as wallet_router
@@ -92,6 +100,10 @@ d'erreur, `error` (code) et `message` (en français), avec un statut HTTP honnê
 Authentification : `Authorization: Bearer <token>` (jeton d'accès de 15 minutes, renouvelé
 avec `/api/auth/refresh`).
 """
+
+
+# An inline <script> block (no src attribute): its exact text, as the browser hashes it.
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
 def _swagger_dir() -> Path:
@@ -258,7 +270,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.include_router(router)
     if settings.metrics_enabled:
         metrics.install(app, settings, db)  # GET /metrics, behind its token
-    _mount_docs(app)
+    docs_policy = _mount_docs(app)
     backoffice.mount(app)  # after the routes: the contract's /admin/utilisateurs stay in front
 
     # Listed from the innermost out: the last one added sees the request first.
@@ -286,6 +298,19 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
+    # nosniff, the referrer policy and HSTS (production) on every answer; the CSP and
+    # X-Frame-Options on every page, strict unless its surface needs more. Outside
+    # everything that may answer (the body guard, CORS preflights, a bug's 500).
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        policies={
+            "/": web.CONTENT_SECURITY_POLICY,
+            "/docs": docs_policy,
+            "/sandbox": SANDBOX_POLICY,
+            "/p": share_page.CONTENT_SECURITY_POLICY,
+        },
+        hsts=settings.is_production,
+    )
     # Outermost: everything after it (the access log included) sees the real client.
     app.add_middleware(
         ClientAddressMiddleware, trusted=settings.proxy_networks, hops=settings.proxy_hops
@@ -298,14 +323,16 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.provider_http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
     sandbox = None
     if settings.sandbox_enabled:
-        # The simulated operator lives in this process: it calls our notification URL
-        # through the whole ASGI stack (middleware included), whatever port we listen on.
+        # The simulated operator keeps its operations in the database (any process serves
+        # them) and calls our notification URL from the process that decided, through the
+        # whole ASGI stack (middleware included), whatever port we listen on.
         sandbox = SandboxProvider(
             secret=derive_key(app.state.signing_key, "sandbox-webhook").hex(),
             public_url=settings.public_url,
             deliverer=httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url=settings.public_url
             ),
+            engine=db.engine,
             duplicate_rate=settings.sandbox_duplicate_rate,
             payout_delay_seconds=settings.sandbox_payout_delay_seconds,
             deposit_expiry_seconds=settings.sandbox_deposit_expiry_minutes * 60,
@@ -325,16 +352,24 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.operations = operations
 
 
-def _mount_docs(app: FastAPI) -> None:
-    """Swagger UI from the `swagger-ui-bundle` wheel: no CDN, works offline."""
+def _mount_docs(app: FastAPI) -> str:
+    """Swagger UI from the `swagger-ui-bundle` wheel: no CDN, works offline. Returns the page's
+    Content-Security-Policy: our files, and FastAPI's inline start-up script by its digest."""
     app.mount("/static/swagger", StaticFiles(directory=_swagger_dir()), name="swagger")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Hostolink API — documentation",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/swagger/favicon-32x32.png",
+    )
+    html = bytes(page.body).decode("utf-8")
+    inline = _INLINE_SCRIPT.findall(html)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Hostolink API — documentation",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
+        return HTMLResponse(html)
+
+    return content_security_policy(
+        script_src=" ".join(("'self'", *(source_hash(script) for script in inline)))
+    )

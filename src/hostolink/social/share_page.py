@@ -8,6 +8,7 @@ from html import escape
 
 from fastapi.responses import HTMLResponse
 
+from hostolink.kit.security_headers import content_security_policy, source_hash
 from hostolink.social.schemas import PostOut
 
 _STYLE = (
@@ -16,6 +17,11 @@ _STYLE = (
     "border-radius:12px;padding:1rem;box-shadow:0 1px 3px #0002}h1{font-size:1.1rem;margin:0}"
     "p{white-space:pre-wrap;line-height:1.5}img{max-width:100%;height:auto;border-radius:8px}"
     "footer{color:#4a5561;font-size:.9rem;margin-top:1rem}"
+)
+# No script; the style block above by its digest; the post's images from our media or from
+# Cloudinary (production storage).
+CONTENT_SECURITY_POLICY = content_security_policy(
+    style_src=f"'self' {source_hash(_STYLE)}", img_src="'self' https://res.cloudinary.com"
 )
 
 

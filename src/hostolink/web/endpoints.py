@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
 from hostolink.deps import public_router
+from hostolink.kit.security_headers import content_security_policy
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Replaced in sw.js by a digest of every static file: a new release changes the service
@@ -32,29 +33,18 @@ NOT_PRECACHED_NAMES = {"LICENSE", "sw.js", "index.html", "manifest.webmanifest"}
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 mimetypes.add_type("text/javascript", ".js")
 
-# The shell loads only its own files. Map tiles come from OpenStreetMap when online; the
-# WebSocket of the rooms needs ws:/wss:. No inline script or style anywhere.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob: https://tile.openstreetmap.org",
-        "connect-src 'self' ws: wss:",
-        "media-src 'self' blob:",
-        "font-src 'self'",
-        "worker-src 'self'",
-        "manifest-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+# The shell loads only its own files. Map tiles come from OpenStreetMap when online, the
+# pictures of posts and profiles from Cloudinary in production; the WebSocket of the rooms
+# needs ws:/wss:. No inline script or style anywhere. Set on `/` by the security-headers
+# middleware (hostolink.kit.security_headers), with nosniff and the referrer policy.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    img_src="'self' data: blob: https://tile.openstreetmap.org https://res.cloudinary.com",
+    connect_src="'self' ws: wss:",
+    media_src="'self' blob:",
+    worker_src="'self'",
+    manifest_src="'self'",
 )
 SHELL_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
     # Camera for the QR scanner, geolocation for the map; nothing else.
     "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
     # Always revalidated: the shell names the current files.

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from hostolink.deps import public_router
 from hostolink.errors import NotFound
 from hostolink.kit.money import format_xof
+from hostolink.kit.security_headers import content_security_policy, source_hash
 from hostolink.providers.base import Outcome
 from hostolink.providers.sandbox.adapter import (
     ANSWER_LOST_SUFFIX,
@@ -36,6 +37,9 @@ text-align:left}button{font-size:1rem;padding:.7rem 1.2rem;border-radius:8px;bor
 cursor:pointer;margin-right:.5rem}.ok{background:#0a7d4f;color:#fff}.ko{background:#c0392b;
 color:#fff}.status{font-weight:600}
 """
+# The pages' only style is the block above, allowed by its digest; no script at all. The
+# payment page's form posts to the page itself (form-action 'self').
+CONTENT_SECURITY_POLICY = content_security_policy(style_src=f"'self' {source_hash(_STYLE)}")
 _STATUS = {
     Outcome.PENDING: "en attente",
     Outcome.SUCCEEDED: "réussi",
@@ -62,18 +66,16 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(html)
 
 
-def _operation(request: Request, operation_id: str) -> SandboxOperation:
-    operation = _sandbox(request).operations.get(operation_id)
+async def _operation(request: Request, operation_id: str) -> SandboxOperation:
+    operation = await _sandbox(request).get(operation_id)
     if operation is None:
-        raise NotFound("Opération inconnue du bac à sable (le serveur a peut-être redémarré).")
+        raise NotFound("Opération inconnue du bac à sable.")
     return operation
 
 
 @router.get("/sandbox", summary="Opérations simulées du bac à sable", response_class=HTMLResponse)
 async def sandbox_home(request: Request) -> HTMLResponse:
-    operations = sorted(
-        _sandbox(request).operations.values(), key=lambda o: o.created_at, reverse=True
-    )[:100]
+    operations = (await _sandbox(request).operations(limit=100)).values()
     rows = "".join(
         f"<tr><td><a href='/sandbox/paiement/{escape(o.id)}'>{escape(o.id)}</a></td>"
         f"<td>{'Dépôt' if o.direction == 'depot' else 'Retrait'}</td>"
@@ -102,7 +104,7 @@ async def sandbox_home(request: Request) -> HTMLResponse:
     response_class=HTMLResponse,
 )
 async def payment_page(operation_id: str, request: Request) -> HTMLResponse:
-    operation = _operation(request, operation_id)
+    operation = await _operation(request, operation_id)
     kind = "Paiement à Hostolink" if operation.direction == "depot" else "Retrait Hostolink"
     details = (
         f"<p class='amount'>{escape(format_xof(operation.amount))}</p>"
@@ -134,7 +136,7 @@ async def decide(
     request: Request,
     decision: Annotated[Literal["confirmer", "refuser"], Form()],
 ) -> RedirectResponse:
-    _operation(request, operation_id)
+    await _operation(request, operation_id)
     await _sandbox(request).decide(operation_id, accept=decision == "confirmer")
     return RedirectResponse(f"/sandbox/paiement/{operation_id}", status_code=303)
 
