@@ -315,6 +315,31 @@ class TestNotPages:
         assert_not_sniffed(posted, "/admin/login")
 
 
+class TestImages:
+    async def test_an_svg_opened_on_its_own_runs_nothing(self) -> None:
+        """Our SVGs (QR codes, the card's picture) may be opened as documents: they load
+        nothing and run nothing."""
+        from starlette.applications import Starlette  # noqa: PLC0415
+        from starlette.responses import Response  # noqa: PLC0415
+        from starlette.routing import Route as Plain  # noqa: PLC0415
+
+        from hostolink.kit.security_headers import (  # noqa: PLC0415
+            SVG_POLICY,
+            SecurityHeadersMiddleware,
+        )
+
+        def picture(_: Any) -> Response:
+            return Response("<svg xmlns='http://www.w3.org/2000/svg'/>", media_type="image/svg+xml")
+
+        app = SecurityHeadersMiddleware(Starlette(routes=[Plain("/qr.svg", picture)]))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            answer = await http.get("/qr.svg")
+        assert answer.headers["content-security-policy"] == SVG_POLICY
+        assert "default-src 'none'" in SVG_POLICY
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
 def _production(database_url: str) -> Settings:
     return Settings.model_validate(
         {
