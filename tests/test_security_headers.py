@@ -193,6 +193,9 @@ class TestEveryPage:
         assert len(inline) == 1
         assert policy["script-src"] == ["'self'", _digest(inline[0])]
         assert (await client.get("/redoc")).status_code == 404
+        # The wheel's folder is a Python package: only the page's files are served from it.
+        for other in ("__init__.py", "__pycache__"):
+            assert (await client.get(f"/static/swagger/{other}")).status_code == 404, other
 
 
 class TestBackOffice:

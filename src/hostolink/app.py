@@ -9,10 +9,10 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 
 import httpx
-import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -107,7 +107,21 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 
 def _swagger_dir() -> Path:
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    """Swagger UI 5.x as the `fastapi-swagger` wheel ships it. Only its files are used: its
+    `patch_fastapi` builds the page on each request, with absolute URLs and routes of its own."""
+    return Path(str(resources.files("fastapi_swagger") / "resources"))
+
+
+class _SwaggerFiles(StaticFiles):
+    """The files the docs page loads, and nothing else of the folder (it is a Python package:
+    its `__init__.py` and `__pycache__` sit beside them)."""
+
+    FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"})
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if path not in self.FILES:
+            return "", None
+        return super().lookup_path(path)
 
 
 health_router = public_router(tags=["Supervision"])
@@ -353,9 +367,10 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
 
 
 def _mount_docs(app: FastAPI) -> str:
-    """Swagger UI from the `swagger-ui-bundle` wheel: no CDN, works offline. Returns the page's
-    Content-Security-Policy: our files, and FastAPI's inline start-up script by its digest."""
-    app.mount("/static/swagger", StaticFiles(directory=_swagger_dir()), name="swagger")
+    """Swagger UI 5.x from the `fastapi-swagger` wheel: no CDN, works offline. Returns the
+    page's Content-Security-Policy: our files, and FastAPI's inline start-up script by its
+    digest."""
+    app.mount("/static/swagger", _SwaggerFiles(directory=_swagger_dir()), name="swagger")
     page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="Hostolink API — documentation",
