@@ -64,14 +64,14 @@ class TestList:
                 break
         assert seen == sorted(written, reverse=True)
 
-    async def test_bad_cursor_is_400(
+    async def test_bad_cursor_is_422(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         awa = await someone(client, db_engine, 1)
         response = await client.get(
             "/api/notifications", params={"curseur": "n'importe quoi"}, headers=awa.headers
         )
-        assert_failure(response, 400)
+        assert_failure(response, 422, "InvalidCursor")
 
     async def test_unread_filter(
         self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
