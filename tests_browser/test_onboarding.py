@@ -186,3 +186,24 @@ class TestSession:
         expect(phone.locator("#solde")).to_have_text("0\u00a0F\u00a0CFA")
         stored = phone.evaluate("localStorage.getItem('hostolink.token')")
         assert stored not in {"jeton-perime", person.token}
+
+    def test_a_session_ended_elsewhere_sends_back_to_sign_in(
+        self,
+        phone: Page,
+        live_server: str,
+        make_person: Callable[..., Person],
+        open_as: Callable[..., None],
+    ) -> None:
+        """The person signs out from another device's copy of this session (or resets the
+        password): the web app's access token ends at its next request, and it asks to sign
+        in again rather than showing an error on a dead screen."""
+        person = make_person()
+        open_as(phone, person, "#/")
+        expect(phone.locator("#solde")).to_have_text("0\u00a0F\u00a0CFA")
+        ended = httpx.post(
+            f"{live_server}/api/auth/logout", json={"refresh_token": person.refresh_token}
+        )
+        assert ended.status_code == 200
+        phone.goto(f"{live_server}/#/historique")
+        expect(phone.get_by_label("Numéro de téléphone ou e-mail")).to_be_visible()
+        assert phone.evaluate("localStorage.getItem('hostolink.token')") is None

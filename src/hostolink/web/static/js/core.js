@@ -82,7 +82,7 @@ async function request(method, path, { body, query, form, auth = true, headers =
 }
 
 // A 401 for a wrong PIN or password is an answer to show, not an expired session.
-const SESSION_ERRORS = new Set(['InvalidToken', 'Unauthorized', 'SessionExpired']);
+const SESSION_ERRORS = new Set(['InvalidToken', 'Unauthorized', 'SessionExpired', 'SessionEnded']);
 
 async function isSessionError(response) {
   try {
