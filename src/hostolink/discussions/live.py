@@ -116,9 +116,7 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
     except HostolinkError as exc:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
     db: Database = app.state.db
-    row = await db.read_one(
-        principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": login}
-    )
+    row = await db.read_one(principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": login})
     if row is None:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.")
     principal = principals.from_row(row)
