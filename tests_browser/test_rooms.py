@@ -90,8 +90,10 @@ class TestLiveRoom:
         expect(first.get_by_role("link", name=title)).to_contain_text("Rejoindre")
         shoot(first, "salons")
         first.get_by_role("link", name=title).click()
+        join = first.get_by_role("button", name="Rejoindre ce salon")
+        expect(join).to_be_visible()  # the room is drawn, not « Chargement… »
         shoot(first, "salon-rejoindre")
-        first.get_by_role("button", name="Rejoindre ce salon").click()
+        join.click()
         expect(first.locator('ol.chat[data-live="true"]')).to_be_attached()
         open_room(second, yao, title)
 
