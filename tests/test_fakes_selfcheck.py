@@ -120,7 +120,8 @@ def start_fakes(webhook_url: str, stderr: IO[str]) -> Fakes:
         "--wave-webhook-secret", values["wave_secret"], "--wave-api-key", values["wave_key"],
         "--twilio-sid", values["twilio_sid"], "--twilio-token", values["twilio_token"],
         "--cloudinary-key", values["cloudinary_key"],
-        "--cloudinary-secret", values["cloudinary_secret"],
+        # `=`: a random secret may begin with « - », which argparse would take for an option.
+        f"--cloudinary-secret={values['cloudinary_secret']}",
     ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 (our own module)
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True

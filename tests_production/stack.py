@@ -451,8 +451,9 @@ class Stack:
                 self.secrets["twilio_token"],
                 "--cloudinary-key",
                 self.secrets["cloudinary_key"],
-                "--cloudinary-secret",
-                self.secrets["cloudinary_secret"],
+                # `=`: a random secret may begin with « - », which argparse would take
+                # for an option.
+                f"--cloudinary-secret={self.secrets['cloudinary_secret']}",
             ],
             self.log("fakes"),
             env=env,
