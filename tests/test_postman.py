@@ -349,6 +349,9 @@ class TestOnboardingFlow:
             "POST /api/auth/refresh",
             "POST /api/auth/logout",
             "POST /api/auth/refresh",
+            "GET /api/user/me",
+            "POST /api/auth/refresh",
+            "GET /api/user/me",
         ]
         assert [operation_of(i) for i in folder(flow, postman.ADMIN_FOLDER)["item"]] == [
             "POST /api/auth/login",

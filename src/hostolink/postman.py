@@ -621,25 +621,25 @@ _SESSION_STEPS: Final = (
                 "pm.expect(body.refresh_token).to.not.eql(pm.variables.get('refreshToken'))",
             ),
         ),
-        store=(
-            ("oldRefreshToken", "pm.variables.get('refreshToken')"),
-            ("token", "body.token"),
-            ("refreshToken", "body.refresh_token"),
-        ),
+        store=(("token", "body.token"), ("refreshToken", "body.refresh_token")),
     ),
     _Step(
-        "Réutiliser l'ancien jeton de rafraîchissement",
+        "Rafraîchir la seconde session",
         _REFRESH,
-        status=(401,),
-        success=False,
-        body={"refresh_token": "{{oldRefreshToken}}"},
-        notes="Un jeton déjà utilisé est refusé et révoque toute sa famille.",
+        body={"refresh_token": "{{loginRefreshToken}}"},
+        checks=(("jeton d'accès", _TOKENS[0]),),
+        store=(
+            ("oldRefreshToken", "pm.variables.get('loginRefreshToken')"),
+            ("loginToken", "body.token"),
+            ("loginRefreshToken", "body.refresh_token"),
+        ),
     ),
     _Step(
         "Déconnexion",
         "POST /api/auth/logout",
         body={"refresh_token": "{{loginRefreshToken}}"},
-        bearer="loginToken",
+        bearer="token",
+        notes="La déconnexion ferme la session de ce jeton de rafraîchissement, et elle seule.",
     ),
     _Step(
         "Rafraîchir après déconnexion",
@@ -647,6 +647,31 @@ _SESSION_STEPS: Final = (
         status=(401,),
         success=False,
         body={"refresh_token": "{{loginRefreshToken}}"},
+    ),
+    _Step(
+        "Le jeton d'accès de la session fermée est refusé",
+        "GET /api/user/me",
+        status=(401,),
+        success=False,
+        checks=(("session terminée", "pm.expect(body.error).to.eql('SessionEnded')"),),
+        bearer="loginToken",
+        notes="Une session fermée l'est tout entière, jetons d'accès compris, dès la requête "
+        "suivante.",
+    ),
+    _Step(
+        "Réutiliser l'ancien jeton de rafraîchissement",
+        _REFRESH,
+        status=(401,),
+        success=False,
+        body={"refresh_token": "{{oldRefreshToken}}"},
+        notes="Un jeton déjà utilisé est refusé (rejoué sur une session ouverte, il la "
+        "révoquerait tout entière).",
+    ),
+    _Step(
+        "L'autre session continue",
+        "GET /api/user/me",
+        checks=(("profil renvoyé", "pm.expect(body.data).to.be.an('object')"),),
+        bearer="token",
     ),
 )
 
