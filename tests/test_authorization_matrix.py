@@ -1,6 +1,6 @@
 """The authorization matrix, generated from the application's route table (issue 10, item 3).
 
-Every route declares a policy that `app.routes` carries (see `hostolink.deps`):
+Every route declares a policy that `app.routes` carries (see `hostolink.auth.deps`):
 - public (`PUBLIC`, the marker of every `public_router`),
 - a named permission (`require(...)`),
 - authenticated, serving only the caller's own data (`current_principal`),
@@ -40,14 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hostolink.admin.accounts import create_admin
 from hostolink.app import create_app
 from hostolink.auth import permissions
-from hostolink.auth.roles import ROLES
-from hostolink.deps import (
+from hostolink.auth.deps import (
     AuthenticatedInHandler,
     MetricsTokenAccess,
     PublicAccess,
     RequirePermission,
     current_principal,
 )
+from hostolink.auth.roles import ROLES
 from hostolink.kit.identifiers import parse_identifier
 from hostolink.seed import seed_reference_data
 from tests.auth.helpers import PASSWORD, bearer

@@ -2,7 +2,7 @@
 
 A cursor carrying an id of 10^20 used to reach asyncpg and overflow BIGINT (a 500); so did
 a float, a date out of range, garbage inside valid base64… The decoding every route shares
-(`hostolink.wallet.history.decode_cursor` and its helpers, the directory's own JSON cursor)
+(`hostolink.kit.pagination.decode_cursor` and its helpers, the directory's own JSON cursor)
 now refuses them with `InvalidCursor` and a French message. The routes are read from the
 application's OpenAPI document (every string `curseur` query parameter), so a new route that
 takes a cursor fails `test_every_cursor_route_is_called_here` until it is added to `ROUTES`.

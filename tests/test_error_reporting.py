@@ -28,7 +28,7 @@ from sentry_sdk.envelope import Envelope
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from hostolink.deps import CurrentUser
+from hostolink.auth.deps import CurrentUser
 from hostolink.jobs import queue
 from hostolink.kit import errors_reporting
 from hostolink.kit.errors_reporting import MASK, scrub, scrub_text

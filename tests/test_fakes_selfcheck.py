@@ -33,8 +33,8 @@ from hostolink.config import Settings
 from hostolink.media.errors import StorageUnavailable
 from hostolink.media.images import CleanImage, clean
 from hostolink.media.storage import CONTENT_TYPES, CloudinaryStorage, parse_cloudinary_url
-from hostolink.notifications.senders import SenderError, TwilioSmsSender, build_senders
-from hostolink.notifications.templates import otp_message
+from hostolink.messaging.senders import SenderError, TwilioSmsSender, build_senders
+from hostolink.messaging.templates import otp_message
 from hostolink.providers.base import (
     CollectionRequest,
     InvalidCallback,

@@ -26,6 +26,7 @@ from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
 from hostolink.announcements import endpoints as announcements
+from hostolink.auth.deps import RateLimits, public_router
 from hostolink.auth.endpoints import router as auth_router
 from hostolink.auth.service import AuthService, password_hashing
 from hostolink.backoffice import site as backoffice
@@ -33,7 +34,6 @@ from hostolink.cards.endpoints import router as cards_router
 from hostolink.config import Settings, get_settings
 from hostolink.contacts.endpoints import router as contacts_router
 from hostolink.db import Database, resolve_database_url
-from hostolink.deps import RateLimits, public_router
 from hostolink.discussions import endpoints as discussions
 from hostolink.discussions.hub import close_runtime as close_discussions
 from hostolink.errors import install_error_handlers
@@ -42,7 +42,7 @@ from hostolink.health.endpoints import public as directory_router
 from hostolink.health.management_endpoints import admin_router as management_admin_router
 from hostolink.health.management_endpoints import router as management_router
 from hostolink.health.service import Directory
-from hostolink.jobs import ledger_check, retention
+from hostolink.jobs import retention
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit import errors_reporting, telemetry
 from hostolink.kit.keys import derive_key
@@ -55,6 +55,7 @@ from hostolink.kit.security_headers import (
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
+from hostolink.messaging.senders import build_senders
 from hostolink.metrics import endpoint as metrics
 from hostolink.metrics.http import MetricsMiddleware
 from hostolink.middleware import (
@@ -64,9 +65,9 @@ from hostolink.middleware import (
     StaticCompressionMiddleware,
     UnhandledErrorMiddleware,
 )
+from hostolink.moderation import endpoints as moderation
 from hostolink.notifications import endpoints as notifications
 from hostolink.notifications.push import push_configured, push_handlers
-from hostolink.notifications.senders import build_senders
 from hostolink.operations.endpoints import admin_router as operations_admin_router
 from hostolink.operations.endpoints import public as operations_public_router
 from hostolink.operations.endpoints import router as operations_router
@@ -79,6 +80,7 @@ from hostolink.qr.endpoints import router as qr_router
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
 from hostolink.users.endpoints import router as users_router
+from hostolink.wallet import ledger_check
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
 from hostolink.wallet.endpoints import router as wallet_router
 from hostolink.wallet.notify import NoticeWriter
@@ -265,7 +267,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         media.admin_router,
         social.router,
         social.public,
-        social.admin_router,
+        moderation.router,
         discussions.router,
         discussions.public,
         discussions.admin_router,

@@ -221,7 +221,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from hostolink.notifications.outbox import format_outbox, read_outbox
+    from hostolink.messaging.outbox import format_outbox, read_outbox
 
     to = _identifier(args.to).value if args.to else None
     url = _database_url(get_settings())

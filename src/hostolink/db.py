@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import (
 
 from hostolink import embedded
 from hostolink.config import MIN_DB_CONNECTIONS, DatabasePooler, Settings
-from hostolink.metrics.pools import watch_pool
+from hostolink.kit.pools import watch_pool
 
 SUPABASE_TRANSACTION_POOLER_PORT = 6543
 # Supavisor's session mode listens on 5432 of these hosts.

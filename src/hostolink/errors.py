@@ -82,6 +82,13 @@ class NotFound(HostolinkError):
     message = "Ressource introuvable."
 
 
+class WalletMissing(NotFound):
+    """The account has no wallet: raised by every domain that moves or shows money (wallet,
+    QR codes, cards, operations), hence here rather than in one of them."""
+
+    message = "Aucun portefeuille n'est ouvert pour ce compte."
+
+
 class MethodNotAllowed(HostolinkError):
     status_code = 405
     message = "Méthode non autorisée sur cette route."

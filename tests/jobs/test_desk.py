@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hostolink.jobs import desk
+from hostolink.admin import job_desk as desk
 from hostolink.jobs.queue import Job
 from tests.auth.helpers import assert_failure, bearer, grant_role
 from tests.jobs.helpers import execute, row

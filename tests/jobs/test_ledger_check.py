@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.db import Database
-from hostolink.jobs import ledger_check
-from hostolink.jobs.ledger_check import LEDGER_CHECK_JOB, LedgerCheck
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Worker
+from hostolink.wallet import ledger_check
+from hostolink.wallet.ledger_check import LEDGER_CHECK_JOB, LedgerCheck
 from tests.conftest import make_settings
 from tests.metrics.helpers import scrape
 from tests.wallet.helpers import admin_token, credit, person
@@ -115,7 +115,7 @@ class TestTheCheck:
         await _break_the_ledger(db_engine)
         worker = _worker(db)
         await worker.run_periodic(force=True)
-        with caplog.at_level(logging.ERROR, logger="hostolink.jobs.ledger_check"):
+        with caplog.at_level(logging.ERROR, logger="hostolink.wallet.ledger_check"):
             assert await worker.run_once() == 1
 
         (check,) = await _checks(db_engine)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from hostolink.notifications.senders import (
+from hostolink.messaging.senders import (
     OutboxSender,
     Senders,
     SmtpEmailSender,

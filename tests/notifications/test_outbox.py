@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.messaging.outbox import EMPTY_OUTBOX, format_outbox, read_outbox
+from hostolink.messaging.senders import Channel, OutboxSender, build_senders
+from hostolink.messaging.templates import otp_message
 from hostolink.models.message_sortant import MessageSortant
-from hostolink.notifications.outbox import EMPTY_OUTBOX, format_outbox, read_outbox
-from hostolink.notifications.senders import Channel, OutboxSender, build_senders
-from hostolink.notifications.templates import otp_message
 
 if TYPE_CHECKING:
     from .conftest import SettingsFactory

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.notifications.senders import (
+from hostolink.messaging.senders import (
     OutgoingMessage,
     SenderError,
     SmtpEmailSender,
     build_senders,
 )
-from hostolink.notifications.templates import otp_message
+from hostolink.messaging.templates import otp_message
 
 from .conftest import SMTP_PASSWORD, SMTP_USER
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hostolink.notifications.templates import SMS_MAX_LENGTH, OtpPurpose, otp_message
+from hostolink.messaging.templates import SMS_MAX_LENGTH, OtpPurpose, otp_message
 
 # GSM 03.38 basic character set (without the escape table): an SMS made only of these
 # characters fits 160 per segment; any other character switches it to UCS-2 (70).

@@ -12,7 +12,7 @@ import pytest
 import respx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.notifications.senders import (
+from hostolink.messaging.senders import (
     OutgoingMessage,
     SenderError,
     TwilioSmsSender,

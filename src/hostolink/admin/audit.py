@@ -11,11 +11,11 @@ from fastapi import Request
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
-from hostolink.deps import client_ip
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.logging import request_id_var
 from hostolink.models import JournalAudit, Utilisateur
-from hostolink.wallet.history import decode_cursor, encode_cursor
 
 MAX_PAGE = 100
 

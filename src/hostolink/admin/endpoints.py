@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from hostolink.admin import repository
 from hostolink.auth import permissions
+from hostolink.auth.deps import authenticated_router, require
 from hostolink.db import SessionDep
-from hostolink.deps import authenticated_router, require
 from hostolink.users.schemas import UserOut
 
 router = authenticated_router(tags=["Administration"])

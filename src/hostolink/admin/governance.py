@@ -14,9 +14,9 @@ from hostolink.admin import audit
 from hostolink.admin import roles as governance
 from hostolink.auth import permissions
 from hostolink.auth import principal as principals
+from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.roles import ROLES
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.kit.params import INT4_MAX, UserId
 from hostolink.users.schemas import UserOut
 

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.errors import Conflict, NotFound
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import Tache
 from hostolink.models.tache import STATUTS
 from hostolink.providers.registry import RAILS
-from hostolink.wallet.history import decode_cursor, encode_cursor
 
 MAX_PAGE = 100
 _SUMMARY_LENGTH = 160

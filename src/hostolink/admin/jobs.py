@@ -12,11 +12,11 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from hostolink.admin import audit
+from hostolink.admin import job_desk as desk
 from hostolink.admin.governance import MotifBody
 from hostolink.auth import permissions
+from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router, require
-from hostolink.jobs import desk
 from hostolink.kit.params import big_id
 
 router = authenticated_router(tags=["Administration — tâches de fond"])

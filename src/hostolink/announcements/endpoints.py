@@ -31,14 +31,14 @@ from hostolink.announcements.schemas import (
 )
 from hostolink.announcements.service import ADS, ANNOUNCEMENTS, as_dict
 from hostolink.auth import permissions
-from hostolink.auth.principal import Principal
-from hostolink.db import SessionDep
-from hostolink.deps import (
+from hostolink.auth.deps import (
     authenticated_router,
     limit_client,
     public_router,
     require,
 )
+from hostolink.auth.principal import Principal
+from hostolink.db import SessionDep
 from hostolink.kit.params import AdId, AnnouncementId
 
 router = authenticated_router(tags=["Annonces et publicités"])

@@ -6,6 +6,13 @@ from __future__ import annotations
 from fastapi import Depends, Request, status
 from starlette.responses import Response
 
+from hostolink.auth.deps import (
+    AuthServiceDep,
+    RateLimitsDep,
+    client_ip,
+    limit_client,
+    public_router,
+)
 from hostolink.auth.schemas import (
     Answer,
     CheckUserAnswer,
@@ -26,7 +33,6 @@ from hostolink.auth.schemas import (
 )
 from hostolink.auth.service import Tokens, channel_label
 from hostolink.db import SessionDep
-from hostolink.deps import AuthServiceDep, RateLimitsDep, client_ip, limit_client, public_router
 from hostolink.errors import MethodNotAllowed
 from hostolink.kit.responses import json_answer
 

@@ -14,10 +14,10 @@ from hostolink.db import Database
 from hostolink.errors import BadRequest, HostolinkError, TooManyRequests
 from hostolink.kit.crypto import constant_time_equals, generate_otp, keyed_hash
 from hostolink.kit.metrics import OTP_CHECKS, OTP_MESSAGES
+from hostolink.messaging.senders import Senders
+from hostolink.messaging.templates import otp_message
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
-from hostolink.notifications.senders import Senders
-from hostolink.notifications.templates import otp_message
 
 Channel = Literal["sms", "email"]
 Purpose = Literal["verification", "reinitialisation"]

@@ -25,9 +25,9 @@ from hostolink.errors import Conflict, Forbidden, NotFound, TooManyRequests, Una
 from hostolink.kit.crypto import PasswordHashing
 from hostolink.kit.metrics import LOGINS
 from hostolink.kit.ratelimit import RateLimiter
+from hostolink.messaging.senders import Senders
 from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
-from hostolink.notifications.senders import Senders
 
 CLIENT_FAILURE_WINDOW = 15 * 60
 

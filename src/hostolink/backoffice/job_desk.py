@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hostolink.admin import job_desk as desk
 from hostolink.auth import permissions as p
 from hostolink.backoffice.pages import _act, _actor, _db, _motif, _person, _render
-from hostolink.jobs import desk
 
 IDENTITY = "taches"
 PAGE_SIZE = 50

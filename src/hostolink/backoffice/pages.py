@@ -28,11 +28,11 @@ from hostolink.admin import roles as governance
 from hostolink.admin.audit import Actor
 from hostolink.auth import permissions as p
 from hostolink.auth import principal as principals
+from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.roles import ROLES
 from hostolink.backoffice.session import check_csrf, csrf_token, current_admin
 from hostolink.db import Database
-from hostolink.deps import client_ip
 from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import withdraw_quietly
 from hostolink.errors import BadRequest, HostolinkError

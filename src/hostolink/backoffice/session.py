@@ -30,10 +30,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hostolink.auth import permissions
 from hostolink.auth import principal as principals
+from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
 from hostolink.db import Database
-from hostolink.deps import client_ip
 from hostolink.errors import HostolinkError
 from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 

@@ -37,9 +37,9 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
+from hostolink.admin.job_desk import human_age
 from hostolink.config import Settings
 from hostolink.db import Database
-from hostolink.jobs.desk import human_age
 from hostolink.kit.money import format_xof
 from hostolink.kit.ratelimit import RateLimiter
 from hostolink.metrics.collector import STATEMENT_TIMEOUT_MS, DatabaseCollector, Snapshot

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Body, Depends, Request, Response
 
+from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.cards import crypto
 from hostolink.cards.schemas import (
     CardAnswer,
@@ -16,7 +17,6 @@ from hostolink.cards.schemas import (
 )
 from hostolink.cards.service import Issuer, card_service, issuer_of
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router
 from hostolink.qr import service as qr_service
 from hostolink.wallet.pin import confirm_pin
 

@@ -19,10 +19,10 @@ from hostolink.cards.crypto import CardKeys, UndecryptableCard
 from hostolink.cards.errors import CardNotActivable, CardUnreadable
 from hostolink.cards.repository import NewCard
 from hostolink.config import Settings
+from hostolink.errors import WalletMissing
 from hostolink.kit.keys import KeyRing
 from hostolink.models import CarteBancaire
 from hostolink.qr import service as qr_service
-from hostolink.wallet.errors import WalletMissing
 
 logger = logging.getLogger("hostolink.cards")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.contacts import service
 from hostolink.contacts.errors import (
     CannotSaveSelf,
@@ -22,7 +23,6 @@ from hostolink.contacts.schemas import (
     SuggestionListAnswer,
 )
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router
 from hostolink.kit.params import ContactId
 
 router = authenticated_router(tags=["Contacts"])

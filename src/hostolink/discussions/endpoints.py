@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Query, Request
 
 from hostolink.auth import permissions
+from hostolink.auth.deps import CurrentUser, authenticated_router, require
+from hostolink.auth.deps import public_router as _public_router
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router, require
-from hostolink.deps import public_router as _public_router
 from hostolink.discussions import service
 from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import publish_quietly, within_limit, ws_router

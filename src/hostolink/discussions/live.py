@@ -33,10 +33,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from hostolink.auth import principal as principals
+from hostolink.auth.deps import AUTHENTICATED_IN_HANDLER
 from hostolink.auth.principal import Principal
 from hostolink.auth.tokens import read_access_token
 from hostolink.db import Database
-from hostolink.deps import AUTHENTICATED_IN_HANDLER
 from hostolink.discussions import repository, service
 from hostolink.discussions.hub import Hub, Runtime, runtime_of
 from hostolink.discussions.schemas import MessageCreate, MessageOut

@@ -16,10 +16,10 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from hostolink.auth import permissions
+from hostolink.auth.deps import authenticated_router, limit_directory, require
+from hostolink.auth.deps import public_router as make_public_router
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import authenticated_router, limit_directory, require
-from hostolink.deps import public_router as make_public_router
 from hostolink.health import categories, edits, emergency, repository
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
@@ -40,8 +40,8 @@ from hostolink.health.schemas import (
     SearchAnswer,
 )
 from hostolink.health.service import Directory, Filters, abidjan_moment
+from hostolink.kit.pagination import InvalidCursor
 from hostolink.kit.params import INT4_MAX, EmergencyNumberId, EstablishmentId
-from hostolink.wallet.history import InvalidCursor
 
 public = make_public_router(tags=["Annuaire santé"], dependencies=[Depends(limit_directory)])
 admin_router = authenticated_router(tags=["Administration — annuaire"])

@@ -35,9 +35,9 @@ from hostolink.health.repository import live
 from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.masking import display_name, mask_email, mask_phone
 from hostolink.kit.money import CURRENCY
+from hostolink.kit.pagination import cursor_fields, cursor_id, cursor_moment
 from hostolink.kit.params import INT4_MAX
 from hostolink.models import Compte, EtablissementSante, MembreEtablissement, Utilisateur
-from hostolink.wallet.history import cursor_fields, cursor_id, cursor_moment
 from hostolink.wallet.service import audit
 
 E = EtablissementSante

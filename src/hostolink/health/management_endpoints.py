@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, Response
 
 from hostolink.admin.audit import Actor, actor_of
 from hostolink.auth import permissions
+from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.health import management, management_experts
 from hostolink.health.management_schemas import (
     DecisionAnswer,

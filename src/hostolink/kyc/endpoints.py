@@ -10,15 +10,15 @@ from fastapi import Depends, File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
 from hostolink.auth import permissions
-from hostolink.auth.principal import Principal
-from hostolink.db import SessionDep
-from hostolink.deps import (
+from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
     limit_client,
     public_router,
     require,
 )
+from hostolink.auth.principal import Principal
+from hostolink.db import SessionDep
 from hostolink.kit.params import VerificationId
 from hostolink.kyc import files, service
 from hostolink.kyc.schemas import (

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hostolink.config import Settings
 from hostolink.errors import NotFound
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.kyc import links, repository
 from hostolink.kyc.schemas import (
     FileLink,
@@ -32,7 +33,6 @@ from hostolink.media.storage import (
 )
 from hostolink.models import Utilisateur, VerificationIdentite
 from hostolink.models.verification_identite import STATUTS
-from hostolink.wallet.history import decode_cursor, encode_cursor
 
 PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 _EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()}

@@ -10,15 +10,15 @@ from fastapi import Depends, File, Form, Request, UploadFile
 from starlette.responses import Response
 
 from hostolink.auth import permissions
-from hostolink.config import Settings
-from hostolink.db import SessionDep
-from hostolink.deps import (
+from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
     limit_client,
     public_router,
     require,
 )
+from hostolink.config import Settings
+from hostolink.db import SessionDep
 from hostolink.kit.params import MediaId
 from hostolink.media import service
 from hostolink.media.errors import MediaNotFound, Unprocessable

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
-from hostolink.notifications.senders import Channel, OutgoingMessage
+from hostolink.messaging.senders import Channel, OutgoingMessage
 
 OtpPurpose = Literal["verification", "reinitialisation"]
 

@@ -4,7 +4,7 @@ These figures belong to the whole cluster, not to a process: they are never writ
 multiprocess files (one process adding them up with the others would count them once per
 worker), only produced by whichever process is scraped.
 
-- job queue (jobs/desk.py's overview): `hostolink_jobs{kind, state}`,
+- job queue (admin/job_desk.py's overview): `hostolink_jobs{kind, state}`,
   `hostolink_jobs_due{kind}`, `hostolink_jobs_oldest_due_age_seconds{kind}`,
   `hostolink_jobs_abandoned`;
 - deposits and withdrawals: `hostolink_operations{provider, rail, direction, status}`;
@@ -15,7 +15,7 @@ worker), only produced by whichever process is scraped.
   `hostolink_operations_to_verify{direction}`, the money its withdrawals hold
   `hostolink_operations_to_verify_held_xof` and its oldest's age
   `hostolink_operations_to_verify_oldest_age_seconds` — anything above 0 wants a person;
-- the last ledger check (jobs/ledger_check.py): `hostolink_ledger_discrepancies`,
+- the last ledger check (wallet/ledger_check.py): `hostolink_ledger_discrepancies`,
   `hostolink_ledger_last_check_timestamp_seconds`,
   `hostolink_ledger_last_check_duration_seconds`, `hostolink_ledger_last_check_complete`;
 - `hostolink_metrics_database_up`: 1 when these reads succeeded; at 0 they are absent
@@ -41,8 +41,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hostolink import __version__
+from hostolink.admin.job_desk import KindOverview, overview
 from hostolink.db import Database
-from hostolink.jobs.desk import KindOverview, overview
 
 logger = logging.getLogger("hostolink.metrics")
 

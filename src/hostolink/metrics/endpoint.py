@@ -9,7 +9,7 @@ never public. Outside production it is open (a developer's `curl localhost:3000/
 unless a token is set, which is then required there too.
 
 Not in the OpenAPI document (not part of the app's API); the route table declares its
-policy with the `METRICS_TOKEN` marker (hostolink.deps).
+policy with the `METRICS_TOKEN` marker (hostolink.auth.deps).
 
 One process: the default registry (with the process's CPU and memory). Several
 (`hostolink serve --workers N`): the multiprocess files of every worker, whichever worker
@@ -28,9 +28,9 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from hostolink.auth.deps import METRICS_TOKEN
 from hostolink.config import Settings
 from hostolink.db import Database
-from hostolink.deps import METRICS_TOKEN
 from hostolink.errors import NotFound, Unauthorized
 from hostolink.metrics import multiprocess
 from hostolink.metrics.collector import DatabaseCollector

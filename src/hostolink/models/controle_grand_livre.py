@@ -1,4 +1,4 @@
-"""`controle_grand_livre`: the result of each periodic ledger check (jobs/ledger_check.py,
+"""`controle_grand_livre`: the result of each periodic ledger check (wallet/ledger_check.py,
 the checks of `hostolink ledger verify`), read back as the metrics' ledger gauges and kept
 as the history of the checks. A check cut short by its time bound is recorded too, with no
 count of discrepancies (`ecarts` empty) and the reason in `details`."""

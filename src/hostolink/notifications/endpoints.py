@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router
 from hostolink.kit.params import NotificationId
 from hostolink.notifications import repository, service
 from hostolink.notifications.schemas import (

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.errors import NotFound
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import Notification
 from hostolink.models.appareil_push import AppareilPush
 from hostolink.notifications import push, repository
-from hostolink.wallet.history import decode_cursor, encode_cursor
 
 
 class NotificationNotFound(NotFound):

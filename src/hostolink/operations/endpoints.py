@@ -12,14 +12,15 @@ from starlette.responses import JSONResponse
 
 from hostolink.admin.audit import actor_of
 from hostolink.auth import permissions
-from hostolink.auth.principal import Principal
-from hostolink.db import SessionDep
-from hostolink.deps import (
+from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
     public_router,
     require,
 )
+from hostolink.auth.principal import Principal
+from hostolink.db import SessionDep
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import OperationFournisseur
 from hostolink.operations import payer_steps, repository, service
 from hostolink.operations.flow import Operations, Started, to_view
@@ -35,7 +36,6 @@ from hostolink.operations.schemas import (
     WithdrawalBody,
 )
 from hostolink.providers.registry import RAILS
-from hostolink.wallet.history import decode_cursor, encode_cursor
 from hostolink.wallet.idempotency import REPLAY_HEADER, required_claim
 from hostolink.wallet.pin import confirm_pin
 

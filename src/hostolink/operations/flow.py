@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hostolink.auth.principal import Principal
 from hostolink.config import Settings
 from hostolink.db import Database
+from hostolink.errors import WalletMissing
 from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Worker
@@ -80,7 +81,6 @@ from hostolink.providers.base import (
     ProviderUnavailable,
 )
 from hostolink.providers.registry import RAILS, Providers, Rail
-from hostolink.wallet.errors import WalletMissing
 from hostolink.wallet.ledger import IdempotencyClaim
 from hostolink.wallet.notify import NoticeWriter
 from hostolink.wallet.repository import Notice

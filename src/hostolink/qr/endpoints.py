@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import Depends, File, Request, UploadFile
 from starlette.responses import Response
 
+from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router
 from hostolink.kit.keys import KeyRing
 from hostolink.qr import images, service
 from hostolink.qr import payload as payloads

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.config import Settings
+from hostolink.errors import WalletMissing
 from hostolink.kit.keys import KeyRing, parse_keyring
 from hostolink.kit.masking import display_name, mask_phone
 from hostolink.qr import payload as payloads
@@ -30,7 +31,6 @@ from hostolink.qr.errors import (
 )
 from hostolink.qr.repository import QrRow
 from hostolink.qr.schemas import QrImages, QrOut, RecipientOut, Resolution
-from hostolink.wallet.errors import WalletMissing
 
 # Shown for a person without a first name (a lone initial would confirm nothing).
 ANONYMOUS = "Utilisateur Hostolink"

@@ -1,5 +1,5 @@
 """Social network routes: posts and the feed, comments, likes, shares (with a public link),
-reports and the administrators' moderation queue.
+reports (the administrators' moderation desk is `hostolink.moderation`).
 
 The author of anything written here is the token's principal; bodies refuse unknown fields
 (`id_user`, `auteur`…) with 422 (F-14)."""
@@ -8,38 +8,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from hostolink.auth import permissions
-from hostolink.auth.principal import Principal
-from hostolink.db import SessionDep
-from hostolink.deps import (
+from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
     client_ip,
     limit_client,
     public_router,
-    require,
 )
-from hostolink.discussions.hub import runtime_of
-from hostolink.discussions.live import withdraw_quietly
+from hostolink.db import SessionDep
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.keys import derive_key
-from hostolink.kit.params import CommentId, PostId, ReportId, UserId
+from hostolink.kit.params import CommentId, PostId, UserId
 from hostolink.social import moderation, repository, service, share_page
 from hostolink.social.schemas import (
     CommentAnswer,
     CommentCreate,
     CommentsAnswer,
     CommentsData,
-    Decision,
     FeedAnswer,
     FeedData,
     LikeAnswer,
     MessageAnswer,
-    ModerationAnswer,
-    ModerationData,
     PostAnswer,
     PostCreate,
     PostEdit,
@@ -55,8 +47,6 @@ from hostolink.social.schemas import (
 
 router = authenticated_router(tags=["Réseau social"])
 public = public_router(tags=["Réseau social"], dependencies=[Depends(limit_client)])
-admin_router = authenticated_router(tags=["Administration — modération"])
-Moderator = Annotated[Principal, Depends(require(permissions.MODERATION))]
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
 CursorParam = Annotated[
@@ -265,60 +255,3 @@ async def _visit(jeton: str, request: Request, session: SessionDep) -> SharedPos
 async def report(body: ReportCreate, user: CurrentUser, session: SessionDep) -> ReportAnswer:
     row = await moderation.report(session, actor=user, body=body)
     return ReportAnswer(data=ReportOut.model_validate(row, from_attributes=True))
-
-
-@admin_router.get(
-    "/api/admin/moderation",
-    response_model=ModerationAnswer,
-    summary="File de modération (signalements en attente)",
-    dependencies=[Depends(require(permissions.MODERATION))],
-)
-async def moderation_queue(
-    session: SessionDep, curseur: CursorParam = None, limite: Limit = 50
-) -> ModerationAnswer:
-    """Signalements en attente (publications, commentaires et messages des salons), du plus
-    ancien au plus récent."""
-    rows, following = await moderation.pending(session, cursor=curseur, limit=limite)
-    return ModerationAnswer(data=ModerationData(signalements=rows, curseur_suivant=following))
-
-
-@admin_router.post(
-    "/api/admin/moderation/{id_signalement}/masquer",
-    response_model=ReportAnswer,
-    summary="Masquer le contenu signalé",
-)
-async def hide(
-    *,
-    id_signalement: ReportId,
-    body: Decision,
-    admin: Moderator,
-    session: SessionDep,
-    request: Request,
-    background: BackgroundTasks,
-) -> ReportAnswer:
-    """Masquer le contenu : il disparaît du fil, de la publication ou de l'historique du
-    salon ; un message de salon est aussi retiré des écrans connectés (trame `retrait`)."""
-    outcome = await moderation.decide(
-        session, actor=admin, report_id=id_signalement, hide=True, motif=body.motif
-    )
-    if outcome.withdrawn_message is not None:
-        # After the response, hence after the commit: a rolled-back decision withdraws nothing.
-        room_id, message_id = outcome.withdrawn_message
-        background.add_task(withdraw_quietly, runtime_of(request.app).hub, room_id, message_id)
-    out = ReportOut.model_validate(outcome.report, from_attributes=True)
-    return ReportAnswer(message="Contenu masqué.", data=out)
-
-
-@admin_router.post(
-    "/api/admin/moderation/{id_signalement}/rejeter",
-    response_model=ReportAnswer,
-    summary="Rejeter le signalement (le contenu reste visible)",
-)
-async def reject(
-    id_signalement: ReportId, body: Decision, admin: Moderator, session: SessionDep
-) -> ReportAnswer:
-    outcome = await moderation.decide(
-        session, actor=admin, report_id=id_signalement, hide=False, motif=body.motif
-    )
-    out = ReportOut.model_validate(outcome.report, from_attributes=True)
-    return ReportAnswer(message="Signalement rejeté.", data=out)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest, Forbidden, NotFound
 from hostolink.kit.masking import full_name
+from hostolink.kit.pagination import decode_cursor as decode_position
+from hostolink.kit.pagination import encode_cursor as encode_position
 from hostolink.models import Commentaire, Partages, Publication
 from hostolink.notifications.service import notify
 from hostolink.social import repository
@@ -30,8 +32,6 @@ from hostolink.social.schemas import (
     PostOut,
     ShareCreate,
 )
-from hostolink.wallet.history import decode_cursor as decode_position
-from hostolink.wallet.history import encode_cursor as encode_position
 
 ANONYMOUS_NAME = "Membre Hostolink"
 

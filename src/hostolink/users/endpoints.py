@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from hostolink.auth import repository as auth_repository
+from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.auth.schemas import Answer
 from hostolink.db import SessionDep
-from hostolink.deps import CurrentUser, authenticated_router
 from hostolink.kit.responses import json_answer
 from hostolink.users import repository
 from hostolink.users.schemas import DeviceBody, MeAnswer, ProfileAnswer, ProfileUpdate, UserOut

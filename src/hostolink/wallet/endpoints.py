@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 
 from hostolink.admin.audit import Actor, actor_of
 from hostolink.auth import permissions
+from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.principal import Principal
 from hostolink.contacts import service as contacts
 from hostolink.db import Database, SessionDep
-from hostolink.deps import CurrentUser, authenticated_router, require
 from hostolink.errors import HostolinkError
 from hostolink.kit.keys import KeyRing
 from hostolink.kit.money import Amount, format_xof

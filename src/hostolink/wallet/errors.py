@@ -50,10 +50,6 @@ class SelfTransfer(BadRequest):
     message = "Vous ne pouvez pas vous envoyer de l'argent à vous-même."
 
 
-class WalletMissing(NotFound):
-    message = "Aucun portefeuille n'est ouvert pour ce compte."
-
-
 class SenderAccountFrozen(Forbidden):
     message = "Votre portefeuille est gelé ou fermé. Contactez le support Hostolink."
 

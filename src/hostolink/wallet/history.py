@@ -8,9 +8,6 @@ from the payer's history, M-13).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -19,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from hostolink.auth.principal import Principal
-from hostolink.errors import HostolinkError
-from hostolink.kit.params import INT8_MAX
+from hostolink.errors import WalletMissing
+from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import Compte, Ecriture, EtablissementSante, Transaction, Utilisateur
 from hostolink.wallet import parties
-from hostolink.wallet.errors import TransactionNotFound, WalletMissing
+from hostolink.wallet.errors import TransactionNotFound
 from hostolink.wallet.parties import show
 from hostolink.wallet.schemas import (
     EntryOut,
@@ -34,67 +31,6 @@ from hostolink.wallet.schemas import (
 )
 
 MAX_PAGE = 100
-
-
-class InvalidCursor(HostolinkError):
-    """A cursor the server did not issue (forged, truncated, out of range): 422, never a
-    database error."""
-
-    status_code = 422
-    message = "Curseur de pagination invalide : reprenez depuis la première page."
-
-
-# An id as `encode_cursor` writes it: decimal digits, no sign, no leading zero.
-_CURSOR_ID = re.compile(r"[1-9][0-9]{0,18}")
-
-
-def encode_cursor(moment: datetime, entry_id: int) -> str:
-    raw = f"{moment.isoformat()}|{entry_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (instant, id) position `encode_cursor` wrote, for a BIGINT id. Anything the server
-    could not have issued (issue 21: an id of 10^20 used to reach asyncpg and answer 500) is
-    `InvalidCursor`."""
-    moment, entry_id = cursor_fields(cursor, 2)
-    return cursor_moment(moment), cursor_id(entry_id)
-
-
-def cursor_fields(cursor: str, count: int) -> list[str]:
-    """The `count` `|`-separated fields of an unpadded base64url cursor."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, binascii.Error) as exc:  # UnicodeDecodeError is a ValueError
-        raise InvalidCursor from exc
-    fields = raw.split("|")
-    if len(fields) != count:
-        raise InvalidCursor
-    return fields
-
-
-def cursor_moment(text: str) -> datetime:
-    """An instant with its offset (every cursor's column is `timestamptz`), in UTC: a naive
-    time, an impossible date, one that leaves datetime's range in UTC, or text that is not
-    exactly what `isoformat` writes (fromisoformat lets a trailing NUL through) is refused."""
-    try:
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None or moment.isoformat() != text:
-            raise InvalidCursor
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidCursor from exc
-
-
-def cursor_id(text: str, maximum: int = INT8_MAX) -> int:
-    """A positive id the column holds (BIGINT unless `maximum` says INTEGER): a sign, a
-    fraction, spaces or a number past the column's range are refused before the database."""
-    if not _CURSOR_ID.fullmatch(text):
-        raise InvalidCursor
-    value = int(text)
-    if value > maximum:
-        raise InvalidCursor
-    return value
 
 
 _Other = aliased(Compte, name="autre")

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from hostolink.config import Settings
 
-logger = logging.getLogger("hostolink.jobs.ledger_check")
+logger = logging.getLogger("hostolink.wallet.ledger_check")
 
 LEDGER_CHECK_JOB = "grand_livre.controle"
 UNIQUE_KEY = "grand_livre"

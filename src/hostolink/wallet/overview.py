@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
+from hostolink.errors import WalletMissing
 from hostolink.models import Compte, OperationFournisseur, PlafondKyc
 from hostolink.models.operation_fournisseur import STATUTS_EN_COURS
-from hostolink.wallet.errors import WalletMissing
 from hostolink.wallet.ledger import rolled_counters, today
 from hostolink.wallet.schemas import WalletLimitsOut, WalletOut
 

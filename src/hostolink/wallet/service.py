@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
+from hostolink.errors import WalletMissing
 from hostolink.kit.money import format_xof, sentence
 from hostolink.models import JournalAudit
 from hostolink.wallet import ledger, repository
@@ -28,7 +29,6 @@ from hostolink.wallet.errors import (
     SelfTransfer,
     SenderAccountFrozen,
     UnknownRecipient,
-    WalletMissing,
 )
 from hostolink.wallet.idempotency import Replay, stored_answer
 from hostolink.wallet.ledger import IdempotencyClaim, LockedAccount, Movement

@@ -10,7 +10,7 @@ The database enforces 2 and 3 on every commit; this command proves nothing slipp
 (a restore, a manual edit, a bug in a migration) and is what a crash test runs afterwards.
 
 The same checks run every HOSTOLINK_LEDGER_CHECK_INTERVAL_MINUTES for the whole cluster
-(jobs/ledger_check.py), within a time budget: the whole ledger each time, not only what
+(wallet/ledger_check.py), within a time budget: the whole ledger each time, not only what
 changed since the last check, because a balance is checked against all of its entries.
 Measured on PostgreSQL 15 (a shared 2-core machine): 20,000 accounts, 1,000,000 transactions
 and 2,000,000 entries, 4.0 to 4.6 s; 100,000 accounts, 5,000,000 transactions and

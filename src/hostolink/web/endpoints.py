@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
-from hostolink.deps import public_router
+from hostolink.auth.deps import public_router
 from hostolink.kit.security_headers import content_security_policy
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from hostolink.deps import public_router
+from hostolink.auth.deps import public_router
 from hostolink.errors import NotFound
 from hostolink.kit.money import format_xof
 from hostolink.kit.security_headers import content_security_policy, source_hash

@@ -1,0 +1,1 @@
+"""The administrators' moderation desk (see `moderation.endpoints`)."""
