@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
@@ -36,30 +37,84 @@ def actor_of(principal: Principal, request: Request) -> Actor:
     return Actor(principal, client_ip(request), request_id)
 
 
-def record(
-    session: AsyncSession,
+def entry(
     *,
-    actor: Actor,
+    actor: Actor | Principal | None,
     action: str,
     table: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    motif: str | None,
+    key: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    motif: str | None = None,
+    ip: str | None = None,
+    request_id: str | None = None,
+) -> JournalAudit:
+    """The audit row of one action: every row of `journal_audit` is built here.
+
+    `actor` is an `Actor` (a request's principal with its client address and request id),
+    a bare `Principal` (the address and request id, if known, passed as `ip` and
+    `request_id`), or None for the system. `before` and `after` are stored as JSON: dates
+    and times as ISO 8601 text, tuples as lists."""
+    if isinstance(actor, Actor):
+        actor_id: int | None = actor.principal.id
+        ip, request_id = actor.ip, actor.request_id
+    else:
+        actor_id = actor.id if actor is not None else None
+    return JournalAudit(
+        id_acteur=actor_id,
+        action=action,
+        table_cible=table,
+        cle_cible=str(key),
+        avant=_jsonable(before),
+        apres=_jsonable(after),
+        motif=motif,
+        adresse_ip=ip,
+        id_requete=request_id,
+    )
+
+
+def record(
+    session: AsyncSession | Session,
+    *,
+    actor: Actor | Principal | None,
+    action: str,
+    table: str,
+    key: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    motif: str | None = None,
+    ip: str | None = None,
+    request_id: str | None = None,
 ) -> None:
+    """Adds the audit row of one action to the session: it commits with the change it
+    records, or not at all."""
     session.add(
-        JournalAudit(
-            id_acteur=actor.principal.id,
+        entry(
+            actor=actor,
             action=action,
-            table_cible=table,
-            cle_cible=key,
-            avant=before,
-            apres=after,
+            table=table,
+            key=key,
+            before=before,
+            after=after,
             motif=motif,
-            adresse_ip=actor.ip,
-            id_requete=actor.request_id,
+            ip=ip,
+            request_id=request_id,
         )
     )
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {name: _json_value(value) for name, value in values.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
+    return value
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import Any, Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.announcements import repository
 from hostolink.announcements.repository import Row
 from hostolink.errors import BadRequest, NotFound
-from hostolink.models import JournalAudit
 from hostolink.models.annonce import Annonce
 from hostolink.models.publicite import Publicite
 
@@ -50,10 +50,6 @@ def as_dict(row: Annonce | Publicite, image_url: str | None) -> dict[str, Any]:
     return values
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
-
-
 def _audit(
     session: AsyncSession,
     actor: Actor,
@@ -64,17 +60,14 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.principal.id,
-            action=f"{kind.table}.{action}",
-            table_cible=kind.table,
-            cle_cible=str(key),
-            avant=None if before is None else _jsonable(before),
-            apres=None if after is None else _jsonable(after),
-            adresse_ip=actor.ip,
-            id_requete=actor.request_id,
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action=f"{kind.table}.{action}",
+        table=kind.table,
+        key=key,
+        before=before,
+        after=after,
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, UOWTransaction
 
+from hostolink.admin import audit
 from hostolink.backoffice.session import current_admin, current_ip
 from hostolink.logging import request_id_var
 from hostolink.models import JournalAudit
@@ -85,16 +86,15 @@ def _row(
     person: Any, verb: str, instance: Any, before: dict[str, Any] | None, after: Any
 ) -> JournalAudit:
     table = instance.__table__.name
-    return JournalAudit(
-        id_acteur=person.id if person else None,
+    return audit.entry(
+        actor=person,
         action=f"backoffice.{table}.{verb}",
-        table_cible=table,
-        cle_cible=_key_of(instance),
-        avant=before,
-        apres=after,
-        motif=None,
-        adresse_ip=current_ip.get(),
-        id_requete=request_id_var.get(),
+        table=table,
+        key=_key_of(instance),
+        before=before,
+        after=after,
+        ip=current_ip.get(),
+        request_id=request_id_var.get(),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.auth.principal import Principal
 from hostolink.discussions import repository
 from hostolink.discussions.schemas import (
@@ -23,7 +24,7 @@ from hostolink.discussions.schemas import (
 )
 from hostolink.errors import BadRequest, Conflict, Forbidden, NotFound
 from hostolink.kit.masking import full_name
-from hostolink.models import JournalAudit, MembreThematique, Message, Signalement, Thematiques
+from hostolink.models import MembreThematique, Message, Signalement, Thematiques
 from hostolink.notifications.service import notify
 from hostolink.social import moderation
 
@@ -108,15 +109,14 @@ def message_out(row: Any) -> MessageOut:
 def _audit(
     session: AsyncSession, actor: Principal, action: str, room_id: int, **values: Any
 ) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action=action,
-            table_cible="thematiques",
-            cle_cible=str(room_id),
-            avant=values.get("avant"),
-            apres=values.get("apres"),
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        table="thematiques",
+        key=room_id,
+        before=values.get("avant"),
+        after=values.get("apres"),
     )
 
 

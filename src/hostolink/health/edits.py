@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest, Conflict, NotFound
 from hostolink.health import categories, repository
@@ -33,7 +34,6 @@ from hostolink.models import (
     Compte,
     EtablissementSante,
     HoraireEtablissement,
-    JournalAudit,
     ListeNumeroEtablissementSante,
     MembreEtablissement,
     ProvenanceEtablissement,
@@ -200,23 +200,16 @@ def _audit(
     after: dict[str, Any] | None,
     motif: str | None = None,
 ) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action=action,
-            table_cible="etablissement_sante",
-            cle_cible=str(key),
-            avant=_jsonable(before),
-            apres=_jsonable(after),
-            motif=motif,
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        table="etablissement_sante",
+        key=key,
+        before=before,
+        after=after,
+        motif=motif,
     )
-
-
-def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()}
 
 
 async def _apply(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.auth.principal import Principal
 from hostolink.errors import NotFound
 from hostolink.health.edits import dialable
@@ -28,7 +29,7 @@ from hostolink.health.schemas import (
     EmergencyNumberOut,
     EmergencyNumbersAnswer,
 )
-from hostolink.models import JournalAudit, ListeNumeroEtablissementSante
+from hostolink.models import ListeNumeroEtablissementSante
 
 N = ListeNumeroEtablissementSante
 
@@ -236,15 +237,14 @@ def _audit(
     row: ListeNumeroEtablissementSante,
     before: dict[str, object] | None,
 ) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action=action,
-            table_cible="liste_numero_etablissement_sante",
-            cle_cible=str(row.id_numero),
-            avant=before,
-            apres=_state(row),
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        table="liste_numero_etablissement_sante",
+        key=row.id_numero,
+        before=before,
+        after=_state(row),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role
@@ -38,7 +39,6 @@ from hostolink.kit.money import CURRENCY
 from hostolink.kit.pagination import cursor_fields, cursor_id, cursor_moment
 from hostolink.kit.params import INT4_MAX
 from hostolink.models import Compte, EtablissementSante, MembreEtablissement, Utilisateur
-from hostolink.wallet.service import audit
 
 E = EtablissementSante
 M = MembreEtablissement
@@ -269,7 +269,7 @@ async def approve(
         session, user_id=user_id, role_code="etablissement", granted_by=actor.principal.id
     )
     account = await ensure_merchant_account(session, establishment_id=establishment_id)
-    audit(
+    audit.record(
         session,
         actor=actor.principal,
         action="etablissement.gestion.approbation",
@@ -300,7 +300,7 @@ async def refuse(
     member.motif = motif
     member.id_traite_par = actor.principal.id
     member.date_traitement = now()
-    audit(
+    audit.record(
         session,
         actor=actor.principal,
         action="etablissement.gestion.refus",

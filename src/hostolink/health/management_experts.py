@@ -17,6 +17,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role, user_by_identifier
@@ -37,7 +38,6 @@ from hostolink.health.management import (
 from hostolink.health.management_schemas import ExpertOut, InvitationOut
 from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 from hostolink.models import Utilisateur, UtilisateurRole
-from hostolink.wallet.service import audit
 
 DECLINED = "Invitation déclinée par l'expert."
 
@@ -191,7 +191,7 @@ async def withdraw(
     await session.flush()
     if was_active:
         await _drop_role_if_expert_nowhere(session, user_id)
-    audit(
+    audit.record(
         session,
         actor=actor.principal,
         action="etablissement.expert.retrait",

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.auth.principal import Principal
 from hostolink.errors import BadRequest, Conflict, Forbidden, HostolinkError, NotFound
 from hostolink.kyc import repository
 from hostolink.media import service as media
 from hostolink.media.storage import Storage
-from hostolink.models import JournalAudit, Media, Utilisateur, VerificationIdentite
+from hostolink.models import Media, Utilisateur, VerificationIdentite
 from hostolink.models.verification_identite import STATUTS, TYPES_DOCUMENT
 from hostolink.notifications.service import notify
 
@@ -250,14 +251,13 @@ def _audit(
     after: dict[str, Any],
     motif: str | None = None,
 ) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action=action,
-            table_cible="verification_identite",
-            cle_cible=str(key),
-            avant=before,
-            apres=after,
-            motif=motif,
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        table="verification_identite",
+        key=key,
+        before=before,
+        after=after,
+        motif=motif,
     )

@@ -18,9 +18,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from hostolink.admin import audit
 from hostolink.auth.principal import Principal
 from hostolink.errors import Conflict, NotFound
-from hostolink.models import Commentaire, JournalAudit, Message, Publication, Signalement
+from hostolink.models import Commentaire, Message, Publication, Signalement
 from hostolink.social import repository
 from hostolink.social.repository import PUBLISHED, Cursor
 from hostolink.social.schemas import PendingReportOut, ReportCreate
@@ -247,16 +248,15 @@ async def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action="moderation.masquer" if hide else "moderation.rejeter",
-            table_cible=table,
-            cle_cible=str(key),
-            avant={"statut": before, "id_signalement": report_id} if hide else None,
-            apres={"statut": "masque"} if hide else {"id_signalement": report_id},
-            motif=motif,
-        )
+    audit.record(
+        session,
+        actor=actor,
+        action="moderation.masquer" if hide else "moderation.rejeter",
+        table=table,
+        key=key,
+        before={"statut": before, "id_signalement": report_id} if hide else None,
+        after={"statut": "masque"} if hide else {"id_signalement": report_id},
+        motif=motif,
     )
     await session.flush()
     await session.refresh(item)

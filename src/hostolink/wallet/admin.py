@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.kit.money import format_xof
 from hostolink.models import Compte, Ecriture, Transaction
@@ -27,7 +28,6 @@ from hostolink.wallet.errors import (
 )
 from hostolink.wallet.ledger import IdempotencyClaim, Movement
 from hostolink.wallet.reference_data import SystemAccount
-from hostolink.wallet.service import audit
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class AdminPosted:
 
 
 def _audit(session: AsyncSession, actor: Actor, **fields: Any) -> None:
-    audit(session, actor=actor.principal, ip=actor.ip, request_id=actor.request_id, **fields)
+    audit.record(session, actor=actor, **fields)
 
 
 async def reverse(

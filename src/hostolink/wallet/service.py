@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hostolink.auth.principal import Principal
 from hostolink.errors import WalletMissing
 from hostolink.kit.money import format_xof, sentence
-from hostolink.models import JournalAudit
 from hostolink.wallet import ledger, repository
 from hostolink.wallet.errors import (
     InsufficientFunds,
@@ -175,34 +174,3 @@ async def transfer(
     posting = draft.with_answer(idempotency_id=locked.claimed_key, status=CREATED, body=answer_json)
     transaction_id = await repository.post(session, posting)
     return Posted(transaction_id, answer, answer_json, sender.id, recipient.id_user)
-
-
-# ------------------------------------------------------------------------------ admin
-
-
-def audit(
-    session: AsyncSession,
-    *,
-    actor: Principal,
-    action: str,
-    table: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    motif: str | None,
-    ip: str | None,
-    request_id: str | None,
-) -> None:
-    session.add(
-        JournalAudit(
-            id_acteur=actor.id,
-            action=action,
-            table_cible=table,
-            cle_cible=key,
-            avant=before,
-            apres=after,
-            motif=motif,
-            adresse_ip=ip,
-            id_requete=request_id,
-        )
-    )
