@@ -17,9 +17,9 @@ from fastapi import Depends, FastAPI
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from hostolink import postman
 from hostolink.app import create_app
 from hostolink.cli import OFFLINE_URL
+from hostolink_devtools.postman import builder as postman
 
 POSTMAN_DIR = Path(__file__).resolve().parents[1] / "docs" / "postman"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -7,10 +7,11 @@ import asyncio
 import os
 from pathlib import Path
 
-from hostolink import migrate, scratch
+from hostolink import migrate
 from hostolink.config import get_settings
 from hostolink.db import create_engine
-from hostolink.merise import render_documents, write_documents
+from hostolink_devtools import scratch
+from hostolink_devtools.merise import render_documents, write_documents
 
 
 async def run_merise(server_url: str, out_dir: Path, *, check: bool) -> int:
