@@ -272,7 +272,7 @@ def cmd_postman(args: argparse.Namespace) -> int:
 
 def cmd_merise(args: argparse.Namespace) -> int:
     with _development_tool():
-        from hostolink_devtools.merise_command import run_merise
+        from hostolink_devtools.merise import run_merise
 
     return asyncio.run(
         run_merise(_database_url(get_settings()), Path(args.output), check=args.check)
