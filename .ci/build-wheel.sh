@@ -2,7 +2,7 @@
 # Builds Hostolink's wheel and installs it into a new virtual environment exactly as the
 # Dockerfile's build stage does, so that CI proves the production install without Docker:
 #   1. the image's build context only (pyproject.toml, MANIFEST.in, README.md, requirements/,
-#      src/ without __pycache__ nor *.egg-info: see .dockerignore), copied to a scratch folder;
+#      src/ without __pycache__, *.egg-info nor hostolink_devtools: see .dockerignore), copied to a scratch folder;
 #   2. a build venv from requirements/build.txt (pip, setuptools; --require-hashes);
 #   3. the runtime venv, without pip: requirements/production.txt (--require-hashes), then the
 #      wheel built with `pip wheel --no-deps --no-build-isolation`, installed with --no-deps;
@@ -34,7 +34,8 @@ export PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # 1. The build context (COPY in the Dockerfile, filtered by .dockerignore).
 mkdir "$WORK/build"
-tar -C "$ROOT" --exclude=__pycache__ --exclude='*.py[cod]' --exclude='*.egg-info' -cf - \
+tar -C "$ROOT" --exclude=__pycache__ --exclude='*.py[cod]' --exclude='*.egg-info' \
+  --exclude=src/hostolink_devtools -cf - \
   pyproject.toml MANIFEST.in README.md requirements src | tar -C "$WORK/build" -xf -
 cd "$WORK/build"
 

@@ -145,10 +145,11 @@ async def _people(app: Any, clients: int) -> list[tuple[str, str]]:
 async def measure(server_url: str, clients: int, seconds: float) -> dict[str, Any]:
     """Every figure of one run, as a JSON-able dict (`ledger_ok` false on a ledger problem)."""
     # Imported here: `python -m bench --help` and the other groups do not need the app.
-    from hostolink import migrate, scratch  # noqa: PLC0415
+    from hostolink import migrate  # noqa: PLC0415
     from hostolink.app import create_app  # noqa: PLC0415
     from hostolink.config import Settings  # noqa: PLC0415
     from hostolink.wallet.verify import verify  # noqa: PLC0415
+    from hostolink_devtools import scratch  # noqa: PLC0415
 
     name = f"bench_money_{os.getpid()}_{secrets.token_hex(3)}"
     url = await scratch.create_database(server_url, name)

@@ -20,11 +20,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from hostolink import embedded, migrate, scratch
+from hostolink import embedded, migrate
 from hostolink.app import create_app
 from hostolink.config import Settings
 from hostolink.db import create_engine
 from hostolink.seed import seed_reference_data
+from hostolink_devtools import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-only-signing-key-" + "x" * 32

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from hostolink import scratch
+from hostolink_devtools import scratch
 from tests.auth.helpers import PASSWORD, bearer
 from tests.crash.harness import Server, code_sent_to, free_port
 from tests.wallet.helpers import assert_ledger_clean, make_admin

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hostolink.merise import HEADER, render_documents
+from hostolink_devtools.merise import HEADER, render_documents
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "merise"
 HAND_WRITTEN = ("README.md", "mcd.md", "regles-de-gestion.md")

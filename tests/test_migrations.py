@@ -7,8 +7,9 @@ import os
 
 from sqlalchemy import text
 
-from hostolink import migrate, scratch
+from hostolink import migrate
 from hostolink.db import create_engine
+from hostolink_devtools import scratch
 
 
 async def _tables(url: str) -> set[str]:

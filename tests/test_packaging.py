@@ -5,12 +5,15 @@ the version installed here."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -98,18 +101,41 @@ def test_the_wheel_carries_every_file_of_the_package(wheel: Path) -> None:
     assert not [name for name in shipped if _artefact(name)]
 
 
-def test_the_app_builds_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> None:
-    unpacked = tmp_path / "site"
+def test_the_wheel_carries_no_development_tool(wheel: Path) -> None:
+    """src/hostolink_devtools (Postman, MERISE, scratch databases, icons) is for a clone of the
+    repository: the wheel holds the runtime package and its metadata, nothing else."""
+    assert _git_files("src/hostolink_devtools"), "the development tools moved: update this test"
     with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(unpacked)
+        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    (metadata_folder,) = (top for top in tops if top.endswith(".dist-info"))
+    assert tops == {"hostolink", metadata_folder}, tops
+
+
+@pytest.fixture(scope="module")
+def unpacked(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("site")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def _from_the_wheel(unpacked: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter, seeing the unpacked wheel and the venv's dependencies only: neither the
+    repository's src/ (cwd and PYTHONPATH elsewhere) nor the editable install's .pth (-S drops
+    site-packages' .pth files, so the dependencies come back through PYTHONPATH)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"HOSTOLINK_ENV", "DATABASE_URL", "PYTHONPATH"}
     }
-    env |= {"PYTHONPATH": str(unpacked), "HOSTOLINK_DATA_DIR": str(tmp_path / "data")}
-    smoke = subprocess.run(  # noqa: S603 - this interpreter, our own script
-        [sys.executable, "-c", SMOKE, str(unpacked)],
+    paths = sysconfig.get_paths()
+    site_packages = dict.fromkeys([paths["purelib"], paths["platlib"]])
+    env |= {
+        "PYTHONPATH": os.pathsep.join([str(unpacked), *site_packages]),
+        "HOSTOLINK_DATA_DIR": str(tmp_path / "data"),
+    }
+    return subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-S", *args],
         cwd=tmp_path,  # not the repository: its src/ must not be importable
         env=env,
         capture_output=True,
@@ -117,7 +143,53 @@ def test_the_app_builds_from_the_unpacked_wheel(wheel: Path, tmp_path: Path) -> 
         timeout=120,
         check=False,
     )
+
+
+def test_the_app_builds_from_the_unpacked_wheel(unpacked: Path, tmp_path: Path) -> None:
+    smoke = _from_the_wheel(unpacked, tmp_path, "-c", SMOKE, str(unpacked))
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+
+
+@pytest.mark.parametrize("command", ["postman", "merise"])
+def test_development_commands_refuse_in_french_without_the_tools(
+    unpacked: Path, tmp_path: Path, command: str
+) -> None:
+    """The installed wheel has no hostolink_devtools: its development commands say where to
+    run them, in French, and exit 2; the other commands are unaffected."""
+    probe = _from_the_wheel(unpacked, tmp_path, "-c", "import hostolink_devtools")
+    assert "No module named 'hostolink_devtools'" in probe.stderr, probe.stderr
+    refused = _from_the_wheel(unpacked, tmp_path, "-m", "hostolink", command)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr == (
+        "Erreur : outil de développement : lancez-le depuis un clone du dépôt\n"
+    )
+    served = _from_the_wheel(unpacked, tmp_path, "-m", "hostolink", "openapi")
+    assert served.returncode == 0, served.stderr
+    assert '"openapi"' in served.stdout
+
+
+def _module_level_imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Imports run when the module loads: everywhere but inside function bodies."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _module_level_imports(node)
+
+
+def test_no_runtime_module_imports_the_development_tools_when_loaded() -> None:
+    """The wheel has no hostolink_devtools: a runtime module may import it inside a function
+    (the CLI's development commands, refused in French without it), never at module level."""
+    found: list[str] = []
+    modules = sorted((ROOT / "src" / "hostolink").rglob("*.py"))
+    for path in modules:
+        for node in _module_level_imports(ast.parse(path.read_bytes(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names.append(node.module or "" if isinstance(node, ast.ImportFrom) else "")
+            if any(name.split(".")[0] == "hostolink_devtools" for name in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert len(modules) > 100  # the package is really read
+    assert not found, found
 
 
 # ------------------------------------------------------------------------------- the lock

@@ -34,11 +34,12 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from hostolink import migrate, scratch
+from hostolink import migrate
 from hostolink.app import create_app
 from hostolink.config import DatabasePooler
 from hostolink.db import Database, create_engine
 from hostolink.seed import seed_reference_data
+from hostolink_devtools import scratch
 from tests.auth.helpers import PASSWORD, bearer, register
 from tests.conftest import make_settings, outbox_code
 from tests.operations.conftest import SANDBOX

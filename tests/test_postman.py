@@ -17,19 +17,25 @@ from fastapi import Depends, FastAPI
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from hostolink import postman
 from hostolink.app import create_app
 from hostolink.cli import OFFLINE_URL
+from hostolink_devtools.postman import builder as postman
 
 POSTMAN_DIR = Path(__file__).resolve().parents[1] / "docs" / "postman"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-FLOW_FOLDERS = [postman.SIGNUP_FOLDER, postman.SESSION_FOLDER, postman.ADMIN_FOLDER]
+# The flow's folders (src/hostolink_devtools/postman/flows/*.yaml), by the names
+# .ci/newman.sh runs with `--folder`.
+SIGNUP_FOLDER, SESSION_FOLDER, ADMIN_FOLDER = FLOW_FOLDERS = [
+    "1 - Inscription",
+    "2 - Vérification et session",
+    "3 - Administration",
+]
 # The app's document also has the wallet's and the deposits' routes: their folders follow.
 APP_FLOW_FOLDERS = [
     *FLOW_FOLDERS,
-    postman.WALLET_FOLDER,
-    postman.MONEY_FOLDER,
-    postman.DIRECTORY_FOLDER,
+    "4 - Portefeuille",
+    "5 - Dépôts et retraits",
+    "6 - Annuaire santé",
 ]
 
 
@@ -331,7 +337,7 @@ class TestOnboardingFlow:
         names = [f["name"] for f in flow["item"]]
         assert names in (FLOW_FOLDERS, APP_FLOW_FOLDERS)
         assert (names == APP_FLOW_FOLDERS) == ("POST /api/transferts" in openapi_keys(openapi))
-        assert [operation_of(i) for i in folder(flow, postman.SIGNUP_FOLDER)["item"]] == [
+        assert [operation_of(i) for i in folder(flow, SIGNUP_FOLDER)["item"]] == [
             "POST /api/check-user",
             "POST /api/register-user",
             "POST /api/check-user",
@@ -341,7 +347,7 @@ class TestOnboardingFlow:
             "POST /api/auth/login",
             "POST /api/verify-pin",
         ]
-        assert [operation_of(i) for i in folder(flow, postman.SESSION_FOLDER)["item"]] == [
+        assert [operation_of(i) for i in folder(flow, SESSION_FOLDER)["item"]] == [
             "POST /api/verify-otp",
             "GET /api/user/me",
             "POST /api/auth/login",
@@ -353,7 +359,7 @@ class TestOnboardingFlow:
             "POST /api/auth/refresh",
             "GET /api/user/me",
         ]
-        assert [operation_of(i) for i in folder(flow, postman.ADMIN_FOLDER)["item"]] == [
+        assert [operation_of(i) for i in folder(flow, ADMIN_FOLDER)["item"]] == [
             "POST /api/auth/login",
             "GET /admin/utilisateurs",
             "GET /admin/utilisateurs",
@@ -396,6 +402,38 @@ class TestOnboardingFlow:
         del document["components"]["schemas"]["PasswordIn"]["properties"]["confirmPassword"]
         with pytest.raises(ValueError, match="confirmPassword"):
             postman.build_collection(document)
+
+
+class TestFlowFiles:
+    """The flows are data (src/hostolink_devtools/postman/flows/*.yaml): a slip in a file is
+    refused by name rather than silently changing the collection."""
+
+    def test_the_committed_flows_are_the_folders_newman_runs(self) -> None:
+        flows = postman.flows()
+        assert [flow.name for flow in flows] == APP_FLOW_FOLDERS
+        assert [flow.name for flow in flows if flow.contract] == FLOW_FOLDERS
+        wallet = flows[APP_FLOW_FOLDERS.index("4 - Portefeuille")]
+        assert wallet.steps[0] is flows[2].steps[0]  # repeated: the administrator's login
+
+    @pytest.mark.parametrize(
+        ("step", "refused"),
+        [
+            ("{name: a, operation: GET /x, chek: {}}", "unknown step keys \\['chek'\\]"),
+            (
+                "{name: a, operation: GET /x, query: {page: 1}}",
+                "query: expected a mapping of texts",
+            ),
+            ("{repeat: Autre / a}", "no earlier step 'Autre / a'"),
+        ],
+    )
+    def test_a_slip_in_a_flow_file_is_refused(
+        self, tmp_path: Path, step: str, refused: str
+    ) -> None:
+        (tmp_path / "1-essai.yaml").write_text(
+            f"name: Essai\ndescription: d\nsteps:\n  - {step}\n", encoding="utf-8"
+        )
+        with pytest.raises(ValueError, match=f"1-essai.yaml.*{refused}"):
+            postman.flows(tmp_path)
 
 
 class TestEnvironment:

@@ -37,9 +37,10 @@ from playwright.sync_api import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import text
 
-from hostolink import embedded, scratch
+from hostolink import embedded
 from hostolink.db import create_engine
 from hostolink.kit.identifiers import parse_identifier
+from hostolink_devtools import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = ROOT / "docs" / "captures"

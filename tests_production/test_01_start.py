@@ -58,5 +58,13 @@ def test_production_refuses_to_start_wrong(stack: Stack, variable: str) -> None:
     assert variable in refused.stderr + refused.stdout
 
 
+@pytest.mark.parametrize("command", ["postman", "merise"])
+def test_development_commands_are_refused_in_french(stack: Stack, command: str) -> None:
+    """The wheel carries no hostolink_devtools: an operator is told where to run them."""
+    refused = stack.hostolink(command, check=False)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "outil de développement : lancez-le depuis un clone du dépôt" in refused.stderr
+
+
 def test_no_server_error_so_far() -> None:
     assert not TALLY.server_errors, TALLY.server_errors

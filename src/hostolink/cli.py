@@ -25,7 +25,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -248,8 +249,21 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _development_tool() -> Iterator[None]:
+    """The development commands import hostolink_devtools, which only a clone of the
+    repository has: the installed wheel (production) answers in French instead of a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if exc.name != "hostolink_devtools":
+            raise
+        raise Refused("outil de développement : lancez-le depuis un clone du dépôt") from exc
+
+
 def cmd_postman(args: argparse.Namespace) -> int:
-    from hostolink.postman import write_files
+    with _development_tool():
+        from hostolink_devtools.postman.builder import write_files
 
     for path in write_files(_openapi(), Path(args.output)):
         print(f"écrit : {path}")
@@ -257,7 +271,8 @@ def cmd_postman(args: argparse.Namespace) -> int:
 
 
 def cmd_merise(args: argparse.Namespace) -> int:
-    from hostolink.merise_command import run_merise
+    with _development_tool():
+        from hostolink_devtools.merise import run_merise
 
     return asyncio.run(
         run_merise(_database_url(get_settings()), Path(args.output), check=args.check)

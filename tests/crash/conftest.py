@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hostolink import scratch
+from hostolink_devtools import scratch
 from tests.crash.harness import Server, free_port
 
 

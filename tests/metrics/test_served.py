@@ -22,7 +22,7 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
-from hostolink import scratch
+from hostolink_devtools import scratch
 from tests.crash.harness import Server, free_port
 from tests.metrics.helpers import Scrape, parse
 

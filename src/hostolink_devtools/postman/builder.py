@@ -6,7 +6,8 @@ OpenAPI document and a test fails when the committed files drift from that outpu
 The collection holds every operation of the document, one folder per first tag, plus the
 owner's onboarding flow as an ordered folder whose requests carry test scripts. The flow is
 split where a human (or `.ci/newman.sh`) has to read the OTP from the development outbox:
-the API never returns it.
+the API never returns it. The flow's folders, steps and checks are data (flows/*.yaml, shared
+JavaScript in scripts/): this module only reads them and builds the collection.
 
 Everything is deterministic: ids are uuid5 of stable strings, no timestamps, so that the
 same document always yields byte-identical files.
@@ -17,9 +18,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
+
+import yaml
 
 COLLECTION_FILE: Final = "hostolink.postman_collection.json"
 ENVIRONMENT_FILE: Final = "hostolink.postman_environment.json"
@@ -31,12 +35,6 @@ SAMPLE_PHONE: Final = "0701020304"
 SAMPLE_PASSWORD: Final = "MotDePasse-Exemple-2026"  # noqa: S105
 
 ONBOARDING_FOLDER: Final = "Parcours d'inscription"
-SIGNUP_FOLDER: Final = "1 - Inscription"
-SESSION_FOLDER: Final = "2 - Vérification et session"
-ADMIN_FOLDER: Final = "3 - Administration"
-WALLET_FOLDER: Final = "4 - Portefeuille"
-MONEY_FOLDER: Final = "5 - Dépôts et retraits"
-DIRECTORY_FOLDER: Final = "6 - Annuaire santé"
 UNTAGGED_FOLDER: Final = "Autres"
 
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://hostolink.local/postman")
@@ -437,37 +435,14 @@ def _tag_folders(openapi: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- onboarding flow
-# Each step becomes a request whose test script (JavaScript run by Postman/newman) checks
-# the status, `success`, the step's own assertions, then stores variables for later steps.
+# The flows are data: one YAML file per folder in flows/ (read in file name order), described
+# in flows/README.md. Each step becomes a request whose test script (JavaScript run by
+# Postman/newman) checks the status, `success`, the step's own assertions, then stores
+# variables for later steps.
 
-_NO_SECRETS_JS: Final = (
-    "function keysOf(value, acc) {",
-    "  if (Array.isArray(value)) { value.forEach(function (v) { keysOf(v, acc); }); }",
-    "  else if (value && typeof value === 'object') {",
-    "    Object.keys(value).forEach(function (k) { acc.push(k); keysOf(value[k], acc); });",
-    "  }",
-    "  return acc;",
-    "}",
-    'pm.test("ni mot de passe, ni empreinte, ni OTP dans la réponse", function () {',
-    "  const keys = keysOf(body, []);",
-    '  pm.expect(keys).to.not.include("mdp");',
-    "  pm.expect(keys.filter(function (k) { return /hash|mdp|otp_code|code_otp/i.test(k); }))",
-    "    .to.eql([]);",
-    "  pm.expect(pm.response.text()).to.not.match(/\\$argon2|\\$2[aby]\\$/);",
-    "});",
-)
-_TOKENS = (
-    "pm.expect(body.token).to.be.a('string')",
-    "pm.expect(body.refresh_token).to.be.a('string')",
-)
-_IDENT: Final = {"identifier": "{{identifier}}"}
-_CREDENTIALS: Final = {**_IDENT, "password": "{{password}}"}
-_CHECK_USER, _LOGIN, _REFRESH = (
-    "POST /api/check-user",
-    "POST /api/auth/login",
-    "POST /api/auth/refresh",
-)
-_ADMIN_USERS = "GET /admin/utilisateurs"
+FLOWS_DIR: Final = Path(__file__).resolve().parent / "flows"
+SCRIPTS_DIR: Final = Path(__file__).resolve().parent / "scripts"
+_REPEAT: Final = "repeat"  # a step of an earlier folder, again: "<folder> / <step>"
 
 
 @dataclass(frozen=True)
@@ -487,6 +462,20 @@ class _Step:
     wait_ms: int = 0  # pause before the request (an asynchronous result to wait for)
     query: Mapping[str, str] | None = None  # query parameters to send (others stay disabled)
 
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], where: str) -> _Step:
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"{where}: unknown step keys {unknown}")
+        values = dict(data)
+        values["status"] = tuple(int(code) for code in values.get("status", cls.status))
+        for key in ("checks", "store"):
+            values[key] = tuple(_texts(values.get(key, {}), f"{where}, {key}").items())
+        for key in ("headers", "query"):
+            if key in values:
+                values[key] = _texts(values[key], f"{where}, {key}")
+        return cls(**values)
+
     def script(self) -> list[str]:
         lines = ["let body = {};", "try { body = pm.response.json(); } catch (e) { body = {}; }"]
         codes = ", ".join(str(code) for code in self.status)
@@ -500,613 +489,66 @@ class _Step:
         for label, assertion in [*checks, *self.checks]:
             lines += [f"pm.test({_js(label)}, function () {{", f"  {assertion};", "});"]
         if self.no_secrets:
-            lines += _NO_SECRETS_JS
+            lines += _script("no-secrets.js")
         for variable, expression in self.store:
             lines.append(f"pm.environment.set({_js(variable)}, {expression});")
         return lines
+
+
+@dataclass(frozen=True)
+class _Flow:
+    name: str
+    description: str
+    steps: tuple[_Step, ...]
+    # The onboarding folders are the contract: always built (a missing route is an error).
+    # A later folder is left out of a document without its routes.
+    contract: bool = False
+
+
+def _texts(value: Any, where: str) -> dict[str, str]:
+    """A mapping of texts: a number or a boolean would change the generated JSON."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{where}: expected a mapping of texts, got {value!r}")
+    return value
 
 
 def _js(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-_SIGNUP_STEPS: Final = (
-    _Step(
-        "Identifiant inconnu",
-        _CHECK_USER,
-        body=_IDENT,
-        checks=(
-            ("l'identifiant n'existe pas encore", "pm.expect(body.exists).to.eql(false)"),
-            ("identifiant normalisé renvoyé", "pm.expect(body.identifier).to.be.a('string')"),
-        ),
-    ),
-    _Step(
-        "Inscription sans mot de passe",
-        "POST /api/register-user",
-        status=(201,),
-        body=_IDENT,
-        checks=(("id_user renvoyé", "pm.expect(body.id_user).to.not.be.oneOf([null, undefined])"),),
-        store=(("id_user", "body.id_user"),),
-    ),
-    _Step(
-        "Identifiant connu, sans mot de passe",
-        _CHECK_USER,
-        body=_IDENT,
-        checks=(
-            ("l'identifiant existe", "pm.expect(body.exists).to.eql(true)"),
-            ("pas encore de mot de passe", "pm.expect(body.has_password).to.eql(false)"),
-        ),
-    ),
-    _Step(
-        "Définir le mot de passe",
-        "POST /api/define-password",
-        body={**_CREDENTIALS, "confirmPassword": "{{password}}"},
-        notes="Un code de vérification part par SMS ou e-mail.",
-    ),
-    _Step(
-        "Renvoyer un code (ou renvoi limité)",
-        "POST /api/generate-otp",
-        status=(200, 429),
-        success=None,
-        body=_IDENT,
-        checks=(
-            ("success selon le statut", "pm.expect(body.success).to.eql(pm.response.code === 200)"),
-            (
-                "jamais le code lui-même",
-                "pm.expect(pm.response.text()).to.not.match(/\\b\\d{6}\\b/)",
-            ),
-        ),
-        notes="Juste après define-password le renvoi peut être limité (429) : les deux passent.",
-    ),
-    _Step(
-        "Code OTP erroné",
-        "POST /api/verify-otp",
-        status=(401,),
-        success=False,
-        body={**_IDENT, "otpCode": "000000"},
-    ),
-    _Step(
-        "Connexion d'un compte non vérifié",
-        _LOGIN,
-        body=_CREDENTIALS,
-        checks=(
-            ("compte non vérifié", "pm.expect(body.compte_verifier).to.eql(false)"),
-            ("aucun jeton", "pm.expect(body.token == null).to.eql(true)"),
-        ),
-    ),
-    _Step(
-        "Vérifier le PIN",
-        "POST /api/verify-pin",
-        body={**_IDENT, "pin": "{{password}}"},
-        checks=(("message « PIN valide »", "pm.expect(body.message).to.eql('PIN valide')"),),
-    ),
-)
+@cache
+def _script(name: str) -> tuple[str, ...]:
+    """The lines of a shared script of scripts/."""
+    return tuple((SCRIPTS_DIR / name).read_text(encoding="utf-8").splitlines())
 
-_SESSION_STEPS: Final = (
-    _Step(
-        "Valider le code OTP",
-        "POST /api/verify-otp",
-        body={**_IDENT, "otpCode": "{{otp}}"},
-        checks=(("jeton d'accès", _TOKENS[0]), ("jeton de rafraîchissement", _TOKENS[1])),
-        store=(("token", "body.token"), ("refreshToken", "body.refresh_token")),
-        notes="Variable `otp` : le code lu avec `hostolink outbox --to <identifier>`.",
-    ),
-    _Step(
-        "Mon profil",
-        "GET /api/user/me",
-        checks=(("profil renvoyé", "pm.expect(body.data).to.be.an('object')"),),
-        no_secrets=True,
-        bearer="token",
-    ),
-    _Step(
-        "Connexion d'un compte vérifié",
-        _LOGIN,
-        body=_CREDENTIALS,
-        checks=(
-            ("compte vérifié", "pm.expect(body.compte_verifier).to.eql(true)"),
-            ("jeton d'accès", _TOKENS[0]),
-            ("jeton de rafraîchissement", _TOKENS[1]),
-        ),
-        store=(("loginToken", "body.token"), ("loginRefreshToken", "body.refresh_token")),
-        notes="Ouvre une seconde session, fermée plus bas par la déconnexion.",
-    ),
-    _Step(
-        "Rafraîchir la session",
-        _REFRESH,
-        body={"refresh_token": "{{refreshToken}}"},
-        checks=(
-            ("jeton d'accès", _TOKENS[0]),
-            (
-                "nouveau jeton de rafraîchissement",
-                "pm.expect(body.refresh_token).to.not.eql(pm.variables.get('refreshToken'))",
-            ),
-        ),
-        store=(("token", "body.token"), ("refreshToken", "body.refresh_token")),
-    ),
-    _Step(
-        "Rafraîchir la seconde session",
-        _REFRESH,
-        body={"refresh_token": "{{loginRefreshToken}}"},
-        checks=(("jeton d'accès", _TOKENS[0]),),
-        store=(
-            ("oldRefreshToken", "pm.variables.get('loginRefreshToken')"),
-            ("loginToken", "body.token"),
-            ("loginRefreshToken", "body.refresh_token"),
-        ),
-    ),
-    _Step(
-        "Déconnexion",
-        "POST /api/auth/logout",
-        body={"refresh_token": "{{loginRefreshToken}}"},
-        bearer="token",
-        notes="La déconnexion ferme la session de ce jeton de rafraîchissement, et elle seule.",
-    ),
-    _Step(
-        "Rafraîchir après déconnexion",
-        _REFRESH,
-        status=(401,),
-        success=False,
-        body={"refresh_token": "{{loginRefreshToken}}"},
-    ),
-    _Step(
-        "Le jeton d'accès de la session fermée est refusé",
-        "GET /api/user/me",
-        status=(401,),
-        success=False,
-        checks=(("session terminée", "pm.expect(body.error).to.eql('SessionEnded')"),),
-        bearer="loginToken",
-        notes="Une session fermée l'est tout entière, jetons d'accès compris, dès la requête "
-        "suivante.",
-    ),
-    _Step(
-        "Réutiliser l'ancien jeton de rafraîchissement",
-        _REFRESH,
-        status=(401,),
-        success=False,
-        body={"refresh_token": "{{oldRefreshToken}}"},
-        notes="Un jeton déjà utilisé est refusé (rejoué sur une session ouverte, il la "
-        "révoquerait tout entière).",
-    ),
-    _Step(
-        "L'autre session continue",
-        "GET /api/user/me",
-        checks=(("profil renvoyé", "pm.expect(body.data).to.be.an('object')"),),
-        bearer="token",
-    ),
-)
 
-_ADMIN_STEPS: Final = (
-    _Step(
-        "Connexion administrateur",
-        _LOGIN,
-        body={"identifier": "{{adminIdentifier}}", "password": "{{adminPassword}}"},
-        checks=(("jeton d'accès", _TOKENS[0]),),
-        store=(("adminToken", "body.token"),),
-    ),
-    _Step(
-        "Liste des utilisateurs",
-        _ADMIN_USERS,
-        checks=(
-            ("total", "pm.expect(body.total).to.be.a('number')"),
-            ("utilisateurs", "pm.expect(body.utilisateurs).to.be.an('array')"),
-        ),
-        no_secrets=True,
-        bearer="adminToken",
-    ),
-    _Step("Liste sans jeton", _ADMIN_USERS, status=(401,), success=False, anonymous=True),
-)
-
-_PAY_HEADERS: Final = {"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"}
-_REPLAYED = "pm.response.headers.get('Idempotent-Replayed')"
-
-_WALLET_STEPS: Final = (
-    _ADMIN_STEPS[0],
-    _Step(
-        "Numéro de compte de l'administrateur",
-        "GET /api/user/me",
-        store=(("numero_compte", "body.data.compte.numero_compte"),),
-        bearer="adminToken",
-    ),
-    _Step(
-        "Créditer le compte de l'administrateur",
-        "POST /api/admin/comptes/{numero_compte}/ajustements",
-        body={"sens": "credit", "montant": 5000, "motif": "Approvisionnement de test Postman"},
-        bearer="adminToken",
-        notes="Pour qu'il puisse payer le QR code plus bas.",
-    ),
-    _Step(
-        "Mon profil et mon numéro de compte",
-        "GET /api/user/me",
-        checks=(("compte", "pm.expect(body.data.compte.numero_compte).to.match(/^HL/)"),),
-        store=(("numero_compte", "body.data.compte.numero_compte"),),
-        bearer="token",
-    ),
-    _Step(
-        "Créditer le compte (administrateur)",
-        "POST /api/admin/comptes/{numero_compte}/ajustements",
-        body={"sens": "credit", "montant": 10000, "motif": "Approvisionnement de test Postman"},
-        checks=(("ajustement", "pm.expect(body.data.type_transaction).to.eql('ajustement')"),),
-        bearer="adminToken",
-    ),
-    _Step(
-        "Mon portefeuille",
-        "GET /api/portefeuille",
-        checks=(
-            ("solde crédité", "pm.expect(body.data.solde).to.eql(10000)"),
-            ("plafonds", "pm.expect(body.data.plafonds.niveau_kyc).to.be.a('number')"),
-        ),
-        bearer="token",
-    ),
-    _Step(
-        "Confirmer mon PIN",
-        "POST /api/portefeuille/jeton-pin",
-        body={"pin": "{{password}}"},
-        checks=(("jeton PIN", "pm.expect(body.jeton_pin).to.be.a('string')"),),
-        store=(
-            ("jetonPin", "body.jeton_pin"),
-            ("transferKey", "'postman-' + Date.now() + '-' + Math.floor(Math.random() * 1e6)"),
-        ),
-        bearer="token",
-    ),
-    _Step(
-        "Envoyer de l'argent à l'administrateur",
-        "POST /api/transferts",
-        status=(201,),
-        body={"destinataire": "{{adminIdentifier}}", "montant": 2500},
-        headers={"Idempotency-Key": "{{transferKey}}", "X-Jeton-Pin": "{{jetonPin}}"},
-        checks=(
-            ("nouveau solde", "pm.expect(body.data.nouveau_solde).to.eql(7500)"),
-            ("référence", "pm.expect(body.data.reference).to.match(/^HL-/)"),
-        ),
-        store=(("reference", "body.data.reference"),),
-        bearer="token",
-    ),
-    _Step(
-        "Rejouer le même envoi (même Idempotency-Key)",
-        "POST /api/transferts",
-        status=(201,),
-        body={"destinataire": "{{adminIdentifier}}", "montant": 2500},
-        headers={"Idempotency-Key": "{{transferKey}}", "X-Jeton-Pin": "{{jetonPin}}"},
-        checks=(
-            ("réponse rejouée", f"pm.expect({_REPLAYED}).to.eql('true')"),
-            (
-                "même référence",
-                "pm.expect(body.data.reference).to.eql(pm.variables.get('reference'))",
-            ),
-        ),
-        bearer="token",
-        notes="Aucun second débit : la réponse d'origine est renvoyée.",
-    ),
-    _Step(
-        "Montant négatif refusé",
-        "POST /api/transferts",
-        status=(422,),
-        success=False,
-        body={"destinataire": "{{adminIdentifier}}", "montant": -2500},
-        headers=_PAY_HEADERS,
-        bearer="token",
-    ),
-    _Step(
-        "Mon historique",
-        "GET /api/transactions",
-        checks=(("deux mouvements", "pm.expect(body.data.length).to.eql(2)"),),
-        bearer="token",
-    ),
-    _Step(
-        "Reçu du transfert",
-        "GET /api/transactions/{reference}",
-        checks=(("montant", "pm.expect(body.data.montant).to.eql(2500)"),),
-        bearer="token",
-    ),
-    _Step(
-        "Mon QR code statique",
-        "GET /api/qr/statique",
-        checks=(("payload signé", "pm.expect(body.data.payload).to.match(/^HL1\\./)"),),
-        store=(("qrPayload", "body.data.payload"),),
-        bearer="token",
-    ),
-    _Step(
-        "L'administrateur paie mon QR code",
-        "POST /api/qr/payer",
-        status=(201,),
-        body={"payload": "{{qrPayload}}", "montant": 1000, "pin": "{{adminPassword}}"},
-        headers={"Idempotency-Key": "{{$guid}}"},
-        checks=(
-            ("paiement par QR", "pm.expect(body.data.type_transaction).to.eql('paiement_qr')"),
-        ),
-        bearer="adminToken",
-    ),
-    _Step(
-        "Ma carte (numéro masqué)",
-        "GET /api/carte",
-        checks=(("numéro masqué", "pm.expect(body.data.numero_masque).to.include('•')"),),
-        bearer="token",
-    ),
-    _Step(
-        "Contre-passer le transfert (administrateur)",
-        "POST /api/admin/transactions/{reference}/contre-passation",
-        body={"motif": "Test Postman de contre-passation"},
-        checks=(
-            ("remboursement", "pm.expect(body.data.type_transaction).to.eql('remboursement')"),
-        ),
-        bearer="adminToken",
-    ),
-    _Step(
-        "Contre-passer une seconde fois : refusé",
-        "POST /api/admin/transactions/{reference}/contre-passation",
-        status=(409,),
-        success=False,
-        body={"motif": "Test Postman de contre-passation"},
-        bearer="adminToken",
-    ),
-)
-
-_SANDBOX_NUMBER = "0700000001"
-# A withdrawal that the provider cannot find for a while (the sandbox's « platform switched »,
-# numbers ending in 95): held, still held past the horizon (« à vérifier »), booked when the
-# provider finds it — never given back on a « not found ». The horizon is 24 h by default;
-# .ci/with-product.sh starts the product with a few seconds (HORIZON_WAIT_MS covers them).
-_SWITCHED_NUMBER = "0700000095"
-HORIZON_WAIT_MS: Final = 8000
-_VERIFY = "POST /api/admin/operations/{reference}/verification"
-_HELD_STEPS: Final = (
-    _Step(
-        "Retrait vers un opérateur qui change de plateforme (numéro finissant par 95)",
-        "POST /api/retraits",
-        status=(202,),
-        body={"fournisseur": "sandbox", "montant": 1500, "numero": _SWITCHED_NUMBER},
-        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
-        checks=(("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),),
-        store=(("reference", "body.data.reference"),),
-        bearer="token",
-        notes="L'opérateur simulé fait le retrait, mais son statut répond « introuvable » aux "
-        "deux premières interrogations et aucune notification n'arrive.",
-    ),
-    _Step(
-        "Le montant du retrait est bloqué, pas perdu",
-        "GET /api/portefeuille",
-        checks=(("montant bloqué", "pm.expect(body.data.montant_bloque).to.be.at.least(1500)"),),
-        bearer="token",
-    ),
-    _Step(
-        "L'opérateur ne trouve pas le retrait : rien n'est rendu",
-        _VERIFY,
-        checks=(
-            ("toujours en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),
-            ("pas d'échec", "pm.expect(body.data.motif_echec).to.eql(null)"),
-        ),
-        bearer="adminToken",
-        notes="« Introuvable » ne prouve rien (Wave, MTN) : la réconciliation redemandera.",
-    ),
-    _Step(
-        "Passé l'horizon, le retrait passe « à vérifier », l'argent toujours bloqué",
-        _VERIFY,
-        checks=(("à vérifier", "pm.expect(body.data.statut).to.eql('a_verifier')"),),
-        bearer="adminToken",
-        wait_ms=HORIZON_WAIT_MS,
-        notes="Horizon HOSTOLINK_RECONCILIATION_HORIZON_HOURS : 24 h par défaut, quelques "
-        "secondes sur le produit lancé par .ci/with-product.sh.",
-    ),
-    _Step(
-        "La file « à vérifier » des opérateurs",
-        "GET /api/admin/operations",
-        query={"statut": "a_verifier"},
-        checks=(
-            (
-                "le retrait y est",
-                "pm.expect(body.data.map(o => o.reference))"
-                ".to.include(pm.environment.get('reference'))",
-            ),
-        ),
-        bearer="adminToken",
-    ),
-    _Step(
-        "L'opérateur retrouve le retrait : envoyé, jamais rendu",
-        _VERIFY,
-        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
-        bearer="adminToken",
-    ),
-)
-_MONEY_STEPS: Final = (
-    _Step(
-        "Moyens de dépôt et de retrait",
-        "GET /api/fournisseurs",
-        checks=(
-            (
-                "bac à sable disponible",
-                "pm.expect(body.data.find(r => r.code === 'sandbox').depot.disponible)"
-                ".to.eql(true)",
-            ),
-        ),
-    ),
-    _Step(
-        "Déposer 5 000 F CFA (bac à sable)",
-        "POST /api/depots",
-        status=(202,),
-        body={"fournisseur": "sandbox", "montant": 5000, "numero": _SANDBOX_NUMBER},
-        headers={"Idempotency-Key": "{{$guid}}"},
-        checks=(
-            ("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),
-            ("page de paiement", "pm.expect(body.data.url_paiement).to.include('/sandbox/')"),
-        ),
-        store=(
-            ("reference", "body.data.reference"),
-            ("operation_id", "body.data.url_paiement.split('/').pop()"),
-        ),
-        bearer="token",
-    ),
-    _Step(
-        "Le payeur confirme sur la page du bac à sable",
-        "POST /sandbox/paiement/{operation_id}",
-        success=None,
-        checks=(("paiement confirmé", "pm.expect(pm.response.text()).to.include('réussi')"),),
-        notes="Ce que fait le payeur dans son navigateur (formulaire de la page de paiement).",
-    ),
-    _Step(
-        "Mon dépôt est crédité",
-        "GET /api/operations/{reference}",
-        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
-        bearer="token",
-        wait_ms=1500,
-        notes="La notification signée du bac à sable est traitée par le worker après commit.",
-    ),
-    _Step(
-        "Confirmer mon PIN pour le retrait",
-        "POST /api/portefeuille/jeton-pin",
-        body={"pin": "{{password}}"},
-        store=(("jetonPin", "body.jeton_pin"),),
-        bearer="token",
-    ),
-    _Step(
-        "Retirer 2 000 F CFA vers un numéro mobile money",
-        "POST /api/retraits",
-        status=(202,),
-        body={"fournisseur": "sandbox", "montant": 2000, "numero": _SANDBOX_NUMBER},
-        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
-        checks=(("en attente", "pm.expect(body.data.statut).to.eql('en_attente')"),),
-        store=(("reference", "body.data.reference"),),
-        bearer="token",
-        notes="Le montant est bloqué sur le portefeuille dès maintenant.",
-    ),
-    _Step(
-        "Mon retrait est envoyé",
-        "GET /api/operations/{reference}",
-        checks=(("réussi", "pm.expect(body.data.statut).to.eql('reussie')"),),
-        bearer="token",
-        wait_ms=4000,
-    ),
-    _Step(
-        "Retrait refusé par l'opérateur (numéro finissant par 99)",
-        "POST /api/retraits",
-        status=(202,),
-        body={"fournisseur": "sandbox", "montant": 1000, "numero": "0700000099"},
-        headers={"Idempotency-Key": "{{$guid}}", "X-Jeton-Pin": "{{jetonPin}}"},
-        store=(("reference", "body.data.reference"),),
-        bearer="token",
-    ),
-    _Step(
-        "Le retrait refusé est rendu au portefeuille",
-        "GET /api/operations/{reference}",
-        checks=(
-            ("échoué", "pm.expect(body.data.statut).to.eql('echouee')"),
-            ("motif", "pm.expect(body.data.motif_echec).to.be.a('string')"),
-        ),
-        bearer="token",
-        wait_ms=4000,
-    ),
-    *_HELD_STEPS,
-    _Step(
-        "Mes dépôts et retraits",
-        "GET /api/operations",
-        checks=(("quatre opérations", "pm.expect(body.data.length).to.be.at.least(4)"),),
-        bearer="token",
-    ),
-)
-
-# Cocody, Abidjan: the CHU and dozens of pharmacies and clinics of the seeded open data.
-_COCODY: Final = {"lat": "5.3453", "lon": "-3.9866"}
-
-_DIRECTORY_STEPS: Final = (
-    _Step(
-        "Numéros d'urgence (à garder hors ligne)",
-        "GET /api/numeros-urgence",
-        checks=(
-            (
-                "SAMU 185",
-                "pm.expect(body.data.find(n => n.numero === '185').service).to.eql('SAMU')",
-            ),
-            ("lien d'appel", "pm.expect(body.data[0].appel).to.match(/^tel:/)"),
-            ("ETag", "pm.expect(pm.response.headers.get('ETag')).to.be.a('string')"),
-        ),
-    ),
-    _Step(
-        "Établissements proches de moi (Cocody, 5 km)",
-        "GET /api/etablissements/proches",
-        checks=(
-            ("des résultats", "pm.expect(body.data.length).to.be.above(0)"),
-            (
-                "du plus proche au plus loin",
-                "pm.expect(body.data.map(e => e.distance_m)).to.eql("
-                "body.data.map(e => e.distance_m).slice().sort((a, b) => a - b))",
-            ),
-            ("mentions des sources", "pm.expect(body.attribution.length).to.be.above(0)"),
-        ),
-        query={**_COCODY, "rayon": "5000"},
-        store=(("id_etablissement", "body.data[0].id_etablissement"),),
-    ),
-    _Step(
-        "Pharmacies proches, ouvertes maintenant ou non",
-        "GET /api/etablissements/proches",
-        checks=(
-            (
-                "seulement des pharmacies",
-                "body.data.forEach(e => pm.expect(e.categorie).to.eql('pharmacie'))",
-            ),
-        ),
-        query={**_COCODY, "rayon": "3000", "categorie": "pharmacie"},
-    ),
-    _Step(
-        "Rechercher « chu cocody » (sans accents, fautes tolérées)",
-        "GET /api/etablissements/recherche",
-        checks=(("requête comprise", "pm.expect(body.requete).to.eql('chu cocody')"),),
-        query={"q": "chu cocody"},
-    ),
-    _Step(
-        "Fiche : numéros à toucher pour appeler et itinéraire",
-        "GET /api/etablissements/{id_etablissement}",
-        checks=(
-            (
-                "itinéraire",
-                "pm.expect(body.data.itineraire.openstreetmap).to.include('openstreetmap.org')",
-            ),
-            ("provenance et licence", "pm.expect(body.attribution[0].licence).to.be.a('string')"),
-        ),
-    ),
-    _Step(
-        "Établissements de la région d'Abidjan (page 1)",
-        "GET /api/etablissements",
-        checks=(("une page", "pm.expect(body.data.length).to.be.at.most(20)"),),
-        query={"region": "Abidjan"},
-    ),
-)
-
-_CONTRACT_FOLDERS: Final = frozenset({SIGNUP_FOLDER, SESSION_FOLDER, ADMIN_FOLDER})
-
-_FLOW: Final = (
-    (
-        SIGNUP_FOLDER,
-        _SIGNUP_STEPS,
-        "Sur un `identifier` neuf. Le code OTP part par SMS ou e-mail ; en local, le lire avec "
-        "`hostolink outbox --to <identifier>` et le mettre dans la variable `otp`.",
-    ),
-    (SESSION_FOLDER, _SESSION_STEPS, "Après « 1 - Inscription », avec la variable `otp`."),
-    (
-        ADMIN_FOLDER,
-        _ADMIN_STEPS,
-        "Avec `adminIdentifier`/`adminPassword` d'un compte créé par `hostolink create-admin`.",
-    ),
-    (
-        WALLET_FOLDER,
-        _WALLET_STEPS,
-        "Après « 2 - Vérification et session » (variable `token`), avec "
-        "`adminIdentifier`/`adminPassword` : "
-        "crédit, confirmation du PIN, transfert rejoué, historique, reçu, QR code, carte, "
-        "contre-passation.",
-    ),
-    (
-        MONEY_FOLDER,
-        _MONEY_STEPS,
-        "Après « 2 - Vérification et session » (variable `token`), sur un serveur où le bac à "
-        "sable est actif (par défaut hors production) : dépôt confirmé sur la page de "
-        "paiement, retrait envoyé, retrait refusé puis rendu.",
-    ),
-    (
-        DIRECTORY_FOLDER,
-        _DIRECTORY_STEPS,
-        "Sans compte : numéros d'urgence, établissements proches, recherche, fiche, liste par "
-        "région (données ouvertes semées par `hostolink seed`).",
-    ),
-)
+@cache
+def flows(folder: Path = FLOWS_DIR) -> tuple[_Flow, ...]:
+    """The flow folders of `folder`'s YAML files, in file name order."""
+    loaded: list[_Flow] = []
+    known: dict[str, _Step] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        unknown = sorted(set(data) - {"name", "description", "contract", "steps"})
+        if unknown:
+            raise ValueError(f"{path.name}: unknown keys {unknown}")
+        steps: list[_Step] = []
+        for raw in data["steps"]:
+            if set(raw) == {_REPEAT}:
+                if raw[_REPEAT] not in known:
+                    raise ValueError(f"{path.name}: no earlier step {raw[_REPEAT]!r} to repeat")
+                steps.append(known[raw[_REPEAT]])
+                continue
+            step = _Step.from_data(raw, f"{path.name}, {raw.get('name')!r}")
+            known[f"{data['name']} / {step.name}"] = step
+            steps.append(step)
+        flow = _Flow(
+            str(data["name"]), str(data["description"]), tuple(steps), bool(data.get("contract"))
+        )
+        loaded.append(flow)
+    return tuple(loaded)
 
 
 def _flow_item(
@@ -1165,14 +607,12 @@ def _onboarding_folder(openapi: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "item": [
             {
-                "name": name,
-                "description": description,
-                "item": [_flow_item(step, name, ops, openapi) for step in steps],
+                "name": flow.name,
+                "description": flow.description,
+                "item": [_flow_item(step, flow.name, ops, openapi) for step in flow.steps],
             }
-            for name, steps, description in _FLOW
-            # The onboarding folders are the contract: always built (a missing route is an
-            # error). A later folder is left out of a document without its routes.
-            if name in _CONTRACT_FOLDERS or all(step.operation in ops for step in steps)
+            for flow in flows()
+            if flow.contract or all(step.operation in ops for step in flow.steps)
         ],
     }
 
@@ -1204,11 +644,7 @@ def build_collection(openapi: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
                 "script": {
                     "id": _stable_id("test", "collection"),
                     "type": "text/javascript",
-                    "exec": [
-                        'pm.test("pas d\'erreur serveur (5xx)", function () {',
-                        "    pm.expect(pm.response.code).to.be.below(500);",
-                        "});",
-                    ],
+                    "exec": list(_script("no-server-error.js")),
                 },
             }
         ],

@@ -1,5 +1,6 @@
 """Draws the PNG icons of the web app manifest. The PNGs are committed; run again after a
-change of brand colour: `python -m hostolink.web.make_icons`."""
+change of brand colour: `python -m hostolink_devtools.make_icons`
+(from a clone of the repository)."""
 
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from PIL import Image, ImageDraw
 
 __all__ = ["draw"]
 
-OUT = Path(__file__).resolve().parent / "static" / "icons"
+OUT = Path(__file__).resolve().parents[1] / "hostolink" / "web" / "static" / "icons"
 BRAND = (10, 107, 79)
 WHITE = (255, 255, 255)
 GOLD = (242, 178, 51)
