@@ -5,7 +5,7 @@ codes, receipts, withdrawals).
 Who may do what is read from `membre_etablissement` on every request (an active
 `gestionnaire` row of that very establishment), never from the role alone: the role
 `etablissement` says a person manages *some* establishment, not which. The experts a
-manager invites are in `management_experts.py`.
+manager invites are in `experts.py`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role
 from hostolink.errors import Conflict, Forbidden, NotFound
-from hostolink.health.management_schemas import (
+from hostolink.establishments.schemas import (
     DecisionOut,
     MembershipOut,
     MerchantWalletOut,
