@@ -37,10 +37,10 @@ from hostolink.db import Database, resolve_database_url
 from hostolink.discussions import endpoints as discussions
 from hostolink.discussions.hub import close_runtime as close_discussions
 from hostolink.errors import install_error_handlers
+from hostolink.establishments.endpoints import admin_router as management_admin_router
+from hostolink.establishments.endpoints import router as management_router
 from hostolink.health.endpoints import admin_router as directory_admin_router
 from hostolink.health.endpoints import public as directory_router
-from hostolink.health.management_endpoints import admin_router as management_admin_router
-from hostolink.health.management_endpoints import router as management_router
 from hostolink.health.service import Directory
 from hostolink.jobs import retention
 from hostolink.jobs.worker import Periodic, Worker

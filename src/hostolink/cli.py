@@ -101,7 +101,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(url: str) -> list[str]:
-    from hostolink.health.seed import seed_directory
+    from hostolink.health.opendata.seed import seed_directory
     from hostolink.seed import seed_reference_data
 
     done = asyncio.run(_with_session(url, seed_reference_data))

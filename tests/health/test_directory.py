@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.health.categories import LABELS
+from hostolink.health.opendata.seed import seed_directory
 from hostolink.health.schemas import Category, Confidence, NumberType, Sector
-from hostolink.health.seed import seed_directory
 from hostolink.models.etablissement_sante import CATEGORIES, SECTEURS
 from hostolink.models.liste_numero_etablissement_sante import CONFIANCES, TYPES_NUMERO
 from tests.auth.helpers import bearer

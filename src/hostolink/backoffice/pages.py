@@ -36,7 +36,7 @@ from hostolink.db import Database
 from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import withdraw_quietly
 from hostolink.errors import BadRequest, HostolinkError
-from hostolink.health import management
+from hostolink.establishments import service as management
 from hostolink.kyc import files as kyc_files
 from hostolink.kyc import links as kyc_links
 from hostolink.kyc import service as kyc

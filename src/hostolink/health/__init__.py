@@ -1,3 +1,4 @@
-"""The health directory: establishments (near me, search, lists, detail), the national
-emergency numbers, the seed from open data, and establishment accounts (managers, experts,
-merchant wallet)."""
+"""The health directory: establishments (near me, search, lists, detail, edits, opening
+hours) and the national emergency numbers. The seed from open data is in `opendata/`;
+establishment accounts (managers, experts, merchant wallet) are the `establishments`
+package."""

@@ -1,6 +1,8 @@
 """Which source rows of the seed are the same place (the same hospital in the WHO and the
 OpenStreetMap files, or twice in one file), and the region of an OSM-only place. Split from
-`health.dataset`, which reads the rows and builds the establishments."""
+`opendata.dataset`, which reads the rows and builds the establishments. The row itself
+(`SourceRow`, with its `Provenance`) is defined here: both modules need it, and `dataset`
+imports this one, not the other way round."""
 
 from __future__ import annotations
 
@@ -9,21 +11,47 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rapidfuzz import fuzz
 
 from hostolink.health.categories import ABBREVIATIONS, LABELS, STOP_WORDS
+from hostolink.health.hours import OpeningHours
+from hostolink.health.opendata.phones import PhoneNumber
 from hostolink.kit.geo import haversine_m as great_circle_m
 from hostolink.kit.text import words
 from hostolink.models.types import LonLat
 
-if TYPE_CHECKING:
-    from hostolink.health.dataset import SourceRow
-
 # The two open-data sources (`provenance_etablissement.source`).
 WHO = "who_kemri_2019"
 OSM = "healthsites_osm_2020"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str
+    identifiant_source: str
+    licence: str
+    attribution: str
+    donnees: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One row of one file, read."""
+
+    provenance: Provenance
+    nom: str | None  # None: the OSM row has no name
+    categorie: str
+    secteur: str | None
+    geo: LonLat | None
+    region: str | None  # WHO Admin1 (WHO rows only)
+    urgences: bool
+    services: tuple[str, ...]
+    adresse: str | None
+    phones: tuple[PhoneNumber, ...]
+    hours: OpeningHours | None
+    rank: tuple[Any, ...]  # OSM: the better row of a group sorts first
 
 
 # Words that name a kind of establishment, not a particular one: "Hôpital général de Sinfra"
@@ -56,7 +84,7 @@ def haversine_m(a: LonLat, b: LonLat) -> float:
 
 
 # Thresholds, chosen on the files (the counts they give are asserted in
-# tests/health/test_dataset.py, so a change of rule shows):
+# tests/health/opendata/test_dataset.py, so a change of rule shows):
 # - WHO coordinates are coarse (digitised from a map, or the village centre from Geonames):
 #   the same hospital lies up to ~2.3 km from its OSM point (CHU de Yopougon 1.9 km, CHR
 #   d'Abengourou 2.3 km): the 150 m of the first plan would have found 2 of the 65 places

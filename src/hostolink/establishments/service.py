@@ -5,7 +5,7 @@ codes, receipts, withdrawals).
 Who may do what is read from `membre_etablissement` on every request (an active
 `gestionnaire` row of that very establishment), never from the role alone: the role
 `etablissement` says a person manages *some* establishment, not which. The experts a
-manager invites are in `management_experts.py`.
+manager invites are in `experts.py`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role
 from hostolink.errors import Conflict, Forbidden, NotFound
-from hostolink.health.management_schemas import (
+from hostolink.establishments.schemas import (
     DecisionOut,
     MembershipOut,
     MerchantWalletOut,
@@ -253,6 +253,30 @@ def _state(member: M) -> dict[str, Any]:
     return {"role": member.role, "statut": member.statut, "motif": member.motif}
 
 
+async def _record_decision(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    key: tuple[int, int],
+    before: dict[str, Any],
+    after: dict[str, Any],
+    motif: str | None = None,
+) -> None:
+    """Audits an administrator's decision on a management request, then writes it."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        table="membre_etablissement",
+        key=f"{key[0]}:{key[1]}",
+        before=before,
+        after=after,
+        motif=motif,
+    )
+    await session.flush()
+
+
 async def approve(
     session: AsyncSession, *, establishment_id: int, user_id: int, actor: Actor
 ) -> DecisionOut:
@@ -269,19 +293,10 @@ async def approve(
         session, user_id=user_id, role_code="etablissement", granted_by=actor.principal.id
     )
     account = await ensure_merchant_account(session, establishment_id=establishment_id)
-    audit.record(
-        session,
-        actor=actor.principal,
-        action="etablissement.gestion.approbation",
-        table="membre_etablissement",
-        key=f"{establishment_id}:{user_id}",
-        before=before,
-        after={**_state(member), "compte_marchand": account.numero_compte},
-        motif=None,
-        ip=actor.ip,
-        request_id=actor.request_id,
-    )
-    await session.flush()
+    after = {**_state(member), "compte_marchand": account.numero_compte}
+    key = (establishment_id, user_id)
+    action = "etablissement.gestion.approbation"
+    await _record_decision(session, actor, action, key=key, before=before, after=after)
     return DecisionOut(
         id_etablissement=establishment_id,
         id_user=user_id,
@@ -300,19 +315,10 @@ async def refuse(
     member.motif = motif
     member.id_traite_par = actor.principal.id
     member.date_traitement = now()
-    audit.record(
-        session,
-        actor=actor.principal,
-        action="etablissement.gestion.refus",
-        table="membre_etablissement",
-        key=f"{establishment_id}:{user_id}",
-        before=before,
-        after=_state(member),
-        motif=motif,
-        ip=actor.ip,
-        request_id=actor.request_id,
-    )
-    await session.flush()
+    key = (establishment_id, user_id)
+    after = _state(member)
+    action = "etablissement.gestion.refus"
+    await _record_decision(session, actor, action, key=key, before=before, after=after, motif=motif)
     return DecisionOut(
         id_etablissement=establishment_id,
         id_user=user_id,

@@ -23,7 +23,8 @@ from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role, user_by_identifier
 from hostolink.auth.roles import ROLE_IDS
 from hostolink.errors import Conflict, NotFound
-from hostolink.health.management import (
+from hostolink.establishments.schemas import ExpertOut, InvitationOut
+from hostolink.establishments.service import (
     ACTIVE,
     EXPERT,
     INVITED,
@@ -35,7 +36,6 @@ from hostolink.health.management import (
     now,
     person_out,
 )
-from hostolink.health.management_schemas import ExpertOut, InvitationOut
 from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 from hostolink.models import Utilisateur, UtilisateurRole
 

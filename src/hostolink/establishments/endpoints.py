@@ -19,8 +19,8 @@ from hostolink.auth import permissions
 from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.health import management, management_experts
-from hostolink.health.management_schemas import (
+from hostolink.establishments import experts, service
+from hostolink.establishments.schemas import (
     DecisionAnswer,
     DeclineBody,
     ExpertAnswer,
@@ -98,7 +98,7 @@ async def request_management(
     principal: CurrentUser,
     session: SessionDep,
 ) -> MembershipAnswer:
-    data = await management.request_management(
+    data = await service.request_management(
         session,
         establishment_id=id_etablissement,
         principal=principal,
@@ -118,7 +118,7 @@ async def request_management(
 async def pending_requests(
     session: SessionDep, curseur: Cursor = None, limite: Limit = 50
 ) -> PendingRequestsAnswer:
-    items, following = await management.pending_requests(session, cursor=curseur, limit=limite)
+    items, following = await service.pending_requests(session, cursor=curseur, limit=limite)
     return PendingRequestsAnswer(data=items, curseur_suivant=following)
 
 
@@ -134,7 +134,7 @@ async def approve(
     session: SessionDep,
     request: Request,
 ) -> DecisionAnswer:
-    data = await management.approve(
+    data = await service.approve(
         session,
         establishment_id=id_etablissement,
         user_id=id_user,
@@ -157,7 +157,7 @@ async def refuse(
     session: SessionDep,
     request: Request,
 ) -> DecisionAnswer:
-    data = await management.refuse(
+    data = await service.refuse(
         session,
         establishment_id=id_etablissement,
         user_id=id_user,
@@ -176,7 +176,7 @@ async def refuse(
     response_model=ManagedAnswer,
 )
 async def my_establishments(principal: CurrentUser, session: SessionDep) -> ManagedAnswer:
-    rows = await management.my_establishments(session, principal=principal)
+    rows = await service.my_establishments(session, principal=principal)
     data = [
         ManagedOut(
             id_etablissement=row.id_etablissement,
@@ -209,7 +209,7 @@ async def edit(
     session: SessionDep,
     request: Request,
 ) -> EstablishmentAnswer:
-    await management.check_manager(session, establishment_id=id_etablissement, principal=principal)
+    await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     await update_establishment(
         session,
         establishment_id=id_etablissement,
@@ -234,7 +234,7 @@ async def edit(
 async def portfolio(
     id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
 ) -> PortfolioAnswer:
-    managed, account = await management.managed_account(
+    managed, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     payload = await qr_codes.static_payload(session, ring=ring, compte_id=account.id_compte)
@@ -262,11 +262,11 @@ async def create_dynamic(
     ring: Ring,
     request: Request,
 ) -> QrAnswer:
-    _, account = await management.managed_account(
+    _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     if account.statut != "actif":
-        raise management.MerchantCannotReceive
+        raise service.MerchantCannotReceive
     data = await qr_codes.create_dynamic_for_account(
         session,
         ring=ring,
@@ -283,7 +283,7 @@ async def create_dynamic(
 async def _static_image(
     id_etablissement: int, principal: Principal, session: AsyncSession, ring: KeyRing, kind: str
 ) -> Response:
-    _, account = await management.managed_account(
+    _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     payload = await qr_codes.static_payload(session, ring=ring, compte_id=account.id_compte)
@@ -313,7 +313,7 @@ async def _code_image(
     ring: KeyRing,
     kind: str,
 ) -> Response:
-    _, account = await management.managed_account(
+    _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     payload = await qr_codes.account_code_payload(
@@ -367,7 +367,7 @@ async def transactions(
     curseur: Cursor = None,
     limite: Limit = 20,
 ) -> HistoryAnswer:
-    _, account = await management.managed_account(
+    _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     items, following = await history.account_history(
@@ -384,7 +384,7 @@ async def transactions(
 async def receipt(
     id_etablissement: EstablishmentId, reference: str, principal: CurrentUser, session: SessionDep
 ) -> ReceiptAnswer:
-    _, account = await management.managed_account(
+    _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
     )
     data = await history.receipt(
@@ -412,12 +412,12 @@ async def withdraw(
     session: SessionDep,
     request: Request,
 ) -> JSONResponse:
-    await management.check_manager(session, establishment_id=id_etablissement, principal=principal)
+    await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     # Read, never opened here: the flow locks the account in its own transaction, which
     # would not see an account this request's (still open) transaction had just inserted.
-    account = await management.merchant_account(session, establishment_id=id_etablissement)
+    account = await service.merchant_account(session, establishment_id=id_etablissement)
     if account is None:
-        raise management.MerchantAccountMissing
+        raise service.MerchantAccountMissing
     claim = required_claim(request, user_id=principal.id, body=body)
     await confirm_pin(session, request, principal=principal, pin=body.pin)
     flow: Operations = request.app.state.operations
@@ -450,7 +450,7 @@ async def invite_expert(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ExpertAnswer:
-    data = await management_experts.invite(
+    data = await experts.invite(
         session,
         establishment_id=id_etablissement,
         principal=principal,
@@ -464,9 +464,7 @@ async def invite_expert(
 async def list_experts(
     id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep
 ) -> ExpertsAnswer:
-    data = await management_experts.experts(
-        session, establishment_id=id_etablissement, principal=principal
-    )
+    data = await experts.experts(session, establishment_id=id_etablissement, principal=principal)
     return ExpertsAnswer(data=data)
 
 
@@ -482,7 +480,7 @@ async def remove_expert(
     session: SessionDep,
     request: Request,
 ) -> ExpertAnswer:
-    data = await management_experts.withdraw(
+    data = await experts.withdraw(
         session,
         establishment_id=id_etablissement,
         user_id=id_user,
@@ -497,12 +495,10 @@ async def remove_expert(
     response_model=InvitationsAnswer,
 )
 async def my_invitations(principal: CurrentUser, session: SessionDep) -> InvitationsAnswer:
-    return InvitationsAnswer(
-        data=await management_experts.my_invitations(session, principal=principal)
-    )
+    return InvitationsAnswer(data=await experts.my_invitations(session, principal=principal))
 
 
-def _membership(member: management.M, name: str) -> MembershipOut:
+def _membership(member: service.M, name: str) -> MembershipOut:
     return MembershipOut(
         id_etablissement=member.id_etablissement,
         nom_etablissement=name,
@@ -523,7 +519,7 @@ def _membership(member: management.M, name: str) -> MembershipOut:
 async def accept_invitation(
     id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep
 ) -> MembershipAnswer:
-    member, name = await management_experts.accept(
+    member, name = await experts.accept(
         session, establishment_id=id_etablissement, principal=principal
     )
     return MembershipAnswer(
@@ -542,7 +538,7 @@ async def decline_invitation(
     session: SessionDep,
     body: DeclineBody | None = None,
 ) -> MembershipAnswer:
-    member, name = await management_experts.decline(
+    member, name = await experts.decline(
         session,
         establishment_id=id_etablissement,
         principal=principal,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from hostolink.health.seed import seed_directory
+from hostolink.health.opendata.seed import seed_directory
 from tests.auth.helpers import count
 
 TABLES = (

@@ -1,5 +1,5 @@
 """`hostolink seed`, directory part: the establishments of the two open-data files
-(`health.dataset`), written in a few bulk statements.
+(`opendata.dataset`), written in a few bulk statements.
 
 Idempotent, keyed on the provenance `(source, identifiant_source)`, unique in the table:
 - every source row already recorded → nothing is read beyond the files' ids, nothing
@@ -22,9 +22,10 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.health import dataset, matching
 from hostolink.health.categories import normalized_name, search_text
-from hostolink.health.dataset import Establishment, Provenance
+from hostolink.health.opendata import dataset, matching
+from hostolink.health.opendata.dataset import Establishment
+from hostolink.health.opendata.matching import Provenance
 from hostolink.models import (
     EtablissementSante,
     HoraireEtablissement,

@@ -1,6 +1,6 @@
 """The directory's seed data: the two open-data files of Côte d'Ivoire (package data,
 `hostolink/data/sante/`, see its README for licences), read and merged into establishments.
-Pure Python, no database: `health.seed` writes what `build_directory()` returns.
+Pure Python, no database: `opendata.seed` writes what `build_directory()` returns.
 
 Per source row:
 - category: WHO "Facility type"; OSM `amenity`/`healthcare`, refined by what the name says
@@ -10,7 +10,7 @@ Per source row:
 - emergencies: OSM `emergency=yes`, and every CHU and CHR. CHU and CHR are the reference
   hospitals of the Ivorian pyramid and run the emergency departments patients are sent to;
   a hôpital général usually has one too, but the files do not say so, so it is not assumed;
-- phones (`health.phones`), hours (`health.hours`), OSM specialities as services.
+- phones (`opendata.phones`), hours (`health.hours`), OSM specialities as services.
 
 Merging. The same place in both files, or twice in one, becomes one establishment with one
 provenance per source row (rules: `_Matcher`; thresholds, and the counts behind them, just
@@ -34,12 +34,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from hostolink.health.categories import LABELS
-from hostolink.health.hours import Interval, OpeningHours, parse_opening_hours
-from hostolink.health.matching import OSM, WHO, RegionLocator, expanded_words, group_rows
-from hostolink.health.phones import PhoneNumber, parse_contact_numbers
+from hostolink.health.hours import Interval, parse_opening_hours
+from hostolink.health.opendata.matching import (
+    OSM,
+    WHO,
+    Provenance,
+    RegionLocator,
+    SourceRow,
+    expanded_words,
+    group_rows,
+)
+from hostolink.health.opendata.phones import PhoneNumber, parse_contact_numbers
 from hostolink.kit.text import fold
 from hostolink.models.types import LonLat
 
@@ -112,33 +119,6 @@ PLACES = {
     "Lagunes": "Dabou Agboville Adzopé Tiassalé Grand-Lahou Jacqueville Alépé",
     "Lacs": "Dimbokro Toumodi Daoukro Bongouanou Tiébissou Bocanda M'Bahiakro",
 }
-
-
-@dataclass(frozen=True)
-class Provenance:
-    source: str
-    identifiant_source: str
-    licence: str
-    attribution: str
-    donnees: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One row of one file, read."""
-
-    provenance: Provenance
-    nom: str | None  # None: the OSM row has no name
-    categorie: str
-    secteur: str | None
-    geo: LonLat | None
-    region: str | None  # WHO Admin1 (WHO rows only)
-    urgences: bool
-    services: tuple[str, ...]
-    adresse: str | None
-    phones: tuple[PhoneNumber, ...]
-    hours: OpeningHours | None
-    rank: tuple[Any, ...]  # OSM: the better row of a group sorts first
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from hostolink.health import dataset, matching
-from hostolink.health.dataset import Establishment, osm_category
+from hostolink.health.opendata import dataset, matching
+from hostolink.health.opendata.dataset import Establishment, osm_category
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from importlib import resources
 import phonenumbers
 import pytest
 
-from hostolink.health.phones import convert_number, parse_contact_numbers
+from hostolink.health.opendata.phones import convert_number, parse_contact_numbers
 
 # The CHECK of liste_numero_etablissement_sante.numero.
 DIALABLE = re.compile(r"^(\+[1-9][0-9]{6,14}|[0-9]{2,6})$")

@@ -1,0 +1,1 @@
+"""Tests of establishment accounts: managers, merchant wallet, experts."""

@@ -1,0 +1,1 @@
+"""Tests of the directory's seed from open data."""
