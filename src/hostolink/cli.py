@@ -9,6 +9,7 @@
     hostolink openapi [--output FILE]           the OpenAPI document
     hostolink postman                           regenerate docs/postman/
     hostolink merise [--check]                  regenerate the generated MERISE documents
+    hostolink architecture [--check]            regenerate the layer diagram of docs/architecture.md
     hostolink ledger verify                     check the ledger's invariants (exit 1 if not)
 
 Every command works on the embedded database of the data folder when DATABASE_URL is unset,
@@ -270,6 +271,16 @@ def cmd_postman(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_architecture(args: argparse.Namespace) -> int:
+    with _development_tool():
+        from hostolink_devtools.architecture import DOCUMENT, run
+
+    if run(check=args.check):
+        return 0
+    print(f"{DOCUMENT} : le diagramme des couches a changé ; lancez `hostolink architecture`.")
+    return 1
+
+
 def cmd_merise(args: argparse.Namespace) -> int:
     with _development_tool():
         from hostolink_devtools.merise import run_merise
@@ -361,6 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
     postman = sub.add_parser("postman", help="régénérer la collection Postman")
     postman.add_argument("--output", default=str(ROOT / "docs" / "postman"))
     postman.set_defaults(func=cmd_postman)
+
+    architecture = sub.add_parser(
+        "architecture", help="régénérer le diagramme des couches de docs/architecture.md"
+    )
+    architecture.add_argument(
+        "--check", action="store_true", help="échouer si le diagramme a changé"
+    )
+    architecture.set_defaults(func=cmd_architecture)
 
     merise = sub.add_parser("merise", help="régénérer les documents MERISE générés")
     merise.add_argument("--output", default=str(ROOT / "docs" / "merise"))
