@@ -47,7 +47,7 @@ class Annonce(Base):
     )
 
     id_annonce: Mapped[int] = primary_key(Integer, "Identifiant.", "9")
-    titre: Mapped[str] = column(String(200), "Titre.", "Campagne de vaccination", nullable=False)
+    titre: Mapped[str] = column(String(200), "Titre.", "Campagne de vaccination")
     description: Mapped[str | None] = column(Text, "Texte.", "Du 1er au 15 mars dans tous les CSU.")
     id_media: Mapped[int | None] = media_id("RESTRICT", "Image.", "643")
     lien: Mapped[str | None] = column(String(500), "Lien à ouvrir.", "https://www.gouv.ci/")
@@ -55,16 +55,11 @@ class Annonce(Base):
         String(20),
         "Emplacement : " + ", ".join(EMPLACEMENTS) + ".",
         "accueil",
-        nullable=False,
         server_default="accueil",
     )
     priorite: Mapped[int] = zero(SmallInteger, "Ordre d'affichage (décroissant).", "10")
-    date_debut: Mapped[datetime] = timestamp(
-        "Début d'affichage.", "2026-03-01 00:00:00+00", nullable=False
-    )
-    date_fin: Mapped[datetime] = timestamp(
-        "Fin d'affichage.", "2026-03-15 23:59:59+00", nullable=False
-    )
+    date_debut: Mapped[datetime] = timestamp("Début d'affichage.", "2026-03-01 00:00:00+00")
+    date_fin: Mapped[datetime] = timestamp("Fin d'affichage.", "2026-03-15 23:59:59+00")
     actif: Mapped[bool] = flag(True, "Faux pour retirer l'annonce avant sa fin.", "true")
     id_auteur: Mapped[int | None] = user_id("SET NULL", "Administrateur auteur.", "1")
     date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-02-25 10:00:00+00")

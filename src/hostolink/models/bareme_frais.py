@@ -56,18 +56,14 @@ class BaremeFrais(Base):
 
     id_bareme: Mapped[int] = primary_key(Integer, "Identifiant.", "3")
     type_operation: Mapped[str] = column(
-        String(20), "Opération : " + ", ".join(TYPES_OPERATION) + ".", "retrait", nullable=False
+        String(20), "Opération : " + ", ".join(TYPES_OPERATION) + ".", "retrait"
     )
     fournisseur: Mapped[str | None] = column(
         String(30), "Fournisseur concerné ; vide = tous (ou portefeuille à portefeuille).", "wave"
     )
-    devise: Mapped[str] = column(String(3), "Devise.", "XOF", nullable=False, server_default="XOF")
+    devise: Mapped[str] = column(String(3), "Devise.", "XOF", server_default="XOF")
     montant_min: Mapped[int] = column(
-        BigInteger,
-        "Début de tranche (inclus), francs CFA.",
-        "1",
-        nullable=False,
-        server_default="1",
+        BigInteger, "Début de tranche (inclus), francs CFA.", "1", server_default="1"
     )
     montant_max: Mapped[int | None] = column(
         BigInteger, "Fin de tranche (incluse) ; vide = sans limite.", "100000"

@@ -55,58 +55,33 @@ class CarteBancaire(Base):
 
     id_carte: Mapped[int] = primary_key(BigInteger, "Identifiant de la carte.", "5")
     id_compte: Mapped[int] = foreign_key(
-        BigInteger,
-        "compte.id_compte",
-        "CASCADE",
-        "Portefeuille débité par la carte.",
-        "12",
-        nullable=False,
+        BigInteger, "compte.id_compte", "CASCADE", "Portefeuille débité par la carte.", "12"
     )
     id_user: Mapped[int] = user_id(
-        "CASCADE", "Titulaire (le gestionnaire pour un compte marchand).", "1001", nullable=False
+        "CASCADE", "Titulaire (le gestionnaire pour un compte marchand).", "1001"
     )
     nom_titulaire: Mapped[str] = column(
-        String(26),
-        "Nom imprimé sur la carte (26 caractères au plus, norme ISO 7813).",
-        "AWA KONE",
-        nullable=False,
+        String(26), "Nom imprimé sur la carte (26 caractères au plus, norme ISO 7813).", "AWA KONE"
     )
-    bin: Mapped[str] = column(
-        String(8), "Préfixe émetteur (BIN) configurable.", "53999912", nullable=False
-    )
+    bin: Mapped[str] = column(String(8), "Préfixe émetteur (BIN) configurable.", "53999912")
     derniers_chiffres: Mapped[str] = column(
-        String(4), "Quatre derniers chiffres, pour l'affichage masqué.", "4242", nullable=False
+        String(4), "Quatre derniers chiffres, pour l'affichage masqué.", "4242"
     )
     pan_chiffre: Mapped[bytes] = column(
         LargeBinary,
         "Numéro complet (PAN, valide selon Luhn) chiffré par l'application.",
         "\\x0a1b…",
-        nullable=False,
     )
     empreinte_pan: Mapped[str] = column(
-        String(64),
-        "HMAC-SHA-256 du PAN (unicité sans déchiffrer).",
-        "9f86d08188…",
-        nullable=False,
-        unique=True,
+        String(64), "HMAC-SHA-256 du PAN (unicité sans déchiffrer).", "9f86d08188…", unique=True
     )
-    mois_expiration: Mapped[int] = column(SmallInteger, "Mois d'expiration.", "11", nullable=False)
-    annee_expiration: Mapped[int] = column(
-        SmallInteger, "Année d'expiration.", "2030", nullable=False
-    )
+    mois_expiration: Mapped[int] = column(SmallInteger, "Mois d'expiration.", "11")
+    annee_expiration: Mapped[int] = column(SmallInteger, "Année d'expiration.", "2030")
     type_carte: Mapped[str] = column(
-        String(10),
-        "Type : virtuelle ou physique.",
-        "virtuelle",
-        nullable=False,
-        server_default="virtuelle",
+        String(10), "Type : virtuelle ou physique.", "virtuelle", server_default="virtuelle"
     )
     statut: Mapped[str] = column(
-        String(10),
-        "Statut : " + ", ".join(STATUTS_CARTE) + ".",
-        "active",
-        nullable=False,
-        server_default="active",
+        String(10), "Statut : " + ", ".join(STATUTS_CARTE) + ".", "active", server_default="active"
     )
     date_creation: Mapped[datetime] = timestamp_now("Date d'émission.", "2026-01-15 10:00:00+00")
     date_modification: Mapped[datetime | None] = timestamp(

@@ -45,26 +45,19 @@ class CleIdempotence(Base):
     )
 
     id_cle: Mapped[int] = primary_key(BigInteger, "Identifiant interne.", "4410")
-    id_user: Mapped[int] = user_id(
-        "CASCADE", "Personne qui a envoyé la requête.", "1001", nullable=False
-    )
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui a envoyé la requête.", "1001")
     cle: Mapped[str] = column(
-        String(255),
-        "Valeur de l'en-tête Idempotency-Key.",
-        "3f1c2a9e-5d0b-4c8e-9a51-0f7d2b6e8c13",
-        nullable=False,
+        String(255), "Valeur de l'en-tête Idempotency-Key.", "3f1c2a9e-5d0b-4c8e-9a51-0f7d2b6e8c13"
     )
     empreinte_requete: Mapped[str] = column(
         String(64),
         "SHA-256 (hex) de la méthode, du chemin et du corps de la requête.",
         "e3b0c44298fc1c149afbf4c8996fb924…",
-        nullable=False,
     )
     statut: Mapped[str] = column(
         String(10),
         "Statut : en_cours (requête en traitement) ou terminee.",
         "terminee",
-        nullable=False,
         server_default="en_cours",
     )
     code_http: Mapped[int | None] = column(SmallInteger, "Code HTTP de la réponse stockée.", "201")
@@ -82,5 +75,5 @@ class CleIdempotence(Base):
         "Première réception de la clé.", "2026-03-01 12:00:00+00"
     )
     date_expiration: Mapped[datetime] = timestamp(
-        "Après cette date, la clé peut être purgée.", "2026-03-02 12:00:00+00", nullable=False
+        "Après cette date, la clé peut être purgée.", "2026-03-02 12:00:00+00"
     )

@@ -43,22 +43,14 @@ class Commentaire(Base):
 
     id_commentaire: Mapped[int] = primary_key(BigInteger, "Identifiant.", "8801")
     id_publication: Mapped[int] = foreign_key(
-        BigInteger,
-        "publication.id_publication",
-        "CASCADE",
-        "Publication commentée.",
-        "5120",
-        nullable=False,
+        BigInteger, "publication.id_publication", "CASCADE", "Publication commentée.", "5120"
     )
-    id_user: Mapped[int] = user_id(
-        "CASCADE", "Auteur (toujours la personne authentifiée).", "1002", nullable=False
-    )
-    contenu: Mapped[str] = column(Text, "Texte du commentaire.", "Merci !", nullable=False)
+    id_user: Mapped[int] = user_id("CASCADE", "Auteur (toujours la personne authentifiée).", "1002")
+    contenu: Mapped[str] = column(Text, "Texte du commentaire.", "Merci !")
     statut: Mapped[str] = column(
         String(10),
         "Statut : publie, masque (modération), supprime (par l'auteur).",
         "publie",
-        nullable=False,
         server_default="publie",
     )
     date_commentaire: Mapped[datetime] = timestamp_now(

@@ -29,10 +29,8 @@ class ContactsEnregistres(Base):
     )
 
     id_contact: Mapped[int] = primary_key(BigInteger, "Identifiant du contact.", "88")
-    id_user: Mapped[int] = user_id("CASCADE", "Propriétaire du carnet.", "1001", nullable=False)
-    id_user_contact: Mapped[int] = user_id(
-        "CASCADE", "Bénéficiaire enregistré.", "1002", nullable=False
-    )
+    id_user: Mapped[int] = user_id("CASCADE", "Propriétaire du carnet.", "1001")
+    id_user_contact: Mapped[int] = user_id("CASCADE", "Bénéficiaire enregistré.", "1002")
     alias: Mapped[str | None] = column(String(100), "Nom donné au contact.", "Maman")
     date_ajout: Mapped[datetime] = timestamp_now("Date d'enregistrement.", "2026-01-15 10:00:00+00")
     date_dernier_envoi: Mapped[datetime | None] = timestamp(

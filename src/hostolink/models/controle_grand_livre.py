@@ -31,11 +31,10 @@ class ControleGrandLivre(Base):
     ecarts: Mapped[int | None] = column(
         Integer, "Écarts trouvés (0 : grand livre cohérent) ; vide : contrôle inachevé.", "0"
     )
-    duree_ms: Mapped[int] = column(Integer, "Durée du contrôle (ms).", "4210", nullable=False)
+    duree_ms: Mapped[int] = column(Integer, "Durée du contrôle (ms).", "4210")
     details: Mapped[dict[str, Any]] = column(
         JSONB,
         "Totaux, écarts par vérification et premiers exemples, ou la raison d'un arrêt.",
         '{"ecritures": 2000000, "verifications": {}}',
-        nullable=False,
         server_default="{}",
     )

@@ -94,22 +94,15 @@ class Ecriture(Base):
         "RESTRICT",
         "Transaction dont l'écriture fait partie.",
         "90211",
-        nullable=False,
     )
     id_compte: Mapped[int] = foreign_key(
-        BigInteger, "compte.id_compte", "RESTRICT", "Compte mouvementé.", "12", nullable=False
+        BigInteger, "compte.id_compte", "RESTRICT", "Compte mouvementé.", "12"
     )
     montant: Mapped[int] = column(
-        BigInteger,
-        "Montant signé en francs CFA : positif = crédit, négatif = débit.",
-        "-5000",
-        nullable=False,
+        BigInteger, "Montant signé en francs CFA : positif = crédit, négatif = débit.", "-5000"
     )
     solde_apres: Mapped[int] = column(
-        BigInteger,
-        "Solde du compte juste après cette écriture (relevé, vérification).",
-        "20000",
-        nullable=False,
+        BigInteger, "Solde du compte juste après cette écriture (relevé, vérification).", "20000"
     )
     date_creation: Mapped[datetime] = timestamp_now(
         "Date de comptabilisation.", "2026-03-01 12:00:00+00"

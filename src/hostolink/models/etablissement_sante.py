@@ -85,18 +85,16 @@ class EtablissementSante(Base):
     )
 
     id_etablissement: Mapped[int] = primary_key(Integer, "Identifiant de l'établissement.", "42")
-    nom: Mapped[str] = column(String(255), "Nom affiché.", "CHU de Cocody", nullable=False)
+    nom: Mapped[str] = column(String(255), "Nom affiché.", "CHU de Cocody")
     nom_normalise: Mapped[str] = column(
         String(255),
         "Nom en minuscules sans accents (rempli par l'application), pour la recherche.",
         "chu de cocody",
-        nullable=False,
     )
     texte_recherche: Mapped[str] = column(
         Text,
         "Nom, catégorie, commune, ville et services normalisés, pour la recherche.",
         "chu de cocody chu cocody abidjan urgences",
-        nullable=False,
         server_default="",
     )
     vecteur_recherche: Mapped[str] = column(
@@ -105,9 +103,7 @@ class EtablissementSante(Base):
         "'chu':1 'cocody':3",
         Computed("to_tsvector('simple'::regconfig, texte_recherche)", persisted=True),
     )
-    categorie: Mapped[str] = column(
-        String(40), "Catégorie : " + ", ".join(CATEGORIES) + ".", "chu", nullable=False
-    )
+    categorie: Mapped[str] = column(String(40), "Catégorie : " + ", ".join(CATEGORIES) + ".", "chu")
     secteur: Mapped[str | None] = column(
         String(20), "Secteur : " + ", ".join(SECTEURS) + ".", "public"
     )
@@ -133,11 +129,7 @@ class EtablissementSante(Base):
     email: Mapped[str | None] = column(String(320), "E-mail de contact.", "contact@chu-cocody.ci")
     site_web: Mapped[str | None] = column(String(255), "Site web.", "https://chu-cocody.ci")
     services: Mapped[list[str]] = column(
-        ARRAY(String(100)),
-        "Services proposés.",
-        "{urgences,maternité}",
-        nullable=False,
-        server_default="{}",
+        ARRAY(String(100)), "Services proposés.", "{urgences,maternité}", server_default="{}"
     )
     ouvert_24h: Mapped[bool] = flag(False, "Ouvert 24 h/24 et 7 j/7.", "true")
     urgences: Mapped[bool] = flag(False, "Accueille les urgences.", "true")

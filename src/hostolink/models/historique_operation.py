@@ -38,25 +38,19 @@ class HistoriqueOperation(Base):
 
     id_historique: Mapped[int] = primary_key(BigInteger, "Identifiant.", "501")
     id_operation: Mapped[int] = foreign_key(
-        BigInteger,
-        "operation_fournisseur.id_operation",
-        "RESTRICT",
-        "Opération concernée.",
-        "77",
-        nullable=False,
+        BigInteger, "operation_fournisseur.id_operation", "RESTRICT", "Opération concernée.", "77"
     )
     statut_precedent: Mapped[str | None] = column(
         String(12), "Statut avant le changement.", "en_attente"
     )
-    statut: Mapped[str] = column(String(12), "Nouveau statut.", "reussie", nullable=False)
+    statut: Mapped[str] = column(String(12), "Nouveau statut.", "reussie")
     origine: Mapped[str] = column(
-        String(20), "Cause : " + ", ".join(ORIGINES) + ".", "notification", nullable=False
+        String(20), "Cause : " + ", ".join(ORIGINES) + ".", "notification"
     )
     details: Mapped[dict[str, Any]] = column(
         JSONB,
         "Détails (identifiant de notification, réponse du fournisseur…).",
         '{"id_webhook": 12}',
-        nullable=False,
         server_default="{}",
     )
     date_changement: Mapped[datetime] = timestamp_now(

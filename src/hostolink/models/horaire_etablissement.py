@@ -35,6 +35,4 @@ class HoraireEtablissement(Base):
     heure_ouverture: Mapped[time] = primary_key(
         Time, "Heure d'ouverture (heure d'Abidjan).", "08:00"
     )
-    heure_fermeture: Mapped[time] = column(
-        Time, "Heure de fermeture (heure d'Abidjan).", "18:00", nullable=False
-    )
+    heure_fermeture: Mapped[time] = column(Time, "Heure de fermeture (heure d'Abidjan).", "18:00")

@@ -39,10 +39,7 @@ class JournalAudit(Base):
         "RESTRICT", "Auteur de l'action ; vide pour une action du système.", "1"
     )
     action: Mapped[str] = column(
-        String(60),
-        "Action, domaine.verbe (argent.* exige un motif).",
-        "argent.remboursement",
-        nullable=False,
+        String(60), "Action, domaine.verbe (argent.* exige un motif).", "argent.remboursement"
     )
     table_cible: Mapped[str | None] = column(String(63), "Table de l'objet visé.", "transaction")
     cle_cible: Mapped[str | None] = column(

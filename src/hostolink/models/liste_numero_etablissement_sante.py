@@ -70,15 +70,11 @@ class ListeNumeroEtablissementSante(Base):
         "42",
     )
     numero: Mapped[str] = column(
-        String(16), "Numéro composable : E.164 ou numéro court.", "+2252722480000", nullable=False
+        String(16), "Numéro composable : E.164 ou numéro court.", "+2252722480000"
     )
-    libelle: Mapped[str] = column(String(100), "Libellé affiché.", "Accueil", nullable=False)
+    libelle: Mapped[str] = column(String(100), "Libellé affiché.", "Accueil")
     type_numero: Mapped[str] = column(
-        String(20),
-        "Type : " + ", ".join(TYPES_NUMERO) + ".",
-        "urgence",
-        nullable=False,
-        server_default="standard",
+        String(20), "Type : " + ", ".join(TYPES_NUMERO) + ".", "urgence", server_default="standard"
     )
     service: Mapped[str | None] = column(
         String(100), "Service qui répond (numéros nationaux).", "SAMU"
@@ -88,7 +84,6 @@ class ListeNumeroEtablissementSante(Base):
         String(20),
         "Fiabilité : " + ", ".join(CONFIANCES) + ".",
         "confirme",
-        nullable=False,
         server_default="a_verifier",
     )
     numero_source: Mapped[str | None] = column(

@@ -28,11 +28,9 @@ class Localisation(Base):
 
     id_localisation: Mapped[int] = primary_key(Integer, "Identifiant du lieu.", "12")
     pays: Mapped[str] = column(
-        String(2), "Pays, code ISO 3166-1 alpha-2.", "CI", nullable=False, server_default="CI"
+        String(2), "Pays, code ISO 3166-1 alpha-2.", "CI", server_default="CI"
     )
-    region: Mapped[str] = column(
-        String(100), "Région ou district sanitaire.", "Abidjan", nullable=False
-    )
+    region: Mapped[str] = column(String(100), "Région ou district sanitaire.", "Abidjan")
     ville: Mapped[str | None] = column(String(100), "Ville, si connue.", "Abidjan")
     commune: Mapped[str | None] = column(String(100), "Commune ou quartier, si connu.", "Cocody")
     date_creation: Mapped[datetime] = timestamp_now(

@@ -57,13 +57,10 @@ class Media(Base):
         "SET NULL", "Personne qui a téléversé le fichier.", "1001"
     )
     stockage: Mapped[str] = column(
-        String(12), "Où est le fichier : cloudinary ou local.", "cloudinary", nullable=False
+        String(12), "Où est le fichier : cloudinary ou local.", "cloudinary"
     )
     cle_stockage: Mapped[str] = column(
-        String(255),
-        "public_id Cloudinary ou chemin relatif local.",
-        "hostolink/publication/9f2c1e",
-        nullable=False,
+        String(255), "public_id Cloudinary ou chemin relatif local.", "hostolink/publication/9f2c1e"
     )
     url: Mapped[str | None] = column(
         String(500),
@@ -71,17 +68,12 @@ class Media(Base):
         "https://res.cloudinary.com/…/9f2c1e.webp",
     )
     type_mime: Mapped[str] = column(
-        String(20),
-        "Type détecté sur les octets : " + ", ".join(TYPES_MIME) + ".",
-        "image/webp",
-        nullable=False,
+        String(20), "Type détecté sur les octets : " + ", ".join(TYPES_MIME) + ".", "image/webp"
     )
-    largeur: Mapped[int] = column(Integer, "Largeur en pixels.", "1080", nullable=False)
-    hauteur: Mapped[int] = column(Integer, "Hauteur en pixels.", "1350", nullable=False)
-    taille_octets: Mapped[int] = column(Integer, "Taille en octets.", "184223", nullable=False)
-    usage: Mapped[str] = column(
-        String(20), "Usage : " + ", ".join(USAGES) + ".", "publication", nullable=False
-    )
+    largeur: Mapped[int] = column(Integer, "Largeur en pixels.", "1080")
+    hauteur: Mapped[int] = column(Integer, "Hauteur en pixels.", "1350")
+    taille_octets: Mapped[int] = column(Integer, "Taille en octets.", "184223")
+    usage: Mapped[str] = column(String(20), "Usage : " + ", ".join(USAGES) + ".", "publication")
     prive: Mapped[bool] = flag(
         False, "Vrai : servi uniquement par lien signé et expirant.", "false"
     )

@@ -49,12 +49,8 @@ class MembreEtablissement(Base):
         primary_key=True,
     )
     id_user: Mapped[int] = user_id("CASCADE", "Personne membre.", "1001", primary_key=True)
-    role: Mapped[str] = column(
-        String(20), "Rôle : " + ", ".join(ROLES) + ".", "gestionnaire", nullable=False
-    )
-    statut: Mapped[str] = column(
-        String(20), "Statut : " + ", ".join(STATUTS) + ".", "actif", nullable=False
-    )
+    role: Mapped[str] = column(String(20), "Rôle : " + ", ".join(ROLES) + ".", "gestionnaire")
+    statut: Mapped[str] = column(String(20), "Statut : " + ", ".join(STATUTS) + ".", "actif")
     specialite: Mapped[str | None] = column(String(100), "Spécialité (experts).", "Pédiatrie")
     justificatif: Mapped[str | None] = column(
         Text,

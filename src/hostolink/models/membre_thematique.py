@@ -34,11 +34,7 @@ class MembreThematique(Base):
     )
     id_user: Mapped[int] = user_id("CASCADE", "Membre.", "1002", primary_key=True)
     role: Mapped[str] = column(
-        String(12),
-        "Rôle : " + ", ".join(ROLES) + ".",
-        "membre",
-        nullable=False,
-        server_default="membre",
+        String(12), "Rôle : " + ", ".join(ROLES) + ".", "membre", server_default="membre"
     )
     id_dernier_message_lu: Mapped[int | None] = foreign_key(
         BigInteger,

@@ -53,13 +53,13 @@ class Message(Base):
 
     id_message: Mapped[int] = primary_key(BigInteger, "Identifiant.", "120045")
     id_thematique: Mapped[int] = foreign_key(
-        Integer, "thematiques.id_thematique", "RESTRICT", "Salon.", "4", nullable=False
+        Integer, "thematiques.id_thematique", "RESTRICT", "Salon.", "4"
     )
     id_user: Mapped[int | None] = user_id(
         "SET NULL", "Auteur ; vide si son compte a été supprimé.", "1002"
     )
     type_message: Mapped[str] = column(
-        String(10), "Type : texte ou image.", "texte", nullable=False, server_default="texte"
+        String(10), "Type : texte ou image.", "texte", server_default="texte"
     )
     contenu: Mapped[str | None] = column(
         Text, "Texte (légende pour une image).", "Quels vaccins à 9 mois ?"
@@ -75,7 +75,6 @@ class Message(Base):
         String(10),
         "Statut : publie, masque (modération), supprime (par l'auteur).",
         "publie",
-        nullable=False,
         server_default="publie",
     )
     date_envoi: Mapped[datetime] = timestamp_now("Date d'envoi.", "2026-03-01 12:00:00+00")

@@ -73,19 +73,16 @@ class Notification(Base):
     )
 
     id_notification: Mapped[int] = primary_key(BigInteger, "Identifiant.", "30550")
-    id_user: Mapped[int] = user_id("CASCADE", "Destinataire.", "1002", nullable=False)
+    id_user: Mapped[int] = user_id("CASCADE", "Destinataire.", "1002")
     type_notification: Mapped[str] = column(
-        String(20), "Type : " + ", ".join(TYPES_NOTIFICATION) + ".", "argent_recu", nullable=False
+        String(20), "Type : " + ", ".join(TYPES_NOTIFICATION) + ".", "argent_recu"
     )
-    titre: Mapped[str] = column(String(150), "Titre affiché.", "Argent reçu", nullable=False)
-    contenu: Mapped[str] = column(
-        Text, "Texte affiché.", "Vous avez reçu 5 000 F CFA de Awa K.", nullable=False
-    )
+    titre: Mapped[str] = column(String(150), "Titre affiché.", "Argent reçu")
+    contenu: Mapped[str] = column(Text, "Texte affiché.", "Vous avez reçu 5 000 F CFA de Awa K.")
     donnees: Mapped[dict[str, Any]] = column(
         JSONB,
         "Données pour l'application (lien profond), sans donnée sensible.",
         '{"reference": "HL-7K2Q9X4M"}',
-        nullable=False,
         server_default="{}",
     )
     id_transaction: Mapped[int | None] = foreign_key(
@@ -113,7 +110,6 @@ class Notification(Base):
         String(12),
         "Envoi push : " + ", ".join(STATUTS_PUSH) + ".",
         "envoye",
-        nullable=False,
         server_default="non_requis",
     )
     date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-03-01 12:00:01+00")

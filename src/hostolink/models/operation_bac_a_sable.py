@@ -43,39 +43,28 @@ class OperationBacASable(Base):
         String(64),
         "Notre référence, clé d'idempotence de la demande : une seule opération par référence.",
         "0b6f3c1e-8d2a-4c55-9a3e-2f1d7c9b4e60",
-        nullable=False,
         unique=True,
     )
     sens: Mapped[str] = column(
-        String(7),
-        "Sens : depot (le payeur paie), retrait (l'opérateur verse).",
-        "depot",
-        nullable=False,
+        String(7), "Sens : depot (le payeur paie), retrait (l'opérateur verse).", "depot"
     )
-    montant: Mapped[int] = column(BigInteger, "Montant demandé.", "10150", nullable=False)
-    devise: Mapped[str] = column(String(3), "Devise (ISO 4217).", "XOF", nullable=False)
+    montant: Mapped[int] = column(BigInteger, "Montant demandé.", "10150")
+    devise: Mapped[str] = column(String(3), "Devise (ISO 4217).", "XOF")
     numero: Mapped[str] = column(
         String(32),
         "Numéro du payeur ou du bénéficiaire ; sa fin choisit le scénario simulé "
         "(99 refusé, 98 sans réponse, 97 notification perdue, 96 réponse perdue, "
         "95 changement de plateforme).",
         "+2250700000001",
-        nullable=False,
     )
-    moyen: Mapped[str] = column(
-        String(30), "Moyen de paiement demandé (rail).", "sandbox", nullable=False
-    )
+    moyen: Mapped[str] = column(String(30), "Moyen de paiement demandé (rail).", "sandbox")
     description: Mapped[str] = column(
-        Text,
-        "Libellé montré sur la page de paiement.",
-        "Dépôt Hostolink de 10 000 F CFA",
-        nullable=False,
+        Text, "Libellé montré sur la page de paiement.", "Dépôt Hostolink de 10 000 F CFA"
     )
     url_notification: Mapped[str] = column(
         Text,
         "Adresse où l'opérateur simulé envoie ses notifications signées.",
         "http://localhost:3000/api/fournisseurs/sandbox/notifications",
-        nullable=False,
     )
     url_retour: Mapped[str | None] = column(
         Text,
@@ -86,7 +75,6 @@ class OperationBacASable(Base):
         String(10),
         "Statut : en_attente, reussie, echouee.",
         "en_attente",
-        nullable=False,
         server_default="en_attente",
     )
     motif: Mapped[str | None] = column(

@@ -87,53 +87,41 @@ class OperationFournisseur(Base):
         Uuid,
         "Notre référence, envoyée au fournisseur (clé d'idempotence, client_reference).",
         "6f1e0c3a-2b7d-4f8e-a1c9-3d5b7e9f1a2c",
-        nullable=False,
         unique=True,
         server_default=text("gen_random_uuid()"),
     )
-    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave", nullable=False)
+    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave")
     passerelle: Mapped[str] = column(
         String(30),
         "Adaptateur qui porte l'opération (l'opérateur lui-même ou l'agrégateur, par exemple "
         "hub2 pour Moov Money).",
         "hub2",
-        nullable=False,
     )
     sens: Mapped[str] = column(
         String(10),
         "Sens : depot (vers le portefeuille) ou retrait (depuis le portefeuille).",
         "depot",
-        nullable=False,
     )
-    id_user: Mapped[int] = user_id(
-        "RESTRICT", "Personne qui a initié l'opération.", "1001", nullable=False
-    )
+    id_user: Mapped[int] = user_id("RESTRICT", "Personne qui a initié l'opération.", "1001")
     id_compte: Mapped[int] = foreign_key(
         BigInteger,
         "compte.id_compte",
         "RESTRICT",
         "Portefeuille crédité (dépôt) ou débité (retrait).",
         "12",
-        nullable=False,
     )
-    montant: Mapped[int] = column(
-        BigInteger, "Montant en francs CFA, hors frais.", "10000", nullable=False
-    )
+    montant: Mapped[int] = column(BigInteger, "Montant en francs CFA, hors frais.", "10000")
     frais: Mapped[int] = zero(BigInteger, "Frais Hostolink en francs CFA (barème).", "100")
-    devise: Mapped[str] = column(
-        String(3), "Devise ISO 4217.", "XOF", nullable=False, server_default="XOF"
-    )
+    devise: Mapped[str] = column(String(3), "Devise ISO 4217.", "XOF", server_default="XOF")
     compte_externe: Mapped[str] = column(
         String(64),
         "Numéro mobile money (E.164) ou compte bancaire du payeur / bénéficiaire.",
         "+2250707070707",
-        nullable=False,
     )
     statut: Mapped[str] = column(
         String(12),
         "Statut : " + ", ".join(STATUTS_OPERATION) + ".",
         "en_attente",
-        nullable=False,
         server_default="initiee",
     )
     id_externe: Mapped[str | None] = column(
@@ -151,7 +139,6 @@ class OperationFournisseur(Base):
         JSONB,
         "Ce que le fournisseur demande de rappeler pour interroger le statut (pay_token…).",
         '{"order_id": "6f1e0c3a2b7d4f8ea1c93d5b7e9f1a"}',
-        nullable=False,
         server_default="{}",
     )
     empreinte_jeton: Mapped[str | None] = column(

@@ -31,20 +31,11 @@ class Partages(Base):
 
     id_partage: Mapped[int] = primary_key(BigInteger, "Identifiant.", "230")
     id_publication: Mapped[int] = foreign_key(
-        BigInteger,
-        "publication.id_publication",
-        "CASCADE",
-        "Publication partagée.",
-        "5120",
-        nullable=False,
+        BigInteger, "publication.id_publication", "CASCADE", "Publication partagée.", "5120"
     )
-    id_user: Mapped[int] = user_id("CASCADE", "Personne qui partage.", "1002", nullable=False)
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui partage.", "1002")
     jeton: Mapped[str] = column(
-        String(43),
-        "Jeton aléatoire du lien public (/p/{jeton}).",
-        "Yc3v9QmT0aZk1LrX",
-        nullable=False,
-        unique=True,
+        String(43), "Jeton aléatoire du lien public (/p/{jeton}).", "Yc3v9QmT0aZk1LrX", unique=True
     )
     plateforme: Mapped[str | None] = column(
         String(30), "Plateforme de partage déclarée.", "whatsapp"

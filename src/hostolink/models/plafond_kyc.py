@@ -38,24 +38,22 @@ class PlafondKyc(Base):
     niveau_kyc: Mapped[int] = primary_key(
         SmallInteger, "Niveau KYC (0 = non vérifié … 3).", "0", autoincrement=False
     )
-    libelle: Mapped[str] = column(String(100), "Nom du niveau.", "Non vérifié", nullable=False)
-    solde_max: Mapped[int] = column(
-        BigInteger, "Solde maximal, francs CFA.", "200000", nullable=False
-    )
+    libelle: Mapped[str] = column(String(100), "Nom du niveau.", "Non vérifié")
+    solde_max: Mapped[int] = column(BigInteger, "Solde maximal, francs CFA.", "200000")
     montant_max_operation: Mapped[int] = column(
-        BigInteger, "Montant maximal d'une opération, francs CFA.", "100000", nullable=False
+        BigInteger, "Montant maximal d'une opération, francs CFA.", "100000"
     )
     plafond_envoi_journalier: Mapped[int] = column(
-        BigInteger, "Cumul d'envois et paiements par jour, francs CFA.", "100000", nullable=False
+        BigInteger, "Cumul d'envois et paiements par jour, francs CFA.", "100000"
     )
     plafond_envoi_mensuel: Mapped[int] = column(
-        BigInteger, "Cumul d'envois et paiements par mois, francs CFA.", "500000", nullable=False
+        BigInteger, "Cumul d'envois et paiements par mois, francs CFA.", "500000"
     )
     plafond_retrait_journalier: Mapped[int] = column(
-        BigInteger, "Cumul de retraits par jour, francs CFA.", "50000", nullable=False
+        BigInteger, "Cumul de retraits par jour, francs CFA.", "50000"
     )
     plafond_retrait_mensuel: Mapped[int] = column(
-        BigInteger, "Cumul de retraits par mois, francs CFA.", "200000", nullable=False
+        BigInteger, "Cumul de retraits par mois, francs CFA.", "200000"
     )
     id_modifie_par: Mapped[int | None] = user_id(
         "SET NULL", "Administrateur auteur de la dernière modification.", "1"

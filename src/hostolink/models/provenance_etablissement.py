@@ -42,20 +42,16 @@ class ProvenanceEtablissement(Base):
         "CASCADE",
         "Établissement alimenté par cette ligne.",
         "42",
-        nullable=False,
     )
     source: Mapped[str] = column(
-        String(30), "Source : " + ", ".join(SOURCES) + ".", "healthsites_osm_2020", nullable=False
+        String(30), "Source : " + ", ".join(SOURCES) + ".", "healthsites_osm_2020"
     )
     identifiant_source: Mapped[str] = column(
         String(100),
         "Identifiant de la ligne dans la source (osm_id, nom + coordonnées…).",
         "node/5575655590",
-        nullable=False,
     )
-    licence: Mapped[str] = column(
-        String(40), "Licence des données de cette ligne.", "ODbL-1.0", nullable=False
-    )
+    licence: Mapped[str] = column(String(40), "Licence des données de cette ligne.", "ODbL-1.0")
     attribution: Mapped[str | None] = column(
         String(255),
         "Mention à afficher avec les données.",
@@ -65,7 +61,6 @@ class ProvenanceEtablissement(Base):
         JSONB,
         "Ligne source brute (pour audit et ré-import).",
         '{"amenity": "hospital"}',
-        nullable=False,
         server_default="{}",
     )
     date_import: Mapped[datetime] = timestamp_now("Date d'import.", "2026-01-15 10:00:00+00")

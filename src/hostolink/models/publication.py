@@ -46,23 +46,17 @@ class Publication(Base):
     )
 
     id_publication: Mapped[int] = primary_key(BigInteger, "Identifiant.", "5120")
-    id_user: Mapped[int] = user_id(
-        "CASCADE", "Auteur (toujours la personne authentifiée).", "1001", nullable=False
-    )
+    id_user: Mapped[int] = user_id("CASCADE", "Auteur (toujours la personne authentifiée).", "1001")
     titre_publication: Mapped[str | None] = column(
         String(255), "Titre facultatif.", "Journée de dépistage"
     )
     contenu: Mapped[str] = column(
-        Text,
-        "Texte de la publication.",
-        "Dépistage gratuit samedi au CSU de Yopougon.",
-        nullable=False,
+        Text, "Texte de la publication.", "Dépistage gratuit samedi au CSU de Yopougon."
     )
     statut: Mapped[str] = column(
         String(10),
         "Statut : publie, masque (modération), supprime (par l'auteur).",
         "publie",
-        nullable=False,
         server_default="publie",
     )
     compteur_like: Mapped[int] = zero(BigInteger, "Nombre de « j'aime » (= lignes de liker).", "12")

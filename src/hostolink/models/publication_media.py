@@ -28,4 +28,4 @@ class PublicationMedia(Base):
     position: Mapped[int] = primary_key(
         SmallInteger, "Rang de l'image (1 à 10).", "1", autoincrement=False
     )
-    id_media: Mapped[int] = media_id("RESTRICT", "Image.", "640", nullable=False)
+    id_media: Mapped[int] = media_id("RESTRICT", "Image.", "640")

@@ -49,10 +49,8 @@ class Publicite(Base):
     )
 
     id_publicite: Mapped[int] = primary_key(Integer, "Identifiant.", "3")
-    annonceur: Mapped[str] = column(
-        String(150), "Annonceur.", "Pharmacie du Plateau", nullable=False
-    )
-    titre: Mapped[str] = column(String(200), "Titre.", "-20 % sur les vitamines", nullable=False)
+    annonceur: Mapped[str] = column(String(150), "Annonceur.", "Pharmacie du Plateau")
+    titre: Mapped[str] = column(String(200), "Titre.", "-20 % sur les vitamines")
     description: Mapped[str | None] = column(Text, "Texte.", "Jusqu'au 31 mars.")
     id_media: Mapped[int | None] = media_id("RESTRICT", "Visuel.", "644")
     url_cible: Mapped[str | None] = column(
@@ -62,16 +60,11 @@ class Publicite(Base):
         String(20),
         "Emplacement : " + ", ".join(EMPLACEMENTS) + ".",
         "sante",
-        nullable=False,
         server_default="accueil",
     )
     priorite: Mapped[int] = zero(SmallInteger, "Ordre d'affichage (décroissant).", "0")
-    date_debut: Mapped[datetime] = timestamp(
-        "Début de diffusion.", "2026-03-01 00:00:00+00", nullable=False
-    )
-    date_fin: Mapped[datetime] = timestamp(
-        "Fin de diffusion.", "2026-03-31 23:59:59+00", nullable=False
-    )
+    date_debut: Mapped[datetime] = timestamp("Début de diffusion.", "2026-03-01 00:00:00+00")
+    date_fin: Mapped[datetime] = timestamp("Fin de diffusion.", "2026-03-31 23:59:59+00")
     actif: Mapped[bool] = flag(True, "Faux pour suspendre la diffusion.", "true")
     nombre_impressions: Mapped[int] = zero(BigInteger, "Affichages comptés.", "15400")
     nombre_clics: Mapped[int] = zero(BigInteger, "Clics comptés.", "320")

@@ -58,36 +58,27 @@ class QrCodePaiement(Base):
         "CASCADE",
         "Compte crédité quand on paie ce QR code (personne ou établissement).",
         "15",
-        nullable=False,
     )
     code: Mapped[str] = column(
         String(24),
         "Identifiant public aléatoire, seul contenu (signé) du QR code.",
         "q7YxT2bK9mPa",
-        nullable=False,
         unique=True,
     )
     type_qr: Mapped[str] = column(
         String(10),
         "Type : statique (tout montant) ou dynamique (montant fixe, usage unique).",
         "dynamique",
-        nullable=False,
     )
     montant: Mapped[int | None] = column(
         BigInteger, "Montant fixe en francs CFA (QR dynamique).", "2500"
     )
-    devise: Mapped[str] = column(
-        String(3), "Devise ISO 4217.", "XOF", nullable=False, server_default="XOF"
-    )
+    devise: Mapped[str] = column(String(3), "Devise ISO 4217.", "XOF", server_default="XOF")
     libelle: Mapped[str | None] = column(
         String(140), "Objet du paiement affiché au payeur.", "Consultation"
     )
     statut: Mapped[str] = column(
-        String(10),
-        "Statut : " + ", ".join(STATUTS_QR) + ".",
-        "actif",
-        nullable=False,
-        server_default="actif",
+        String(10), "Statut : " + ", ".join(STATUTS_QR) + ".", "actif", server_default="actif"
     )
     date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-03-01 12:00:00+00")
     date_expiration: Mapped[datetime | None] = timestamp(

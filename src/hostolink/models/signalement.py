@@ -59,7 +59,7 @@ class Signalement(Base):
     )
 
     id_signalement: Mapped[int] = primary_key(BigInteger, "Identifiant.", "61")
-    id_user: Mapped[int] = user_id("CASCADE", "Personne qui signale.", "1003", nullable=False)
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui signale.", "1003")
     id_publication: Mapped[int | None] = foreign_key(
         BigInteger, "publication.id_publication", "CASCADE", "Publication signalée.", "5120"
     )
@@ -69,15 +69,12 @@ class Signalement(Base):
     id_message: Mapped[int | None] = foreign_key(
         BigInteger, "message.id_message", "CASCADE", "Message signalé.", ""
     )
-    motif: Mapped[str] = column(
-        String(20), "Motif : " + ", ".join(MOTIFS) + ".", "spam", nullable=False
-    )
+    motif: Mapped[str] = column(String(20), "Motif : " + ", ".join(MOTIFS) + ".", "spam")
     details: Mapped[str | None] = column(Text, "Précisions du signaleur.", "Publicité déguisée")
     statut: Mapped[str] = column(
         String(15),
         "Statut : " + ", ".join(STATUTS) + ".",
         "en_attente",
-        nullable=False,
         server_default="en_attente",
     )
     id_moderateur: Mapped[int | None] = user_id(

@@ -51,18 +51,13 @@ class Tache(Base):
 
     id_tache: Mapped[int] = primary_key(BigInteger, "Identifiant.", "31337")
     file: Mapped[str] = column(
-        String(40),
-        "File (permet des workers dédiés).",
-        "paiements",
-        nullable=False,
-        server_default="defaut",
+        String(40), "File (permet des workers dédiés).", "paiements", server_default="defaut"
     )
-    nom: Mapped[str] = column(String(100), "Tâche à exécuter.", "webhook.traiter", nullable=False)
+    nom: Mapped[str] = column(String(100), "Tâche à exécuter.", "webhook.traiter")
     charge: Mapped[dict[str, Any]] = column(
         JSONB,
         "Arguments de la tâche (identifiants, jamais de secret).",
         '{"id_webhook": 12}',
-        nullable=False,
         server_default="{}",
     )
     cle_unicite: Mapped[str | None] = column(
@@ -72,12 +67,11 @@ class Tache(Base):
         String(12),
         "Statut : " + ", ".join(STATUTS) + ".",
         "en_attente",
-        nullable=False,
         server_default="en_attente",
     )
     tentatives: Mapped[int] = zero(Integer, "Exécutions commencées.", "1")
     tentatives_max: Mapped[int] = column(
-        Integer, "Au-delà, la tâche est abandonnée.", "10", nullable=False, server_default="10"
+        Integer, "Au-delà, la tâche est abandonnée.", "10", server_default="10"
     )
     date_execution: Mapped[datetime] = timestamp_now(
         "Pas avant cette date (reprise avec délai croissant).", "2026-03-01 12:00:30+00"

@@ -21,11 +21,7 @@ class Thematiques(Base):
 
     id_thematique: Mapped[int] = primary_key(Integer, "Identifiant.", "4")
     titre: Mapped[str] = column(
-        String(150),
-        "Titre du salon.",
-        "Santé de la mère et de l'enfant",
-        nullable=False,
-        unique=True,
+        String(150), "Titre du salon.", "Santé de la mère et de l'enfant", unique=True
     )
     sous_titre: Mapped[str | None] = column(
         String(255), "Sous-titre.", "Grossesse, allaitement, vaccins"

@@ -75,37 +75,25 @@ class Transaction(Base):
 
     id_transaction: Mapped[int] = primary_key(BigInteger, "Identifiant interne.", "90211")
     reference: Mapped[str] = column(
-        String(24),
-        "Référence lisible communiquée aux parties (reçu).",
-        "HL-7K2Q9X4M",
-        nullable=False,
-        unique=True,
+        String(24), "Référence lisible communiquée aux parties (reçu).", "HL-7K2Q9X4M", unique=True
     )
     type_transaction: Mapped[str] = column(
-        String(20), "Type : " + ", ".join(TYPES_TRANSACTION) + ".", "transfert", nullable=False
+        String(20), "Type : " + ", ".join(TYPES_TRANSACTION) + ".", "transfert"
     )
     statut: Mapped[str] = column(
         String(20),
         "Statut : " + ", ".join(STATUTS_TRANSACTION) + " (une fois contre-passée).",
         "reussie",
-        nullable=False,
         server_default="reussie",
     )
     montant: Mapped[int] = column(
-        BigInteger,
-        "Montant principal en francs CFA (reçu par le destinataire).",
-        "5000",
-        nullable=False,
+        BigInteger, "Montant principal en francs CFA (reçu par le destinataire).", "5000"
     )
     frais: Mapped[int] = zero(
         BigInteger, "Frais Hostolink en francs CFA, payés en plus par le débité.", "0"
     )
     devise: Mapped[str] = column(
-        String(3),
-        "Devise ISO 4217 (XOF : sans décimales).",
-        "XOF",
-        nullable=False,
-        server_default="XOF",
+        String(3), "Devise ISO 4217 (XOF : sans décimales).", "XOF", server_default="XOF"
     )
     id_compte_source: Mapped[int | None] = foreign_key(
         BigInteger, "compte.id_compte", "RESTRICT", "Compte débité (partie qui paie).", "12"

@@ -58,32 +58,23 @@ class VerificationIdentite(Base):
     )
 
     id_verification: Mapped[int] = primary_key(BigInteger, "Identifiant.", "210")
-    id_user: Mapped[int] = user_id("CASCADE", "Personne vérifiée.", "1001", nullable=False)
+    id_user: Mapped[int] = user_id("CASCADE", "Personne vérifiée.", "1001")
     type_document: Mapped[str] = column(
-        String(20), "Type : " + ", ".join(TYPES_DOCUMENT) + ".", "cni", nullable=False
+        String(20), "Type : " + ", ".join(TYPES_DOCUMENT) + ".", "cni"
     )
-    numero_document: Mapped[str] = column(
-        String(50), "Numéro de la pièce.", "CI002345678", nullable=False
-    )
-    id_media_recto: Mapped[int] = media_id(
-        "RESTRICT", "Image du recto (privée).", "700", nullable=False
-    )
+    numero_document: Mapped[str] = column(String(50), "Numéro de la pièce.", "CI002345678")
+    id_media_recto: Mapped[int] = media_id("RESTRICT", "Image du recto (privée).", "700")
     id_media_verso: Mapped[int | None] = media_id("RESTRICT", "Image du verso (privée).", "701")
     id_media_selfie: Mapped[int] = media_id(
-        "RESTRICT", "Photo de la personne tenant la pièce (privée).", "702", nullable=False
+        "RESTRICT", "Photo de la personne tenant la pièce (privée).", "702"
     )
     niveau_demande: Mapped[int] = column(
-        SmallInteger,
-        "Niveau KYC obtenu si la pièce est approuvée.",
-        "1",
-        nullable=False,
-        server_default="1",
+        SmallInteger, "Niveau KYC obtenu si la pièce est approuvée.", "1", server_default="1"
     )
     statut: Mapped[str] = column(
         String(12),
         "Statut : " + ", ".join(STATUTS) + ".",
         "en_attente",
-        nullable=False,
         server_default="en_attente",
     )
     motif_rejet: Mapped[str | None] = column(

@@ -21,7 +21,7 @@ class VisitePartage(Base):
 
     id_visite: Mapped[int] = primary_key(BigInteger, "Identifiant.", "77001")
     id_partage: Mapped[int] = foreign_key(
-        BigInteger, "partages.id_partage", "CASCADE", "Partage visité.", "230", nullable=False
+        BigInteger, "partages.id_partage", "CASCADE", "Partage visité.", "230"
     )
     empreinte_visiteur: Mapped[str | None] = column(
         String(64),

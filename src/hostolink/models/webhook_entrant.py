@@ -52,12 +52,11 @@ class WebhookEntrant(Base):
     )
 
     id_webhook: Mapped[int] = primary_key(BigInteger, "Identifiant.", "12")
-    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave", nullable=False)
+    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave")
     id_externe: Mapped[str] = column(
         String(255),
         "Identifiant de l'événement chez le fournisseur (dédoublonnage).",
         "EV_QvEZuDSQbLdI",
-        nullable=False,
     )
     type_evenement: Mapped[str | None] = column(
         String(100), "Type d'événement annoncé.", "checkout.session.completed"
@@ -66,24 +65,18 @@ class WebhookEntrant(Base):
         Text,
         "Corps reçu, octet pour octet (la signature porte sur lui).",
         '{"id": "EV_QvEZuDSQbLdI", …}',
-        nullable=False,
     )
     entetes: Mapped[dict[str, Any]] = column(
         JSONB,
         "En-têtes utiles (signature, horodatage), sans secret.",
         '{"wave-signature": "t=…,v1=…"}',
-        nullable=False,
         server_default="{}",
     )
     signature_valide: Mapped[bool] = column(
-        Boolean, "Verdict de la vérification de signature ou de jeton.", "true", nullable=False
+        Boolean, "Verdict de la vérification de signature ou de jeton.", "true"
     )
     statut: Mapped[str] = column(
-        String(10),
-        "Statut : " + ", ".join(STATUTS) + ".",
-        "traite",
-        nullable=False,
-        server_default="recu",
+        String(10), "Statut : " + ", ".join(STATUTS) + ".", "traite", server_default="recu"
     )
     id_operation: Mapped[int | None] = foreign_key(
         BigInteger,
