@@ -9,19 +9,24 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    flag,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+    zero,
+)
 from hostolink.models.types import one_of
 
 TYPES_OPERATION = ("transfert", "paiement_marchand", "depot", "retrait")
@@ -49,88 +54,32 @@ class BaremeFrais(Base):
         {"comment": "Barème des frais par type d'opération, fournisseur et tranche de montant."},
     )
 
-    id_bareme: Mapped[int] = mapped_column(
-        Integer, primary_key=True, comment="Identifiant.", info={"exemple": "3"}
+    id_bareme: Mapped[int] = primary_key(Integer, "Identifiant.", "3")
+    type_operation: Mapped[str] = column(
+        String(20), "Opération : " + ", ".join(TYPES_OPERATION) + ".", "retrait"
     )
-    type_operation: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Opération : " + ", ".join(TYPES_OPERATION) + ".",
-        info={"exemple": "retrait"},
+    fournisseur: Mapped[str | None] = column(
+        String(30), "Fournisseur concerné ; vide = tous (ou portefeuille à portefeuille).", "wave"
     )
-    fournisseur: Mapped[str | None] = mapped_column(
-        String(30),
-        comment="Fournisseur concerné ; vide = tous (ou portefeuille à portefeuille).",
-        info={"exemple": "wave"},
+    devise: Mapped[str] = column(String(3), "Devise.", "XOF", server_default="XOF")
+    montant_min: Mapped[int] = column(
+        BigInteger, "Début de tranche (inclus), francs CFA.", "1", server_default="1"
     )
-    devise: Mapped[str] = mapped_column(
-        String(3), nullable=False, server_default="XOF", comment="Devise.", info={"exemple": "XOF"}
+    montant_max: Mapped[int | None] = column(
+        BigInteger, "Fin de tranche (incluse) ; vide = sans limite.", "100000"
     )
-    montant_min: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="1",
-        comment="Début de tranche (inclus), francs CFA.",
-        info={"exemple": "1"},
+    frais_fixe: Mapped[int] = zero(BigInteger, "Part fixe, francs CFA.", "0")
+    taux_points_base: Mapped[int] = zero(
+        Integer, "Part proportionnelle en points de base (100 = 1 %).", "100"
     )
-    montant_max: Mapped[int | None] = mapped_column(
-        BigInteger,
-        comment="Fin de tranche (incluse) ; vide = sans limite.",
-        info={"exemple": "100000"},
+    frais_min: Mapped[int] = zero(BigInteger, "Frais minimum, francs CFA.", "50")
+    frais_max: Mapped[int | None] = column(BigInteger, "Frais maximum, francs CFA.", "5000")
+    actif: Mapped[bool] = flag(True, "Faux pour désactiver la ligne.", "true")
+    date_debut: Mapped[datetime] = timestamp_now("Début de validité.", "2026-01-01 00:00:00+00")
+    date_fin: Mapped[datetime | None] = timestamp("Fin de validité.", "2026-12-31 23:59:59+00")
+    id_modifie_par: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur auteur de la dernière modification.", "1"
     )
-    frais_fixe: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Part fixe, francs CFA.",
-        info={"exemple": "0"},
-    )
-    taux_points_base: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Part proportionnelle en points de base (100 = 1 %).",
-        info={"exemple": "100"},
-    )
-    frais_min: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Frais minimum, francs CFA.",
-        info={"exemple": "50"},
-    )
-    frais_max: Mapped[int | None] = mapped_column(
-        BigInteger, comment="Frais maximum, francs CFA.", info={"exemple": "5000"}
-    )
-    actif: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("true"),
-        comment="Faux pour désactiver la ligne.",
-        info={"exemple": "true"},
-    )
-    date_debut: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Début de validité.",
-        info={"exemple": "2026-01-01 00:00:00+00"},
-    )
-    date_fin: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Fin de validité.",
-        info={"exemple": "2026-12-31 23:59:59+00"},
-    )
-    id_modifie_par: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur auteur de la dernière modification.",
-        info={"exemple": "1"},
-    )
-    date_modification: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-01-01 00:00:00+00"},
+    date_modification: Mapped[datetime] = timestamp_now(
+        "Date de dernière modification.", "2026-01-01 00:00:00+00"
     )

@@ -10,19 +10,23 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     SmallInteger,
     String,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.types import one_of
 
 TYPES_CARTE = ("virtuelle", "physique")
@@ -49,83 +53,37 @@ class CarteBancaire(Base):
         {"comment": "Carte bancaire virtuelle rattachée à un portefeuille (jamais de CVV)."},
     )
 
-    id_carte: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant de la carte.", info={"exemple": "5"}
+    id_carte: Mapped[int] = primary_key(BigInteger, "Identifiant de la carte.", "5")
+    id_compte: Mapped[int] = foreign_key(
+        BigInteger, "compte.id_compte", "CASCADE", "Portefeuille débité par la carte.", "12"
     )
-    id_compte: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("compte.id_compte", ondelete="CASCADE"),
-        nullable=False,
-        comment="Portefeuille débité par la carte.",
-        info={"exemple": "12"},
+    id_user: Mapped[int] = user_id(
+        "CASCADE", "Titulaire (le gestionnaire pour un compte marchand).", "1001"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Titulaire (le gestionnaire pour un compte marchand).",
-        info={"exemple": "1001"},
+    nom_titulaire: Mapped[str] = column(
+        String(26), "Nom imprimé sur la carte (26 caractères au plus, norme ISO 7813).", "AWA KONE"
     )
-    nom_titulaire: Mapped[str] = mapped_column(
-        String(26),
-        nullable=False,
-        comment="Nom imprimé sur la carte (26 caractères au plus, norme ISO 7813).",
-        info={"exemple": "AWA KONE"},
+    bin: Mapped[str] = column(String(8), "Préfixe émetteur (BIN) configurable.", "53999912")
+    derniers_chiffres: Mapped[str] = column(
+        String(4), "Quatre derniers chiffres, pour l'affichage masqué.", "4242"
     )
-    bin: Mapped[str] = mapped_column(
-        String(8),
-        nullable=False,
-        comment="Préfixe émetteur (BIN) configurable.",
-        info={"exemple": "53999912"},
-    )
-    derniers_chiffres: Mapped[str] = mapped_column(
-        String(4),
-        nullable=False,
-        comment="Quatre derniers chiffres, pour l'affichage masqué.",
-        info={"exemple": "4242"},
-    )
-    pan_chiffre: Mapped[bytes] = mapped_column(
+    pan_chiffre: Mapped[bytes] = column(
         LargeBinary,
-        nullable=False,
-        comment="Numéro complet (PAN, valide selon Luhn) chiffré par l'application.",
-        info={"exemple": "\\x0a1b…"},
+        "Numéro complet (PAN, valide selon Luhn) chiffré par l'application.",
+        "\\x0a1b…",
     )
-    empreinte_pan: Mapped[str] = mapped_column(
-        String(64),
-        nullable=False,
-        unique=True,
-        comment="HMAC-SHA-256 du PAN (unicité sans déchiffrer).",
-        info={"exemple": "9f86d08188…"},
+    empreinte_pan: Mapped[str] = column(
+        String(64), "HMAC-SHA-256 du PAN (unicité sans déchiffrer).", "9f86d08188…", unique=True
     )
-    mois_expiration: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, comment="Mois d'expiration.", info={"exemple": "11"}
+    mois_expiration: Mapped[int] = column(SmallInteger, "Mois d'expiration.", "11")
+    annee_expiration: Mapped[int] = column(SmallInteger, "Année d'expiration.", "2030")
+    type_carte: Mapped[str] = column(
+        String(10), "Type : virtuelle ou physique.", "virtuelle", server_default="virtuelle"
     )
-    annee_expiration: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, comment="Année d'expiration.", info={"exemple": "2030"}
+    statut: Mapped[str] = column(
+        String(10), "Statut : " + ", ".join(STATUTS_CARTE) + ".", "active", server_default="active"
     )
-    type_carte: Mapped[str] = mapped_column(
-        String(10),
-        nullable=False,
-        server_default="virtuelle",
-        comment="Type : virtuelle ou physique.",
-        info={"exemple": "virtuelle"},
-    )
-    statut: Mapped[str] = mapped_column(
-        String(10),
-        nullable=False,
-        server_default="active",
-        comment="Statut : " + ", ".join(STATUTS_CARTE) + ".",
-        info={"exemple": "active"},
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'émission.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Dernier changement de statut.",
-        info={"exemple": "2026-02-01 08:30:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now("Date d'émission.", "2026-01-15 10:00:00+00")
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Dernier changement de statut.", "2026-02-01 08:30:00+00"
     )

@@ -11,19 +11,23 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     SmallInteger,
     String,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.types import one_of
 
 STATUTS = ("en_cours", "terminee")
@@ -40,57 +44,36 @@ class CleIdempotence(Base):
         {"comment": "Clés d'idempotence des requêtes (en-tête Idempotency-Key) et réponses."},
     )
 
-    id_cle: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant interne.", info={"exemple": "4410"}
+    id_cle: Mapped[int] = primary_key(BigInteger, "Identifiant interne.", "4410")
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui a envoyé la requête.", "1001")
+    cle: Mapped[str] = column(
+        String(255), "Valeur de l'en-tête Idempotency-Key.", "3f1c2a9e-5d0b-4c8e-9a51-0f7d2b6e8c13"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Personne qui a envoyé la requête.",
-        info={"exemple": "1001"},
-    )
-    cle: Mapped[str] = mapped_column(
-        String(255),
-        nullable=False,
-        comment="Valeur de l'en-tête Idempotency-Key.",
-        info={"exemple": "3f1c2a9e-5d0b-4c8e-9a51-0f7d2b6e8c13"},
-    )
-    empreinte_requete: Mapped[str] = mapped_column(
+    empreinte_requete: Mapped[str] = column(
         String(64),
-        nullable=False,
-        comment="SHA-256 (hex) de la méthode, du chemin et du corps de la requête.",
-        info={"exemple": "e3b0c44298fc1c149afbf4c8996fb924…"},
+        "SHA-256 (hex) de la méthode, du chemin et du corps de la requête.",
+        "e3b0c44298fc1c149afbf4c8996fb924…",
     )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(10),
-        nullable=False,
+        "Statut : en_cours (requête en traitement) ou terminee.",
+        "terminee",
         server_default="en_cours",
-        comment="Statut : en_cours (requête en traitement) ou terminee.",
-        info={"exemple": "terminee"},
     )
-    code_http: Mapped[int | None] = mapped_column(
-        SmallInteger, comment="Code HTTP de la réponse stockée.", info={"exemple": "201"}
+    code_http: Mapped[int | None] = column(SmallInteger, "Code HTTP de la réponse stockée.", "201")
+    reponse: Mapped[dict[str, Any] | None] = column(
+        JSONB, "Corps JSON de la réponse stockée.", '{"success": true}'
     )
-    reponse: Mapped[dict[str, Any] | None] = mapped_column(
-        JSONB, comment="Corps JSON de la réponse stockée.", info={"exemple": '{"success": true}'}
-    )
-    id_transaction: Mapped[int | None] = mapped_column(
+    id_transaction: Mapped[int | None] = foreign_key(
         BigInteger,
-        ForeignKey("transaction.id_transaction", ondelete="RESTRICT"),
-        comment="Transaction produite par la requête, le cas échéant.",
-        info={"exemple": "90211"},
+        "transaction.id_transaction",
+        "RESTRICT",
+        "Transaction produite par la requête, le cas échéant.",
+        "90211",
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Première réception de la clé.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Première réception de la clé.", "2026-03-01 12:00:00+00"
     )
-    date_expiration: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        comment="Après cette date, la clé peut être purgée.",
-        info={"exemple": "2026-03-02 12:00:00+00"},
+    date_expiration: Mapped[datetime] = timestamp(
+        "Après cette date, la clé peut être purgée.", "2026-03-02 12:00:00+00"
     )

@@ -7,17 +7,21 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.publication import STATUTS_CONTENU
 from hostolink.models.types import one_of
 
@@ -37,42 +41,21 @@ class Commentaire(Base):
         {"comment": "Commentaire d'une publication."},
     )
 
-    id_commentaire: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "8801"}
+    id_commentaire: Mapped[int] = primary_key(BigInteger, "Identifiant.", "8801")
+    id_publication: Mapped[int] = foreign_key(
+        BigInteger, "publication.id_publication", "CASCADE", "Publication commentée.", "5120"
     )
-    id_publication: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
-        nullable=False,
-        comment="Publication commentée.",
-        info={"exemple": "5120"},
-    )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Auteur (toujours la personne authentifiée).",
-        info={"exemple": "1002"},
-    )
-    contenu: Mapped[str] = mapped_column(
-        Text, nullable=False, comment="Texte du commentaire.", info={"exemple": "Merci !"}
-    )
-    statut: Mapped[str] = mapped_column(
+    id_user: Mapped[int] = user_id("CASCADE", "Auteur (toujours la personne authentifiée).", "1002")
+    contenu: Mapped[str] = column(Text, "Texte du commentaire.", "Merci !")
+    statut: Mapped[str] = column(
         String(10),
-        nullable=False,
+        "Statut : publie, masque (modération), supprime (par l'auteur).",
+        "publie",
         server_default="publie",
-        comment="Statut : publie, masque (modération), supprime (par l'auteur).",
-        info={"exemple": "publie"},
     )
-    date_commentaire: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du commentaire.",
-        info={"exemple": "2026-03-01 12:05:00+00"},
+    date_commentaire: Mapped[datetime] = timestamp_now(
+        "Date du commentaire.", "2026-03-01 12:05:00+00"
     )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-03-01 12:06:00+00"},
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Date de dernière modification.", "2026-03-01 12:06:00+00"
     )

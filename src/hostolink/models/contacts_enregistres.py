@@ -9,17 +9,14 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     UniqueConstraint,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp, timestamp_now, user_id
 
 
 class ContactsEnregistres(Base):
@@ -31,35 +28,11 @@ class ContactsEnregistres(Base):
         {"comment": "Bénéficiaires enregistrés par une personne (utilisateurs Hostolink)."},
     )
 
-    id_contact: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant du contact.", info={"exemple": "88"}
-    )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Propriétaire du carnet.",
-        info={"exemple": "1001"},
-    )
-    id_user_contact: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Bénéficiaire enregistré.",
-        info={"exemple": "1002"},
-    )
-    alias: Mapped[str | None] = mapped_column(
-        String(100), comment="Nom donné au contact.", info={"exemple": "Maman"}
-    )
-    date_ajout: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'enregistrement.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
-    date_dernier_envoi: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Dernier transfert vers ce contact (tri des suggestions).",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    id_contact: Mapped[int] = primary_key(BigInteger, "Identifiant du contact.", "88")
+    id_user: Mapped[int] = user_id("CASCADE", "Propriétaire du carnet.", "1001")
+    id_user_contact: Mapped[int] = user_id("CASCADE", "Bénéficiaire enregistré.", "1002")
+    alias: Mapped[str | None] = column(String(100), "Nom donné au contact.", "Maman")
+    date_ajout: Mapped[datetime] = timestamp_now("Date d'enregistrement.", "2026-01-15 10:00:00+00")
+    date_dernier_envoi: Mapped[datetime | None] = timestamp(
+        "Dernier transfert vers ce contact (tri des suggestions).", "2026-03-01 12:00:00+00"
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, func
+from sqlalchemy import BigInteger, CheckConstraint, Integer
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp_now
 
 
 class ControleGrandLivre(Base):
@@ -23,28 +24,17 @@ class ControleGrandLivre(Base):
         {"comment": "Contrôles périodiques du grand livre et leur résultat."},
     )
 
-    id_controle: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "412"}
+    id_controle: Mapped[int] = primary_key(BigInteger, "Identifiant.", "412")
+    date_controle: Mapped[datetime] = timestamp_now(
+        "Date du contrôle (l'instantané lu).", "2026-03-01 12:15:00+00"
     )
-    date_controle: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du contrôle (l'instantané lu).",
-        info={"exemple": "2026-03-01 12:15:00+00"},
+    ecarts: Mapped[int | None] = column(
+        Integer, "Écarts trouvés (0 : grand livre cohérent) ; vide : contrôle inachevé.", "0"
     )
-    ecarts: Mapped[int | None] = mapped_column(
-        Integer,
-        comment="Écarts trouvés (0 : grand livre cohérent) ; vide : contrôle inachevé.",
-        info={"exemple": "0"},
-    )
-    duree_ms: Mapped[int] = mapped_column(
-        Integer, nullable=False, comment="Durée du contrôle (ms).", info={"exemple": "4210"}
-    )
-    details: Mapped[dict[str, Any]] = mapped_column(
+    duree_ms: Mapped[int] = column(Integer, "Durée du contrôle (ms).", "4210")
+    details: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Totaux, écarts par vérification et premiers exemples, ou la raison d'un arrêt.",
+        '{"ecritures": 2000000, "verifications": {}}',
         server_default="{}",
-        comment="Totaux, écarts par vérification et premiers exemples, ou la raison d'un arrêt.",
-        info={"exemple": '{"ecritures": 2000000, "verifications": {}}'},
     )

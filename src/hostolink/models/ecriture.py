@@ -20,15 +20,13 @@ from sqlalchemy import (
     DDL,
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     event,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now
 from hostolink.models.transaction import Transaction
 
 LEDGER_DDL: tuple[str, ...] = (
@@ -89,44 +87,25 @@ class Ecriture(Base):
         {"comment": "Écriture du grand livre : montant signé sur un compte, en ajout seul."},
     )
 
-    id_ecriture: Mapped[int] = mapped_column(
+    id_ecriture: Mapped[int] = primary_key(BigInteger, "Identifiant de l'écriture.", "180421")
+    id_transaction: Mapped[int] = foreign_key(
         BigInteger,
-        primary_key=True,
-        comment="Identifiant de l'écriture.",
-        info={"exemple": "180421"},
+        "transaction.id_transaction",
+        "RESTRICT",
+        "Transaction dont l'écriture fait partie.",
+        "90211",
     )
-    id_transaction: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("transaction.id_transaction", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Transaction dont l'écriture fait partie.",
-        info={"exemple": "90211"},
+    id_compte: Mapped[int] = foreign_key(
+        BigInteger, "compte.id_compte", "RESTRICT", "Compte mouvementé.", "12"
     )
-    id_compte: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Compte mouvementé.",
-        info={"exemple": "12"},
+    montant: Mapped[int] = column(
+        BigInteger, "Montant signé en francs CFA : positif = crédit, négatif = débit.", "-5000"
     )
-    montant: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Montant signé en francs CFA : positif = crédit, négatif = débit.",
-        info={"exemple": "-5000"},
+    solde_apres: Mapped[int] = column(
+        BigInteger, "Solde du compte juste après cette écriture (relevé, vérification).", "20000"
     )
-    solde_apres: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Solde du compte juste après cette écriture (relevé, vérification).",
-        info={"exemple": "20000"},
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de comptabilisation.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de comptabilisation.", "2026-03-01 12:00:00+00"
     )
 
 

@@ -14,23 +14,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     CheckConstraint,
     Computed,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    flag,
+    foreign_key,
+    media_id,
+    primary_key,
+    timestamp,
+    timestamp_now,
+)
 from hostolink.models.types import LonLat, Point, one_of
 
 CATEGORIES = (
@@ -81,124 +84,69 @@ class EtablissementSante(Base):
         {"comment": "Établissement de santé de l'annuaire (hôpital, clinique, pharmacie…)."},
     )
 
-    id_etablissement: Mapped[int] = mapped_column(
-        Integer, primary_key=True, comment="Identifiant de l'établissement.", info={"exemple": "42"}
-    )
-    nom: Mapped[str] = mapped_column(
+    id_etablissement: Mapped[int] = primary_key(Integer, "Identifiant de l'établissement.", "42")
+    nom: Mapped[str] = column(String(255), "Nom affiché.", "CHU de Cocody")
+    nom_normalise: Mapped[str] = column(
         String(255),
-        nullable=False,
-        comment="Nom affiché.",
-        info={"exemple": "CHU de Cocody"},
+        "Nom en minuscules sans accents (rempli par l'application), pour la recherche.",
+        "chu de cocody",
     )
-    nom_normalise: Mapped[str] = mapped_column(
-        String(255),
-        nullable=False,
-        comment="Nom en minuscules sans accents (rempli par l'application), pour la recherche.",
-        info={"exemple": "chu de cocody"},
-    )
-    texte_recherche: Mapped[str] = mapped_column(
+    texte_recherche: Mapped[str] = column(
         Text,
-        nullable=False,
+        "Nom, catégorie, commune, ville et services normalisés, pour la recherche.",
+        "chu de cocody chu cocody abidjan urgences",
         server_default="",
-        comment="Nom, catégorie, commune, ville et services normalisés, pour la recherche.",
-        info={"exemple": "chu de cocody chu cocody abidjan urgences"},
     )
-    vecteur_recherche: Mapped[str] = mapped_column(
+    vecteur_recherche: Mapped[str] = column(
         TSVECTOR,
+        "Vecteur plein texte dérivé de texte_recherche (colonne générée).",
+        "'chu':1 'cocody':3",
         Computed("to_tsvector('simple'::regconfig, texte_recherche)", persisted=True),
-        comment="Vecteur plein texte dérivé de texte_recherche (colonne générée).",
-        info={"exemple": "'chu':1 'cocody':3"},
     )
-    categorie: Mapped[str] = mapped_column(
-        String(40),
-        nullable=False,
-        comment="Catégorie : " + ", ".join(CATEGORIES) + ".",
-        info={"exemple": "chu"},
+    categorie: Mapped[str] = column(String(40), "Catégorie : " + ", ".join(CATEGORIES) + ".", "chu")
+    secteur: Mapped[str | None] = column(
+        String(20), "Secteur : " + ", ".join(SECTEURS) + ".", "public"
     )
-    secteur: Mapped[str | None] = mapped_column(
-        String(20),
-        comment="Secteur : " + ", ".join(SECTEURS) + ".",
-        info={"exemple": "public"},
+    description: Mapped[str | None] = column(
+        Text, "Présentation libre.", "Centre hospitalier universitaire."
     )
-    description: Mapped[str | None] = mapped_column(
-        Text, comment="Présentation libre.", info={"exemple": "Centre hospitalier universitaire."}
+    adresse: Mapped[str | None] = column(
+        String(255), "Adresse postale ou repère.", "Bd de l'Université"
     )
-    adresse: Mapped[str | None] = mapped_column(
-        String(255), comment="Adresse postale ou repère.", info={"exemple": "Bd de l'Université"}
-    )
-    id_localisation: Mapped[int | None] = mapped_column(
+    id_localisation: Mapped[int | None] = foreign_key(
         Integer,
-        ForeignKey("localisation.id_localisation", ondelete="RESTRICT"),
-        comment="Lieu administratif (région, ville, commune).",
-        info={"exemple": "12"},
+        "localisation.id_localisation",
+        "RESTRICT",
+        "Lieu administratif (région, ville, commune).",
+        "12",
     )
-    geo: Mapped[LonLat | None] = mapped_column(
-        Point,
-        comment="Position WGS84, point(longitude, latitude).",
-        info={"exemple": "(-3.9866,5.3453)"},
+    geo: Mapped[LonLat | None] = column(
+        Point, "Position WGS84, point(longitude, latitude).", "(-3.9866,5.3453)"
     )
-    id_media: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="SET NULL"),
-        comment="Photo de l'établissement (image téléversée, usage etablissement).",
-        info={"exemple": "640"},
+    id_media: Mapped[int | None] = media_id(
+        "SET NULL", "Photo de l'établissement (image téléversée, usage etablissement).", "640"
     )
-    email: Mapped[str | None] = mapped_column(
-        String(320), comment="E-mail de contact.", info={"exemple": "contact@chu-cocody.ci"}
+    email: Mapped[str | None] = column(String(320), "E-mail de contact.", "contact@chu-cocody.ci")
+    site_web: Mapped[str | None] = column(String(255), "Site web.", "https://chu-cocody.ci")
+    services: Mapped[list[str]] = column(
+        ARRAY(String(100)), "Services proposés.", "{urgences,maternité}", server_default="{}"
     )
-    site_web: Mapped[str | None] = mapped_column(
-        String(255), comment="Site web.", info={"exemple": "https://chu-cocody.ci"}
+    ouvert_24h: Mapped[bool] = flag(False, "Ouvert 24 h/24 et 7 j/7.", "true")
+    urgences: Mapped[bool] = flag(False, "Accueille les urgences.", "true")
+    verifie: Mapped[bool] = flag(
+        False, "Informations vérifiées par Hostolink ou par un gestionnaire approuvé.", "false"
     )
-    services: Mapped[list[str]] = mapped_column(
-        ARRAY(String(100)),
-        nullable=False,
-        server_default="{}",
-        comment="Services proposés.",
-        info={"exemple": "{urgences,maternité}"},
-    )
-    ouvert_24h: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Ouvert 24 h/24 et 7 j/7.",
-        info={"exemple": "true"},
-    )
-    urgences: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Accueille les urgences.",
-        info={"exemple": "true"},
-    )
-    verifie: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Informations vérifiées par Hostolink ou par un gestionnaire approuvé.",
-        info={"exemple": "false"},
-    )
-    visible: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("true"),
-        comment="Faux quand un administrateur masque la fiche.",
-        info={"exemple": "true"},
-    )
-    id_fusionne_dans: Mapped[int | None] = mapped_column(
+    visible: Mapped[bool] = flag(True, "Faux quand un administrateur masque la fiche.", "true")
+    id_fusionne_dans: Mapped[int | None] = foreign_key(
         Integer,
-        ForeignKey("etablissement_sante.id_etablissement", ondelete="SET NULL"),
-        comment="Doublon fusionné : l'établissement qui le remplace.",
-        info={"exemple": "41"},
+        "etablissement_sante.id_etablissement",
+        "SET NULL",
+        "Doublon fusionné : l'établissement qui le remplace.",
+        "41",
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de création de la fiche.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de création de la fiche.", "2026-01-15 10:00:00+00"
     )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-02-01 08:30:00+00"},
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Date de dernière modification.", "2026-02-01 08:30:00+00"
     )

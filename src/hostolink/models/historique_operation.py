@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, CheckConstraint, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now
 from hostolink.models.operation_fournisseur import STATUTS_OPERATION
 from hostolink.models.types import one_of
 
@@ -35,39 +36,23 @@ class HistoriqueOperation(Base):
         {"comment": "Historique des statuts d'une opération fournisseur."},
     )
 
-    id_historique: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "501"}
+    id_historique: Mapped[int] = primary_key(BigInteger, "Identifiant.", "501")
+    id_operation: Mapped[int] = foreign_key(
+        BigInteger, "operation_fournisseur.id_operation", "RESTRICT", "Opération concernée.", "77"
     )
-    id_operation: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("operation_fournisseur.id_operation", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Opération concernée.",
-        info={"exemple": "77"},
+    statut_precedent: Mapped[str | None] = column(
+        String(12), "Statut avant le changement.", "en_attente"
     )
-    statut_precedent: Mapped[str | None] = mapped_column(
-        String(12), comment="Statut avant le changement.", info={"exemple": "en_attente"}
+    statut: Mapped[str] = column(String(12), "Nouveau statut.", "reussie")
+    origine: Mapped[str] = column(
+        String(20), "Cause : " + ", ".join(ORIGINES) + ".", "notification"
     )
-    statut: Mapped[str] = mapped_column(
-        String(12), nullable=False, comment="Nouveau statut.", info={"exemple": "reussie"}
-    )
-    origine: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Cause : " + ", ".join(ORIGINES) + ".",
-        info={"exemple": "notification"},
-    )
-    details: Mapped[dict[str, Any]] = mapped_column(
+    details: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Détails (identifiant de notification, réponse du fournisseur…).",
+        '{"id_webhook": 12}',
         server_default="{}",
-        comment="Détails (identifiant de notification, réponse du fournisseur…).",
-        info={"exemple": '{"id_webhook": 12}'},
     )
-    date_changement: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du changement.",
-        info={"exemple": "2026-03-01 12:05:00+00"},
+    date_changement: Mapped[datetime] = timestamp_now(
+        "Date du changement.", "2026-03-01 12:05:00+00"
     )

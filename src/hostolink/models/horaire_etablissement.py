@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, Time
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Integer, SmallInteger, Time
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key
 
 
 class HoraireEtablissement(Base):
@@ -20,29 +21,18 @@ class HoraireEtablissement(Base):
         {"comment": "Plages d'ouverture d'un établissement, par jour de la semaine."},
     )
 
-    id_etablissement: Mapped[int] = mapped_column(
+    id_etablissement: Mapped[int] = foreign_key(
         Integer,
-        ForeignKey("etablissement_sante.id_etablissement", ondelete="CASCADE"),
+        "etablissement_sante.id_etablissement",
+        "CASCADE",
+        "Établissement.",
+        "42",
         primary_key=True,
-        comment="Établissement.",
-        info={"exemple": "42"},
     )
-    jour_semaine: Mapped[int] = mapped_column(
-        SmallInteger,
-        primary_key=True,
-        autoincrement=False,
-        comment="Jour ISO 8601 : 1 = lundi … 7 = dimanche.",
-        info={"exemple": "1"},
+    jour_semaine: Mapped[int] = primary_key(
+        SmallInteger, "Jour ISO 8601 : 1 = lundi … 7 = dimanche.", "1", autoincrement=False
     )
-    heure_ouverture: Mapped[time] = mapped_column(
-        Time,
-        primary_key=True,
-        comment="Heure d'ouverture (heure d'Abidjan).",
-        info={"exemple": "08:00"},
+    heure_ouverture: Mapped[time] = primary_key(
+        Time, "Heure d'ouverture (heure d'Abidjan).", "08:00"
     )
-    heure_fermeture: Mapped[time] = mapped_column(
-        Time,
-        nullable=False,
-        comment="Heure de fermeture (heure d'Abidjan).",
-        info={"exemple": "18:00"},
-    )
+    heure_fermeture: Mapped[time] = column(Time, "Heure de fermeture (heure d'Abidjan).", "18:00")

@@ -12,18 +12,15 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp_now, user_id
 
 
 class JournalAudit(Base):
@@ -37,46 +34,26 @@ class JournalAudit(Base):
         {"comment": "Journal des actions d'administration (qui, quoi, quand, avant/après)."},
     )
 
-    id_audit: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "9001"}
+    id_audit: Mapped[int] = primary_key(BigInteger, "Identifiant.", "9001")
+    id_acteur: Mapped[int | None] = user_id(
+        "RESTRICT", "Auteur de l'action ; vide pour une action du système.", "1"
     )
-    id_acteur: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="RESTRICT"),
-        comment="Auteur de l'action ; vide pour une action du système.",
-        info={"exemple": "1"},
+    action: Mapped[str] = column(
+        String(60), "Action, domaine.verbe (argent.* exige un motif).", "argent.remboursement"
     )
-    action: Mapped[str] = mapped_column(
-        String(60),
-        nullable=False,
-        comment="Action, domaine.verbe (argent.* exige un motif).",
-        info={"exemple": "argent.remboursement"},
+    table_cible: Mapped[str | None] = column(String(63), "Table de l'objet visé.", "transaction")
+    cle_cible: Mapped[str | None] = column(
+        String(100), "Clé de l'objet visé (texte).", "HL-7K2Q9X4M"
     )
-    table_cible: Mapped[str | None] = mapped_column(
-        String(63), comment="Table de l'objet visé.", info={"exemple": "transaction"}
+    avant: Mapped[dict[str, Any] | None] = column(
+        JSONB, "État avant (sans secret).", '{"statut": "actif"}'
     )
-    cle_cible: Mapped[str | None] = mapped_column(
-        String(100), comment="Clé de l'objet visé (texte).", info={"exemple": "HL-7K2Q9X4M"}
+    apres: Mapped[dict[str, Any] | None] = column(
+        JSONB, "État après (sans secret).", '{"statut": "gele"}'
     )
-    avant: Mapped[dict[str, Any] | None] = mapped_column(
-        JSONB, comment="État avant (sans secret).", info={"exemple": '{"statut": "actif"}'}
+    motif: Mapped[str | None] = column(Text, "Raison donnée par l'auteur.", "Fraude signalée")
+    adresse_ip: Mapped[str | None] = column(String(45), "Adresse IP de l'auteur.", "196.47.128.10")
+    id_requete: Mapped[str | None] = column(
+        String(64), "Identifiant de la requête (journaux).", "b1c2d3"
     )
-    apres: Mapped[dict[str, Any] | None] = mapped_column(
-        JSONB, comment="État après (sans secret).", info={"exemple": '{"statut": "gele"}'}
-    )
-    motif: Mapped[str | None] = mapped_column(
-        Text, comment="Raison donnée par l'auteur.", info={"exemple": "Fraude signalée"}
-    )
-    adresse_ip: Mapped[str | None] = mapped_column(
-        String(45), comment="Adresse IP de l'auteur.", info={"exemple": "196.47.128.10"}
-    )
-    id_requete: Mapped[str | None] = mapped_column(
-        String(64), comment="Identifiant de la requête (journaux).", info={"exemple": "b1c2d3"}
-    )
-    date_action: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de l'action.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
-    )
+    date_action: Mapped[datetime] = timestamp_now("Date de l'action.", "2026-03-01 12:00:00+00")

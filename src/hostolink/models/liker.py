@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import foreign_key, timestamp_now, user_id
 
 
 class Liker(Base):
@@ -18,24 +19,13 @@ class Liker(Base):
         {"comment": "« J'aime » d'une personne sur une publication (un au plus)."},
     )
 
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        primary_key=True,
-        comment="Personne qui aime.",
-        info={"exemple": "1002"},
-    )
-    id_publication: Mapped[int] = mapped_column(
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui aime.", "1002", primary_key=True)
+    id_publication: Mapped[int] = foreign_key(
         BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
+        "publication.id_publication",
+        "CASCADE",
+        "Publication aimée.",
+        "5120",
         primary_key=True,
-        comment="Publication aimée.",
-        info={"exemple": "5120"},
     )
-    date_like: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du « j'aime ».",
-        info={"exemple": "2026-03-01 12:07:00+00"},
-    )
+    date_like: Mapped[datetime] = timestamp_now("Date du « j'aime ».", "2026-03-01 12:07:00+00")

@@ -8,21 +8,26 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    flag,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    zero,
+)
 from hostolink.models.types import one_of
 
 TYPES_NUMERO = ("standard", "urgence", "numero_vert", "whatsapp", "fax")
@@ -56,82 +61,45 @@ class ListeNumeroEtablissementSante(Base):
         {"comment": "Numéros de téléphone des établissements et numéros d'urgence nationaux."},
     )
 
-    id_numero: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant du numéro.", info={"exemple": "7"}
-    )
-    id_etablissement: Mapped[int | None] = mapped_column(
+    id_numero: Mapped[int] = primary_key(BigInteger, "Identifiant du numéro.", "7")
+    id_etablissement: Mapped[int | None] = foreign_key(
         Integer,
-        ForeignKey("etablissement_sante.id_etablissement", ondelete="CASCADE"),
-        comment="Établissement ; vide pour un numéro national.",
-        info={"exemple": "42"},
+        "etablissement_sante.id_etablissement",
+        "CASCADE",
+        "Établissement ; vide pour un numéro national.",
+        "42",
     )
-    numero: Mapped[str] = mapped_column(
-        String(16),
-        nullable=False,
-        comment="Numéro composable : E.164 ou numéro court.",
-        info={"exemple": "+2252722480000"},
+    numero: Mapped[str] = column(
+        String(16), "Numéro composable : E.164 ou numéro court.", "+2252722480000"
     )
-    libelle: Mapped[str] = mapped_column(
-        String(100), nullable=False, comment="Libellé affiché.", info={"exemple": "Accueil"}
+    libelle: Mapped[str] = column(String(100), "Libellé affiché.", "Accueil")
+    type_numero: Mapped[str] = column(
+        String(20), "Type : " + ", ".join(TYPES_NUMERO) + ".", "urgence", server_default="standard"
     )
-    type_numero: Mapped[str] = mapped_column(
+    service: Mapped[str | None] = column(
+        String(100), "Service qui répond (numéros nationaux).", "SAMU"
+    )
+    description: Mapped[str | None] = column(Text, "Quand appeler ce numéro.", "Urgences médicales")
+    confiance: Mapped[str] = column(
         String(20),
-        nullable=False,
-        server_default="standard",
-        comment="Type : " + ", ".join(TYPES_NUMERO) + ".",
-        info={"exemple": "urgence"},
-    )
-    service: Mapped[str | None] = mapped_column(
-        String(100),
-        comment="Service qui répond (numéros nationaux).",
-        info={"exemple": "SAMU"},
-    )
-    description: Mapped[str | None] = mapped_column(
-        Text, comment="Quand appeler ce numéro.", info={"exemple": "Urgences médicales"}
-    )
-    confiance: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
+        "Fiabilité : " + ", ".join(CONFIANCES) + ".",
+        "confirme",
         server_default="a_verifier",
-        comment="Fiabilité : " + ", ".join(CONFIANCES) + ".",
-        info={"exemple": "confirme"},
     )
-    numero_source: Mapped[str | None] = mapped_column(
+    numero_source: Mapped[str | None] = column(
         String(40),
-        comment="Numéro tel qu'écrit dans la source (avant conversion au plan à 10 chiffres).",
-        info={"exemple": "+225 22 48 00 00"},
+        "Numéro tel qu'écrit dans la source (avant conversion au plan à 10 chiffres).",
+        "+225 22 48 00 00",
     )
-    cle_reference: Mapped[str | None] = mapped_column(
+    cle_reference: Mapped[str | None] = column(
         String(40),
-        comment=(
-            "Clé d'un numéro semé par Hostolink (ex. samu) : le semis ne l'ajoute qu'une fois, "
-            "un administrateur peut ensuite le modifier ou le retirer."
-        ),
-        info={"exemple": "samu"},
+        "Clé d'un numéro semé par Hostolink (ex. samu) : le semis ne l'ajoute qu'une fois, "
+        "un administrateur peut ensuite le modifier ou le retirer.",
+        "samu",
     )
-    ordre: Mapped[int] = mapped_column(
-        SmallInteger,
-        nullable=False,
-        server_default="0",
-        comment="Ordre d'affichage.",
-        info={"exemple": "1"},
-    )
-    actif: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("true"),
-        comment="Faux quand le numéro est retiré de l'affichage.",
-        info={"exemple": "true"},
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'ajout.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de modification (ETag de la liste publique).",
-        info={"exemple": "2026-02-01 08:30:00+00"},
+    ordre: Mapped[int] = zero(SmallInteger, "Ordre d'affichage.", "1")
+    actif: Mapped[bool] = flag(True, "Faux quand le numéro est retiré de l'affichage.", "true")
+    date_creation: Mapped[datetime] = timestamp_now("Date d'ajout.", "2026-01-15 10:00:00+00")
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Date de modification (ETag de la liste publique).", "2026-02-01 08:30:00+00"
     )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp_now
 
 
 class Localisation(Base):
@@ -25,32 +26,13 @@ class Localisation(Base):
         {"comment": "Lieu administratif (région, ville, commune) des établissements."},
     )
 
-    id_localisation: Mapped[int] = mapped_column(
-        Integer, primary_key=True, comment="Identifiant du lieu.", info={"exemple": "12"}
+    id_localisation: Mapped[int] = primary_key(Integer, "Identifiant du lieu.", "12")
+    pays: Mapped[str] = column(
+        String(2), "Pays, code ISO 3166-1 alpha-2.", "CI", server_default="CI"
     )
-    pays: Mapped[str] = mapped_column(
-        String(2),
-        nullable=False,
-        server_default="CI",
-        comment="Pays, code ISO 3166-1 alpha-2.",
-        info={"exemple": "CI"},
-    )
-    region: Mapped[str] = mapped_column(
-        String(100),
-        nullable=False,
-        comment="Région ou district sanitaire.",
-        info={"exemple": "Abidjan"},
-    )
-    ville: Mapped[str | None] = mapped_column(
-        String(100), comment="Ville, si connue.", info={"exemple": "Abidjan"}
-    )
-    commune: Mapped[str | None] = mapped_column(
-        String(100), comment="Commune ou quartier, si connu.", info={"exemple": "Cocody"}
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'enregistrement du lieu.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
+    region: Mapped[str] = column(String(100), "Région ou district sanitaire.", "Abidjan")
+    ville: Mapped[str | None] = column(String(100), "Ville, si connue.", "Abidjan")
+    commune: Mapped[str | None] = column(String(100), "Commune ou quartier, si connu.", "Cocody")
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date d'enregistrement du lieu.", "2026-01-15 10:00:00+00"
     )

@@ -12,20 +12,16 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
-    func,
-    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, flag, primary_key, timestamp_now, user_id
 from hostolink.models.types import one_of
 
 STOCKAGES = ("cloudinary", "local")
@@ -56,64 +52,31 @@ class Media(Base):
         {"comment": "Image téléversée (Cloudinary ou disque local)."},
     )
 
-    id_media: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "640"}
+    id_media: Mapped[int] = primary_key(BigInteger, "Identifiant.", "640")
+    id_user: Mapped[int | None] = user_id(
+        "SET NULL", "Personne qui a téléversé le fichier.", "1001"
     )
-    id_user: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Personne qui a téléversé le fichier.",
-        info={"exemple": "1001"},
+    stockage: Mapped[str] = column(
+        String(12), "Où est le fichier : cloudinary ou local.", "cloudinary"
     )
-    stockage: Mapped[str] = mapped_column(
-        String(12),
-        nullable=False,
-        comment="Où est le fichier : cloudinary ou local.",
-        info={"exemple": "cloudinary"},
+    cle_stockage: Mapped[str] = column(
+        String(255), "public_id Cloudinary ou chemin relatif local.", "hostolink/publication/9f2c1e"
     )
-    cle_stockage: Mapped[str] = mapped_column(
-        String(255),
-        nullable=False,
-        comment="public_id Cloudinary ou chemin relatif local.",
-        info={"exemple": "hostolink/publication/9f2c1e"},
-    )
-    url: Mapped[str | None] = mapped_column(
+    url: Mapped[str | None] = column(
         String(500),
-        comment="URL publique ; vide pour un fichier privé (lien signé à la demande).",
-        info={"exemple": "https://res.cloudinary.com/…/9f2c1e.webp"},
+        "URL publique ; vide pour un fichier privé (lien signé à la demande).",
+        "https://res.cloudinary.com/…/9f2c1e.webp",
     )
-    type_mime: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Type détecté sur les octets : " + ", ".join(TYPES_MIME) + ".",
-        info={"exemple": "image/webp"},
+    type_mime: Mapped[str] = column(
+        String(20), "Type détecté sur les octets : " + ", ".join(TYPES_MIME) + ".", "image/webp"
     )
-    largeur: Mapped[int] = mapped_column(
-        Integer, nullable=False, comment="Largeur en pixels.", info={"exemple": "1080"}
+    largeur: Mapped[int] = column(Integer, "Largeur en pixels.", "1080")
+    hauteur: Mapped[int] = column(Integer, "Hauteur en pixels.", "1350")
+    taille_octets: Mapped[int] = column(Integer, "Taille en octets.", "184223")
+    usage: Mapped[str] = column(String(20), "Usage : " + ", ".join(USAGES) + ".", "publication")
+    prive: Mapped[bool] = flag(
+        False, "Vrai : servi uniquement par lien signé et expirant.", "false"
     )
-    hauteur: Mapped[int] = mapped_column(
-        Integer, nullable=False, comment="Hauteur en pixels.", info={"exemple": "1350"}
-    )
-    taille_octets: Mapped[int] = mapped_column(
-        Integer, nullable=False, comment="Taille en octets.", info={"exemple": "184223"}
-    )
-    usage: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Usage : " + ", ".join(USAGES) + ".",
-        info={"exemple": "publication"},
-    )
-    prive: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Vrai : servi uniquement par lien signé et expirant.",
-        info={"exemple": "false"},
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de téléversement.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de téléversement.", "2026-03-01 12:00:00+00"
     )

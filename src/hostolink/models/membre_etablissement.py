@@ -8,18 +8,16 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, timestamp, timestamp_now, user_id
 from hostolink.models.types import one_of
 
 ROLES = ("gestionnaire", "expert")
@@ -42,58 +40,30 @@ class MembreEtablissement(Base):
         {"comment": "Gestionnaires et experts rattachés à un établissement, et leurs demandes."},
     )
 
-    id_etablissement: Mapped[int] = mapped_column(
+    id_etablissement: Mapped[int] = foreign_key(
         Integer,
-        ForeignKey("etablissement_sante.id_etablissement", ondelete="CASCADE"),
+        "etablissement_sante.id_etablissement",
+        "CASCADE",
+        "Établissement.",
+        "42",
         primary_key=True,
-        comment="Établissement.",
-        info={"exemple": "42"},
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        primary_key=True,
-        comment="Personne membre.",
-        info={"exemple": "1001"},
-    )
-    role: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Rôle : " + ", ".join(ROLES) + ".",
-        info={"exemple": "gestionnaire"},
-    )
-    statut: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Statut : " + ", ".join(STATUTS) + ".",
-        info={"exemple": "actif"},
-    )
-    specialite: Mapped[str | None] = mapped_column(
-        String(100), comment="Spécialité (experts).", info={"exemple": "Pédiatrie"}
-    )
-    justificatif: Mapped[str | None] = mapped_column(
+    id_user: Mapped[int] = user_id("CASCADE", "Personne membre.", "1001", primary_key=True)
+    role: Mapped[str] = column(String(20), "Rôle : " + ", ".join(ROLES) + ".", "gestionnaire")
+    statut: Mapped[str] = column(String(20), "Statut : " + ", ".join(STATUTS) + ".", "actif")
+    specialite: Mapped[str | None] = column(String(100), "Spécialité (experts).", "Pédiatrie")
+    justificatif: Mapped[str | None] = column(
         Text,
-        comment="Ce que le demandeur fournit à l'appui de sa demande.",
-        info={"exemple": "Directeur administratif, tél. +2250700000000"},
+        "Ce que le demandeur fournit à l'appui de sa demande.",
+        "Directeur administratif, tél. +2250700000000",
     )
-    motif: Mapped[str | None] = mapped_column(
-        Text, comment="Motif d'un refus ou d'un retrait.", info={"exemple": "Pièce illisible"}
+    motif: Mapped[str | None] = column(Text, "Motif d'un refus ou d'un retrait.", "Pièce illisible")
+    id_traite_par: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur ou gestionnaire qui a traité la demande ou l'invitation.", "1"
     )
-    id_traite_par: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur ou gestionnaire qui a traité la demande ou l'invitation.",
-        info={"exemple": "1"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de la demande ou de l'invitation.", "2026-01-15 10:00:00+00"
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de la demande ou de l'invitation.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
-    date_traitement: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date d'approbation, de refus ou d'acceptation.",
-        info={"exemple": "2026-01-16 09:00:00+00"},
+    date_traitement: Mapped[datetime | None] = timestamp(
+        "Date d'approbation, de refus ou d'acceptation.", "2026-01-16 09:00:00+00"
     )

@@ -8,16 +8,14 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, timestamp, timestamp_now, user_id
 from hostolink.models.types import one_of
 
 ROLES = ("membre", "expert", "moderateur")
@@ -31,42 +29,23 @@ class MembreThematique(Base):
         {"comment": "Membres d'un salon thématique et leur marque de lecture."},
     )
 
-    id_thematique: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("thematiques.id_thematique", ondelete="CASCADE"),
-        primary_key=True,
-        comment="Salon.",
-        info={"exemple": "4"},
+    id_thematique: Mapped[int] = foreign_key(
+        Integer, "thematiques.id_thematique", "CASCADE", "Salon.", "4", primary_key=True
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        primary_key=True,
-        comment="Membre.",
-        info={"exemple": "1002"},
+    id_user: Mapped[int] = user_id("CASCADE", "Membre.", "1002", primary_key=True)
+    role: Mapped[str] = column(
+        String(12), "Rôle : " + ", ".join(ROLES) + ".", "membre", server_default="membre"
     )
-    role: Mapped[str] = mapped_column(
-        String(12),
-        nullable=False,
-        server_default="membre",
-        comment="Rôle : " + ", ".join(ROLES) + ".",
-        info={"exemple": "membre"},
-    )
-    id_dernier_message_lu: Mapped[int | None] = mapped_column(
+    id_dernier_message_lu: Mapped[int | None] = foreign_key(
         BigInteger,
-        ForeignKey("message.id_message", ondelete="SET NULL"),
-        comment="Dernier message lu (marque de lecture).",
-        info={"exemple": "120045"},
+        "message.id_message",
+        "SET NULL",
+        "Dernier message lu (marque de lecture).",
+        "120045",
     )
-    date_adhesion: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'entrée dans le salon.",
-        info={"exemple": "2026-01-20 09:00:00+00"},
+    date_adhesion: Mapped[datetime] = timestamp_now(
+        "Date d'entrée dans le salon.", "2026-01-20 09:00:00+00"
     )
-    date_derniere_lecture: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de la dernière mise à jour de la marque de lecture.",
-        info={"exemple": "2026-03-01 12:02:00+00"},
+    date_derniere_lecture: Mapped[datetime | None] = timestamp(
+        "Date de la dernière mise à jour de la marque de lecture.", "2026-03-01 12:02:00+00"
     )

@@ -8,20 +8,25 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    func,
-    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    flag,
+    foreign_key,
+    media_id,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.publication import STATUTS_CONTENU
 from hostolink.models.types import one_of
 
@@ -46,69 +51,33 @@ class Message(Base):
         {"comment": "Message d'un salon thématique (question, réponse d'expert, image)."},
     )
 
-    id_message: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "120045"}
+    id_message: Mapped[int] = primary_key(BigInteger, "Identifiant.", "120045")
+    id_thematique: Mapped[int] = foreign_key(
+        Integer, "thematiques.id_thematique", "RESTRICT", "Salon.", "4"
     )
-    id_thematique: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("thematiques.id_thematique", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Salon.",
-        info={"exemple": "4"},
+    id_user: Mapped[int | None] = user_id(
+        "SET NULL", "Auteur ; vide si son compte a été supprimé.", "1002"
     )
-    id_user: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Auteur ; vide si son compte a été supprimé.",
-        info={"exemple": "1002"},
+    type_message: Mapped[str] = column(
+        String(10), "Type : texte ou image.", "texte", server_default="texte"
     )
-    type_message: Mapped[str] = mapped_column(
+    contenu: Mapped[str | None] = column(
+        Text, "Texte (légende pour une image).", "Quels vaccins à 9 mois ?"
+    )
+    id_media: Mapped[int | None] = media_id("RESTRICT", "Image envoyée.", "642")
+    id_message_parent: Mapped[int | None] = foreign_key(
+        BigInteger, "message.id_message", "SET NULL", "Message auquel celui-ci répond.", "120040"
+    )
+    reponse_expert: Mapped[bool] = flag(
+        False, "Vrai quand l'auteur répond en tant qu'expert de santé.", "true"
+    )
+    statut: Mapped[str] = column(
         String(10),
-        nullable=False,
-        server_default="texte",
-        comment="Type : texte ou image.",
-        info={"exemple": "texte"},
-    )
-    contenu: Mapped[str | None] = mapped_column(
-        Text,
-        comment="Texte (légende pour une image).",
-        info={"exemple": "Quels vaccins à 9 mois ?"},
-    )
-    id_media: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        comment="Image envoyée.",
-        info={"exemple": "642"},
-    )
-    id_message_parent: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("message.id_message", ondelete="SET NULL"),
-        comment="Message auquel celui-ci répond.",
-        info={"exemple": "120040"},
-    )
-    reponse_expert: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Vrai quand l'auteur répond en tant qu'expert de santé.",
-        info={"exemple": "true"},
-    )
-    statut: Mapped[str] = mapped_column(
-        String(10),
-        nullable=False,
+        "Statut : publie, masque (modération), supprime (par l'auteur).",
+        "publie",
         server_default="publie",
-        comment="Statut : publie, masque (modération), supprime (par l'auteur).",
-        info={"exemple": "publie"},
     )
-    date_envoi: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'envoi.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
-    )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-03-01 12:01:00+00"},
+    date_envoi: Mapped[datetime] = timestamp_now("Date d'envoi.", "2026-03-01 12:00:00+00")
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Date de dernière modification.", "2026-03-01 12:01:00+00"
     )

@@ -11,21 +11,25 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    flag,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.types import one_of
 
 TYPES_NOTIFICATION = (
@@ -68,89 +72,44 @@ class Notification(Base):
         {"comment": "Notification dans l'application (et état de son envoi push)."},
     )
 
-    id_notification: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "30550"}
+    id_notification: Mapped[int] = primary_key(BigInteger, "Identifiant.", "30550")
+    id_user: Mapped[int] = user_id("CASCADE", "Destinataire.", "1002")
+    type_notification: Mapped[str] = column(
+        String(20), "Type : " + ", ".join(TYPES_NOTIFICATION) + ".", "argent_recu"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Destinataire.",
-        info={"exemple": "1002"},
-    )
-    type_notification: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Type : " + ", ".join(TYPES_NOTIFICATION) + ".",
-        info={"exemple": "argent_recu"},
-    )
-    titre: Mapped[str] = mapped_column(
-        String(150), nullable=False, comment="Titre affiché.", info={"exemple": "Argent reçu"}
-    )
-    contenu: Mapped[str] = mapped_column(
-        Text,
-        nullable=False,
-        comment="Texte affiché.",
-        info={"exemple": "Vous avez reçu 5 000 F CFA de Awa K."},
-    )
-    donnees: Mapped[dict[str, Any]] = mapped_column(
+    titre: Mapped[str] = column(String(150), "Titre affiché.", "Argent reçu")
+    contenu: Mapped[str] = column(Text, "Texte affiché.", "Vous avez reçu 5 000 F CFA de Awa K.")
+    donnees: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Données pour l'application (lien profond), sans donnée sensible.",
+        '{"reference": "HL-7K2Q9X4M"}',
         server_default="{}",
-        comment="Données pour l'application (lien profond), sans donnée sensible.",
-        info={"exemple": '{"reference": "HL-7K2Q9X4M"}'},
     )
-    id_transaction: Mapped[int | None] = mapped_column(
+    id_transaction: Mapped[int | None] = foreign_key(
+        BigInteger, "transaction.id_transaction", "RESTRICT", "Transaction concernée.", "90211"
+    )
+    id_operation: Mapped[int | None] = foreign_key(
         BigInteger,
-        ForeignKey("transaction.id_transaction", ondelete="RESTRICT"),
-        comment="Transaction concernée.",
-        info={"exemple": "90211"},
+        "operation_fournisseur.id_operation",
+        "RESTRICT",
+        "Dépôt ou retrait concerné.",
+        "",
     )
-    id_operation: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("operation_fournisseur.id_operation", ondelete="RESTRICT"),
-        comment="Dépôt ou retrait concerné.",
-        info={"exemple": ""},
+    id_publication: Mapped[int | None] = foreign_key(
+        BigInteger, "publication.id_publication", "CASCADE", "Publication concernée.", ""
     )
-    id_publication: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
-        comment="Publication concernée.",
-        info={"exemple": ""},
+    id_commentaire: Mapped[int | None] = foreign_key(
+        BigInteger, "commentaire.id_commentaire", "CASCADE", "Commentaire concerné.", ""
     )
-    id_commentaire: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("commentaire.id_commentaire", ondelete="CASCADE"),
-        comment="Commentaire concerné.",
-        info={"exemple": ""},
+    id_message: Mapped[int | None] = foreign_key(
+        BigInteger, "message.id_message", "CASCADE", "Message concerné (réponse d'expert).", ""
     )
-    id_message: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("message.id_message", ondelete="CASCADE"),
-        comment="Message concerné (réponse d'expert).",
-        info={"exemple": ""},
-    )
-    est_lu: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("false"),
-        comment="Lue par le destinataire.",
-        info={"exemple": "false"},
-    )
-    date_lecture: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), comment="Date de lecture.", info={"exemple": ""}
-    )
-    statut_push: Mapped[str] = mapped_column(
+    est_lu: Mapped[bool] = flag(False, "Lue par le destinataire.", "false")
+    date_lecture: Mapped[datetime | None] = timestamp("Date de lecture.", "")
+    statut_push: Mapped[str] = column(
         String(12),
-        nullable=False,
+        "Envoi push : " + ", ".join(STATUTS_PUSH) + ".",
+        "envoye",
         server_default="non_requis",
-        comment="Envoi push : " + ", ".join(STATUTS_PUSH) + ".",
-        info={"exemple": "envoye"},
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de création.",
-        info={"exemple": "2026-03-01 12:00:01+00"},
-    )
+    date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-03-01 12:00:01+00")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp, timestamp_now, zero
 from hostolink.models.types import one_of
 
 SENS_BAC_A_SABLE = ("depot", "retrait")
@@ -33,104 +34,66 @@ class OperationBacASable(Base):
         },
     )
 
-    id_operation: Mapped[str] = mapped_column(
+    id_operation: Mapped[str] = primary_key(
         String(40),
-        primary_key=True,
-        comment="Identifiant chez l'opérateur simulé (notre id_externe).",
-        info={"exemple": "sbx_5f2c9a41d07be613"},
+        "Identifiant chez l'opérateur simulé (notre id_externe).",
+        "sbx_5f2c9a41d07be613",
     )
-    reference: Mapped[str] = mapped_column(
+    reference: Mapped[str] = column(
         String(64),
-        nullable=False,
+        "Notre référence, clé d'idempotence de la demande : une seule opération par référence.",
+        "0b6f3c1e-8d2a-4c55-9a3e-2f1d7c9b4e60",
         unique=True,
-        comment="Notre référence, clé d'idempotence de la demande : une seule opération par "
-        "référence.",
-        info={"exemple": "0b6f3c1e-8d2a-4c55-9a3e-2f1d7c9b4e60"},
     )
-    sens: Mapped[str] = mapped_column(
-        String(7),
-        nullable=False,
-        comment="Sens : depot (le payeur paie), retrait (l'opérateur verse).",
-        info={"exemple": "depot"},
+    sens: Mapped[str] = column(
+        String(7), "Sens : depot (le payeur paie), retrait (l'opérateur verse).", "depot"
     )
-    montant: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, comment="Montant demandé.", info={"exemple": "10150"}
-    )
-    devise: Mapped[str] = mapped_column(
-        String(3), nullable=False, comment="Devise (ISO 4217).", info={"exemple": "XOF"}
-    )
-    numero: Mapped[str] = mapped_column(
+    montant: Mapped[int] = column(BigInteger, "Montant demandé.", "10150")
+    devise: Mapped[str] = column(String(3), "Devise (ISO 4217).", "XOF")
+    numero: Mapped[str] = column(
         String(32),
-        nullable=False,
-        comment="Numéro du payeur ou du bénéficiaire ; sa fin choisit le scénario simulé "
+        "Numéro du payeur ou du bénéficiaire ; sa fin choisit le scénario simulé "
         "(99 refusé, 98 sans réponse, 97 notification perdue, 96 réponse perdue, "
         "95 changement de plateforme).",
-        info={"exemple": "+2250700000001"},
+        "+2250700000001",
     )
-    moyen: Mapped[str] = mapped_column(
-        String(30),
-        nullable=False,
-        comment="Moyen de paiement demandé (rail).",
-        info={"exemple": "sandbox"},
+    moyen: Mapped[str] = column(String(30), "Moyen de paiement demandé (rail).", "sandbox")
+    description: Mapped[str] = column(
+        Text, "Libellé montré sur la page de paiement.", "Dépôt Hostolink de 10 000 F CFA"
     )
-    description: Mapped[str] = mapped_column(
+    url_notification: Mapped[str] = column(
         Text,
-        nullable=False,
-        comment="Libellé montré sur la page de paiement.",
-        info={"exemple": "Dépôt Hostolink de 10 000 F CFA"},
+        "Adresse où l'opérateur simulé envoie ses notifications signées.",
+        "http://localhost:3000/api/fournisseurs/sandbox/notifications",
     )
-    url_notification: Mapped[str] = mapped_column(
+    url_retour: Mapped[str | None] = column(
         Text,
-        nullable=False,
-        comment="Adresse où l'opérateur simulé envoie ses notifications signées.",
-        info={"exemple": "http://localhost:3000/api/fournisseurs/sandbox/notifications"},
+        "Adresse de retour vers Hostolink après le paiement (dépôt) ; vide : aucune.",
+        "http://localhost:3000/sandbox/retour/0b6f3c1e",
     )
-    url_retour: Mapped[str | None] = mapped_column(
-        Text,
-        comment="Adresse de retour vers Hostolink après le paiement (dépôt) ; vide : aucune.",
-        info={"exemple": "http://localhost:3000/sandbox/retour/0b6f3c1e"},
-    )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(10),
-        nullable=False,
+        "Statut : en_attente, reussie, echouee.",
+        "en_attente",
         server_default="en_attente",
-        comment="Statut : en_attente, reussie, echouee.",
-        info={"exemple": "en_attente"},
     )
-    motif: Mapped[str | None] = mapped_column(
-        Text,
-        comment="Motif d'un refus ; vide sinon.",
-        info={"exemple": "Paiement refusé par le payeur (bac à sable)."},
+    motif: Mapped[str | None] = column(
+        Text, "Motif d'un refus ; vide sinon.", "Paiement refusé par le payeur (bac à sable)."
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de la demande (début de la session de paiement d'un dépôt).",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de la demande (début de la session de paiement d'un dépôt).", "2026-03-01 12:00:00+00"
     )
-    date_decision_prevue: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date à partir de laquelle l'opérateur simulé décide le retrait ; vide : il "
+    date_decision_prevue: Mapped[datetime | None] = timestamp(
+        "Date à partir de laquelle l'opérateur simulé décide le retrait ; vide : il "
         "attend une décision explicite, ou ne répond jamais.",
-        info={"exemple": "2026-03-01 12:00:05+00"},
+        "2026-03-01 12:00:05+00",
     )
-    date_decision: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de la décision (payeur ou opérateur) ; vide : en attente.",
-        info={"exemple": "2026-03-01 12:00:05+00"},
+    date_decision: Mapped[datetime | None] = timestamp(
+        "Date de la décision (payeur ou opérateur) ; vide : en attente.", "2026-03-01 12:00:05+00"
     )
-    notifications_envoyees: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Notifications acceptées par Hostolink (2xx), doublons compris.",
-        info={"exemple": "1"},
+    notifications_envoyees: Mapped[int] = zero(
+        Integer, "Notifications acceptées par Hostolink (2xx), doublons compris.", "1"
     )
-    appels_statut: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Appels de statut reçus pour cette opération (le scénario 95 en dépend).",
-        info={"exemple": "0"},
+    appels_statut: Mapped[int] = zero(
+        Integer, "Appels de statut reçus pour cette opération (le scénario 95 en dépend).", "0"
     )

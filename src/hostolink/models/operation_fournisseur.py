@@ -13,21 +13,27 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     Uuid,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+    zero,
+)
 from hostolink.models.types import one_of
 
 SENS = ("depot", "retrait")
@@ -76,138 +82,83 @@ class OperationFournisseur(Base):
         {"comment": "Dépôt ou retrait via un fournisseur externe (mobile money, banque…)."},
     )
 
-    id_operation: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant interne.", info={"exemple": "77"}
-    )
-    reference: Mapped[uuid.UUID] = mapped_column(
+    id_operation: Mapped[int] = primary_key(BigInteger, "Identifiant interne.", "77")
+    reference: Mapped[uuid.UUID] = column(
         Uuid,
-        nullable=False,
+        "Notre référence, envoyée au fournisseur (clé d'idempotence, client_reference).",
+        "6f1e0c3a-2b7d-4f8e-a1c9-3d5b7e9f1a2c",
         unique=True,
         server_default=text("gen_random_uuid()"),
-        comment="Notre référence, envoyée au fournisseur (clé d'idempotence, client_reference).",
-        info={"exemple": "6f1e0c3a-2b7d-4f8e-a1c9-3d5b7e9f1a2c"},
     )
-    fournisseur: Mapped[str] = mapped_column(
-        String(30), nullable=False, comment="Code du fournisseur.", info={"exemple": "wave"}
-    )
-    passerelle: Mapped[str] = mapped_column(
+    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave")
+    passerelle: Mapped[str] = column(
         String(30),
-        nullable=False,
-        comment=(
-            "Adaptateur qui porte l'opération (l'opérateur lui-même ou l'agrégateur, par exemple "
-            "hub2 pour Moov Money)."
-        ),
-        info={"exemple": "hub2"},
+        "Adaptateur qui porte l'opération (l'opérateur lui-même ou l'agrégateur, par exemple "
+        "hub2 pour Moov Money).",
+        "hub2",
     )
-    sens: Mapped[str] = mapped_column(
+    sens: Mapped[str] = column(
         String(10),
-        nullable=False,
-        comment="Sens : depot (vers le portefeuille) ou retrait (depuis le portefeuille).",
-        info={"exemple": "depot"},
+        "Sens : depot (vers le portefeuille) ou retrait (depuis le portefeuille).",
+        "depot",
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Personne qui a initié l'opération.",
-        info={"exemple": "1001"},
-    )
-    id_compte: Mapped[int] = mapped_column(
+    id_user: Mapped[int] = user_id("RESTRICT", "Personne qui a initié l'opération.", "1001")
+    id_compte: Mapped[int] = foreign_key(
         BigInteger,
-        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Portefeuille crédité (dépôt) ou débité (retrait).",
-        info={"exemple": "12"},
+        "compte.id_compte",
+        "RESTRICT",
+        "Portefeuille crédité (dépôt) ou débité (retrait).",
+        "12",
     )
-    montant: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Montant en francs CFA, hors frais.",
-        info={"exemple": "10000"},
-    )
-    frais: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Frais Hostolink en francs CFA (barème).",
-        info={"exemple": "100"},
-    )
-    devise: Mapped[str] = mapped_column(
-        String(3),
-        nullable=False,
-        server_default="XOF",
-        comment="Devise ISO 4217.",
-        info={"exemple": "XOF"},
-    )
-    compte_externe: Mapped[str] = mapped_column(
+    montant: Mapped[int] = column(BigInteger, "Montant en francs CFA, hors frais.", "10000")
+    frais: Mapped[int] = zero(BigInteger, "Frais Hostolink en francs CFA (barème).", "100")
+    devise: Mapped[str] = column(String(3), "Devise ISO 4217.", "XOF", server_default="XOF")
+    compte_externe: Mapped[str] = column(
         String(64),
-        nullable=False,
-        comment="Numéro mobile money (E.164) ou compte bancaire du payeur / bénéficiaire.",
-        info={"exemple": "+2250707070707"},
+        "Numéro mobile money (E.164) ou compte bancaire du payeur / bénéficiaire.",
+        "+2250707070707",
     )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(12),
-        nullable=False,
+        "Statut : " + ", ".join(STATUTS_OPERATION) + ".",
+        "en_attente",
         server_default="initiee",
-        comment="Statut : " + ", ".join(STATUTS_OPERATION) + ".",
-        info={"exemple": "en_attente"},
     )
-    id_externe: Mapped[str | None] = mapped_column(
-        String(128),
-        comment="Identifiant de l'opération chez le fournisseur.",
-        info={"exemple": "cos-18qq25rgr100a"},
+    id_externe: Mapped[str | None] = column(
+        String(128), "Identifiant de l'opération chez le fournisseur.", "cos-18qq25rgr100a"
     )
-    url_paiement: Mapped[str | None] = mapped_column(
+    url_paiement: Mapped[str | None] = column(
         Text,
-        comment="Page où le payeur confirme (wave_launch_url, page du bac à sable…).",
-        info={"exemple": "https://pay.wave.com/c/cos-18qq25rgr100a"},
+        "Page où le payeur confirme (wave_launch_url, page du bac à sable…).",
+        "https://pay.wave.com/c/cos-18qq25rgr100a",
     )
-    motif_echec: Mapped[str | None] = mapped_column(
-        Text, comment="Raison d'un échec.", info={"exemple": "Solde insuffisant chez l'opérateur"}
+    motif_echec: Mapped[str | None] = column(
+        Text, "Raison d'un échec.", "Solde insuffisant chez l'opérateur"
     )
-    donnees_fournisseur: Mapped[dict[str, Any]] = mapped_column(
+    donnees_fournisseur: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Ce que le fournisseur demande de rappeler pour interroger le statut (pay_token…).",
+        '{"order_id": "6f1e0c3a2b7d4f8ea1c93d5b7e9f1a"}',
         server_default="{}",
-        comment="Ce que le fournisseur demande de rappeler pour interroger le statut (pay_token…).",
-        info={"exemple": '{"order_id": "6f1e0c3a2b7d4f8ea1c93d5b7e9f1a"}'},
     )
-    empreinte_jeton: Mapped[str | None] = mapped_column(
+    empreinte_jeton: Mapped[str | None] = column(
         String(64),
-        comment="SHA-256 du jeton de notification (notif_token d'Orange Money), jamais le jeton.",
-        info={"exemple": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+        "SHA-256 du jeton de notification (notif_token d'Orange Money), jamais le jeton.",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     )
-    reponse_fournisseur: Mapped[dict[str, Any] | None] = mapped_column(
-        JSONB,
-        comment="Dernière réponse du fournisseur (sans secret).",
-        info={"exemple": '{"payment_status": "succeeded"}'},
+    reponse_fournisseur: Mapped[dict[str, Any] | None] = column(
+        JSONB, "Dernière réponse du fournisseur (sans secret).", '{"payment_status": "succeeded"}'
     )
-    nombre_verifications: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Interrogations de statut déjà faites (réconciliation).",
-        info={"exemple": "2"},
+    nombre_verifications: Mapped[int] = zero(
+        Integer, "Interrogations de statut déjà faites (réconciliation).", "2"
     )
-    date_prochaine_verification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Prochaine interrogation du statut par la réconciliation.",
-        info={"exemple": "2026-03-01 12:10:00+00"},
+    date_prochaine_verification: Mapped[datetime | None] = timestamp(
+        "Prochaine interrogation du statut par la réconciliation.", "2026-03-01 12:10:00+00"
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'initiation.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now("Date d'initiation.", "2026-03-01 12:00:00+00")
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Dernier changement.", "2026-03-01 12:05:00+00"
     )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Dernier changement.",
-        info={"exemple": "2026-03-01 12:05:00+00"},
-    )
-    date_finalisation: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date du statut final.",
-        info={"exemple": "2026-03-01 12:05:00+00"},
+    date_finalisation: Mapped[datetime | None] = timestamp(
+        "Date du statut final.", "2026-03-01 12:05:00+00"
     )

@@ -10,16 +10,13 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now, user_id, zero
 
 
 class Partages(Base):
@@ -32,44 +29,16 @@ class Partages(Base):
         {"comment": "Partage d'une publication : lien public et compteur de visites."},
     )
 
-    id_partage: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "230"}
+    id_partage: Mapped[int] = primary_key(BigInteger, "Identifiant.", "230")
+    id_publication: Mapped[int] = foreign_key(
+        BigInteger, "publication.id_publication", "CASCADE", "Publication partagée.", "5120"
     )
-    id_publication: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
-        nullable=False,
-        comment="Publication partagée.",
-        info={"exemple": "5120"},
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui partage.", "1002")
+    jeton: Mapped[str] = column(
+        String(43), "Jeton aléatoire du lien public (/p/{jeton}).", "Yc3v9QmT0aZk1LrX", unique=True
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Personne qui partage.",
-        info={"exemple": "1002"},
+    plateforme: Mapped[str | None] = column(
+        String(30), "Plateforme de partage déclarée.", "whatsapp"
     )
-    jeton: Mapped[str] = mapped_column(
-        String(43),
-        nullable=False,
-        unique=True,
-        comment="Jeton aléatoire du lien public (/p/{jeton}).",
-        info={"exemple": "Yc3v9QmT0aZk1LrX"},
-    )
-    plateforme: Mapped[str | None] = mapped_column(
-        String(30), comment="Plateforme de partage déclarée.", info={"exemple": "whatsapp"}
-    )
-    nombre_visites: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Nombre d'ouvertures du lien.",
-        info={"exemple": "14"},
-    )
-    date_partage: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du partage.",
-        info={"exemple": "2026-03-01 12:10:00+00"},
-    )
+    nombre_visites: Mapped[int] = zero(BigInteger, "Nombre d'ouvertures du lien.", "14")
+    date_partage: Mapped[datetime] = timestamp_now("Date du partage.", "2026-03-01 12:10:00+00")

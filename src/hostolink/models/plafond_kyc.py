@@ -9,16 +9,13 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Integer,
     SmallInteger,
     String,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp_now, user_id
 
 
 class PlafondKyc(Base):
@@ -38,59 +35,29 @@ class PlafondKyc(Base):
         {"comment": "Plafonds du portefeuille par niveau de vérification d'identité (KYC)."},
     )
 
-    niveau_kyc: Mapped[int] = mapped_column(
-        SmallInteger,
-        primary_key=True,
-        autoincrement=False,
-        comment="Niveau KYC (0 = non vérifié … 3).",
-        info={"exemple": "0"},
+    niveau_kyc: Mapped[int] = primary_key(
+        SmallInteger, "Niveau KYC (0 = non vérifié … 3).", "0", autoincrement=False
     )
-    libelle: Mapped[str] = mapped_column(
-        String(100), nullable=False, comment="Nom du niveau.", info={"exemple": "Non vérifié"}
+    libelle: Mapped[str] = column(String(100), "Nom du niveau.", "Non vérifié")
+    solde_max: Mapped[int] = column(BigInteger, "Solde maximal, francs CFA.", "200000")
+    montant_max_operation: Mapped[int] = column(
+        BigInteger, "Montant maximal d'une opération, francs CFA.", "100000"
     )
-    solde_max: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, comment="Solde maximal, francs CFA.", info={"exemple": "200000"}
+    plafond_envoi_journalier: Mapped[int] = column(
+        BigInteger, "Cumul d'envois et paiements par jour, francs CFA.", "100000"
     )
-    montant_max_operation: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Montant maximal d'une opération, francs CFA.",
-        info={"exemple": "100000"},
+    plafond_envoi_mensuel: Mapped[int] = column(
+        BigInteger, "Cumul d'envois et paiements par mois, francs CFA.", "500000"
     )
-    plafond_envoi_journalier: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Cumul d'envois et paiements par jour, francs CFA.",
-        info={"exemple": "100000"},
+    plafond_retrait_journalier: Mapped[int] = column(
+        BigInteger, "Cumul de retraits par jour, francs CFA.", "50000"
     )
-    plafond_envoi_mensuel: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Cumul d'envois et paiements par mois, francs CFA.",
-        info={"exemple": "500000"},
+    plafond_retrait_mensuel: Mapped[int] = column(
+        BigInteger, "Cumul de retraits par mois, francs CFA.", "200000"
     )
-    plafond_retrait_journalier: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Cumul de retraits par jour, francs CFA.",
-        info={"exemple": "50000"},
+    id_modifie_par: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur auteur de la dernière modification.", "1"
     )
-    plafond_retrait_mensuel: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="Cumul de retraits par mois, francs CFA.",
-        info={"exemple": "200000"},
-    )
-    id_modifie_par: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur auteur de la dernière modification.",
-        info={"exemple": "1"},
-    )
-    date_modification: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-01-01 00:00:00+00"},
+    date_modification: Mapped[datetime] = timestamp_now(
+        "Date de dernière modification.", "2026-01-01 00:00:00+00"
     )

@@ -11,18 +11,16 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now
 from hostolink.models.types import one_of
 
 SOURCES = ("who_kemri_2019", "healthsites_osm_2020", "administrateur", "gestionnaire")
@@ -37,50 +35,32 @@ class ProvenanceEtablissement(Base):
         {"comment": "Origine et licence de chaque fiche d'établissement (ligne source)."},
     )
 
-    id_provenance: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant de la provenance.", info={"exemple": "3"}
-    )
-    id_etablissement: Mapped[int] = mapped_column(
+    id_provenance: Mapped[int] = primary_key(BigInteger, "Identifiant de la provenance.", "3")
+    id_etablissement: Mapped[int] = foreign_key(
         Integer,
-        ForeignKey("etablissement_sante.id_etablissement", ondelete="CASCADE"),
-        nullable=False,
-        comment="Établissement alimenté par cette ligne.",
-        info={"exemple": "42"},
+        "etablissement_sante.id_etablissement",
+        "CASCADE",
+        "Établissement alimenté par cette ligne.",
+        "42",
     )
-    source: Mapped[str] = mapped_column(
-        String(30),
-        nullable=False,
-        comment="Source : " + ", ".join(SOURCES) + ".",
-        info={"exemple": "healthsites_osm_2020"},
+    source: Mapped[str] = column(
+        String(30), "Source : " + ", ".join(SOURCES) + ".", "healthsites_osm_2020"
     )
-    identifiant_source: Mapped[str] = mapped_column(
+    identifiant_source: Mapped[str] = column(
         String(100),
-        nullable=False,
-        comment="Identifiant de la ligne dans la source (osm_id, nom + coordonnées…).",
-        info={"exemple": "node/5575655590"},
+        "Identifiant de la ligne dans la source (osm_id, nom + coordonnées…).",
+        "node/5575655590",
     )
-    licence: Mapped[str] = mapped_column(
-        String(40),
-        nullable=False,
-        comment="Licence des données de cette ligne.",
-        info={"exemple": "ODbL-1.0"},
-    )
-    attribution: Mapped[str | None] = mapped_column(
+    licence: Mapped[str] = column(String(40), "Licence des données de cette ligne.", "ODbL-1.0")
+    attribution: Mapped[str | None] = column(
         String(255),
-        comment="Mention à afficher avec les données.",
-        info={"exemple": "© OpenStreetMap contributors / healthsites.io"},
+        "Mention à afficher avec les données.",
+        "© OpenStreetMap contributors / healthsites.io",
     )
-    donnees: Mapped[dict[str, Any]] = mapped_column(
+    donnees: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Ligne source brute (pour audit et ré-import).",
+        '{"amenity": "hospital"}',
         server_default="{}",
-        comment="Ligne source brute (pour audit et ré-import).",
-        info={"exemple": '{"amenity": "hospital"}'},
     )
-    date_import: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date d'import.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
+    date_import: Mapped[datetime] = timestamp_now("Date d'import.", "2026-01-15 10:00:00+00")

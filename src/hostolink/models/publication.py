@@ -11,18 +11,15 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp, timestamp_now, user_id, zero
 from hostolink.models.types import one_of
 
 STATUTS_CONTENU = ("publie", "masque", "supprime")
@@ -48,62 +45,26 @@ class Publication(Base):
         {"comment": "Publication du réseau social."},
     )
 
-    id_publication: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "5120"}
+    id_publication: Mapped[int] = primary_key(BigInteger, "Identifiant.", "5120")
+    id_user: Mapped[int] = user_id("CASCADE", "Auteur (toujours la personne authentifiée).", "1001")
+    titre_publication: Mapped[str | None] = column(
+        String(255), "Titre facultatif.", "Journée de dépistage"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Auteur (toujours la personne authentifiée).",
-        info={"exemple": "1001"},
+    contenu: Mapped[str] = column(
+        Text, "Texte de la publication.", "Dépistage gratuit samedi au CSU de Yopougon."
     )
-    titre_publication: Mapped[str | None] = mapped_column(
-        String(255), comment="Titre facultatif.", info={"exemple": "Journée de dépistage"}
-    )
-    contenu: Mapped[str] = mapped_column(
-        Text,
-        nullable=False,
-        comment="Texte de la publication.",
-        info={"exemple": "Dépistage gratuit samedi au CSU de Yopougon."},
-    )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(10),
-        nullable=False,
+        "Statut : publie, masque (modération), supprime (par l'auteur).",
+        "publie",
         server_default="publie",
-        comment="Statut : publie, masque (modération), supprime (par l'auteur).",
-        info={"exemple": "publie"},
     )
-    compteur_like: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Nombre de « j'aime » (= lignes de liker).",
-        info={"exemple": "12"},
+    compteur_like: Mapped[int] = zero(BigInteger, "Nombre de « j'aime » (= lignes de liker).", "12")
+    nombre_commentaires: Mapped[int] = zero(BigInteger, "Nombre de commentaires publiés.", "3")
+    nombre_partages: Mapped[int] = zero(BigInteger, "Nombre de partages.", "1")
+    date_publication: Mapped[datetime] = timestamp_now(
+        "Date de publication.", "2026-03-01 12:00:00+00"
     )
-    nombre_commentaires: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Nombre de commentaires publiés.",
-        info={"exemple": "3"},
-    )
-    nombre_partages: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Nombre de partages.",
-        info={"exemple": "1"},
-    )
-    date_publication: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de publication.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
-    )
-    date_modification: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de dernière modification.",
-        info={"exemple": "2026-03-01 12:30:00+00"},
+    date_modification: Mapped[datetime | None] = timestamp(
+        "Date de dernière modification.", "2026-03-01 12:30:00+00"
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, CheckConstraint, Index, SmallInteger
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import foreign_key, media_id, primary_key
 
 
 class PublicationMedia(Base):
@@ -16,24 +17,15 @@ class PublicationMedia(Base):
         {"comment": "Images d'une publication, dans l'ordre d'affichage."},
     )
 
-    id_publication: Mapped[int] = mapped_column(
+    id_publication: Mapped[int] = foreign_key(
         BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
+        "publication.id_publication",
+        "CASCADE",
+        "Publication.",
+        "5120",
         primary_key=True,
-        comment="Publication.",
-        info={"exemple": "5120"},
     )
-    position: Mapped[int] = mapped_column(
-        SmallInteger,
-        primary_key=True,
-        autoincrement=False,
-        comment="Rang de l'image (1 à 10).",
-        info={"exemple": "1"},
+    position: Mapped[int] = primary_key(
+        SmallInteger, "Rang de l'image (1 à 10).", "1", autoincrement=False
     )
-    id_media: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Image.",
-        info={"exemple": "640"},
-    )
+    id_media: Mapped[int] = media_id("RESTRICT", "Image.", "640")

@@ -10,16 +10,14 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     String,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp, timestamp_now
 from hostolink.models.types import one_of
 
 TYPES_QR = ("statique", "dynamique")
@@ -53,67 +51,39 @@ class QrCodePaiement(Base):
         {"comment": "QR code de paiement d'un compte (statique ou dynamique à montant fixe)."},
     )
 
-    id_qr_code: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant du QR code.", info={"exemple": "301"}
-    )
-    id_compte: Mapped[int] = mapped_column(
+    id_qr_code: Mapped[int] = primary_key(BigInteger, "Identifiant du QR code.", "301")
+    id_compte: Mapped[int] = foreign_key(
         BigInteger,
-        ForeignKey("compte.id_compte", ondelete="CASCADE"),
-        nullable=False,
-        comment="Compte crédité quand on paie ce QR code (personne ou établissement).",
-        info={"exemple": "15"},
+        "compte.id_compte",
+        "CASCADE",
+        "Compte crédité quand on paie ce QR code (personne ou établissement).",
+        "15",
     )
-    code: Mapped[str] = mapped_column(
+    code: Mapped[str] = column(
         String(24),
-        nullable=False,
+        "Identifiant public aléatoire, seul contenu (signé) du QR code.",
+        "q7YxT2bK9mPa",
         unique=True,
-        comment="Identifiant public aléatoire, seul contenu (signé) du QR code.",
-        info={"exemple": "q7YxT2bK9mPa"},
     )
-    type_qr: Mapped[str] = mapped_column(
+    type_qr: Mapped[str] = column(
         String(10),
-        nullable=False,
-        comment="Type : statique (tout montant) ou dynamique (montant fixe, usage unique).",
-        info={"exemple": "dynamique"},
+        "Type : statique (tout montant) ou dynamique (montant fixe, usage unique).",
+        "dynamique",
     )
-    montant: Mapped[int | None] = mapped_column(
-        BigInteger,
-        comment="Montant fixe en francs CFA (QR dynamique).",
-        info={"exemple": "2500"},
+    montant: Mapped[int | None] = column(
+        BigInteger, "Montant fixe en francs CFA (QR dynamique).", "2500"
     )
-    devise: Mapped[str] = mapped_column(
-        String(3),
-        nullable=False,
-        server_default="XOF",
-        comment="Devise ISO 4217.",
-        info={"exemple": "XOF"},
+    devise: Mapped[str] = column(String(3), "Devise ISO 4217.", "XOF", server_default="XOF")
+    libelle: Mapped[str | None] = column(
+        String(140), "Objet du paiement affiché au payeur.", "Consultation"
     )
-    libelle: Mapped[str | None] = mapped_column(
-        String(140),
-        comment="Objet du paiement affiché au payeur.",
-        info={"exemple": "Consultation"},
+    statut: Mapped[str] = column(
+        String(10), "Statut : " + ", ".join(STATUTS_QR) + ".", "actif", server_default="actif"
     )
-    statut: Mapped[str] = mapped_column(
-        String(10),
-        nullable=False,
-        server_default="actif",
-        comment="Statut : " + ", ".join(STATUTS_QR) + ".",
-        info={"exemple": "actif"},
+    date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-03-01 12:00:00+00")
+    date_expiration: Mapped[datetime | None] = timestamp(
+        "Expiration (QR dynamique), vérifiée au moment du paiement.", "2026-03-01 12:15:00+00"
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de création.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
-    )
-    date_expiration: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Expiration (QR dynamique), vérifiée au moment du paiement.",
-        info={"exemple": "2026-03-01 12:15:00+00"},
-    )
-    date_utilisation: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date du paiement qui a consommé le QR dynamique.",
-        info={"exemple": "2026-03-01 12:03:00+00"},
+    date_utilisation: Mapped[datetime | None] = timestamp(
+        "Date du paiement qui a consommé le QR dynamique.", "2026-03-01 12:03:00+00"
     )

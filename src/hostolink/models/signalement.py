@@ -9,19 +9,23 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.types import one_of
 
 MOTIFS = ("spam", "haine", "harcelement", "desinformation", "contenu_choquant", "autre")
@@ -54,68 +58,34 @@ class Signalement(Base):
         {"comment": "Signalement d'un contenu, file de modération."},
     )
 
-    id_signalement: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "61"}
+    id_signalement: Mapped[int] = primary_key(BigInteger, "Identifiant.", "61")
+    id_user: Mapped[int] = user_id("CASCADE", "Personne qui signale.", "1003")
+    id_publication: Mapped[int | None] = foreign_key(
+        BigInteger, "publication.id_publication", "CASCADE", "Publication signalée.", "5120"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Personne qui signale.",
-        info={"exemple": "1003"},
+    id_commentaire: Mapped[int | None] = foreign_key(
+        BigInteger, "commentaire.id_commentaire", "CASCADE", "Commentaire signalé.", ""
     )
-    id_publication: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("publication.id_publication", ondelete="CASCADE"),
-        comment="Publication signalée.",
-        info={"exemple": "5120"},
+    id_message: Mapped[int | None] = foreign_key(
+        BigInteger, "message.id_message", "CASCADE", "Message signalé.", ""
     )
-    id_commentaire: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("commentaire.id_commentaire", ondelete="CASCADE"),
-        comment="Commentaire signalé.",
-        info={"exemple": ""},
-    )
-    id_message: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("message.id_message", ondelete="CASCADE"),
-        comment="Message signalé.",
-        info={"exemple": ""},
-    )
-    motif: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Motif : " + ", ".join(MOTIFS) + ".",
-        info={"exemple": "spam"},
-    )
-    details: Mapped[str | None] = mapped_column(
-        Text, comment="Précisions du signaleur.", info={"exemple": "Publicité déguisée"}
-    )
-    statut: Mapped[str] = mapped_column(
+    motif: Mapped[str] = column(String(20), "Motif : " + ", ".join(MOTIFS) + ".", "spam")
+    details: Mapped[str | None] = column(Text, "Précisions du signaleur.", "Publicité déguisée")
+    statut: Mapped[str] = column(
         String(15),
-        nullable=False,
+        "Statut : " + ", ".join(STATUTS) + ".",
+        "en_attente",
         server_default="en_attente",
-        comment="Statut : " + ", ".join(STATUTS) + ".",
-        info={"exemple": "en_attente"},
     )
-    id_moderateur: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur qui a traité le signalement.",
-        info={"exemple": "1"},
+    id_moderateur: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur qui a traité le signalement.", "1"
     )
-    decision: Mapped[str | None] = mapped_column(
-        Text, comment="Justification de la décision.", info={"exemple": "Contenu publicitaire"}
+    decision: Mapped[str | None] = column(
+        Text, "Justification de la décision.", "Contenu publicitaire"
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date du signalement.",
-        info={"exemple": "2026-03-01 14:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date du signalement.", "2026-03-01 14:00:00+00"
     )
-    date_traitement: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de la décision.",
-        info={"exemple": "2026-03-01 15:00:00+00"},
+    date_traitement: Mapped[datetime | None] = timestamp(
+        "Date de la décision.", "2026-03-01 15:00:00+00"
     )

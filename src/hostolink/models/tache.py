@@ -13,18 +13,17 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     Index,
     Integer,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, primary_key, timestamp, timestamp_now, zero
 from hostolink.models.types import one_of
 
 STATUTS = ("en_attente", "en_cours", "terminee", "abandonnee", "annulee")
@@ -50,79 +49,40 @@ class Tache(Base):
         {"comment": "File de tâches de fond durable (webhooks, réconciliation, notifications)."},
     )
 
-    id_tache: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "31337"}
+    id_tache: Mapped[int] = primary_key(BigInteger, "Identifiant.", "31337")
+    file: Mapped[str] = column(
+        String(40), "File (permet des workers dédiés).", "paiements", server_default="defaut"
     )
-    file: Mapped[str] = mapped_column(
-        String(40),
-        nullable=False,
-        server_default="defaut",
-        comment="File (permet des workers dédiés).",
-        info={"exemple": "paiements"},
-    )
-    nom: Mapped[str] = mapped_column(
-        String(100),
-        nullable=False,
-        comment="Tâche à exécuter.",
-        info={"exemple": "webhook.traiter"},
-    )
-    charge: Mapped[dict[str, Any]] = mapped_column(
+    nom: Mapped[str] = column(String(100), "Tâche à exécuter.", "webhook.traiter")
+    charge: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "Arguments de la tâche (identifiants, jamais de secret).",
+        '{"id_webhook": 12}',
         server_default="{}",
-        comment="Arguments de la tâche (identifiants, jamais de secret).",
-        info={"exemple": '{"id_webhook": 12}'},
     )
-    cle_unicite: Mapped[str | None] = mapped_column(
-        String(200),
-        comment="Au plus une tâche en attente ou en cours par clé.",
-        info={"exemple": "webhook:12"},
+    cle_unicite: Mapped[str | None] = column(
+        String(200), "Au plus une tâche en attente ou en cours par clé.", "webhook:12"
     )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(12),
-        nullable=False,
+        "Statut : " + ", ".join(STATUTS) + ".",
+        "en_attente",
         server_default="en_attente",
-        comment="Statut : " + ", ".join(STATUTS) + ".",
-        info={"exemple": "en_attente"},
     )
-    tentatives: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Exécutions commencées.",
-        info={"exemple": "1"},
+    tentatives: Mapped[int] = zero(Integer, "Exécutions commencées.", "1")
+    tentatives_max: Mapped[int] = column(
+        Integer, "Au-delà, la tâche est abandonnée.", "10", server_default="10"
     )
-    tentatives_max: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="10",
-        comment="Au-delà, la tâche est abandonnée.",
-        info={"exemple": "10"},
+    date_execution: Mapped[datetime] = timestamp_now(
+        "Pas avant cette date (reprise avec délai croissant).", "2026-03-01 12:00:30+00"
     )
-    date_execution: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Pas avant cette date (reprise avec délai croissant).",
-        info={"exemple": "2026-03-01 12:00:30+00"},
+    verrouille_jusqu_a: Mapped[datetime | None] = timestamp(
+        "Bail du worker en cours ; passé ce délai la tâche est reprise.", "2026-03-01 12:01:30+00"
     )
-    verrouille_jusqu_a: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Bail du worker en cours ; passé ce délai la tâche est reprise.",
-        info={"exemple": "2026-03-01 12:01:30+00"},
+    derniere_erreur: Mapped[str | None] = column(Text, "Dernière erreur.", "timeout du fournisseur")
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de mise en file.", "2026-03-01 12:00:00+00"
     )
-    derniere_erreur: Mapped[str | None] = mapped_column(
-        Text, comment="Dernière erreur.", info={"exemple": "timeout du fournisseur"}
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de mise en file.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
-    )
-    date_fin: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date de fin (terminée, abandonnée ou annulée).",
-        info={"exemple": "2026-03-01 12:00:31+00"},
+    date_fin: Mapped[datetime | None] = timestamp(
+        "Date de fin (terminée, abandonnée ou annulée).", "2026-03-01 12:00:31+00"
     )

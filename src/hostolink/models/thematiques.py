@@ -5,64 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
     Integer,
     String,
     Text,
-    func,
-    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, flag, media_id, primary_key, timestamp_now, user_id
 
 
 class Thematiques(Base):
     __tablename__ = "thematiques"
     __table_args__ = ({"comment": "Salon de discussion thématique (santé) créé par un admin."},)
 
-    id_thematique: Mapped[int] = mapped_column(
-        Integer, primary_key=True, comment="Identifiant.", info={"exemple": "4"}
+    id_thematique: Mapped[int] = primary_key(Integer, "Identifiant.", "4")
+    titre: Mapped[str] = column(
+        String(150), "Titre du salon.", "Santé de la mère et de l'enfant", unique=True
     )
-    titre: Mapped[str] = mapped_column(
-        String(150),
-        nullable=False,
-        unique=True,
-        comment="Titre du salon.",
-        info={"exemple": "Santé de la mère et de l'enfant"},
+    sous_titre: Mapped[str | None] = column(
+        String(255), "Sous-titre.", "Grossesse, allaitement, vaccins"
     )
-    sous_titre: Mapped[str | None] = mapped_column(
-        String(255), comment="Sous-titre.", info={"exemple": "Grossesse, allaitement, vaccins"}
+    description: Mapped[str | None] = column(
+        Text, "Description et règles du salon.", "Posez vos questions…"
     )
-    description: Mapped[str | None] = mapped_column(
-        Text, comment="Description et règles du salon.", info={"exemple": "Posez vos questions…"}
+    id_media: Mapped[int | None] = media_id("RESTRICT", "Image du salon.", "641")
+    id_createur: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur qui a créé le salon.", "1"
     )
-    id_media: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        comment="Image du salon.",
-        info={"exemple": "641"},
-    )
-    id_createur: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur qui a créé le salon.",
-        info={"exemple": "1"},
-    )
-    actif: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        server_default=text("true"),
-        comment="Faux : salon archivé (lecture seule).",
-        info={"exemple": "true"},
-    )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de création.",
-        info={"exemple": "2026-01-15 10:00:00+00"},
-    )
+    actif: Mapped[bool] = flag(True, "Faux : salon archivé (lecture seule).", "true")
+    date_creation: Mapped[datetime] = timestamp_now("Date de création.", "2026-01-15 10:00:00+00")

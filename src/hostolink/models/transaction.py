@@ -15,17 +15,14 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    func,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now, user_id, zero
 from hostolink.models.types import one_of
 
 TYPES_TRANSACTION = (
@@ -76,98 +73,67 @@ class Transaction(Base):
         {"comment": "En-tête d'un mouvement d'argent (grand livre en partie double)."},
     )
 
-    id_transaction: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant interne.", info={"exemple": "90211"}
+    id_transaction: Mapped[int] = primary_key(BigInteger, "Identifiant interne.", "90211")
+    reference: Mapped[str] = column(
+        String(24), "Référence lisible communiquée aux parties (reçu).", "HL-7K2Q9X4M", unique=True
     )
-    reference: Mapped[str] = mapped_column(
-        String(24),
-        nullable=False,
-        unique=True,
-        comment="Référence lisible communiquée aux parties (reçu).",
-        info={"exemple": "HL-7K2Q9X4M"},
+    type_transaction: Mapped[str] = column(
+        String(20), "Type : " + ", ".join(TYPES_TRANSACTION) + ".", "transfert"
     )
-    type_transaction: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(20),
-        nullable=False,
-        comment="Type : " + ", ".join(TYPES_TRANSACTION) + ".",
-        info={"exemple": "transfert"},
-    )
-    statut: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
+        "Statut : " + ", ".join(STATUTS_TRANSACTION) + " (une fois contre-passée).",
+        "reussie",
         server_default="reussie",
-        comment="Statut : " + ", ".join(STATUTS_TRANSACTION) + " (une fois contre-passée).",
-        info={"exemple": "reussie"},
     )
-    montant: Mapped[int] = mapped_column(
+    montant: Mapped[int] = column(
+        BigInteger, "Montant principal en francs CFA (reçu par le destinataire).", "5000"
+    )
+    frais: Mapped[int] = zero(
+        BigInteger, "Frais Hostolink en francs CFA, payés en plus par le débité.", "0"
+    )
+    devise: Mapped[str] = column(
+        String(3), "Devise ISO 4217 (XOF : sans décimales).", "XOF", server_default="XOF"
+    )
+    id_compte_source: Mapped[int | None] = foreign_key(
+        BigInteger, "compte.id_compte", "RESTRICT", "Compte débité (partie qui paie).", "12"
+    )
+    id_compte_destination: Mapped[int | None] = foreign_key(
+        BigInteger, "compte.id_compte", "RESTRICT", "Compte crédité (partie qui reçoit).", "15"
+    )
+    id_user_initiateur: Mapped[int | None] = user_id(
+        "RESTRICT",
+        "Personne (ou administrateur) qui a déclenché le mouvement ; vide si système.",
+        "1001",
+    )
+    id_qr_code: Mapped[int | None] = foreign_key(
         BigInteger,
-        nullable=False,
-        comment="Montant principal en francs CFA (reçu par le destinataire).",
-        info={"exemple": "5000"},
+        "qr_code_paiement.id_qr_code",
+        "RESTRICT",
+        "QR code payé, pour un paiement par QR.",
+        "301",
     )
-    frais: Mapped[int] = mapped_column(
+    id_operation: Mapped[int | None] = foreign_key(
         BigInteger,
-        nullable=False,
-        server_default="0",
-        comment="Frais Hostolink en francs CFA, payés en plus par le débité.",
-        info={"exemple": "0"},
+        "operation_fournisseur.id_operation",
+        "RESTRICT",
+        "Opération de dépôt ou de retrait chez un fournisseur.",
+        "77",
     )
-    devise: Mapped[str] = mapped_column(
-        String(3),
-        nullable=False,
-        server_default="XOF",
-        comment="Devise ISO 4217 (XOF : sans décimales).",
-        info={"exemple": "XOF"},
-    )
-    id_compte_source: Mapped[int | None] = mapped_column(
+    id_transaction_annulee: Mapped[int | None] = foreign_key(
         BigInteger,
-        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
-        comment="Compte débité (partie qui paie).",
-        info={"exemple": "12"},
-    )
-    id_compte_destination: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("compte.id_compte", ondelete="RESTRICT"),
-        comment="Compte crédité (partie qui reçoit).",
-        info={"exemple": "15"},
-    )
-    id_user_initiateur: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="RESTRICT"),
-        comment="Personne (ou administrateur) qui a déclenché le mouvement ; vide si système.",
-        info={"exemple": "1001"},
-    )
-    id_qr_code: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("qr_code_paiement.id_qr_code", ondelete="RESTRICT"),
-        comment="QR code payé, pour un paiement par QR.",
-        info={"exemple": "301"},
-    )
-    id_operation: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("operation_fournisseur.id_operation", ondelete="RESTRICT"),
-        comment="Opération de dépôt ou de retrait chez un fournisseur.",
-        info={"exemple": "77"},
-    )
-    id_transaction_annulee: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("transaction.id_transaction", ondelete="RESTRICT"),
+        "transaction.id_transaction",
+        "RESTRICT",
+        "Transaction contre-passée par ce remboursement (au plus une fois).",
+        "90200",
         unique=True,
-        comment="Transaction contre-passée par ce remboursement (au plus une fois).",
-        info={"exemple": "90200"},
     )
-    description: Mapped[str | None] = mapped_column(
-        String(255), comment="Note de l'expéditeur.", info={"exemple": "Loyer de mars"}
-    )
-    motif: Mapped[str | None] = mapped_column(
+    description: Mapped[str | None] = column(String(255), "Note de l'expéditeur.", "Loyer de mars")
+    motif: Mapped[str | None] = column(
         Text,
-        comment="Motif obligatoire d'un remboursement ou d'un ajustement administrateur.",
-        info={"exemple": "Erreur de destinataire signalée au support"},
+        "Motif obligatoire d'un remboursement ou d'un ajustement administrateur.",
+        "Erreur de destinataire signalée au support",
     )
-    date_creation: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de comptabilisation.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_creation: Mapped[datetime] = timestamp_now(
+        "Date de comptabilisation.", "2026-03-01 12:00:00+00"
     )

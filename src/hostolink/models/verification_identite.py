@@ -10,19 +10,23 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
-    Integer,
     SmallInteger,
     String,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    media_id,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    user_id,
+)
 from hostolink.models.types import one_of
 
 TYPES_DOCUMENT = ("cni", "passeport", "permis_conduire", "carte_consulaire", "carte_sejour")
@@ -53,78 +57,33 @@ class VerificationIdentite(Base):
         {"comment": "Pièce d'identité soumise pour vérification (KYC)."},
     )
 
-    id_verification: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "210"}
+    id_verification: Mapped[int] = primary_key(BigInteger, "Identifiant.", "210")
+    id_user: Mapped[int] = user_id("CASCADE", "Personne vérifiée.", "1001")
+    type_document: Mapped[str] = column(
+        String(20), "Type : " + ", ".join(TYPES_DOCUMENT) + ".", "cni"
     )
-    id_user: Mapped[int] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="CASCADE"),
-        nullable=False,
-        comment="Personne vérifiée.",
-        info={"exemple": "1001"},
+    numero_document: Mapped[str] = column(String(50), "Numéro de la pièce.", "CI002345678")
+    id_media_recto: Mapped[int] = media_id("RESTRICT", "Image du recto (privée).", "700")
+    id_media_verso: Mapped[int | None] = media_id("RESTRICT", "Image du verso (privée).", "701")
+    id_media_selfie: Mapped[int] = media_id(
+        "RESTRICT", "Photo de la personne tenant la pièce (privée).", "702"
     )
-    type_document: Mapped[str] = mapped_column(
-        String(20),
-        nullable=False,
-        comment="Type : " + ", ".join(TYPES_DOCUMENT) + ".",
-        info={"exemple": "cni"},
+    niveau_demande: Mapped[int] = column(
+        SmallInteger, "Niveau KYC obtenu si la pièce est approuvée.", "1", server_default="1"
     )
-    numero_document: Mapped[str] = mapped_column(
-        String(50),
-        nullable=False,
-        comment="Numéro de la pièce.",
-        info={"exemple": "CI002345678"},
-    )
-    id_media_recto: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Image du recto (privée).",
-        info={"exemple": "700"},
-    )
-    id_media_verso: Mapped[int | None] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        comment="Image du verso (privée).",
-        info={"exemple": "701"},
-    )
-    id_media_selfie: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("media.id_media", ondelete="RESTRICT"),
-        nullable=False,
-        comment="Photo de la personne tenant la pièce (privée).",
-        info={"exemple": "702"},
-    )
-    niveau_demande: Mapped[int] = mapped_column(
-        SmallInteger,
-        nullable=False,
-        server_default="1",
-        comment="Niveau KYC obtenu si la pièce est approuvée.",
-        info={"exemple": "1"},
-    )
-    statut: Mapped[str] = mapped_column(
+    statut: Mapped[str] = column(
         String(12),
-        nullable=False,
+        "Statut : " + ", ".join(STATUTS) + ".",
+        "en_attente",
         server_default="en_attente",
-        comment="Statut : " + ", ".join(STATUTS) + ".",
-        info={"exemple": "en_attente"},
     )
-    motif_rejet: Mapped[str | None] = mapped_column(
-        Text, comment="Motif du rejet, montré à la personne.", info={"exemple": "Photo floue"}
+    motif_rejet: Mapped[str | None] = column(
+        Text, "Motif du rejet, montré à la personne.", "Photo floue"
     )
-    id_examinateur: Mapped[int | None] = mapped_column(
-        Integer,
-        ForeignKey("utilisateur.id_user", ondelete="SET NULL"),
-        comment="Administrateur qui a examiné la pièce.",
-        info={"exemple": "1"},
+    id_examinateur: Mapped[int | None] = user_id(
+        "SET NULL", "Administrateur qui a examiné la pièce.", "1"
     )
-    date_soumission: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de soumission.",
-        info={"exemple": "2026-03-01 12:00:00+00"},
+    date_soumission: Mapped[datetime] = timestamp_now(
+        "Date de soumission.", "2026-03-01 12:00:00+00"
     )
-    date_examen: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), comment="Date de décision.", info={"exemple": ""}
-    )
+    date_examen: Mapped[datetime | None] = timestamp("Date de décision.", "")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index, String
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import column, foreign_key, primary_key, timestamp_now
 
 
 class VisitePartage(Base):
@@ -18,25 +19,13 @@ class VisitePartage(Base):
         {"comment": "Visite d'un lien de partage."},
     )
 
-    id_visite: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "77001"}
+    id_visite: Mapped[int] = primary_key(BigInteger, "Identifiant.", "77001")
+    id_partage: Mapped[int] = foreign_key(
+        BigInteger, "partages.id_partage", "CASCADE", "Partage visité.", "230"
     )
-    id_partage: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("partages.id_partage", ondelete="CASCADE"),
-        nullable=False,
-        comment="Partage visité.",
-        info={"exemple": "230"},
-    )
-    empreinte_visiteur: Mapped[str | None] = mapped_column(
+    empreinte_visiteur: Mapped[str | None] = column(
         String(64),
-        comment="HMAC de l'adresse IP et du navigateur (visiteurs distincts, sans IP stockée).",
-        info={"exemple": "5e884898da…"},
+        "HMAC de l'adresse IP et du navigateur (visiteurs distincts, sans IP stockée).",
+        "5e884898da…",
     )
-    date_visite: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de la visite.",
-        info={"exemple": "2026-03-01 13:00:00+00"},
-    )
+    date_visite: Mapped[datetime] = timestamp_now("Date de la visite.", "2026-03-01 13:00:00+00")

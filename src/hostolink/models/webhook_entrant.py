@@ -11,20 +11,25 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped
 
 from hostolink.models.base import Base
+from hostolink.models.columns import (
+    column,
+    foreign_key,
+    primary_key,
+    timestamp,
+    timestamp_now,
+    zero,
+)
 from hostolink.models.operation_fournisseur import FOURNISSEUR_FORMAT
 from hostolink.models.types import one_of
 
@@ -46,74 +51,45 @@ class WebhookEntrant(Base):
         {"comment": "Boîte de réception des notifications (webhooks) des fournisseurs."},
     )
 
-    id_webhook: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, comment="Identifiant.", info={"exemple": "12"}
-    )
-    fournisseur: Mapped[str] = mapped_column(
-        String(30), nullable=False, comment="Code du fournisseur.", info={"exemple": "wave"}
-    )
-    id_externe: Mapped[str] = mapped_column(
+    id_webhook: Mapped[int] = primary_key(BigInteger, "Identifiant.", "12")
+    fournisseur: Mapped[str] = column(String(30), "Code du fournisseur.", "wave")
+    id_externe: Mapped[str] = column(
         String(255),
-        nullable=False,
-        comment="Identifiant de l'événement chez le fournisseur (dédoublonnage).",
-        info={"exemple": "EV_QvEZuDSQbLdI"},
+        "Identifiant de l'événement chez le fournisseur (dédoublonnage).",
+        "EV_QvEZuDSQbLdI",
     )
-    type_evenement: Mapped[str | None] = mapped_column(
-        String(100),
-        comment="Type d'événement annoncé.",
-        info={"exemple": "checkout.session.completed"},
+    type_evenement: Mapped[str | None] = column(
+        String(100), "Type d'événement annoncé.", "checkout.session.completed"
     )
-    corps_brut: Mapped[str] = mapped_column(
+    corps_brut: Mapped[str] = column(
         Text,
-        nullable=False,
-        comment="Corps reçu, octet pour octet (la signature porte sur lui).",
-        info={"exemple": '{"id": "EV_QvEZuDSQbLdI", …}'},
+        "Corps reçu, octet pour octet (la signature porte sur lui).",
+        '{"id": "EV_QvEZuDSQbLdI", …}',
     )
-    entetes: Mapped[dict[str, Any]] = mapped_column(
+    entetes: Mapped[dict[str, Any]] = column(
         JSONB,
-        nullable=False,
+        "En-têtes utiles (signature, horodatage), sans secret.",
+        '{"wave-signature": "t=…,v1=…"}',
         server_default="{}",
-        comment="En-têtes utiles (signature, horodatage), sans secret.",
-        info={"exemple": '{"wave-signature": "t=…,v1=…"}'},
     )
-    signature_valide: Mapped[bool] = mapped_column(
-        Boolean,
-        nullable=False,
-        comment="Verdict de la vérification de signature ou de jeton.",
-        info={"exemple": "true"},
+    signature_valide: Mapped[bool] = column(
+        Boolean, "Verdict de la vérification de signature ou de jeton.", "true"
     )
-    statut: Mapped[str] = mapped_column(
-        String(10),
-        nullable=False,
-        server_default="recu",
-        comment="Statut : " + ", ".join(STATUTS) + ".",
-        info={"exemple": "traite"},
+    statut: Mapped[str] = column(
+        String(10), "Statut : " + ", ".join(STATUTS) + ".", "traite", server_default="recu"
     )
-    id_operation: Mapped[int | None] = mapped_column(
+    id_operation: Mapped[int | None] = foreign_key(
         BigInteger,
-        ForeignKey("operation_fournisseur.id_operation", ondelete="RESTRICT"),
-        comment="Opération concernée, une fois identifiée.",
-        info={"exemple": "77"},
+        "operation_fournisseur.id_operation",
+        "RESTRICT",
+        "Opération concernée, une fois identifiée.",
+        "77",
     )
-    tentatives: Mapped[int] = mapped_column(
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Nombre de traitements tentés.",
-        info={"exemple": "1"},
+    tentatives: Mapped[int] = zero(Integer, "Nombre de traitements tentés.", "1")
+    derniere_erreur: Mapped[str | None] = column(
+        Text, "Dernière erreur de traitement.", "opération inconnue"
     )
-    derniere_erreur: Mapped[str | None] = mapped_column(
-        Text, comment="Dernière erreur de traitement.", info={"exemple": "opération inconnue"}
-    )
-    date_reception: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True),
-        nullable=False,
-        server_default=func.now(),
-        comment="Date de réception.",
-        info={"exemple": "2026-03-01 12:04:59+00"},
-    )
-    date_traitement: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True),
-        comment="Date du traitement réussi.",
-        info={"exemple": "2026-03-01 12:05:00+00"},
+    date_reception: Mapped[datetime] = timestamp_now("Date de réception.", "2026-03-01 12:04:59+00")
+    date_traitement: Mapped[datetime | None] = timestamp(
+        "Date du traitement réussi.", "2026-03-01 12:05:00+00"
     )

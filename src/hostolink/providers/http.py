@@ -81,6 +81,17 @@ def json_object(response: httpx.Response, *, provider: str) -> dict[str, Any]:
     return value
 
 
+def callback_object(body: bytes, *, what: str) -> dict[str, Any]:
+    """A webhook body as a JSON object, or `InvalidCallback` saying `what` was not one."""
+    try:
+        value = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidCallback(f"{what} is not JSON") from exc
+    if not isinstance(value, dict):
+        raise InvalidCallback(f"{what} is not a JSON object")
+    return value
+
+
 def field(body: Mapping[str, Any], name: str, *, provider: str) -> Any:
     """A required field of an answer (`ProviderProtocolError` when missing or null)."""
     value = body.get(name)

@@ -58,6 +58,7 @@ from hostolink.providers.base import (
 )
 from hostolink.providers.http import (
     any_matches,
+    callback_object,
     field,
     header,
     json_object,
@@ -349,12 +350,7 @@ class DjamoProvider:
             raise InvalidCallback(f"missing {SIGNATURE_HEADER} header")
         if not _signature_matches(self._webhook_secret, body, received):
             raise InvalidCallback("djamo signature does not match")
-        try:
-            event = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidCallback("djamo notification is not JSON") from exc
-        if not isinstance(event, dict):
-            raise InvalidCallback("djamo notification is not a JSON object")
+        event = callback_object(body, what="djamo notification")
         # The payload's shape is not published [INF]: either {topic, data: transaction} or the
         # transaction object itself.
         nested = event.get("data")

@@ -19,7 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from hostolink.providers.base import Callback, InvalidCallback, Outcome, ProviderProtocolError
-from hostolink.providers.http import any_matches, header, hmac_sha256_hex, parse_signature_header
+from hostolink.providers.http import (
+    any_matches,
+    callback_object,
+    header,
+    hmac_sha256_hex,
+    parse_signature_header,
+)
 from hostolink.providers.hub2.answers import (
     amount_of,
     intent_answer,
@@ -69,12 +75,7 @@ def verify_signature(secret: str, body: bytes, headers: Mapping[str, str]) -> No
 
 def read_event(body: bytes) -> Callback:
     """A verified body → our `Callback`."""
-    try:
-        event = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidCallback("hub2 notification is not JSON") from exc
-    if not isinstance(event, dict):
-        raise InvalidCallback("hub2 notification is not a JSON object")
+    event = callback_object(body, what="hub2 notification")
     event_id = event.get("id")
     if not isinstance(event_id, str | int) or not str(event_id):
         raise InvalidCallback("hub2 notification lacks an event id")

@@ -34,7 +34,6 @@ returns `trusted=False` and the flow confirms with `status()` before touching th
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -58,7 +57,7 @@ from hostolink.providers.base import (
     ProviderUnavailable,
     ProviderUnreachable,
 )
-from hostolink.providers.http import field, json_object, whole_francs
+from hostolink.providers.http import callback_object, field, json_object, whole_francs
 from hostolink.providers.mtn_momo.codes import (
     FAILED_DEFAULT,
     REFUSAL_CODES,
@@ -369,12 +368,7 @@ class MtnMomoProvider:
         """MTN signs nothing (no header, no token): the content is read but `trusted=False`
         always, and no timestamp exists to check. The event id is the reference plus the
         status, so repeats of one status collapse while a later final status is new."""
-        try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidCallback("mtn_momo callback is not JSON") from exc
-        if not isinstance(payload, dict):
-            raise InvalidCallback("mtn_momo callback is not a JSON object")
+        payload = callback_object(body, what="mtn_momo callback")
         external_id = payload.get("externalId")
         status = payload.get("status")
         if isinstance(external_id, int) and not isinstance(external_id, bool):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -46,7 +45,14 @@ from hostolink.providers.base import (
     ProviderUnavailable,
     ProviderUnreachable,
 )
-from hostolink.providers.http import TokenCache, field, json_object, send, whole_francs
+from hostolink.providers.http import (
+    TokenCache,
+    callback_object,
+    field,
+    json_object,
+    send,
+    whole_francs,
+)
 
 logger = logging.getLogger("hostolink.providers.orange_money")
 
@@ -318,12 +324,7 @@ class OrangeMoneyProvider:
         documented): the notification carries the `notif_token` returned at initiation, which
         the flow compares with the SHA-256 it stored. Hence `trusted=False`, and no timestamp
         to check."""
-        try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidCallback("orange_money notification is not JSON") from exc
-        if not isinstance(payload, dict):
-            raise InvalidCallback("orange_money notification is not a JSON object")
+        payload = callback_object(body, what="orange_money notification")
         token = payload.get("notif_token")
         status = payload.get("status")
         if not isinstance(token, str) or not token:

@@ -51,6 +51,7 @@ from hostolink.providers.base import (
 )
 from hostolink.providers.http import (
     any_matches,
+    callback_object,
     field,
     header,
     hmac_sha256_hex,
@@ -509,12 +510,7 @@ def _read_event(body: bytes) -> Callback:
     `checkout.session.payment_failed` reports the last failed attempt of a session that can
     still be paid: a hint without outcome (its French reason is kept for the user), and the
     session's own status decides."""
-    try:
-        envelope = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidCallback("body is not JSON") from exc
-    if not isinstance(envelope, dict):
-        raise InvalidCallback("body is not a JSON object")
+    envelope = callback_object(body, what="body")
     event_id = envelope.get("id")
     if not isinstance(event_id, str) or not event_id:
         raise InvalidCallback("event has no id")
