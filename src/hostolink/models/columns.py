@@ -1,7 +1,7 @@
 """Constructors for the column declarations the tables repeat.
 
 Every documented column carries a `comment` (written to the database) and an
-`info={"exemple": …}` (read by the MERISE documentation generator, `hostolink.merise`):
+`info={"exemple": …}` (read by the MERISE documentation generator, `hostolink_devtools.merise`):
 each helper takes those two first, then whatever else the column declares, and passes it
 all to `mapped_column` unchanged, so the schema is what the plain `mapped_column` call
 would give. Nullability not given here follows the `Mapped[...]` annotation, as usual.
