@@ -4,6 +4,7 @@ placed in a layer, and the document's diagram as the code draws it."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -106,3 +107,63 @@ def test_a_lower_layer_importing_a_domain_and_an_unplaced_package(tmp_path: Path
     graph = read_graph(source)
     assert architecture.upward_imports(graph) == ["kit → wallet (hostolink.kit.pagination)"]
     assert architecture.unplaced(graph) == ["loyalty"]
+
+
+# The transaction rule (docs/architecture.md, « La règle des transactions »): a request is one
+# transaction, the session of `SessionDep`. These modules, and only these, open transactions
+# or connections of their own, each for the reason given; a new one must say why here.
+OWN_TRANSACTIONS = {
+    "hostolink.db": "the request session itself, and reads outside any request",
+    "hostolink.migrate": "migrations run before the application",
+    "hostolink.migrations.env": "migrations run before the application",
+    "hostolink.cli": "a command is not a request",
+    "hostolink.app": "the readiness probe reads outside any request transaction",
+    # Not requests: jobs, periodic work, a scrape, a WebSocket, sqladmin's views.
+    "hostolink.jobs.worker": "claims and completes jobs",
+    "hostolink.jobs.retention": "periodic job",
+    "hostolink.wallet.ledger_check": "periodic job",
+    "hostolink.metrics.collector": "a scrape",
+    "hostolink.discussions.live": "a WebSocket: one short transaction per message",
+    "hostolink.backoffice.pages": "sqladmin's views have no SessionDep",
+    "hostolink.backoffice.job_desk": "sqladmin's views have no SessionDep",
+    "hostolink.backoffice.session": "sqladmin's sign-in has no SessionDep",
+    "hostolink.backoffice.audit": "sqladmin's sessions, each change committed with its audit",
+    "hostolink.backoffice.supervision_figures": "sqladmin's views have no SessionDep",
+    # A third party is called between two writes: no transaction stays open during the call.
+    "hostolink.operations.flow": "a provider is called between writes (M-10)",
+    "hostolink.operations.payer_steps": "a provider is called between writes (M-10)",
+    "hostolink.notifications.push": "FCM is called between writes",
+    "hostolink.providers.sandbox.adapter": "the simulated provider keeps its state apart",
+    "hostolink.wallet.notify": "after the response, for a transfer already committed",
+    # A write that must outlive the request's rollback (the request answers an error).
+    "hostolink.auth.lockout": "failed attempts count even when the answer is 401",
+    "hostolink.auth.otp": "a code's attempts count even when the answer is an error",
+    "hostolink.auth.refresh_tokens": "a replayed token ends its family despite the 401",
+}
+_TRANSACTION_CALLS = {"begin", "commit", "connect", "sessionmaker", "async_sessionmaker"}
+
+
+def _opens_transactions(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else None
+            if isinstance(function, ast.Name):
+                name = function.id
+            if name in _TRANSACTION_CALLS:
+                return True
+    return False
+
+
+def test_only_the_named_modules_open_their_own_transactions() -> None:
+    source = architecture.SOURCE
+    found = set()
+    for path in source.rglob("*.py"):
+        module = ".".join(path.relative_to(source.parent).with_suffix("").parts)
+        if module.startswith("hostolink.migrations.versions"):
+            continue
+        if _opens_transactions(path):
+            found.add(module.removesuffix(".__init__"))
+    assert sorted(found - OWN_TRANSACTIONS.keys()) == [], "a request is one transaction"
+    assert sorted(OWN_TRANSACTIONS.keys() - found) == [], "no longer opens any: remove it"
