@@ -25,6 +25,7 @@ from hostolink.app import create_app
 from hostolink.config import Settings
 from hostolink.db import create_engine
 from hostolink.seed import seed_reference_data
+from tests.factories import asgi_client
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-only-signing-key-" + "x" * 32
@@ -110,8 +111,7 @@ async def app(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(app) as http:
         yield http
 
 

@@ -41,6 +41,7 @@ from hostolink.db import Database, create_engine
 from hostolink.seed import seed_reference_data
 from tests.auth.helpers import PASSWORD, bearer, register
 from tests.conftest import make_settings, outbox_code
+from tests.factories import asgi_client
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import (
@@ -225,8 +226,7 @@ async def pooled_app(
 
 @pytest.fixture
 async def pooled(pooled_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=pooled_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(pooled_app) as http:
         yield http
 
 

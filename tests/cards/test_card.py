@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.cards import crypto
 from hostolink.qr import service as qr_service
-from tests.auth.helpers import PASSWORD, assert_failure, count, execute
+from tests.auth.helpers import PASSWORD, assert_failure, count
 from tests.cards.helpers import (
     SVG,
     TEST_BIN,
@@ -26,6 +26,7 @@ from tests.cards.helpers import (
     parse_svg,
     read_card_qr,
 )
+from tests.factories import execute
 
 MASK = re.compile(r"^•••• •••• •••• (\d{4})$")
 

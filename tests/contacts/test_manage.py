@@ -7,8 +7,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
 from tests.contacts.helpers import Person, contacts_of, person, saved
+from tests.factories import execute
 
 
 @pytest.fixture

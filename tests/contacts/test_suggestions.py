@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import execute
 from tests.contacts.helpers import (
     Person,
     person,
@@ -20,6 +19,7 @@ from tests.contacts.helpers import (
     suggestions_of,
     system_account,
 )
+from tests.factories import execute
 from tests.wallet.helpers import assert_ledger_clean
 
 

@@ -113,13 +113,6 @@ async def dispose(app: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@contextlib.asynccontextmanager
 async def live_server(app: Any) -> AsyncIterator[str]:
     """Serve `app` over real TCP on this event loop (its database pools live on it);
     yields the `ws://host:port` base."""

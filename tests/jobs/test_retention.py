@@ -24,7 +24,7 @@ from hostolink.jobs import retention
 from hostolink.jobs.retention import RETENTION_JOB, Periods, Retention
 from hostolink.jobs.worker import Worker
 from tests.conftest import make_settings
-from tests.jobs.helpers import execute
+from tests.factories import execute
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import admin_token, assert_ledger_clean, credit, person
 

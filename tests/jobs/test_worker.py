@@ -16,7 +16,8 @@ from hostolink.db import Database
 from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import TIMEOUT_ERROR, Handler, Worker
-from tests.jobs.helpers import DEADLINE_SECONDS, enqueue, eventually, execute, row, status_is
+from tests.factories import execute
+from tests.jobs.helpers import DEADLINE_SECONDS, enqueue, eventually, row, status_is
 
 # Long enough never to decide a test by themselves; tests that are about one shorten it.
 LEASE = 60.0

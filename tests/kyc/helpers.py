@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,11 +49,6 @@ async def user_id(engine: AsyncEngine, phone: str) -> int:
         )
     assert found is not None
     return int(found)
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as connection:
-        return await connection.scalar(text(sql), params)
 
 
 def path_of(url: str) -> str:

@@ -15,7 +15,8 @@ from hostolink.kit.keys import derive_key
 from hostolink.kyc import links
 from tests.auth.helpers import assert_failure, bearer
 from tests.discussions.helpers import member
-from tests.kyc.helpers import ADMIN_PATH, path_of, scalar, submit, user_id
+from tests.factories import scalar
+from tests.kyc.helpers import ADMIN_PATH, path_of, submit, user_id
 from tests.media.helpers import image_bytes
 from tests.wallet.helpers import Person, admin_token, person
 

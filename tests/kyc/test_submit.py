@@ -8,7 +8,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure
-from tests.kyc.helpers import PATH, scalar, submit, user_id
+from tests.factories import scalar
+from tests.kyc.helpers import PATH, submit, user_id
 from tests.media.helpers import image_bytes
 from tests.wallet.helpers import person
 

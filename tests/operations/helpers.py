@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import PASSWORD
+from tests.factories import execute, scalar
 from tests.wallet.helpers import Person
 
 
@@ -93,16 +93,6 @@ async def operation(client: httpx.AsyncClient, who: Person, reference: str) -> d
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as connection:
-        return await connection.scalar(text(sql), params)
-
-
-async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
 
 
 async def system_balance(engine: AsyncEngine, code: str) -> int:

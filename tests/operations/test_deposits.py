@@ -14,16 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from hostolink.jobs import queue
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
     backdate_sandbox,
     deposit,
-    execute,
     make_due,
     operation,
     pay,
     sandbox_id,
-    scalar,
     settle,
     system_balance,
 )
@@ -129,8 +128,7 @@ class TestNotifications:
             make_settings(**{**SANDBOX, "SANDBOX_DUPLICATE_RATE": 1}), database_url=database_url
         )
         try:
-            transport = httpx.ASGITransport(app=application)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with asgi_client(application, base_url="http://t") as http:
                 awa = await person(http, db_engine, 1)
                 started = await deposit(http, awa, 5_000)
                 await pay(http, started)

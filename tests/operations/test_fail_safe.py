@@ -21,17 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from hostolink.providers.sandbox.adapter import PLATFORM_SWITCH_CALLS
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.metrics.helpers import scrape
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
     backdate_sandbox,
     deposit,
-    execute,
     make_due,
     operation,
     pay,
     sandbox_id,
-    scalar,
     settle,
     system_balance,
     withdraw,
@@ -115,8 +114,7 @@ async def wave_app(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[A
 
 @pytest.fixture
 async def wave_client(wave_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=wave_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(wave_app) as http:
         yield http
 
 
@@ -427,8 +425,7 @@ async def mtn_client(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient
         MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY="sub-for-tests",
     )
     application = create_app(settings, database_url=database_url)
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(application) as http:
         yield http, application
     await application.state.sandbox.close()
     await application.state.db.dispose()

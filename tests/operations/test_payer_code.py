@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
 from tests.conftest import make_settings
+from tests.factories import scalar
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import deposit, operation, scalar, withdraw
+from tests.operations.helpers import deposit, operation, withdraw
 from tests.wallet.helpers import admin_token, assert_ledger_clean, balance, credit, person
 
 HUB2 = "https://api.hub2.test"

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.kit.keys import KeyRing
 from hostolink.qr.service import keyring
-from tests.auth.helpers import bearer, execute, onboard
+from tests.auth.helpers import bearer, onboard
 from tests.conftest import make_settings
+from tests.factories import execute
 
 PAYLOAD = re.compile(r"HL1\.[A-Z0-9]{1,4}\.[A-Z2-7]{12}\.[A-Z2-7]{26}")
 

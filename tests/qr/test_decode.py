@@ -11,7 +11,8 @@ import segno
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, execute
+from tests.auth.helpers import assert_failure
+from tests.factories import execute
 from tests.qr.helpers import Person, create_dynamic, person, photo_of, png_of, static_payload
 
 JSON_LIMIT = 256 * 1024

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.kit.money import MAX_AMOUNT
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
+from tests.factories import execute
 from tests.qr.helpers import (
     PAYLOAD,
     create_dynamic,

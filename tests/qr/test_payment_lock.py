@@ -22,7 +22,8 @@ from hostolink.qr.errors import (
     QrCodeRevoked,
 )
 from hostolink.qr.service import PaymentTarget, lock_for_payment, mark_used, static_payload
-from tests.auth.helpers import count, execute
+from tests.auth.helpers import count
+from tests.factories import execute
 from tests.qr.helpers import Person, app_ring, create_dynamic, person
 
 T = TypeVar("T")

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.qr import payload as payloads
 from hostolink.qr.service import mark_used, static_payload
-from tests.auth.helpers import assert_failure, execute
+from tests.auth.helpers import assert_failure
+from tests.factories import execute
 from tests.qr.helpers import app_ring, create_dynamic, person
 from tests.qr.helpers import static_payload as my_static_payload
 

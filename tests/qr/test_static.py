@@ -9,7 +9,8 @@ import segno
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
+from tests.factories import execute
 from tests.qr.helpers import (
     PAYLOAD,
     app_ring,

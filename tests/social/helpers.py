@@ -63,8 +63,3 @@ async def post(
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: object) -> Any:
-    async with engine.connect() as connection:
-        return await connection.scalar(text(sql), params)

@@ -9,7 +9,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure
-from tests.social.helpers import Member, member, post, scalar
+from tests.factories import scalar
+from tests.social.helpers import Member, member, post
 
 
 class TestComments:

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import count, execute
+from tests.auth.helpers import count
+from tests.factories import execute
 from tests.wallet.helpers import (
     Person,
     admin_token,
