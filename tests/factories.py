@@ -3,7 +3,10 @@ mocked) or through the public API, once, for every folder.
 
 - `asgi_client(app)`: an HTTP client talking to an application in-process;
 - `scalar`, `execute`: one SQL statement on the tests' engine;
-- `user_id_of(engine, phone)`: the id of the person signed up with that phone;
+- `user_id_of(engine, column, value)`: the id of the person with that phone or e-mail;
+- `member(client, engine, n)`: the n-th test person, named, with their user id and roles;
+- `image(engine, owner)`: an image already stored (a row of `media`: uploading is the media
+  package's business);
 - `wallet_owner(client, engine, n)`: the n-th test person and the ids of their wallet;
 - `provider_operation(engine, owner, …)`: a deposit or withdrawal row at a provider, in the
   state and at the age a test needs (what the supervision and the metrics read)."""
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,10 +43,76 @@ async def execute(engine: AsyncEngine, sql: str, **params: object) -> None:
         await connection.execute(text(sql), params)
 
 
-async def user_id_of(engine: AsyncEngine, phone: str) -> int:
-    found = await scalar(engine, "SELECT id_user FROM utilisateur WHERE telephone = :t", t=phone)
+async def user_id_of(engine: AsyncEngine, column: str, value: str) -> int:
+    """The id of the person whose `column` (telephone, email) is `value`."""
+    # `column` is a literal of the test code, never input.
+    sql = f"SELECT id_user FROM utilisateur WHERE {column} = :v"  # noqa: S608
+    found = await scalar(engine, sql, v=value)
     assert found is not None
     return int(found)
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone signed up, by their user id and access token."""
+
+    id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def member(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    n: int,
+    *,
+    prenom: str = "Awa",
+    nom: str = "Koné",
+    roles: tuple[str, ...] = (),
+) -> Member:
+    """The n-th test person (a verified wallet, see `tests.wallet.helpers.person`), named
+    `prenom nom`, given `roles` (codes of role_permission) in the database."""
+    # Imported here: tests/conftest.py uses this module, and the wallet helpers import it.
+    from tests.wallet.helpers import person  # noqa: PLC0415
+
+    someone = await person(client, engine, n)
+    async with engine.begin() as connection:
+        user_id = await connection.scalar(
+            text(
+                "UPDATE utilisateur SET prenom = :p, nom = :n WHERE telephone = :t"
+                " RETURNING id_user"
+            ),
+            {"p": prenom, "n": nom, "t": someone.phone},
+        )
+    assert user_id is not None
+    for code in roles:
+        await execute(
+            engine,
+            "INSERT INTO utilisateur_role (id_user, id_role)"
+            " SELECT :u, id_role FROM role_permission WHERE code = :c",
+            u=user_id,
+            c=code,
+        )
+    return Member(int(user_id), someone.token)
+
+
+async def image(engine: AsyncEngine, owner: int | None, *, usage: str = "publication") -> int:
+    """An 800×600 WebP of `owner` (None: the platform's), private when it is an identity
+    document."""
+    async with engine.begin() as connection:
+        media_id = await connection.scalar(
+            text(
+                "INSERT INTO media (id_user, stockage, cle_stockage, url, type_mime, largeur,"
+                " hauteur, taille_octets, usage, prive)"
+                " VALUES (:u, 'local', 'test/' || gen_random_uuid(), 'https://img.test/x.webp',"
+                " 'image/webp', 800, 600, 1000, :usage, :private) RETURNING id_media"
+            ),
+            {"u": owner, "usage": usage, "private": usage == "identite"},
+        )
+    return int(media_id)
 
 
 async def wallet_owner(client: httpx.AsyncClient, engine: AsyncEngine, n: int) -> dict[str, int]:

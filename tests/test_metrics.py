@@ -27,8 +27,8 @@ from hostolink.providers.base import ProviderUnreachable
 from hostolink.providers.http import send
 from tests.auth.helpers import PASSWORD, register
 from tests.conftest import make_settings
-from tests.discussions.helpers import dispose, frame, join, live_server, member, room, say
-from tests.factories import asgi_client
+from tests.discussions.helpers import dispose, frame, join, live_server, room, say
+from tests.factories import asgi_client, member
 from tests.jobs.helpers import eventually
 from tests.metrics.helpers import TOKEN, current, parse, scrape
 from tests.operations.helpers import deposit, pay, settle

@@ -41,7 +41,7 @@ from hostolink.db import Database, create_engine
 from hostolink.seed import seed_reference_data
 from tests.auth.helpers import PASSWORD, bearer, register
 from tests.conftest import make_settings, outbox_code
-from tests.factories import asgi_client
+from tests.factories import asgi_client, scalar
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import (
@@ -448,15 +448,13 @@ class TestConnectionBound:
 
 async def _held_by_the_app(engine: AsyncEngine, database: str) -> int:
     """Connections the app's pools hold on `database` (pg_stat_activity, by their names)."""
-    async with engine.connect() as connection:
-        held = await connection.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name"
-                " IN ('hostolink:requests', 'hostolink:reads', 'hostolink:counters',"
-                " 'hostolink:notices')"
-            ),
-            {"d": database},
-        )
+    held = await scalar(
+        engine,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name"
+        " IN ('hostolink:requests', 'hostolink:reads', 'hostolink:counters',"
+        " 'hostolink:notices')",
+        d=database,
+    )
     return int(held or 0)
 
 

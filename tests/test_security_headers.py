@@ -27,11 +27,11 @@ from starlette.routing import Route
 
 from hostolink.app import create_app
 from hostolink.config import Settings
-from tests.backoffice.helpers import ORIGIN, post_form, sign_in, user_id_of
-from tests.factories import asgi_client
+from tests.backoffice.helpers import ORIGIN, post_form, sign_in
+from tests.factories import asgi_client, member, user_id_of
 from tests.media.conftest import media_settings
 from tests.operations.helpers import deposit, sandbox_id
-from tests.social.helpers import member, post
+from tests.social.helpers import post
 from tests.wallet.helpers import ADMIN, make_admin, person
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")

@@ -28,8 +28,8 @@ from hostolink.backoffice.supervision_figures import (
 )
 from hostolink.metrics.collector import LedgerFigures, Snapshot
 from tests.auth.helpers import grant_role
-from tests.backoffice.helpers import sign_in, user_id_of
-from tests.factories import asgi_client, execute, provider_operation, wallet_owner
+from tests.backoffice.helpers import sign_in
+from tests.factories import asgi_client, execute, provider_operation, user_id_of, wallet_owner
 from tests.media.conftest import media_settings
 from tests.wallet.helpers import ADMIN, make_admin, person
 

@@ -12,16 +12,6 @@ from tests.contacts.helpers import Person, contacts_of, person, saved
 from tests.factories import execute
 
 
-@pytest.fixture
-async def owner(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
-
-
 class TestList:
     async def test_empty(self, client: httpx.AsyncClient, owner: Person) -> None:
         response = await client.get("/api/contacts", headers=owner.headers)

@@ -13,16 +13,6 @@ from tests.contacts.helpers import Person, contacts_of, person, phone_of, save, 
 from tests.factories import execute
 
 
-@pytest.fixture
-async def owner(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
-
-
 class TestSaveByPhone:
     @pytest.mark.parametrize(
         "writing", ["0700000002", "07 00 00 00 02", "+2250700000002", "002250700000002"]

@@ -24,16 +24,6 @@ from tests.wallet.helpers import assert_ledger_clean
 
 
 @pytest.fixture
-async def me(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
-
-
-@pytest.fixture
 async def yao(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
     return await person(client, db_engine, 3, prenom="Yao", nom="Kouamé")
 

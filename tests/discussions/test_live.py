@@ -29,11 +29,10 @@ from tests.discussions.helpers import (
     frame,
     join,
     live_server,
-    member,
     room,
     say,
 )
-from tests.factories import asgi_client
+from tests.factories import asgi_client, member
 from tests.redis_proxy import REDIS_URL, redis_proxy, require_redis
 from tests.wallet.helpers import admin_token
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import bearer
-from tests.discussions.helpers import join, member, room, say
+from tests.discussions.helpers import join, room, say
+from tests.factories import member
 from tests.wallet.helpers import admin_token
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import bearer
-from tests.discussions.helpers import image, join, member, room, say
+from tests.discussions.helpers import join, room, say
+from tests.factories import image, member
 from tests.wallet.helpers import admin_token
 
 
@@ -125,7 +126,7 @@ class TestMembership:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         response = await client.post(f"/api/thematiques/{room_id}/membres", headers=doctor.headers)
         assert response.json()["data"]["role"] == "expert"
 
@@ -211,7 +212,7 @@ class TestExpertAnswers:
     ) -> None:
         room_id = await room(client, db_engine)
         awa = await member(client, db_engine, 1)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         await join(client, awa, room_id)
         await join(client, doctor, room_id)
         question = await say(client, awa, room_id, "Quels vaccins à 9 mois ?")
@@ -253,7 +254,7 @@ class TestExpertAnswers:
         first = await room(client, db_engine, "Diabète")
         second = await room(client, db_engine, "Paludisme")
         awa = await member(client, db_engine, 1)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         await join(client, awa, first)
         await join(client, doctor, second)
         question = await say(client, awa, first, "Quel régime ?")

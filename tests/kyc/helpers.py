@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.media.helpers import image_bytes
 
@@ -40,15 +38,6 @@ async def submit(
         files=documents(verso=verso),
         headers=headers,
     )
-
-
-async def user_id(engine: AsyncEngine, phone: str) -> int:
-    async with engine.connect() as connection:
-        found = await connection.scalar(
-            text("SELECT id_user FROM utilisateur WHERE telephone = :t"), {"t": phone}
-        )
-    assert found is not None
-    return int(found)
 
 
 def path_of(url: str) -> str:

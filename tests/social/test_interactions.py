@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure
-from tests.factories import scalar
-from tests.social.helpers import Member, member, post
+from tests.factories import Member, member, scalar
+from tests.social.helpers import post
 
 
 class TestComments:

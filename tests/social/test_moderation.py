@@ -7,8 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure, bearer
-from tests.factories import scalar
-from tests.social.helpers import member, post
+from tests.factories import member, scalar
+from tests.social.helpers import post
 from tests.wallet.helpers import admin_token
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.models.signalement import MOTIFS
 from hostolink.social.schemas import Motif
 from tests.auth.helpers import assert_failure, bearer
-from tests.factories import scalar
-from tests.social.helpers import image, member, post
+from tests.factories import image, member, scalar
+from tests.social.helpers import post
 
 
 class TestAnonymous:
