@@ -4,6 +4,8 @@ mocked) or through the public API, once, for every folder.
 - `asgi_client(app)`: an HTTP client talking to an application in-process;
 - `scalar`, `execute`: one SQL statement on the tests' engine;
 - `user_id_of(engine, column, value)`: the id of the person with that phone or e-mail;
+- `numbered(make, client, engine, count)`: the test people 1…count, made by `make`;
+- `funded_people(client, engine, count, amount)`: people 1…count, each credited `amount`;
 - `member(client, engine, n)`: the n-th test person, named, with their user id and roles;
 - `image(engine, owner)`: an image already stored (a row of `media`: uploading is the media
   package's business);
@@ -14,14 +16,17 @@ mocked) or through the public API, once, for every folder.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from tests.wallet.helpers import Person
 
 
 @contextlib.asynccontextmanager
@@ -50,6 +55,34 @@ async def user_id_of(engine: AsyncEngine, column: str, value: str) -> int:
     found = await scalar(engine, sql, v=value)
     assert found is not None
     return int(found)
+
+
+T = TypeVar("T")
+
+
+async def numbered(
+    make: Callable[[httpx.AsyncClient, AsyncEngine, int], Awaitable[T]],
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    count: int,
+) -> list[T]:
+    """The test people 1…count, made one after the other by `make` (`person`, `member`…)."""
+    return [await make(client, engine, n) for n in range(1, count + 1)]
+
+
+async def funded_people(
+    client: httpx.AsyncClient, engine: AsyncEngine, count: int, amount: int
+) -> list[Person]:
+    """The test people 1…count (verified wallets), then an administrator who credits each of
+    them `amount` XOF through the API (an adjustment, as an operator makes it)."""
+    # Imported here: tests/conftest.py uses this module, and the wallet helpers import it.
+    from tests.wallet.helpers import admin_token, credit, person  # noqa: PLC0415
+
+    people = await numbered(person, client, engine, count)
+    admin = await admin_token(client, engine)
+    for someone in people:
+        await credit(client, admin, someone.numero_compte, amount)
+    return people
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,13 @@ from hostolink.db import Database, create_engine
 from hostolink.seed import seed_reference_data
 from tests.auth.helpers import PASSWORD, bearer, register
 from tests.conftest import make_settings, outbox_code
-from tests.factories import asgi_client, scalar
+from tests.factories import asgi_client, funded_people, scalar
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import (
     Person,
-    admin_token,
     assert_ledger_clean,
     balance,
-    credit,
     person,
     pin_token,
     send,
@@ -235,14 +233,6 @@ def _no_server_error(responses: list[httpx.Response]) -> None:
     assert not errors, f"{len(errors)} of {len(responses)} answered 5xx: {errors[:3]}"
 
 
-async def _funded(client: httpx.AsyncClient, engine: AsyncEngine, count: int) -> list[Person]:
-    people = [await person(client, engine, n) for n in range(1, count + 1)]
-    admin = await admin_token(client, engine)
-    for someone in people:
-        await credit(client, admin, someone.numero_compte, 100_000)
-    return people
-
-
 async def _ring_of_transfers(
     client: httpx.AsyncClient, people: list[Person], rounds: int
 ) -> list[httpx.Response]:
@@ -316,7 +306,7 @@ class TestThroughTransactionPooler:
     async def test_concurrent_transfers_keep_the_ledger_clean(
         self, pooled: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        people = await _funded(pooled, db_engine, 3)
+        people = await funded_people(pooled, db_engine, 3, 100_000)
         answers = await _ring_of_transfers(pooled, people, 30)
         _no_server_error(answers)
         assert [a.status_code for a in answers] == [201] * 30
@@ -438,7 +428,7 @@ class TestConnectionBound:
     async def _burst(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> list[httpx.Response]:
-        people = await _funded(client, db_engine, 3)
+        people = await funded_people(client, db_engine, 3, 100_000)
         reads = [client.get("/api/user/me", headers=people[0].headers) for _ in range(60)]
         wrong_pins = [send(client, people[2], people[0].phone, 100, pin="0000") for _ in range(10)]
         transfers = _ring_of_transfers(client, people[:2], 20)
@@ -522,7 +512,7 @@ class TestSmallServer:
             for app in apps
         ]
         try:
-            people = await _funded(clients[0], helper, 3)
+            people = await funded_people(clients[0], helper, 3, 100_000)
             tokens = [await pin_token(clients[0], someone) for someone in people]
             calls = []
             for i in range(50):

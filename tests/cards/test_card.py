@@ -26,7 +26,7 @@ from tests.cards.helpers import (
     parse_svg,
     read_card_qr,
 )
-from tests.factories import execute
+from tests.factories import execute, numbered
 
 MASK = re.compile(r"^•••• •••• •••• (\d{4})$")
 
@@ -174,8 +174,7 @@ class TestDetails:
     async def test_refused_with_someone_elses_or_a_forged_pin_token(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
         bob_token = (
             await client.post("/api/portefeuille/jeton-pin", json={"pin": PASSWORD}, headers=bob)
         ).json()["jeton_pin"]
@@ -315,8 +314,7 @@ class TestIsolation:
     async def test_each_person_sees_only_their_own_card(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
 
         alice_card = await revealed(client, alice)
         bob_card = await revealed(client, bob)
@@ -343,8 +341,7 @@ class TestIsolation:
     async def test_freezing_ones_card_leaves_the_others_alone(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
         await client.get("/api/carte", headers=alice)
 
         await client.post("/api/carte/geler", headers=bob)

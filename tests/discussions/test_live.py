@@ -32,7 +32,7 @@ from tests.discussions.helpers import (
     room,
     say,
 )
-from tests.factories import asgi_client, member
+from tests.factories import asgi_client, member, numbered
 from tests.redis_proxy import REDIS_URL, redis_proxy, require_redis
 from tests.wallet.helpers import admin_token
 
@@ -149,8 +149,7 @@ class TestDelivery:
         app, base = live
         async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             async with (
@@ -189,8 +188,7 @@ class TestDelivery:
         try:
             async with asgi_client(app) as client, live_server(app) as base:
                 room_id = await room(client, db_engine)
-                awa = await member(client, db_engine, 1)
-                kofi = await member(client, db_engine, 2)
+                awa, kofi = await numbered(member, client, db_engine, 2)
                 await join(client, awa, room_id)
                 await join(client, kofi, room_id)
                 async with connect(f"{base}/ws/thematiques/{room_id}?token={awa.token}") as ws:
@@ -225,8 +223,7 @@ class TestDelivery:
         app, base = live
         async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
@@ -308,8 +305,7 @@ class TestModeration:
         app, base = live
         async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             admin = bearer(await admin_token(client, db_engine))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import bearer
 from tests.discussions.helpers import join, room, say
-from tests.factories import image, member
+from tests.factories import image, member, numbered
 from tests.wallet.helpers import admin_token
 
 
@@ -154,8 +154,7 @@ class TestMessages:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         forged = await client.post(
             f"/api/thematiques/{room_id}/messages",
@@ -189,8 +188,7 @@ class TestMessages:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         mine = await image(db_engine, awa.id, usage="message")
         theirs = await image(db_engine, kofi.id, usage="message")
@@ -237,8 +235,7 @@ class TestExpertAnswers:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         await join(client, kofi, room_id)
         question = await say(client, awa, room_id, "Quels vaccins ?")
@@ -297,8 +294,7 @@ class TestReadMarkers:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         await join(client, kofi, room_id)
         ids = [(await say(client, awa, room_id, f"Question {i}"))["id_message"] for i in range(3)]
