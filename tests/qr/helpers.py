@@ -86,6 +86,16 @@ async def create_dynamic(
     return data
 
 
+async def expire(engine: AsyncEngine, code: str) -> None:
+    """Make a dynamic code expired a second ago (its lifetime is minutes: no waiting)."""
+    await execute(
+        engine,
+        "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
+        "WHERE code = :code",
+        code=code,
+    )
+
+
 async def static_payload(client: httpx.AsyncClient, who: Person) -> str:
     response = await client.get("/api/qr/statique", headers=who.headers)
     assert response.status_code == 200, response.text
