@@ -13,22 +13,14 @@ from hostolink.app import create_app
 from tests.conftest import make_settings
 from tests.factories import asgi_client, execute, scalar
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import make_due, operation, settle, system_balance, withdraw
+from tests.operations.helpers import funded, make_due, operation, settle, system_balance, withdraw
 from tests.wallet.helpers import (
     admin_token,
     assert_ledger_clean,
     balance,
-    credit,
     person,
     pin_token,
 )
-
-
-async def funded(client: httpx.AsyncClient, engine: AsyncEngine, amount: int) -> Any:
-    awa = await person(client, engine, 1)
-    admin = await admin_token(client, engine)
-    await credit(client, admin, awa.numero_compte, amount)
-    return awa
 
 
 class TestWithdrawalFlow:
