@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure, count
-from tests.contacts.helpers import Person, contacts_of, person, phone_of, save, saved
+from tests.contacts.helpers import Person, contacts_of, person, save, saved
 from tests.factories import execute
+from tests.wallet.helpers import phone_of
 
 
 class TestSaveByPhone:

@@ -98,43 +98,19 @@ class TestFiguresMatchTheRows:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         owner = await wallet_owner(client, db_engine, 1)
-        for _ in range(2):
+        rows = [
+            # (gateway, rail, direction, status, age in seconds)
+            ("hub2", "orange_money", "depot", "reussie", 60),
+            ("hub2", "orange_money", "depot", "reussie", 60),
+            ("hub2", "mtn_momo", "retrait", "en_attente", 3600),
+            ("wave", "wave", "depot", "initiee", 600),
+            # Younger than the reconciliation delay (120 s): not waiting for it yet.
+            ("wave", "wave", "depot", "initiee", 5),
+        ]
+        for gateway, rail, sens, statut, age in rows:
             await _operation(
-                db_engine,
-                owner,
-                gateway="hub2",
-                rail="orange_money",
-                sens="depot",
-                statut="reussie",
+                db_engine, owner, gateway=gateway, rail=rail, sens=sens, statut=statut, age=age
             )
-        await _operation(
-            db_engine,
-            owner,
-            gateway="hub2",
-            rail="mtn_momo",
-            sens="retrait",
-            statut="en_attente",
-            age=3600,
-        )
-        await _operation(
-            db_engine,
-            owner,
-            gateway="wave",
-            rail="wave",
-            sens="depot",
-            statut="initiee",
-            age=600,
-        )
-        # Younger than the reconciliation delay (120 s): not waiting for it yet.
-        await _operation(
-            db_engine,
-            owner,
-            gateway="wave",
-            rail="wave",
-            sens="depot",
-            statut="initiee",
-            age=5,
-        )
         for _ in range(2):
             await _job(db_engine, "operations.notification", "en_attente", runs_in=-300)
         await _job(db_engine, "operations.notification", "en_attente", runs_in=3600)
