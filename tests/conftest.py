@@ -26,6 +26,7 @@ from hostolink.config import Settings
 from hostolink.db import create_engine
 from hostolink.seed import seed_reference_data
 from hostolink_devtools import scratch
+from tests.factories import asgi_client, scalar
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-only-signing-key-" + "x" * 32
@@ -111,22 +112,18 @@ async def app(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(app) as http:
         yield http
 
 
 async def outbox_code(engine: AsyncEngine, destination: str) -> str:
     """The last code the development sender "sent" to `destination` (as a developer reads it
     with `hostolink outbox`)."""
-    async with engine.connect() as connection:
-        body = await connection.scalar(
-            text(
-                "SELECT corps FROM message_sortant WHERE destinataire = :to "
-                "ORDER BY id DESC LIMIT 1"
-            ),
-            {"to": destination},
-        )
+    body = await scalar(
+        engine,
+        "SELECT corps FROM message_sortant WHERE destinataire = :to ORDER BY id DESC LIMIT 1",
+        to=destination,
+    )
     assert body, f"no message sent to {destination}"
     match = _CODE.search(body)
     assert match, "the message carries no 6-digit code"

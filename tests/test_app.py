@@ -35,6 +35,7 @@ from hostolink.kit.ratelimit import (
     build_rate_limiter,
 )
 from tests.conftest import make_settings
+from tests.factories import asgi_client
 from tests.redis_proxy import redis_proxy, require_redis
 
 UNREACHABLE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
@@ -43,8 +44,7 @@ LONG_WINDOW = 10 * 365 * 24 * 3600  # a window no test run can cross
 
 
 async def _client_for(application: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(application) as http:
         yield http
     await application.state.db.dispose()
 

@@ -52,6 +52,7 @@ from hostolink.kit.identifiers import parse_identifier
 from hostolink.seed import seed_reference_data
 from tests.auth.helpers import PASSWORD, bearer
 from tests.conftest import _PRESERVED
+from tests.factories import asgi_client
 from tests.kyc.helpers import submit
 from tests.media.conftest import media_settings
 from tests.media.helpers import image_bytes, post_image
@@ -496,8 +497,7 @@ async def world(database_url: str, _session_engine: AsyncEngine) -> AsyncIterato
         _scratch_dir(), SANDBOX_DUPLICATE_RATE=0, SANDBOX_PAYOUT_DELAY_SECONDS=0
     )
     app = create_app(settings, database_url=database_url)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         built = World(client, app, engine)
         built.headers["anonymous"] = {}
         await _people(built)

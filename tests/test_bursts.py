@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from hostolink_devtools import scratch
 from tests.auth.helpers import PASSWORD, bearer
-from tests.crash.harness import Server, code_sent_to, free_port
+from tests.conftest import outbox_code
+from tests.crash.harness import Server, free_port
 from tests.wallet.helpers import assert_ledger_clean, make_admin
 
 CONNECTIONS_PER_PROCESS = 4
@@ -94,7 +95,7 @@ async def _signed_up(server: Server, engine: AsyncEngine, *, verify: bool = True
         (await http.post("/api/define-password", json=body)).raise_for_status()
         if not verify:
             return {"phone": phone}
-        code = await code_sent_to(engine, phone)
+        code = await outbox_code(engine, phone)
         answer = await http.post("/api/verify-otp", json={"identifier": phone, "otpCode": code})
         answer.raise_for_status()
         token = answer.json()["token"]

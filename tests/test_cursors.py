@@ -24,8 +24,9 @@ from hostolink.app import create_app
 from hostolink.kit.params import INT4_MAX, INT8_MAX
 from tests.auth.helpers import PASSWORD, bearer
 from tests.conftest import make_settings
+from tests.factories import member
 from tests.health.helpers import create
-from tests.social.helpers import member, post
+from tests.social.helpers import post
 from tests.wallet.helpers import ADMIN, make_admin, person
 
 UNUSED_DATABASE = "postgresql://nobody@127.0.0.1:9/unused"

@@ -33,6 +33,7 @@ from hostolink.jobs import queue
 from hostolink.kit import errors_reporting
 from hostolink.kit.errors_reporting import MASK, scrub, scrub_text
 from tests.conftest import ROOT, make_settings, outbox_code
+from tests.factories import asgi_client
 
 PROJECT = 1
 IDENTIFIER = "0701020304"
@@ -287,8 +288,7 @@ class TestTraces:
 
         application.add_api_route("/test/partage/{jeton}", shared, include_in_schema=False)
         share_token = secrets.token_urlsafe(12)
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        async with asgi_client(application, base_url="http://t") as http:
             assert (await http.get(f"/test/partage/{share_token}")).status_code == 200
             assert (await http.get("/health")).status_code == 200  # a probe: no transaction
         await application.state.db.dispose()

@@ -27,7 +27,8 @@ from hostolink.providers.base import ProviderUnreachable
 from hostolink.providers.http import send
 from tests.auth.helpers import PASSWORD, register
 from tests.conftest import make_settings
-from tests.discussions.helpers import dispose, frame, http, join, live_server, member, room, say
+from tests.discussions.helpers import dispose, frame, join, live_server, room, say
+from tests.factories import asgi_client, member
 from tests.jobs.helpers import eventually
 from tests.metrics.helpers import TOKEN, current, parse, scrape
 from tests.operations.helpers import deposit, pay, settle
@@ -97,8 +98,7 @@ def _production(database_url: str, **changes: Any) -> Settings:
 
 
 async def _client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         yield client
     await app.state.db.dispose()
 
@@ -247,7 +247,7 @@ class TestEveryFamily:
         )
         app = create_app(settings, database_url=database_url)
         try:
-            async with http(app) as client:
+            async with asgi_client(app) as client:
                 await self._run_code_paths(app, client, db_engine)
                 seen = await scrape(client)
         finally:
@@ -334,7 +334,7 @@ class TestRooms:
     ) -> None:
         app = create_app(make_settings(), database_url=database_url)
         try:
-            async with http(app) as client, live_server(app) as base:
+            async with asgi_client(app) as client, live_server(app) as base:
                 room_id = await room(client, db_engine)
                 awa = await member(client, db_engine, 1)
                 await join(client, awa, room_id)

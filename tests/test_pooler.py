@@ -42,14 +42,13 @@ from hostolink.seed import seed_reference_data
 from hostolink_devtools import scratch
 from tests.auth.helpers import PASSWORD, bearer, register
 from tests.conftest import make_settings, outbox_code
+from tests.factories import asgi_client, funded_people, scalar
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import (
     Person,
-    admin_token,
     assert_ledger_clean,
     balance,
-    credit,
     person,
     pin_token,
     send,
@@ -226,22 +225,13 @@ async def pooled_app(
 
 @pytest.fixture
 async def pooled(pooled_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=pooled_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(pooled_app) as http:
         yield http
 
 
 def _no_server_error(responses: list[httpx.Response]) -> None:
     errors = [f"{r.status_code} {r.text}" for r in responses if r.status_code >= 500]
     assert not errors, f"{len(errors)} of {len(responses)} answered 5xx: {errors[:3]}"
-
-
-async def _funded(client: httpx.AsyncClient, engine: AsyncEngine, count: int) -> list[Person]:
-    people = [await person(client, engine, n) for n in range(1, count + 1)]
-    admin = await admin_token(client, engine)
-    for someone in people:
-        await credit(client, admin, someone.numero_compte, 100_000)
-    return people
 
 
 async def _ring_of_transfers(
@@ -317,7 +307,7 @@ class TestThroughTransactionPooler:
     async def test_concurrent_transfers_keep_the_ledger_clean(
         self, pooled: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        people = await _funded(pooled, db_engine, 3)
+        people = await funded_people(pooled, db_engine, 3, 100_000)
         answers = await _ring_of_transfers(pooled, people, 30)
         _no_server_error(answers)
         assert [a.status_code for a in answers] == [201] * 30
@@ -439,7 +429,7 @@ class TestConnectionBound:
     async def _burst(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> list[httpx.Response]:
-        people = await _funded(client, db_engine, 3)
+        people = await funded_people(client, db_engine, 3, 100_000)
         reads = [client.get("/api/user/me", headers=people[0].headers) for _ in range(60)]
         wrong_pins = [send(client, people[2], people[0].phone, 100, pin="0000") for _ in range(10)]
         transfers = _ring_of_transfers(client, people[:2], 20)
@@ -449,15 +439,13 @@ class TestConnectionBound:
 
 async def _held_by_the_app(engine: AsyncEngine, database: str) -> int:
     """Connections the app's pools hold on `database` (pg_stat_activity, by their names)."""
-    async with engine.connect() as connection:
-        held = await connection.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name"
-                " IN ('hostolink:requests', 'hostolink:reads', 'hostolink:counters',"
-                " 'hostolink:notices')"
-            ),
-            {"d": database},
-        )
+    held = await scalar(
+        engine,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND application_name"
+        " IN ('hostolink:requests', 'hostolink:reads', 'hostolink:counters',"
+        " 'hostolink:notices')",
+        d=database,
+    )
     return int(held or 0)
 
 
@@ -525,7 +513,7 @@ class TestSmallServer:
             for app in apps
         ]
         try:
-            people = await _funded(clients[0], helper, 3)
+            people = await funded_people(clients[0], helper, 3, 100_000)
             tokens = [await pin_token(clients[0], someone) for someone in people]
             calls = []
             for i in range(50):

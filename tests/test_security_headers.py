@@ -27,10 +27,11 @@ from starlette.routing import Route
 
 from hostolink.app import create_app
 from hostolink.config import Settings
-from tests.backoffice.helpers import ORIGIN, post_form, sign_in, user_id_of
+from tests.backoffice.helpers import ORIGIN, post_form, sign_in
+from tests.factories import asgi_client, member, user_id_of
 from tests.media.conftest import media_settings
 from tests.operations.helpers import deposit, sandbox_id
-from tests.social.helpers import member, post
+from tests.social.helpers import post
 from tests.wallet.helpers import ADMIN, make_admin, person
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
@@ -335,8 +336,7 @@ class TestImages:
             return Response("<svg xmlns='http://www.w3.org/2000/svg'/>", media_type="image/svg+xml")
 
         app = SecurityHeadersMiddleware(Starlette(routes=[Plain("/qr.svg", picture)]))
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        async with asgi_client(app, base_url="http://t") as http:
             answer = await http.get("/qr.svg")
         assert answer.headers["content-security-policy"] == SVG_POLICY
         assert "default-src 'none'" in SVG_POLICY

@@ -39,6 +39,7 @@ from hostolink.app import create_app
 from hostolink.kit import telemetry
 from tests.auth.helpers import PASSWORD, bearer
 from tests.conftest import make_settings, outbox_code
+from tests.factories import asgi_client
 
 NATIONAL = "0701020304"
 E164 = "+225" + NATIONAL
@@ -227,8 +228,7 @@ async def _close(app: Any) -> None:
 
 @asynccontextmanager
 async def _client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(app) as http:
         yield http
 
 

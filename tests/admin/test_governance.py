@@ -15,52 +15,32 @@ from hostolink.admin import roles as governance
 from hostolink.admin.audit import Actor
 from hostolink.auth import principal as principals
 from tests.auth.helpers import PASSWORD, bearer, grant_role, onboard, role_codes
+from tests.factories import Member, user_id_of
 from tests.wallet.helpers import ADMIN, admin_token, person, phone_of
 
 MOTIF = "Contrôle de conformité"
 
 
-@dataclass(frozen=True)
-class Someone:
-    id: int
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return bearer(self.token)
-
-
-async def _id_of(engine: AsyncEngine, column: str, value: str) -> int:
-    async with engine.connect() as connection:
-        # `column` is a literal of the test code, never input.
-        found = await connection.scalar(
-            text(f"SELECT id_user FROM utilisateur WHERE {column} = :v"),  # noqa: S608
-            {"v": value},
-        )
-    assert found is not None
-    return int(found)
-
-
-async def _someone(client: httpx.AsyncClient, engine: AsyncEngine, n: int, *roles: str) -> Someone:
+async def _someone(client: httpx.AsyncClient, engine: AsyncEngine, n: int, *roles: str) -> Member:
     who = await person(client, engine, n)
-    user_id = await _id_of(engine, "telephone", who.phone)
+    user_id = await user_id_of(engine, "telephone", who.phone)
     for code in roles:
         await grant_role(engine, user_id, code)
-    return Someone(user_id, who.token)
+    return Member(user_id, who.token)
 
 
-async def _admin(client: httpx.AsyncClient, engine: AsyncEngine) -> Someone:
+async def _admin(client: httpx.AsyncClient, engine: AsyncEngine) -> Member:
     token = await admin_token(client, engine)
-    return Someone(await _id_of(engine, "email", ADMIN), token)
+    return Member(await user_id_of(engine, "email", ADMIN), token)
 
 
 @dataclass(frozen=True)
 class Cast:
-    target: Someone
-    user: Someone
-    expert: Someone
-    admin: Someone
-    super_admin: Someone
+    target: Member
+    user: Member
+    expert: Member
+    admin: Member
+    super_admin: Member
 
 
 @pytest.fixture
@@ -234,7 +214,7 @@ async def test_suspension_ends_sessions_at_once_and_reactivation_restores(
 ) -> None:
     national, e164 = phone_of(9)
     tokens = await onboard(client, db_engine, national, e164)
-    victim = await _id_of(db_engine, "telephone", e164)
+    victim = await user_id_of(db_engine, "telephone", e164)
     me = await client.get("/api/user/me", headers=bearer(tokens["token"]))
     assert me.status_code == 200
     path = f"/api/admin/utilisateurs/{victim}"
@@ -273,7 +253,7 @@ async def test_suspension_ends_sessions_at_once_and_reactivation_restores(
 async def test_who_may_suspend_whom(
     client: httpx.AsyncClient, db_engine: AsyncEngine, cast: Cast
 ) -> None:
-    def suspend(target: int, who: Someone) -> Any:
+    def suspend(target: int, who: Member) -> Any:
         return client.post(
             f"/api/admin/utilisateurs/{target}/suspension",
             json={"motif": MOTIF},
@@ -316,7 +296,7 @@ async def test_user_detail_shows_the_account_and_no_secret(
     assert missing.status_code == 404
 
 
-async def _journal(client: httpx.AsyncClient, who: Someone, **params: Any) -> dict[str, Any]:
+async def _journal(client: httpx.AsyncClient, who: Member, **params: Any) -> dict[str, Any]:
     response = await client.get("/api/admin/journal", params=params, headers=who.headers)
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()["data"]

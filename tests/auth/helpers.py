@@ -59,11 +59,6 @@ async def count_user_wallets(engine: AsyncEngine) -> int:
         return int(await connection.scalar(query) or 0)
 
 
-async def execute(engine: AsyncEngine, sql: str, **params: object) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
-
-
 def assert_failure(response: httpx.Response, status: int, error: str | None = None) -> None:
     assert response.status_code == status, response.text
     body = response.json()

@@ -9,8 +9,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import execute, register
+from tests.auth.helpers import register
 from tests.conftest import outbox_code
+from tests.factories import execute
 
 KNOWN = "+2250701020304"
 UNKNOWN = "+2250709080706"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 import httpx
 import respx
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from tests.auth.helpers import PASSWORD, assert_failure, bearer, count, count_user_wallets, register
 from tests.conftest import make_settings, outbox_code
+from tests.factories import asgi_client, scalar
 
 TWILIO = {
     "HOSTOLINK_SMS_SENDER": "twilio",
@@ -41,43 +41,38 @@ class TestConcurrentRegistration:
 
 
 class TestSmsProvider:
-    async def _app_client(self, database_url: str) -> tuple[Any, httpx.AsyncClient]:
+    async def _sign_up(
+        self, database_url: str, answer: httpx.Response
+    ) -> tuple[httpx.Response, respx.Route]:
+        """Sign 0701020304 up and set the password (the step that sends the code), Twilio
+        answering `answer`: our answer to that step, and Twilio's route."""
         app = create_app(make_settings(**TWILIO), database_url=database_url)
-        transport = httpx.ASGITransport(app=app)
-        return app, httpx.AsyncClient(transport=transport, base_url="http://t")
-
-    async def test_a_failing_provider_leaves_nothing_half_done(
-        self, database_url: str, db_engine: AsyncEngine
-    ) -> None:
-        app, client = await self._app_client(database_url)
         with respx.mock(assert_all_called=True) as twilio:
-            twilio.post(TWILIO_MESSAGES).respond(500, json={"code": 20500})
-            async with client:
+            route = twilio.post(TWILIO_MESSAGES).mock(return_value=answer)
+            async with asgi_client(app, base_url="http://t") as client:
                 await client.post("/api/register-user", json={"identifier": "0701020304"})
                 response = await client.post(
                     "/api/define-password",
                     json={"identifier": "0701020304", "password": PASSWORD},
                 )
         await app.state.db.dispose()
+        return response, route
+
+    async def test_a_failing_provider_leaves_nothing_half_done(
+        self, database_url: str, db_engine: AsyncEngine
+    ) -> None:
+        response, _ = await self._sign_up(database_url, httpx.Response(500, json={"code": 20500}))
         assert_failure(response, 503, "SenderError")
-        async with db_engine.connect() as connection:
-            password = await connection.scalar(text("SELECT mdp FROM utilisateur"))
+        password = await scalar(db_engine, "SELECT mdp FROM utilisateur")
         assert password is None  # the password step is rolled back with the code
         assert await count(db_engine, "otp") == 0
 
     async def test_the_code_goes_through_twilio(
         self, database_url: str, db_engine: AsyncEngine
     ) -> None:
-        app, client = await self._app_client(database_url)
-        with respx.mock(assert_all_called=True) as twilio:
-            route = twilio.post(TWILIO_MESSAGES).respond(201, json={"sid": "SM1"})
-            async with client:
-                await client.post("/api/register-user", json={"identifier": "0701020304"})
-                response = await client.post(
-                    "/api/define-password",
-                    json={"identifier": "0701020304", "password": PASSWORD},
-                )
-        await app.state.db.dispose()
+        response, route = await self._sign_up(
+            database_url, httpx.Response(201, json={"sid": "SM1"})
+        )
         assert response.status_code == 200
         form = route.calls.last.request.content.decode()
         assert "To=%2B2250701020304" in form

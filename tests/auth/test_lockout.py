@@ -10,8 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from tests.auth.helpers import PASSWORD, assert_failure, execute, onboard
+from tests.auth.helpers import PASSWORD, assert_failure, onboard
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute
 
 PHONE = "+2250701020304"
 
@@ -112,8 +113,7 @@ class TestClientLimit:
         self, database_url: str, db_engine: AsyncEngine
     ) -> None:
         app = create_app(make_settings(RATE_LIMIT_PER_IP_PER_MINUTE=6), database_url=database_url)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with asgi_client(app, base_url="http://t") as client:
             statuses = [
                 (await _login(client, f"personne{n}@example.com", "x")).status_code
                 for n in range(8)

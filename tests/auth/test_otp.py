@@ -8,8 +8,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, execute, register
+from tests.auth.helpers import assert_failure, register
 from tests.conftest import outbox_code
+from tests.factories import execute
 
 PHONE = "+2250701020304"
 

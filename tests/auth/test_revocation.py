@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.auth.tokens import issue_access_token, issue_token
-from tests.auth.helpers import PASSWORD, assert_failure, bearer, execute, onboard
+from tests.auth.helpers import PASSWORD, assert_failure, bearer, onboard
 from tests.conftest import TEST_SECRET, outbox_code
+from tests.factories import execute
 
 PHONE = "+2250701020305"
 ME = "/api/user/me"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import PASSWORD
 from tests.wallet.helpers import ADMIN, person
@@ -40,16 +38,6 @@ async def post_form(
     return await client.post(
         action_url, data={"csrf_token": csrf_of(page), **fields}, headers=ORIGIN
     )
-
-
-async def user_id_of(engine: AsyncEngine, column: str, value: str) -> int:
-    async with engine.connect() as connection:
-        found = await connection.scalar(
-            text(f"SELECT id_user FROM utilisateur WHERE {column} = :v"),  # noqa: S608
-            {"v": value},
-        )
-    assert found is not None
-    return int(found)
 
 
 __all__ = ["ADMIN", "PASSWORD", "person"]

@@ -12,7 +12,7 @@ from hostolink.auth import principal as principals
 from hostolink.backoffice.audit import audited_sessionmaker
 from hostolink.backoffice.session import current_admin
 from hostolink.models import PlafondKyc
-from tests.backoffice.helpers import user_id_of
+from tests.factories import user_id_of
 from tests.wallet.helpers import ADMIN, make_admin
 
 

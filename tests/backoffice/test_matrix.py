@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.auth.roles import ROLES
 from hostolink.backoffice import pages, views
 from tests.auth.helpers import grant_role
-from tests.backoffice.helpers import sign_in, user_id_of
+from tests.backoffice.helpers import sign_in
+from tests.factories import user_id_of
 from tests.wallet.helpers import ADMIN, make_admin, person
 
 ACTORS = ("anonyme", "user", "expert", "agent", "admin", "super_admin")

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.discussions.hub import runtime_of
 from hostolink.wallet.verify import verify
 from tests.auth.helpers import bearer
-from tests.backoffice.helpers import ORIGIN, csrf_of, post_form, sign_in, user_id_of
+from tests.backoffice.helpers import ORIGIN, csrf_of, post_form, sign_in
 from tests.discussions.helpers import join, say
-from tests.discussions.helpers import member as discussion_member
 from tests.discussions.helpers import room as discussion_room
+from tests.factories import member, user_id_of
 from tests.kyc.helpers import submit
 from tests.operations.helpers import deposit
-from tests.social.helpers import member, post
+from tests.social.helpers import post
 from tests.wallet.helpers import admin_token, credit, make_admin, person, send
 
 
@@ -152,8 +152,8 @@ async def test_moderation_queue_hides_a_reported_room_message(
     """Hidden from the history and withdrawn from the screens connected to the room (the
     app's own hub, in-process here, carries the `retrait` frame to its sockets)."""
     room_id = await discussion_room(client, db_engine, "Nutrition")
-    awa = await discussion_member(client, db_engine, 33)
-    koffi = await discussion_member(client, db_engine, 34)
+    awa = await member(client, db_engine, 33)
+    koffi = await member(client, db_engine, 34)
     for someone in (awa, koffi):
         await join(client, someone, room_id)
     message = await say(client, awa, room_id, "Arrêtez votre traitement, buvez ma tisane")

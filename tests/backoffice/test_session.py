@@ -7,7 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import grant_role
-from tests.backoffice.helpers import ADMIN, ORIGIN, person, post_form, sign_in, user_id_of
+from tests.backoffice.helpers import ADMIN, ORIGIN, person, post_form, sign_in
+from tests.factories import user_id_of
 from tests.wallet.helpers import make_admin
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
@@ -29,56 +28,16 @@ from hostolink.backoffice.supervision_figures import (
 )
 from hostolink.metrics.collector import LedgerFigures, Snapshot
 from tests.auth.helpers import grant_role
-from tests.backoffice.helpers import sign_in, user_id_of
+from tests.backoffice.helpers import sign_in
+from tests.factories import asgi_client, execute, provider_operation, user_id_of, wallet_owner
 from tests.media.conftest import media_settings
 from tests.wallet.helpers import ADMIN, make_admin, person
 
 DATA = "/admin/supervision/donnees"
 
 
-async def _execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
-
-
-async def _owner(client: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, int]:
-    who = await person(client, engine, 25)
-    async with engine.connect() as connection:
-        row = (
-            await connection.execute(
-                text("SELECT id_user, id_compte FROM compte WHERE numero_compte = :n"),
-                {"n": who.numero_compte},
-            )
-        ).one()
-    return {"u": int(row.id_user), "c": int(row.id_compte)}
-
-
-async def _operation(
-    engine: AsyncEngine,
-    owner: dict[str, int],
-    *,
-    statut: str,
-    created: datetime,
-    settled: datetime | None = None,
-    gateway: str = "sandbox",
-    sens: str = "depot",
-) -> None:
-    await _execute(
-        engine,
-        "INSERT INTO operation_fournisseur (fournisseur, passerelle, sens, id_user, id_compte,"
-        " montant, compte_externe, statut, date_creation, date_finalisation)"
-        " VALUES (:g, :g, :sens, :u, :c, 1000, '+2250700000001', :statut, :created, :settled)",
-        g=gateway,
-        sens=sens,
-        statut=statut,
-        created=created,
-        settled=settled,
-        **owner,
-    )
-
-
 async def _abandoned_job(engine: AsyncEngine) -> None:
-    await _execute(
+    await execute(
         engine,
         "INSERT INTO tache (nom, statut, tentatives, derniere_erreur, date_fin)"
         " VALUES ('operations.notification', 'abandonnee', 10, 'ProviderUnreachable', now())",
@@ -86,7 +45,7 @@ async def _abandoned_job(engine: AsyncEngine) -> None:
 
 
 async def _ledger_check(engine: AsyncEngine, ecarts: int | None, *, at: datetime) -> None:
-    await _execute(
+    await execute(
         engine,
         "INSERT INTO controle_grand_livre (date_controle, ecarts, duree_ms)"
         " VALUES (:at, :ecarts, 4210)",
@@ -140,11 +99,15 @@ class TestFiguresOfTheRows:
     async def test_pending_reconciliation_abandoned_job_and_ledger_discrepancies(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        owner = await _owner(client, db_engine)
+        owner = await wallet_owner(client, db_engine, 25)
         now = datetime.now(UTC)
         # Past the reconciliation delay (120 s): being asked about. The fresh one is not yet.
-        await _operation(db_engine, owner, statut="en_attente", created=now - timedelta(minutes=10))
-        await _operation(db_engine, owner, statut="initiee", created=now - timedelta(seconds=30))
+        await provider_operation(
+            db_engine, owner, statut="en_attente", created=now - timedelta(minutes=10)
+        )
+        await provider_operation(
+            db_engine, owner, statut="initiee", created=now - timedelta(seconds=30)
+        )
         await _abandoned_job(db_engine)
         await _ledger_check(db_engine, 3, at=now - timedelta(minutes=5))
         await make_admin(db_engine)
@@ -214,11 +177,11 @@ class TestTheLast24Hours:
     async def test_created_settled_and_settlement_time_by_hour(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        owner = await _owner(client, db_engine)
+        owner = await wallet_owner(client, db_engine, 25)
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         three_hours_ago = hour - timedelta(hours=3) + timedelta(minutes=10)
         for seconds in (60, 120, 180):
-            await _operation(
+            await provider_operation(
                 db_engine,
                 owner,
                 statut="reussie",
@@ -227,7 +190,7 @@ class TestTheLast24Hours:
                 settled=three_hours_ago + timedelta(seconds=seconds),
             )
         two_hours_ago = hour - timedelta(hours=2) + timedelta(minutes=5)
-        await _operation(
+        await provider_operation(
             db_engine,
             owner,
             statut="echouee",
@@ -237,7 +200,7 @@ class TestTheLast24Hours:
             settled=two_hours_ago + timedelta(seconds=30),
         )
         long_ago = hour - timedelta(hours=30)
-        await _operation(
+        await provider_operation(
             db_engine, owner, statut="reussie", created=long_ago, settled=long_ago
         )  # outside the window
         await make_admin(db_engine)
@@ -388,8 +351,7 @@ async def _client(settings: Any, database_url: str) -> AsyncIterator[httpx.Async
     """A client of an application made with `settings` (closed with its pools)."""
     app = create_app(settings, database_url=database_url)
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with asgi_client(app) as http:
             yield http
     finally:
         await app.state.db.dispose()

@@ -11,7 +11,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.backoffice.helpers import post_form, sign_in
-from tests.operations.helpers import make_due, scalar, withdraw
+from tests.factories import scalar
+from tests.operations.helpers import make_due, withdraw
 from tests.wallet.helpers import admin_token, balance, credit, person
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.cards import crypto
 from hostolink.qr import service as qr_service
-from tests.auth.helpers import PASSWORD, assert_failure, count, execute
+from tests.auth.helpers import PASSWORD, assert_failure, count
 from tests.cards.helpers import (
     SVG,
     TEST_BIN,
@@ -26,6 +26,7 @@ from tests.cards.helpers import (
     parse_svg,
     read_card_qr,
 )
+from tests.factories import execute, numbered
 
 MASK = re.compile(r"^•••• •••• •••• (\d{4})$")
 
@@ -173,8 +174,7 @@ class TestDetails:
     async def test_refused_with_someone_elses_or_a_forged_pin_token(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
         bob_token = (
             await client.post("/api/portefeuille/jeton-pin", json={"pin": PASSWORD}, headers=bob)
         ).json()["jeton_pin"]
@@ -314,8 +314,7 @@ class TestIsolation:
     async def test_each_person_sees_only_their_own_card(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
 
         alice_card = await revealed(client, alice)
         bob_card = await revealed(client, bob)
@@ -342,8 +341,7 @@ class TestIsolation:
     async def test_freezing_ones_card_leaves_the_others_alone(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        alice = await holder(client, db_engine, 1)
-        bob = await holder(client, db_engine, 2)
+        alice, bob = await numbered(holder, client, db_engine, 2)
         await client.get("/api/carte", headers=alice)
 
         await client.post("/api/carte/geler", headers=bob)

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.auth.helpers import bearer, onboard
+from tests.wallet.helpers import phone_of
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,6 @@ class Person:
     @property
     def headers(self) -> dict[str, str]:
         return bearer(self.token)
-
-
-def phone_of(n: int) -> tuple[str, str]:
-    """The n-th test number, as typed in Abidjan (`07…`) and as stored (E.164)."""
-    national = f"07{n:08d}"
-    return national, "+225" + national
 
 
 async def person(

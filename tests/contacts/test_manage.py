@@ -7,18 +7,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
 from tests.contacts.helpers import Person, contacts_of, person, saved
-
-
-@pytest.fixture
-async def owner(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
+from tests.factories import execute
 
 
 class TestList:

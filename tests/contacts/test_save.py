@@ -8,18 +8,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, count, execute
-from tests.contacts.helpers import Person, contacts_of, person, phone_of, save, saved
-
-
-@pytest.fixture
-async def owner(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
+from tests.auth.helpers import assert_failure, count
+from tests.contacts.helpers import Person, contacts_of, person, save, saved
+from tests.factories import execute
+from tests.wallet.helpers import phone_of
 
 
 class TestSaveByPhone:

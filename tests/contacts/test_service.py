@@ -13,17 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hostolink.contacts import service
 from hostolink.contacts.errors import ContactNotFound
 from hostolink.errors import NotFound
-from tests.contacts.helpers import Person, contacts_of, person, saved
-
-
-@pytest.fixture
-async def me(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
+from tests.contacts.helpers import Person, contacts_of, saved
 
 
 async def _last_sent(engine: AsyncEngine, owner: Person, target: Person) -> datetime | None:

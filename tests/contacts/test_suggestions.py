@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import execute
 from tests.contacts.helpers import (
     Person,
     person,
@@ -20,17 +19,8 @@ from tests.contacts.helpers import (
     suggestions_of,
     system_account,
 )
+from tests.factories import execute
 from tests.wallet.helpers import assert_ledger_clean
-
-
-@pytest.fixture
-async def me(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 1, prenom="Moussa", nom="Traoré")
-
-
-@pytest.fixture
-async def awa(client: httpx.AsyncClient, db_engine: AsyncEngine) -> Person:
-    return await person(client, db_engine, 2, prenom="Awa", nom="Koné")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -15,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import outbox_code
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Crash-Test-2026"  # a throwaway password for a per-run database
-_CODE = re.compile(r"\b(\d{6})\b")
 
 
 def free_port() -> int:
@@ -74,20 +73,6 @@ class Server:
                 self.kill9()
 
 
-async def code_sent_to(engine: AsyncEngine, identifier: str) -> str:
-    async with engine.connect() as connection:
-        body = await connection.scalar(
-            text(
-                "SELECT corps FROM message_sortant WHERE destinataire = :to"
-                " ORDER BY id DESC LIMIT 1"
-            ),
-            {"to": identifier},
-        )
-    match = _CODE.search(body or "")
-    assert match, f"no code sent to {identifier}"
-    return match.group(1)
-
-
 async def enrol(http: httpx.AsyncClient, engine: AsyncEngine, count: int) -> list[tuple[str, str]]:
     """(E.164 phone, access token) of verified people."""
     people = []
@@ -96,7 +81,7 @@ async def enrol(http: httpx.AsyncClient, engine: AsyncEngine, count: int) -> lis
         (await http.post("/api/register-user", json={"identifier": phone})).raise_for_status()
         body = {"identifier": phone, "password": PASSWORD, "confirmPassword": PASSWORD}
         (await http.post("/api/define-password", json=body)).raise_for_status()
-        code = await code_sent_to(engine, phone)
+        code = await outbox_code(engine, phone)
         answer = await http.post("/api/verify-otp", json={"identifier": phone, "otpCode": code})
         answer.raise_for_status()
         people.append((phone, answer.json()["token"]))

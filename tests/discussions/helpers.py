@@ -8,12 +8,10 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.asyncio.client import ClientConnection
 
@@ -21,57 +19,10 @@ from hostolink.app import create_app
 from hostolink.discussions.hub import close_runtime
 from tests.auth.helpers import bearer
 from tests.conftest import make_settings
-from tests.wallet.helpers import admin_token, person
+from tests.factories import Member
+from tests.wallet.helpers import admin_token
 
 FRAME_WAIT = 15.0  # a safety net against a hung test, never an assertion on speed
-
-
-@dataclass(frozen=True)
-class Member:
-    id: int
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return bearer(self.token)
-
-
-async def member(
-    client: httpx.AsyncClient, engine: AsyncEngine, n: int, *, expert: bool = False
-) -> Member:
-    someone = await person(client, engine, n)
-    async with engine.begin() as connection:
-        user_id = await connection.scalar(
-            text(
-                "UPDATE utilisateur SET prenom = 'Awa', nom = 'Koné' WHERE telephone = :t"
-                " RETURNING id_user"
-            ),
-            {"t": someone.phone},
-        )
-        if expert:
-            await connection.execute(
-                text(
-                    "INSERT INTO utilisateur_role (id_user, id_role)"
-                    " SELECT :u, id_role FROM role_permission WHERE code = 'expert'"
-                ),
-                {"u": user_id},
-            )
-    assert user_id is not None
-    return Member(int(user_id), someone.token)
-
-
-async def image(engine: AsyncEngine, owner: int | None, *, usage: str) -> int:
-    async with engine.begin() as connection:
-        media_id = await connection.scalar(
-            text(
-                "INSERT INTO media (id_user, stockage, cle_stockage, url, type_mime, largeur,"
-                " hauteur, taille_octets, usage, prive)"
-                " VALUES (:u, 'local', 'test/' || gen_random_uuid(), 'https://img.test/x.webp',"
-                " 'image/webp', 800, 600, 1000, :usage, false) RETURNING id_media"
-            ),
-            {"u": owner, "usage": usage},
-        )
-    return int(media_id)
 
 
 async def room(
@@ -110,13 +61,6 @@ def build_app(database_url: str, **settings: Any) -> Any:
 async def dispose(app: Any) -> None:
     await close_runtime(app)
     await app.state.db.dispose()
-
-
-@contextlib.asynccontextmanager
-async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @contextlib.asynccontextmanager

@@ -27,13 +27,12 @@ from tests.discussions.helpers import (
     build_app,
     dispose,
     frame,
-    http,
     join,
     live_server,
-    member,
     room,
     say,
 )
+from tests.factories import asgi_client, member, numbered
 from tests.redis_proxy import REDIS_URL, redis_proxy, require_redis
 from tests.wallet.helpers import admin_token
 
@@ -58,7 +57,7 @@ class TestHandshake:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
         code, reason = await _refused(f"{base}/ws/thematiques/{room_id}")
         assert (code, reason) == (4401, "Authentification requise.")
@@ -69,7 +68,7 @@ class TestHandshake:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
             awa = await member(client, db_engine, 1)
         url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
@@ -77,7 +76,7 @@ class TestHandshake:
         assert code == 4403
         assert reason
         assert "Rejoignez" in reason
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             await join(client, awa, room_id)
         async with db_engine.begin() as connection:
             await connection.execute(
@@ -89,7 +88,7 @@ class TestHandshake:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
             awa = await member(client, db_engine, 1)
             await join(client, awa, room_id)
@@ -112,7 +111,7 @@ class TestHandshake:
     ) -> None:
         """Connections exhausted or the database away: a clean 1013, not a crashed socket."""
         app, _ = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
             awa = await member(client, db_engine, 1)
             await join(client, awa, room_id)
@@ -130,7 +129,7 @@ class TestHandshake:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
             awa = await member(client, db_engine, 1)
             await join(client, awa, room_id)
@@ -148,10 +147,9 @@ class TestDelivery:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             async with (
@@ -188,10 +186,9 @@ class TestDelivery:
     ) -> None:
         app = build_app(database_url, DISCUSSION_MESSAGES_PER_MINUTE=2)
         try:
-            async with http(app) as client, live_server(app) as base:
+            async with asgi_client(app) as client, live_server(app) as base:
                 room_id = await room(client, db_engine)
-                awa = await member(client, db_engine, 1)
-                kofi = await member(client, db_engine, 2)
+                awa, kofi = await numbered(member, client, db_engine, 2)
                 await join(client, awa, room_id)
                 await join(client, kofi, room_id)
                 async with connect(f"{base}/ws/thematiques/{room_id}?token={awa.token}") as ws:
@@ -224,10 +221,9 @@ class TestDelivery:
         self, live: tuple[Any, str], db_engine: AsyncEngine
     ) -> None:
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             url = f"{base}/ws/thematiques/{room_id}?token={awa.token}"
@@ -261,8 +257,8 @@ class TestFanOut:
         app_b = build_app(database_url, **settings)
         try:
             async with (
-                http(app_a) as client_a,
-                http(app_b) as client_b,
+                asgi_client(app_a) as client_a,
+                asgi_client(app_b) as client_b,
                 live_server(app_b) as base_b,
             ):
                 room_id = await room(client_a, db_engine)
@@ -307,10 +303,9 @@ class TestModeration:
         """Hiding sends `retrait` to the room's sockets once committed; rejecting a report
         sends nothing (the next frame after it is the next message)."""
         app, base = live
-        async with http(app) as client:
+        async with asgi_client(app) as client:
             room_id = await room(client, db_engine)
-            awa = await member(client, db_engine, 1)
-            kofi = await member(client, db_engine, 2)
+            awa, kofi = await numbered(member, client, db_engine, 2)
             await join(client, awa, room_id)
             await join(client, kofi, room_id)
             admin = bearer(await admin_token(client, db_engine))
@@ -378,7 +373,7 @@ class TestRedisOutage:
             app_b = build_app(database_url, **settings)
             try:
                 async with (
-                    http(app_a) as client,
+                    asgi_client(app_a) as client,
                     live_server(app_a) as base_a,
                     live_server(app_b) as base_b,
                 ):
@@ -442,7 +437,7 @@ class TestRedisOutage:
         async with redis_proxy() as proxy:
             app = build_app(database_url, REDIS_URL=proxy.url(), **self.SETTINGS)
             try:
-                async with http(app) as client, live_server(app) as base:
+                async with asgi_client(app) as client, live_server(app) as base:
                     room_id = await room(client, db_engine)
                     awa = await member(client, db_engine, 1)
                     await join(client, awa, room_id)

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import bearer
-from tests.discussions.helpers import join, member, room, say
+from tests.discussions.helpers import join, room, say
+from tests.factories import member, numbered
 from tests.wallet.helpers import admin_token
 
 
@@ -27,8 +28,7 @@ async def test_a_member_reports_a_message_and_a_moderator_hides_it(
     client: httpx.AsyncClient, db_engine: AsyncEngine
 ) -> None:
     room_id = await room(client, db_engine, "Diabète au quotidien")
-    author = await member(client, db_engine, 1)
-    reader = await member(client, db_engine, 2)
+    author, reader = await numbered(member, client, db_engine, 2)
     await join(client, author, room_id)
     await join(client, reader, room_id)
     message = await say(client, author, room_id, "Achetez mes pilules miracles !")

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import bearer
-from tests.discussions.helpers import image, join, member, room, say
+from tests.discussions.helpers import join, room, say
+from tests.factories import image, member, numbered
 from tests.wallet.helpers import admin_token
 
 
@@ -125,7 +126,7 @@ class TestMembership:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         response = await client.post(f"/api/thematiques/{room_id}/membres", headers=doctor.headers)
         assert response.json()["data"]["role"] == "expert"
 
@@ -153,8 +154,7 @@ class TestMessages:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         forged = await client.post(
             f"/api/thematiques/{room_id}/messages",
@@ -188,8 +188,7 @@ class TestMessages:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         mine = await image(db_engine, awa.id, usage="message")
         theirs = await image(db_engine, kofi.id, usage="message")
@@ -211,7 +210,7 @@ class TestExpertAnswers:
     ) -> None:
         room_id = await room(client, db_engine)
         awa = await member(client, db_engine, 1)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         await join(client, awa, room_id)
         await join(client, doctor, room_id)
         question = await say(client, awa, room_id, "Quels vaccins à 9 mois ?")
@@ -236,8 +235,7 @@ class TestExpertAnswers:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         await join(client, kofi, room_id)
         question = await say(client, awa, room_id, "Quels vaccins ?")
@@ -253,7 +251,7 @@ class TestExpertAnswers:
         first = await room(client, db_engine, "Diabète")
         second = await room(client, db_engine, "Paludisme")
         awa = await member(client, db_engine, 1)
-        doctor = await member(client, db_engine, 2, expert=True)
+        doctor = await member(client, db_engine, 2, roles=("expert",))
         await join(client, awa, first)
         await join(client, doctor, second)
         question = await say(client, awa, first, "Quel régime ?")
@@ -296,8 +294,7 @@ class TestReadMarkers:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         room_id = await room(client, db_engine)
-        awa = await member(client, db_engine, 1)
-        kofi = await member(client, db_engine, 2)
+        awa, kofi = await numbered(member, client, db_engine, 2)
         await join(client, awa, room_id)
         await join(client, kofi, room_id)
         ids = [(await say(client, awa, room_id, f"Question {i}"))["id_message"] for i in range(3)]

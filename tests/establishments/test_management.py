@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from tests.auth.helpers import PASSWORD, assert_failure, bearer
 from tests.conftest import make_settings
+from tests.factories import scalar
 from tests.health.helpers import create
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import operation, scalar, settle, system_balance, withdraw
+from tests.operations.helpers import operation, settle, system_balance, withdraw
 from tests.wallet.helpers import (
     Person,
     admin_token,

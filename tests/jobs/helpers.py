@@ -37,11 +37,6 @@ async def row(engine: AsyncEngine, job_id: int) -> Any:
         ).one()
 
 
-async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
-
-
 async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
     """Poll `check` until it holds; fail only after a deadline no healthy run reaches."""
     deadline = time.monotonic() + DEADLINE_SECONDS

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.admin import job_desk as desk
 from hostolink.jobs.queue import Job
 from tests.auth.helpers import assert_failure, bearer, grant_role
-from tests.jobs.helpers import execute, row
+from tests.factories import execute
+from tests.jobs.helpers import row
 from tests.wallet.helpers import admin_token, person
 
 MOTIF = {"motif": "Fournisseur rétabli, on rejoue"}

@@ -24,7 +24,7 @@ from hostolink.jobs import retention
 from hostolink.jobs.retention import RETENTION_JOB, Periods, Retention
 from hostolink.jobs.worker import Worker
 from tests.conftest import make_settings
-from tests.jobs.helpers import execute
+from tests.factories import execute, scalar
 from tests.operations.helpers import deposit, pay, settle
 from tests.wallet.helpers import admin_token, assert_ledger_clean, credit, person
 
@@ -174,14 +174,12 @@ async def _webhooks(engine: AsyncEngine, world: World, settled: int, pending: in
     world.add(table, await webhook("recu", settled, old), goes=False)
     world.add(table, await webhook("erreur", settled, old), goes=False)
     # The notification that decided the settled deposit: its history names it.
-    async with engine.begin() as connection:
-        deciding = await connection.scalar(
-            text(
-                "SELECT (details ->> 'id_webhook')::bigint FROM historique_operation"
-                " WHERE id_operation = :o AND details ? 'id_webhook'"
-            ),
-            {"o": settled},
-        )
+    deciding = await scalar(
+        engine,
+        "SELECT (details ->> 'id_webhook')::bigint FROM historique_operation"
+        " WHERE id_operation = :o AND details ? 'id_webhook'",
+        o=settled,
+    )
     assert deciding is not None
     await execute(
         engine,

@@ -16,7 +16,8 @@ from hostolink.db import Database
 from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import TIMEOUT_ERROR, Handler, Worker
-from tests.jobs.helpers import DEADLINE_SECONDS, enqueue, eventually, execute, row, status_is
+from tests.factories import execute
+from tests.jobs.helpers import DEADLINE_SECONDS, enqueue, eventually, row, status_is
 
 # Long enough never to decide a test by themselves; tests that are about one shorten it.
 LEASE = 60.0
@@ -85,21 +86,28 @@ class TestTimeout:
             Worker(db, lease_seconds=60, timeout_seconds=60)
 
 
+async def _long_job_started(db: Database) -> tuple[Gate, int, asyncio.Task[int]]:
+    """A job whose handler waits on its gate, started by a worker renewing its lease every
+    0.1 s: (the gate, the job's id, the worker's run)."""
+    gate = Gate()
+    worker = Worker(
+        db,
+        handlers={"long": gate},
+        lease_seconds=LEASE,
+        timeout_seconds=TIMEOUT,
+        renew_seconds=0.1,
+    )
+    job_id = await enqueue(db, "long")
+    running = asyncio.create_task(worker.run_once())
+    await gate.wait_started()
+    return gate, job_id, running
+
+
 class TestLease:
     async def test_the_lease_is_renewed_while_the_handler_runs(
         self, db: Database, db_engine: AsyncEngine
     ) -> None:
-        gate = Gate()
-        worker = Worker(
-            db,
-            handlers={"long": gate},
-            lease_seconds=LEASE,
-            timeout_seconds=TIMEOUT,
-            renew_seconds=0.1,
-        )
-        job_id = await enqueue(db, "long")
-        running = asyncio.create_task(worker.run_once())
-        await gate.wait_started()
+        gate, job_id, running = await _long_job_started(db)
         first: datetime = (await row(db_engine, job_id)).verrouille_jusqu_a
 
         async def renewed() -> bool:
@@ -114,17 +122,7 @@ class TestLease:
     async def test_a_worker_that_lost_its_job_stops_and_writes_nothing(
         self, db: Database, db_engine: AsyncEngine, caplog: pytest.LogCaptureFixture
     ) -> None:
-        gate = Gate()
-        worker = Worker(
-            db,
-            handlers={"long": gate},
-            lease_seconds=LEASE,
-            timeout_seconds=TIMEOUT,
-            renew_seconds=0.1,
-        )
-        job_id = await enqueue(db, "long")
-        running = asyncio.create_task(worker.run_once())
-        await gate.wait_started()
+        gate, job_id, running = await _long_job_started(db)
         # Meanwhile its lease ran out and another worker claimed the job: attempt 2.
         await execute(
             db_engine,

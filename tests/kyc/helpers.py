@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.media.helpers import image_bytes
 
@@ -42,20 +38,6 @@ async def submit(
         files=documents(verso=verso),
         headers=headers,
     )
-
-
-async def user_id(engine: AsyncEngine, phone: str) -> int:
-    async with engine.connect() as connection:
-        found = await connection.scalar(
-            text("SELECT id_user FROM utilisateur WHERE telephone = :t"), {"t": phone}
-        )
-    assert found is not None
-    return int(found)
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as connection:
-        return await connection.scalar(text(sql), params)
 
 
 def path_of(url: str) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.kit.keys import derive_key
 from hostolink.kyc import links
 from tests.auth.helpers import assert_failure, bearer
-from tests.discussions.helpers import member
-from tests.kyc.helpers import ADMIN_PATH, path_of, scalar, submit, user_id
+from tests.factories import member, scalar, user_id_of
+from tests.kyc.helpers import ADMIN_PATH, path_of, submit
 from tests.media.helpers import image_bytes
 from tests.wallet.helpers import Person, admin_token, person
 
@@ -39,7 +39,7 @@ class TestAccess:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
         awa, verification = await pending(client, db_engine, 11)
-        expert = await member(client, db_engine, 12, expert=True)
+        expert = await member(client, db_engine, 12, roles=("expert",))
         for headers in (awa.headers, expert.headers):
             assert_failure(await client.get(ADMIN_PATH, headers=headers), 403)
             assert_failure(await client.get(f"{ADMIN_PATH}/{verification}", headers=headers), 403)
@@ -173,7 +173,7 @@ class TestDecisions:
         )
         assert response.status_code == 200, response.text
         assert response.json()["data"]["statut"] == "approuvee"
-        me = await user_id(db_engine, awa.phone)
+        me = await user_id_of(db_engine, "telephone", awa.phone)
         assert (
             await scalar(db_engine, "SELECT niveau_kyc FROM utilisateur WHERE id_user = :u", u=me)
             == 2
@@ -209,7 +209,7 @@ class TestDecisions:
     ) -> None:
         admin = await admin_token(client, db_engine)
         awa = await person(client, db_engine, 41)
-        me = await user_id(db_engine, awa.phone)
+        me = await user_id_of(db_engine, "telephone", awa.phone)
         async with db_engine.begin() as connection:
             await connection.execute(
                 text("UPDATE utilisateur SET niveau_kyc = 3 WHERE id_user = :u"), {"u": me}
@@ -236,7 +236,7 @@ class TestDecisions:
         response = await client.post(url, json={"motif": "Photo floue"}, headers=bearer(admin))
         assert response.status_code == 200, response.text
         assert response.json()["data"]["motif_rejet"] == "Photo floue"
-        me = await user_id(db_engine, awa.phone)
+        me = await user_id_of(db_engine, "telephone", awa.phone)
         assert (
             await scalar(db_engine, "SELECT niveau_kyc FROM utilisateur WHERE id_user = :u", u=me)
             == 0

@@ -8,7 +8,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure
-from tests.kyc.helpers import PATH, scalar, submit, user_id
+from tests.factories import scalar, user_id_of
+from tests.kyc.helpers import PATH, submit
 from tests.media.helpers import image_bytes
 from tests.wallet.helpers import person
 
@@ -25,7 +26,7 @@ class TestSubmit:
         assert data["niveau_demande"] == 2
         assert data["date_examen"] is None
         assert "id_media_recto" not in data
-        me = await user_id(db_engine, awa.phone)
+        me = await user_id_of(db_engine, "telephone", awa.phone)
         owner = await scalar(
             db_engine,
             "SELECT id_user FROM verification_identite WHERE id_verification = :v",

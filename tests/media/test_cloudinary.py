@@ -20,6 +20,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
+from tests.factories import asgi_client
 from tests.media.conftest import media_settings
 from tests.media.helpers import GPS_IFD, image_bytes, media_rows, post_image
 from tests.wallet.helpers import person
@@ -84,8 +85,7 @@ async def cloud_client(
     application = create_app(
         media_settings(tmp_path, CLOUDINARY_URL=url), database_url=database_url
     )
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(application) as http:
         yield http
     await application.state.db.dispose()
 

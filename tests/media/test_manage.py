@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.errors import HostolinkError
 from hostolink.media.service import owned_media
+from tests.factories import numbered
 from tests.media.helpers import image_bytes, media_rows, post_image
 from tests.wallet.helpers import Person, person
 
@@ -90,8 +91,7 @@ class TestDelete:
     async def test_someone_else_gets_404(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        owner = await person(client, db_engine, 1)
-        other = await person(client, db_engine, 2)
+        owner, other = await numbered(person, client, db_engine, 2)
         media_id = await upload(client, owner)
 
         response = await client.delete(f"/api/medias/{media_id}", headers=other.headers)
@@ -156,8 +156,7 @@ class TestOwnedMedia:
     async def test_someone_elses_or_unknown_or_other_usage(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, db_session: AsyncSession
     ) -> None:
-        owner = await person(client, db_engine, 1)
-        other = await person(client, db_engine, 2)
+        owner, other = await numbered(person, client, db_engine, 2)
         theirs = await upload(client, owner)
         mine = await upload(client, other, usage="message")
         other_id = (await me(client, other))["id_user"]

@@ -9,34 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
 from hostolink.db import Database
 from hostolink.metrics.collector import DatabaseCollector
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, provider_operation, wallet_owner
 from tests.metrics.helpers import parse, scrape
-from tests.wallet.helpers import person
 
 UNREACHABLE = "postgresql://nobody@127.0.0.1:9/nothing"
-
-
-async def _execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
-
-
-async def _owner(client: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, int]:
-    who = await person(client, engine, 1)
-    async with engine.connect() as connection:
-        row = (
-            await connection.execute(
-                text("SELECT id_user, id_compte FROM compte WHERE numero_compte = :n"),
-                {"n": who.numero_compte},
-            )
-        ).one()
-    return {"u": int(row.id_user), "c": int(row.id_compte)}
 
 
 async def _operation(
@@ -50,24 +32,20 @@ async def _operation(
     age: float = 60,
 ) -> None:
     final = statut in ("reussie", "echouee", "expiree")
-    await _execute(
+    await provider_operation(
         engine,
-        "INSERT INTO operation_fournisseur (fournisseur, passerelle, sens, id_user, id_compte,"
-        " montant, compte_externe, statut, date_creation, date_finalisation)"
-        " VALUES (:rail, :gateway, :sens, :u, :c, 1000, '+2250700000001', :statut,"
-        " now() - make_interval(secs => :age), CASE WHEN :final THEN now() END)",
-        rail=rail,
+        owner,
         gateway=gateway,
+        rail=rail,
         sens=sens,
         statut=statut,
-        age=age,
-        final=final,
-        **owner,
+        created=f"now() - make_interval(secs => {float(age)})",
+        settled="now()" if final else None,
     )
 
 
 async def _job(engine: AsyncEngine, nom: str, statut: str, *, runs_in: float = 0) -> None:
-    await _execute(
+    await execute(
         engine,
         "INSERT INTO tache (nom, statut, date_execution, date_fin, date_creation)"
         " VALUES (:nom, CAST(:statut AS text), now() + make_interval(secs => :runs_in),"
@@ -83,8 +61,7 @@ async def _job(engine: AsyncEngine, nom: str, statut: str, *, runs_in: float = 0
 async def cached(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """An app whose database figures stay cached for five minutes."""
     app = create_app(make_settings(HOSTOLINK_METRICS_CACHE_SECONDS=300), database_url=database_url)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         yield client
     await app.state.db.dispose()
 
@@ -93,7 +70,7 @@ class TestFiguresMatchTheRows:
     async def test_the_operators_queue(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        owner = await _owner(client, db_engine)
+        owner = await wallet_owner(client, db_engine, 1)
         for sens, age in (("retrait", 2 * 86400), ("retrait", 90000), ("depot", 100000)):
             await _operation(
                 db_engine,
@@ -120,44 +97,20 @@ class TestFiguresMatchTheRows:
     async def test_queue_operations_and_reconciliation(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        owner = await _owner(client, db_engine)
-        for _ in range(2):
+        owner = await wallet_owner(client, db_engine, 1)
+        rows = [
+            # (gateway, rail, direction, status, age in seconds)
+            ("hub2", "orange_money", "depot", "reussie", 60),
+            ("hub2", "orange_money", "depot", "reussie", 60),
+            ("hub2", "mtn_momo", "retrait", "en_attente", 3600),
+            ("wave", "wave", "depot", "initiee", 600),
+            # Younger than the reconciliation delay (120 s): not waiting for it yet.
+            ("wave", "wave", "depot", "initiee", 5),
+        ]
+        for gateway, rail, sens, statut, age in rows:
             await _operation(
-                db_engine,
-                owner,
-                gateway="hub2",
-                rail="orange_money",
-                sens="depot",
-                statut="reussie",
+                db_engine, owner, gateway=gateway, rail=rail, sens=sens, statut=statut, age=age
             )
-        await _operation(
-            db_engine,
-            owner,
-            gateway="hub2",
-            rail="mtn_momo",
-            sens="retrait",
-            statut="en_attente",
-            age=3600,
-        )
-        await _operation(
-            db_engine,
-            owner,
-            gateway="wave",
-            rail="wave",
-            sens="depot",
-            statut="initiee",
-            age=600,
-        )
-        # Younger than the reconciliation delay (120 s): not waiting for it yet.
-        await _operation(
-            db_engine,
-            owner,
-            gateway="wave",
-            rail="wave",
-            sens="depot",
-            statut="initiee",
-            age=5,
-        )
         for _ in range(2):
             await _job(db_engine, "operations.notification", "en_attente", runs_in=-300)
         await _job(db_engine, "operations.notification", "en_attente", runs_in=3600)
@@ -207,7 +160,7 @@ class TestFiguresMatchTheRows:
     async def test_a_complete_check_then_one_cut_short(
         self, database_url: str, db_engine: AsyncEngine
     ) -> None:
-        await _execute(
+        await execute(
             db_engine,
             "INSERT INTO controle_grand_livre (date_controle, ecarts, duree_ms)"
             " VALUES ('2026-03-01 12:15:00+00', 3, 4210)",
@@ -218,7 +171,7 @@ class TestFiguresMatchTheRows:
         assert seen.value("hostolink_ledger_last_check_duration_seconds") == 4.21
         assert seen.value("hostolink_ledger_last_check_complete") == 1
 
-        await _execute(
+        await execute(
             db_engine,
             "INSERT INTO controle_grand_livre (ecarts, duree_ms, details)"
             ' VALUES (NULL, 60000, \'{"erreur": "délai dépassé"}\')',

@@ -11,26 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.notifications.service import notify
+from tests.factories import Member, user_id_of
 from tests.wallet.helpers import Person, person
 
 
 @dataclass(frozen=True)
-class Someone:
-    who: Person
-    id: int
+class Someone(Member):
+    """A member, with their wallet."""
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return self.who.headers
+    who: Person
 
 
 async def someone(client: httpx.AsyncClient, engine: AsyncEngine, n: int) -> Someone:
     who = await person(client, engine, n)
-    async with engine.connect() as connection:
-        user_id = await connection.scalar(
-            text("SELECT id_user FROM utilisateur WHERE telephone = :t"), {"t": who.phone}
-        )
-    return Someone(who, int(user_id))
+    return Someone(await user_id_of(engine, "telephone", who.phone), who.token, who)
 
 
 async def write_notification(app: Any, user_id: int, title: str = "Bonjour", **extra: Any) -> int:

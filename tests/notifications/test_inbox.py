@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.notifications.service import notify
 from tests.auth.helpers import assert_failure
+from tests.factories import numbered
 from tests.notifications.inbox_helpers import (
     notification_row,
     someone,
@@ -21,8 +22,7 @@ class TestList:
     async def test_only_mine_newest_first(
         self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await someone(client, db_engine, 1)
-        ali = await someone(client, db_engine, 2)
+        awa, ali = await numbered(someone, client, db_engine, 2)
         first = await write_notification(app, awa.id, "Un")
         await write_notification(app, ali.id, "Pas pour Awa")
         second = await write_notification(app, awa.id, "Deux")
@@ -106,8 +106,7 @@ class TestReading:
     async def test_unread_count_and_mark_read(
         self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await someone(client, db_engine, 1)
-        ali = await someone(client, db_engine, 2)
+        awa, ali = await numbered(someone, client, db_engine, 2)
         ids = [await write_notification(app, awa.id, f"N{i}") for i in range(3)]
         await write_notification(app, ali.id)
 
@@ -139,8 +138,7 @@ class TestReading:
     async def test_someone_elses_notification_is_404(
         self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await someone(client, db_engine, 1)
-        ali = await someone(client, db_engine, 2)
+        awa, ali = await numbered(someone, client, db_engine, 2)
         alis = await write_notification(app, ali.id)
 
         response = await client.post(f"/api/notifications/{alis}/lue", headers=awa.headers)
@@ -172,8 +170,7 @@ class TestDevices:
     async def test_register_refresh_and_forget(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await someone(client, db_engine, 1)
-        ali = await someone(client, db_engine, 2)
+        awa, ali = await numbered(someone, client, db_engine, 2)
         body = {"jeton": "fcm:token-1", "plateforme": "android"}
 
         first = await client.post("/api/appareils", json=body, headers=awa.headers)
@@ -210,8 +207,7 @@ class TestDevices:
     async def test_owner_comes_from_the_token_not_the_body(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await someone(client, db_engine, 1)
-        ali = await someone(client, db_engine, 2)
+        awa, ali = await numbered(someone, client, db_engine, 2)
         response = await client.post(
             "/api/appareils", json={"jeton": "t", "id_user": ali.id}, headers=awa.headers
         )

@@ -29,6 +29,7 @@ from hostolink.jobs.queue import Job
 from hostolink.notifications.push import PUSH_JOB, enqueue_for_transactions, push_handlers
 from hostolink.notifications.service import notify
 from tests.conftest import make_settings
+from tests.factories import asgi_client
 from tests.notifications.conftest import free_port
 from tests.notifications.inbox_helpers import Someone, notification_row, someone
 from tests.notifications.inbox_helpers import write_notification as write
@@ -112,8 +113,7 @@ async def push_app(
 
 @pytest.fixture
 async def push_client(push_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=push_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(push_app) as http:
         yield http
 
 
@@ -408,8 +408,7 @@ class TestTokenEndpointDown:
         application = create_app(settings, database_url=database_url)
         application.state.worker.handlers.update(push_handlers(settings, application.state.db))
         try:
-            transport = httpx.ASGITransport(app=application)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            async with asgi_client(application, base_url="http://t") as client:
                 awa = await someone(client, db_engine, 1)
                 await device(client, awa, "tok-a")
                 notification_id = await write(application, awa.id)

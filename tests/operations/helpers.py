@@ -7,11 +7,11 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import PASSWORD
-from tests.wallet.helpers import Person
+from tests.factories import execute, funded_people, scalar
+from tests.wallet.helpers import Person, person
 
 
 async def settle(app: Any) -> None:
@@ -20,6 +20,12 @@ async def settle(app: Any) -> None:
         await app.state.sandbox.settle()
         if not await app.state.worker.run_once() and not app.state.sandbox._tasks:
             return
+
+
+async def funded(client: httpx.AsyncClient, engine: AsyncEngine, amount: int) -> Person:
+    """Person 1, credited `amount` XOF."""
+    (awa,) = await funded_people(client, engine, 1, amount)
+    return awa
 
 
 async def deposit(
@@ -34,6 +40,16 @@ async def deposit(
     headers = {**who.headers, "Idempotency-Key": key or str(uuid.uuid4())}
     body = {"fournisseur": rail, "montant": amount, "numero": numero or who.national}
     return await client.post("/api/depots", json=body, headers=headers)
+
+
+async def started_deposit(
+    client: httpx.AsyncClient, engine: AsyncEngine, amount: int = 5_000
+) -> tuple[Person, httpx.Response, str]:
+    """Person 1 starting a deposit of `amount` on the sandbox: the person, our answer, and
+    the operation's reference."""
+    awa = await person(client, engine, 1)
+    started = await deposit(client, awa, amount)
+    return awa, started, started.json()["data"]["reference"]
 
 
 async def withdraw(
@@ -93,16 +109,6 @@ async def operation(client: httpx.AsyncClient, who: Person, reference: str) -> d
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
-
-
-async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
-    async with engine.connect() as connection:
-        return await connection.scalar(text(sql), params)
-
-
-async def execute(engine: AsyncEngine, sql: str, **params: Any) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(text(sql), params)
 
 
 async def system_balance(engine: AsyncEngine, code: str) -> int:

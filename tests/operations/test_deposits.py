@@ -14,17 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from hostolink.jobs import queue
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
     backdate_sandbox,
     deposit,
-    execute,
     make_due,
     operation,
     pay,
     sandbox_id,
-    scalar,
     settle,
+    started_deposit,
     system_balance,
 )
 from tests.wallet.helpers import assert_ledger_clean, balance, person
@@ -129,8 +129,7 @@ class TestNotifications:
             make_settings(**{**SANDBOX, "SANDBOX_DUPLICATE_RATE": 1}), database_url=database_url
         )
         try:
-            transport = httpx.ASGITransport(app=application)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with asgi_client(application, base_url="http://t") as http:
                 awa = await person(http, db_engine, 1)
                 started = await deposit(http, awa, 5_000)
                 await pay(http, started)
@@ -147,9 +146,7 @@ class TestNotifications:
     async def test_replayed_and_out_of_order_notifications_change_nothing(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, started, reference = await started_deposit(client, db_engine)
         await pay(client, started)
         await settle(app)
         event_id = await scalar(db_engine, "SELECT id_externe FROM webhook_entrant")
@@ -171,9 +168,7 @@ class TestNotifications:
     async def test_forged_stale_unsigned_and_unknown_notifications_are_refused(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, _, reference = await started_deposit(client, db_engine)
         body = await self._event(app, reference, event_id="evt_forged", statut="succeeded")
         forged = await self._post(
             client, app, body, signature=f"t={int(time.time())},v1={'0' * 64}"
@@ -199,9 +194,7 @@ class TestNotifications:
     async def test_notified_amount_must_match(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, _, reference = await started_deposit(client, db_engine)
         body = json.loads(await self._event(app, reference, event_id="evt_m", statut="succeeded"))
         body["data"]["montant"] = 50_000
         raw = json.dumps(body).encode()
@@ -235,9 +228,7 @@ class TestRecovery:
     async def test_expired_session_closes_the_deposit_then_a_late_payment_still_credits(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, started, reference = await started_deposit(client, db_engine)
         # Our clock closes nothing: the provider says the session is still open.
         await make_due(db_engine, reference, age_minutes=61)
         await app.state.operations.reconcile()

@@ -21,32 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.app import create_app
 from hostolink.providers.sandbox.adapter import PLATFORM_SWITCH_CALLS
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.metrics.helpers import scrape
 from tests.operations.conftest import SANDBOX
 from tests.operations.helpers import (
     backdate_sandbox,
     deposit,
-    execute,
+    funded,
     make_due,
     operation,
     pay,
     sandbox_id,
-    scalar,
     settle,
+    started_deposit,
     system_balance,
     withdraw,
 )
-from tests.wallet.helpers import admin_token, assert_ledger_clean, balance, credit, person
+from tests.wallet.helpers import admin_token, assert_ledger_clean, balance, person
 
 WAVE = "https://wave.test"
 HORIZON_PASSED = 25 * 60  # minutes: past the default 24-hour horizon
 ADMIN_OPERATIONS = "/api/admin/operations"
-
-
-async def funded(client: httpx.AsyncClient, engine: AsyncEngine, amount: int) -> Any:
-    awa = await person(client, engine, 1)
-    await credit(client, await admin_token(client, engine), awa.numero_compte, amount)
-    return awa
 
 
 async def held(client: httpx.AsyncClient, who: Any) -> int:
@@ -115,8 +110,7 @@ async def wave_app(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[A
 
 @pytest.fixture
 async def wave_client(wave_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=wave_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(wave_app) as http:
         yield http
 
 
@@ -322,9 +316,7 @@ class TestHorizon:
     async def test_an_unpaid_deposit_never_answered_waits_for_the_operators(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any, database_url: str
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, _, reference = await started_deposit(client, db_engine)
         # A sandbox that lost its records forgot the session: « unknown » for ever, our
         # clock decides nothing, then the horizon hands it to the operators. No money moved.
         await execute(db_engine, "DELETE FROM operation_bac_a_sable")
@@ -345,9 +337,7 @@ class TestHorizon:
     async def test_the_provider_expiring_the_session_closes_the_deposit(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        started = await deposit(client, awa, 5_000)
-        reference = started.json()["data"]["reference"]
+        awa, started, reference = await started_deposit(client, db_engine)
         await reconcile_at(app, db_engine, reference, age_minutes=29)
         assert (await operation(client, awa, reference))["statut"] == "en_attente"
         # As if the sandbox's clock had run: its session is past its 30 minutes.
@@ -427,8 +417,7 @@ async def mtn_client(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient
         MTN_MOMO_DISBURSEMENT_SUBSCRIPTION_KEY="sub-for-tests",
     )
     application = create_app(settings, database_url=database_url)
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(application) as http:
         yield http, application
     await application.state.sandbox.close()
     await application.state.db.dispose()

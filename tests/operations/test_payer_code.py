@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
 from tests.conftest import make_settings
+from tests.factories import numbered, scalar
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import deposit, operation, scalar, withdraw
+from tests.operations.helpers import deposit, operation, withdraw
 from tests.wallet.helpers import admin_token, assert_ledger_clean, balance, credit, person
 
 HUB2 = "https://api.hub2.test"
@@ -325,8 +326,7 @@ class TestWhoAndWhat:
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, respx_mock: respx.MockRouter
     ) -> None:
         Hub2(respx_mock)
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         reference = await moov_deposit(client, awa)
 
         theirs = await send_code(client, kofi, reference)

@@ -35,8 +35,9 @@ from hostolink.app import create_app
 from hostolink.providers.base import Outcome
 from hostolink.providers.sandbox.adapter import SandboxProvider
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import deposit, execute, scalar, withdraw
+from tests.operations.helpers import deposit, withdraw
 from tests.wallet.helpers import admin_token, assert_ledger_clean, credit, person
 
 NOTIFY = "/api/fournisseurs/sandbox/notifications"
@@ -226,8 +227,7 @@ async def scripted_app(database_url: str, db_engine: AsyncEngine) -> AsyncIterat
 
 @pytest.fixture
 async def scripted_client(scripted_app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=scripted_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with asgi_client(scripted_app) as http:
         yield http
 
 

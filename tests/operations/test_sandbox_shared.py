@@ -17,17 +17,8 @@ from hostolink.app import create_app
 from hostolink.providers.base import OperationRef, Outcome
 from hostolink.providers.sandbox.adapter import PLATFORM_SWITCH_CALLS, SandboxProvider
 from tests.conftest import make_settings
-from tests.operations.helpers import (
-    deposit,
-    execute,
-    make_due,
-    operation,
-    pay,
-    sandbox_id,
-    scalar,
-    settle,
-    withdraw,
-)
+from tests.factories import execute, scalar
+from tests.operations.helpers import deposit, make_due, operation, pay, sandbox_id, settle, withdraw
 from tests.wallet.helpers import admin_token, assert_ledger_clean, balance, credit, person
 
 # Payouts are due ten minutes after creation: the creating process's timer never runs in the

@@ -11,31 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
 from tests.conftest import make_settings
+from tests.factories import asgi_client, execute, scalar
 from tests.operations.conftest import SANDBOX
-from tests.operations.helpers import (
-    execute,
-    make_due,
-    operation,
-    scalar,
-    settle,
-    system_balance,
-    withdraw,
-)
+from tests.operations.helpers import funded, make_due, operation, settle, system_balance, withdraw
 from tests.wallet.helpers import (
     admin_token,
     assert_ledger_clean,
     balance,
-    credit,
     person,
     pin_token,
 )
-
-
-async def funded(client: httpx.AsyncClient, engine: AsyncEngine, amount: int) -> Any:
-    awa = await person(client, engine, 1)
-    admin = await admin_token(client, engine)
-    await credit(client, admin, awa.numero_compte, amount)
-    return awa
 
 
 class TestWithdrawalFlow:
@@ -184,8 +169,7 @@ class TestRefusals:
         )
         application = create_app(settings, database_url=database_url)
         try:
-            transport = httpx.ASGITransport(app=application)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with asgi_client(application, base_url="http://t") as http:
                 awa = await person(http, db_engine, 1)
                 headers = {**awa.headers, "Idempotency-Key": "operator-check-1"}
                 body = {"fournisseur": "mtn_momo", "montant": 1_000, "numero": "0700000001"}

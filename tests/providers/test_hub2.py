@@ -1014,47 +1014,6 @@ class TestStatus:
         assert answer.outcome is Outcome.FAILED
         assert answer.reason == "Ce numéro est temporairement bloqué par l'opérateur."
 
-    async def test_5xx_then_success_is_retried(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
-    ) -> None:
-        route = respx_mock.get(f"{TRANSFERS_URL}/tr_555").mock(
-            side_effect=[httpx.Response(503), httpx.Response(200, json=transfer("successful"))]
-        )
-
-        answer = await hub2(client).status(operation("retrait", external_id="tr_555"))
-
-        assert route.call_count == 2
-        assert answer.outcome is Outcome.SUCCEEDED
-
-    async def test_timeouts_end_unreachable(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
-    ) -> None:
-        route = respx_mock.get(f"{INTENT_URL}/pi_abc123").mock(
-            side_effect=httpx.ConnectTimeout("slow")
-        )
-
-        with pytest.raises(ProviderUnreachable):
-            await hub2(client).status(operation(external_id="pi_abc123"))
-        assert route.call_count == 3
-
-    async def test_an_unreadable_answer_is_a_protocol_error(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
-    ) -> None:
-        respx_mock.get(f"{INTENT_URL}/pi_abc123").mock(
-            return_value=httpx.Response(200, json={"id": "pi_abc123"})
-        )
-
-        with pytest.raises(ProviderProtocolError):
-            await hub2(client).status(operation(external_id="pi_abc123"))
-
-    async def test_refused_credentials_are_a_configuration_problem(
-        self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
-    ) -> None:
-        respx_mock.get(f"{TRANSFERS_URL}/tr_555").mock(return_value=httpx.Response(401))
-
-        with pytest.raises(ProviderMisconfigured):
-            await hub2(client).status(operation("retrait", external_id="tr_555"))
-
     async def test_without_an_id_the_transfer_is_searched_by_reference(
         self, client: httpx.AsyncClient, respx_mock: respx.MockRouter
     ) -> None:
@@ -1199,17 +1158,6 @@ class TestCallback:
         with pytest.raises(InvalidCallback, match="signature"):
             hub2(client).parse_callback(body, {"Hub2-Signature": header}, now=NOW)
 
-    def test_a_tampered_body_is_refused(self, client: httpx.AsyncClient) -> None:
-        body = envelope("transfer.succeeded", transfer("pending"))
-        tampered = body.replace(b'"pending"', b'"successful"')
-
-        with pytest.raises(InvalidCallback):
-            hub2(client).parse_callback(tampered, {"Hub2-Signature": f"s1={sign(body)}"}, now=NOW)
-
-    def test_a_missing_header_is_refused(self, client: httpx.AsyncClient) -> None:
-        with pytest.raises(InvalidCallback, match="missing"):
-            hub2(client).parse_callback(envelope("transfer.succeeded", transfer()), {}, now=NOW)
-
     def test_a_malformed_header_is_refused(self, client: httpx.AsyncClient) -> None:
         with pytest.raises(InvalidCallback):
             hub2(client).parse_callback(
@@ -1234,16 +1182,6 @@ class TestCallback:
     ) -> None:
         with pytest.raises(InvalidCallback):
             hub2(client).parse_callback(body, {"Hub2-Signature": f"s1={sign(body)}"}, now=NOW)
-
-    def test_without_a_configured_secret_nothing_is_accepted(
-        self, client: httpx.AsyncClient
-    ) -> None:
-        body = envelope("transfer.succeeded", transfer("successful"))
-
-        with pytest.raises(InvalidCallback, match="not configured"):
-            hub2(client, secret=None).parse_callback(
-                body, {"Hub2-Signature": f"s1={sign(body)}"}, now=NOW
-            )
 
 
 class TestSignatureScheme:

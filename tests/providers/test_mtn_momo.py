@@ -751,30 +751,6 @@ class TestStatus:
 
         assert answer.outcome is Outcome.UNKNOWN
 
-    async def test_timeout_is_unreachable(self, respx_mock: respx.MockRouter) -> None:
-        mock_tokens(respx_mock)
-        route = respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(
-            side_effect=httpx.TimeoutException("slow")
-        )
-
-        with pytest.raises(ProviderUnreachable):
-            await provider().status(operation())
-        assert route.call_count == 3
-
-    async def test_5xx_then_answer_on_retry(self, respx_mock: respx.MockRouter) -> None:
-        mock_tokens(respx_mock)
-        route = respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(
-            side_effect=[
-                httpx.Response(500),
-                httpx.Response(200, json=status_body("SUCCESSFUL")),
-            ]
-        )
-
-        answer = await provider().status(operation())
-
-        assert answer.outcome is Outcome.SUCCEEDED
-        assert route.call_count == 2
-
     async def test_token_refetched_after_a_401(self, respx_mock: respx.MockRouter) -> None:
         collection_token = respx_mock.post(COLLECTION_TOKEN_URL).mock(
             side_effect=[token("tok-old"), token("tok-new")]
@@ -791,26 +767,6 @@ class TestStatus:
         assert answer.outcome is Outcome.PENDING
         assert collection_token.call_count == 2
         assert route.calls.last.request.headers["Authorization"] == "Bearer tok-new"
-
-    @pytest.mark.parametrize(
-        "answer",
-        [
-            httpx.Response(200, text="<html>maintenance</html>"),
-            httpx.Response(200, json=["PENDING"]),
-            httpx.Response(200, json={"amount": "5000", "externalId": REFERENCE}),
-            httpx.Response(200, json=status_body("TELEPORTED")),
-            httpx.Response(200, json=status_body("SUCCESSFUL", amount="50.5")),
-            error(400, "BAD_REQUEST"),
-        ],
-    )
-    async def test_malformed_answer(
-        self, respx_mock: respx.MockRouter, answer: httpx.Response
-    ) -> None:
-        mock_tokens(respx_mock)
-        respx_mock.get(REQUEST_TO_PAY_STATUS_URL).mock(return_value=answer)
-
-        with pytest.raises(ProviderProtocolError):
-            await provider().status(operation())
 
 
 DOCUMENTED = Path(__file__).parent / "conformance" / "mtn_momo" / "requests"

@@ -662,39 +662,6 @@ class TestStatus:
         assert route.call_count == 2  # once more with a fresh token, then no more
         assert caught.value.detail == "orange_money: HTTP 401 code 41"
 
-    async def test_a_403_on_a_status_call_is_a_misconfiguration(
-        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
-    ) -> None:
-        respx_mock.post(STATUS_URL).mock(return_value=httpx.Response(403, json={"code": 50}))
-
-        with pytest.raises(ProviderMisconfigured):
-            await provider(client).status(operation())
-
-    async def test_a_5xx_is_retried(
-        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
-    ) -> None:
-        route = respx_mock.post(STATUS_URL).mock(
-            side_effect=[httpx.Response(500), status_answer("SUCCESS")]
-        )
-
-        answer = await provider(client).status(operation())
-
-        assert answer.outcome is Outcome.SUCCEEDED
-        assert route.call_count == 2
-        assert sent_json(route, 0) == sent_json(route, 1)
-
-    async def test_timeouts_are_retried_then_unreachable(
-        self, respx_mock: respx.MockRouter, token_route: respx.Route, client: httpx.AsyncClient
-    ) -> None:
-        route = respx_mock.post(STATUS_URL).mock(side_effect=httpx.TimeoutException("slow"))
-
-        with pytest.raises(ProviderUnreachable) as caught:
-            await provider(client).status(operation())
-
-        assert type(caught.value) is ProviderUnreachable
-        assert caught.value.detail == "orange_money: timeout"
-        assert route.call_count == 3
-
     async def test_a_401_refreshes_the_token(
         self, respx_mock: respx.MockRouter, client: httpx.AsyncClient
     ) -> None:
@@ -707,27 +674,6 @@ class TestStatus:
 
         assert answer.outcome is Outcome.SUCCEEDED
         assert route.calls.last.request.headers["Authorization"] == "Bearer new"
-
-    @pytest.mark.parametrize(
-        "response",
-        [
-            httpx.Response(200, text="not json"),
-            httpx.Response(200, json={"txnid": "MP1"}),
-            httpx.Response(200, json={"status": "MAYBE"}),
-            httpx.Response(200, json={"status": "SUCCESS", "amount": "50.5"}),
-        ],
-    )
-    async def test_a_malformed_answer_is_a_protocol_error(
-        self,
-        respx_mock: respx.MockRouter,
-        token_route: respx.Route,
-        client: httpx.AsyncClient,
-        response: httpx.Response,
-    ) -> None:
-        respx_mock.post(STATUS_URL).mock(return_value=response)
-
-        with pytest.raises(ProviderProtocolError):
-            await provider(client).status(operation())
 
 
 class TestCallback:

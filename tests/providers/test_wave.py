@@ -750,41 +750,6 @@ class TestDepositStatus:
 
         assert answer.outcome is Outcome.UNKNOWN
 
-    async def test_timeouts_are_retried_then_unreachable(
-        self, wave: WaveProvider, respx_mock: respx.MockRouter
-    ) -> None:
-        route = respx_mock.get(f"{BASE}/v1/checkout/sessions/{SESSION_ID}").mock(
-            side_effect=httpx.TimeoutException("timed out")
-        )
-
-        with pytest.raises(ProviderUnreachable):
-            await wave.status(operation("depot", session_id=SESSION_ID))
-
-        assert route.call_count == 3
-
-    async def test_a_5xx_is_retried(self, wave: WaveProvider, respx_mock: respx.MockRouter) -> None:
-        route = respx_mock.get(f"{BASE}/v1/checkout/sessions/search").mock(
-            side_effect=[
-                httpx.Response(500),
-                httpx.Response(200, json={"result": [session(payment_status="succeeded")]}),
-            ]
-        )
-
-        answer = await wave.status(operation("depot"))
-
-        assert answer.outcome is Outcome.SUCCEEDED
-        assert route.call_count == 2
-
-    async def test_our_credentials_refused_is_a_misconfiguration(
-        self, wave: WaveProvider, respx_mock: respx.MockRouter
-    ) -> None:
-        respx_mock.get(f"{BASE}/v1/checkout/sessions/{SESSION_ID}").respond(
-            401, json={"code": "no-matching-api-key"}
-        )
-
-        with pytest.raises(ProviderMisconfigured):
-            await wave.status(operation("depot", session_id=SESSION_ID))
-
     async def test_a_failed_attempt_on_an_open_session_is_not_final(
         self, wave: WaveProvider, respx_mock: respx.MockRouter
     ) -> None:
@@ -897,18 +862,6 @@ class TestPayoutStatus:
 
         assert answer.outcome is Outcome.UNKNOWN
 
-    async def test_timeouts_are_retried_then_unreachable(
-        self, wave: WaveProvider, respx_mock: respx.MockRouter
-    ) -> None:
-        route = respx_mock.get(f"{BASE}/v1/payouts/search").mock(
-            side_effect=httpx.TimeoutException("timed out")
-        )
-
-        with pytest.raises(ProviderUnreachable):
-            await wave.status(operation("retrait"))
-
-        assert route.call_count == 3
-
     async def test_a_5xx_is_retried(self, wave: WaveProvider, respx_mock: respx.MockRouter) -> None:
         route = respx_mock.get(f"{BASE}/v1/payout/{PAYOUT_ID}").mock(
             side_effect=[httpx.Response(503), httpx.Response(200, json=payout(status="reversed"))]
@@ -919,23 +872,6 @@ class TestPayoutStatus:
         assert answer.outcome is Outcome.SUCCEEDED
         assert answer.provider_data == {"payout_id": PAYOUT_ID, "reversed": True}
         assert route.call_count == 2
-
-    @pytest.mark.parametrize(
-        "response",
-        [
-            httpx.Response(200, text="oops"),
-            httpx.Response(200, json=payout(status=None)),
-            httpx.Response(422, json={"code": "request-validation-error"}),
-        ],
-        ids=["not-json", "no-status", "4xx"],
-    )
-    async def test_a_malformed_answer_is_a_protocol_error(
-        self, wave: WaveProvider, respx_mock: respx.MockRouter, response: httpx.Response
-    ) -> None:
-        respx_mock.get(f"{BASE}/v1/payout/{PAYOUT_ID}").mock(return_value=response)
-
-        with pytest.raises(ProviderProtocolError):
-            await wave.status(operation("retrait", payout_id=PAYOUT_ID))
 
 
 class TestCallback:
@@ -1040,15 +976,6 @@ class TestCallback:
         with pytest.raises(InvalidCallback, match="bad signature"):
             wave.parse_callback(body, signed_headers(body, OLD_SECRET), now=NOW)
 
-    def test_a_body_changed_after_signing_is_refused(self, wave: WaveProvider) -> None:
-        body = event()
-        headers = signed_headers(body)
-        tampered = body.replace(b'"5000"', b'"500000"')
-        assert tampered != body
-
-        with pytest.raises(InvalidCallback, match="bad signature"):
-            wave.parse_callback(tampered, headers, now=NOW)
-
     def test_a_signature_with_a_separator_is_refused(self, wave: WaveProvider) -> None:
         # The Stripe-style "t.body" message is not Wave's: t and body are glued together.
         body = event()
@@ -1081,10 +1008,6 @@ class TestCallback:
         callback = wave.parse_callback(body, signed_headers(body, t=NOW - age), now=NOW)
 
         assert callback.outcome is Outcome.SUCCEEDED
-
-    def test_a_missing_header_is_refused(self, wave: WaveProvider) -> None:
-        with pytest.raises(InvalidCallback, match="missing Wave-Signature"):
-            wave.parse_callback(event(), {"Content-Type": "application/json"}, now=NOW)
 
     def test_the_shared_secret_strategy_is_refused(self, wave: WaveProvider) -> None:
         # Wave's other strategy puts the secret in Authorization: Bearer; we never accept it.
@@ -1128,15 +1051,6 @@ class TestCallback:
         self, wave: WaveProvider, body: bytes, match: str
     ) -> None:
         with pytest.raises(InvalidCallback, match=match):
-            wave.parse_callback(body, signed_headers(body), now=NOW)
-
-    def test_without_a_webhook_secret_every_callback_is_refused(
-        self, client: httpx.AsyncClient
-    ) -> None:
-        wave = WaveProvider(api_key=KEY, webhook_secret=None, base_url=BASE, client=client)
-        body = event()
-
-        with pytest.raises(InvalidCallback, match="no webhook secret configured"):
             wave.parse_callback(body, signed_headers(body), now=NOW)
 
 

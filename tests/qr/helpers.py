@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.kit.keys import KeyRing
 from hostolink.qr.service import keyring
-from tests.auth.helpers import bearer, execute, onboard
+from tests.auth.helpers import bearer, onboard
 from tests.conftest import make_settings
+from tests.factories import execute
 
 PAYLOAD = re.compile(r"HL1\.[A-Z0-9]{1,4}\.[A-Z2-7]{12}\.[A-Z2-7]{26}")
 
@@ -83,6 +84,16 @@ async def create_dynamic(
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
+
+
+async def expire(engine: AsyncEngine, code: str) -> None:
+    """Make a dynamic code expired a second ago (its lifetime is minutes: no waiting)."""
+    await execute(
+        engine,
+        "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
+        "WHERE code = :code",
+        code=code,
+    )
 
 
 async def static_payload(client: httpx.AsyncClient, who: Person) -> str:

@@ -11,8 +11,17 @@ import segno
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, execute
-from tests.qr.helpers import Person, create_dynamic, person, photo_of, png_of, static_payload
+from tests.auth.helpers import assert_failure
+from tests.factories import numbered
+from tests.qr.helpers import (
+    Person,
+    create_dynamic,
+    expire,
+    person,
+    photo_of,
+    png_of,
+    static_payload,
+)
 
 JSON_LIMIT = 256 * 1024
 UPLOAD_LIMIT = 8 * 1024 * 1024
@@ -65,8 +74,7 @@ class TestReading:
     async def test_a_phone_photo_larger_than_a_json_body(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         payload = await static_payload(client, awa)
         photo = photo_of(payload)
         assert JSON_LIMIT < len(photo) < UPLOAD_LIMIT
@@ -147,12 +155,7 @@ class TestRefusals:
     async def test_an_expired_code(self, client: httpx.AsyncClient, db_engine: AsyncEngine) -> None:
         awa = await person(client, db_engine)
         data = await create_dynamic(client, awa)
-        await execute(
-            db_engine,
-            "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
-            "WHERE code = :code",
-            code=data["code"],
-        )
+        await expire(db_engine, data["code"])
         response = await _decode(client, awa, png_of(_qr_image(data["payload"])))
         assert_failure(response, 410, "QrCodeExpired")
 

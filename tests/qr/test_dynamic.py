@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.kit.money import MAX_AMOUNT
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
+from tests.factories import execute, numbered
 from tests.qr.helpers import (
     PAYLOAD,
     create_dynamic,
+    expire,
     person,
     rasterize_svg,
     read_png,
@@ -125,8 +127,7 @@ class TestListing:
     async def test_my_valid_codes_newest_first(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         first = await create_dynamic(client, awa, 100)
         second = await create_dynamic(client, awa, 200)
         third = await create_dynamic(client, awa, 300)
@@ -134,12 +135,7 @@ class TestListing:
         revoked = await create_dynamic(client, awa, 500)
         await create_dynamic(client, kofi, 600)
         await static_payload(client, awa)
-        await execute(
-            db_engine,
-            "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
-            "WHERE code = :code",
-            code=expired["code"],
-        )
+        await expire(db_engine, expired["code"])
         response = await client.post(f"/api/qr/{revoked['code']}/revoquer", headers=awa.headers)
         assert response.status_code == 200
         response = await client.get("/api/qr/dynamique", headers=awa.headers)
@@ -177,8 +173,7 @@ class TestImages:
     async def test_another_person_cannot_fetch_my_code(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         data = await create_dynamic(client, awa)
         for path in data["images"].values():
             assert_failure(await client.get(path, headers=kofi.headers), 404, "QrCodeNotFound")
@@ -204,8 +199,7 @@ class TestRevocation:
     async def test_owner_revokes_and_the_code_is_refused(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         data = await create_dynamic(client, awa)
         response = await client.post(f"/api/qr/{data['code']}/revoquer", headers=awa.headers)
         assert response.status_code == 200, response.text
@@ -220,8 +214,7 @@ class TestRevocation:
     async def test_another_person_cannot_revoke_my_code(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         data = await create_dynamic(client, awa)
         response = await client.post(f"/api/qr/{data['code']}/revoquer", headers=kofi.headers)
         assert_failure(response, 404, "QrCodeNotFound")

@@ -22,8 +22,8 @@ from hostolink.qr.errors import (
     QrCodeRevoked,
 )
 from hostolink.qr.service import PaymentTarget, lock_for_payment, mark_used, static_payload
-from tests.auth.helpers import count, execute
-from tests.qr.helpers import Person, app_ring, create_dynamic, person
+from tests.auth.helpers import count
+from tests.qr.helpers import Person, app_ring, create_dynamic, expire, person
 
 T = TypeVar("T")
 OLD = parse_keyring("A:ancien-secret-de-signature", fallback_secret="x", label="hostolink/qr")
@@ -104,12 +104,7 @@ class TestLockForPayment:
     async def test_expired(self, client: httpx.AsyncClient, db_engine: AsyncEngine) -> None:
         awa = await person(client, db_engine)
         data = await create_dynamic(client, awa)
-        await execute(
-            db_engine,
-            "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
-            "WHERE code = :code",
-            code=data["code"],
-        )
+        await expire(db_engine, data["code"])
         with pytest.raises(QrCodeExpired):
             await _lock(db_engine, data["payload"])
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hostolink.qr import payload as payloads
 from hostolink.qr.service import mark_used, static_payload
-from tests.auth.helpers import assert_failure, execute
-from tests.qr.helpers import app_ring, create_dynamic, person
+from tests.auth.helpers import assert_failure
+from tests.qr.helpers import app_ring, create_dynamic, expire, person
 from tests.qr.helpers import static_payload as my_static_payload
 
 
@@ -194,12 +194,7 @@ class TestRefusals:
     async def test_expired(self, client: httpx.AsyncClient, db_engine: AsyncEngine) -> None:
         awa = await person(client, db_engine)
         data = await create_dynamic(client, awa)
-        await execute(
-            db_engine,
-            "UPDATE qr_code_paiement SET date_expiration = now() - interval '1 second' "
-            "WHERE code = :code",
-            code=data["code"],
-        )
+        await expire(db_engine, data["code"])
         response = await _resolve(client, awa.headers, data["payload"])
         assert_failure(response, 410, "QrCodeExpired")
         assert response.json()["message"] == "Ce QR code a expiré."

@@ -9,7 +9,8 @@ import segno
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, count, execute
+from tests.auth.helpers import assert_failure, count
+from tests.factories import execute, numbered
 from tests.qr.helpers import (
     PAYLOAD,
     app_ring,
@@ -60,8 +61,7 @@ class TestStaticCode:
     async def test_each_person_has_their_own(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await person(client, db_engine, 1)
-        kofi = await person(client, db_engine, 2)
+        awa, kofi = await numbered(person, client, db_engine, 2)
         assert await static_payload(client, awa) != await static_payload(client, kofi)
 
     async def test_payload_carries_no_personal_data(

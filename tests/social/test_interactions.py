@@ -9,7 +9,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure
-from tests.social.helpers import Member, member, post, scalar
+from tests.factories import Member, member, numbered, scalar
+from tests.social.helpers import post
 
 
 class TestComments:
@@ -41,8 +42,7 @@ class TestComments:
     async def test_comments_page_oldest_first_and_only_the_author_deletes(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         data = await post(client, awa)
         path = f"/api/publications/{data['id_publication']}/commentaires"
         ids = []
@@ -87,8 +87,7 @@ class TestLikes:
     async def test_like_is_idempotent_and_notifies_once(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         data = await post(client, awa)
         path = f"/api/publications/{data['id_publication']}/like"
         for _ in range(2):
@@ -163,8 +162,7 @@ class TestShares:
     async def test_the_public_link_works_without_login_and_counts_visits(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         data = await post(client, awa, "À partager")
         response = await client.post(
             f"/api/publications/{data['id_publication']}/partages",

@@ -7,7 +7,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure, bearer
-from tests.social.helpers import member, post, scalar
+from tests.factories import member, numbered, scalar
+from tests.social.helpers import post
 from tests.wallet.helpers import admin_token
 
 
@@ -15,8 +16,7 @@ class TestReports:
     async def test_report_then_admin_hides_then_gone_everywhere(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         admin = bearer(await admin_token(client, db_engine))
         data = await post(client, awa, "Faux remède miracle")
         post_id = data["id_publication"]
@@ -72,8 +72,7 @@ class TestReports:
     async def test_a_hidden_comment_leaves_the_list_and_the_count(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         admin = bearer(await admin_token(client, db_engine))
         data = await post(client, awa)
         path = f"/api/publications/{data['id_publication']}/commentaires"
@@ -97,8 +96,7 @@ class TestReports:
     async def test_reject_keeps_the_content_and_is_audited(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         admin = bearer(await admin_token(client, db_engine))
         data = await post(client, awa)
         response = await client.post(

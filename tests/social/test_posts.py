@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hostolink.models.signalement import MOTIFS
 from hostolink.social.schemas import Motif
 from tests.auth.helpers import assert_failure, bearer
-from tests.social.helpers import image, member, post, scalar
+from tests.factories import image, member, numbered, scalar
+from tests.social.helpers import post
 
 
 class TestAnonymous:
@@ -113,8 +114,7 @@ class TestCreate:
     async def test_someone_elses_or_wrong_usage_or_unknown_image_is_refused(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         for media in (
             await image(db_engine, koffi.id),
             await image(db_engine, awa.id, usage="identite"),
@@ -146,8 +146,7 @@ class TestOwnership:
     async def test_only_the_author_edits_or_deletes(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         data = await post(client, awa, "Original")
         path = f"/api/publications/{data['id_publication']}"
         response = await client.patch(path, json={"contenu": "Piraté"}, headers=koffi.headers)
@@ -210,8 +209,7 @@ class TestFeed:
     async def test_pages_have_no_duplicates_and_no_gaps_newest_first(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await member(client, db_engine, 1)
-        koffi = await member(client, db_engine, 2)
+        awa, koffi = await numbered(member, client, db_engine, 2)
         ids = [
             (await post(client, awa if n % 2 else koffi, f"n°{n}"))["id_publication"]
             for n in range(23)

@@ -32,6 +32,7 @@ class Person:
 
 
 def phone_of(n: int) -> tuple[str, str]:
+    """The n-th test number, as typed in Abidjan (`07…`) and as stored (E.164)."""
     national = f"07{n:08d}"
     return national, "+225" + national
 

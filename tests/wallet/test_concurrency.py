@@ -12,14 +12,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import count, execute
+from tests.auth.helpers import count
+from tests.factories import execute, funded_people
 from tests.wallet.helpers import (
     Person,
     admin_token,
     assert_ledger_clean,
     balance,
     credit,
-    person,
     pin_token,
     send,
     user_balances_total,
@@ -31,11 +31,7 @@ FUNDING = 100_000
 
 @pytest.fixture
 async def people(client: httpx.AsyncClient, db_engine: AsyncEngine) -> list[Person]:
-    admin = await admin_token(client, db_engine)
-    crowd = [await person(client, db_engine, n) for n in range(1, ACCOUNTS + 1)]
-    for someone in crowd:
-        await credit(client, admin, someone.numero_compte, FUNDING)
-    return crowd
+    return await funded_people(client, db_engine, ACCOUNTS, FUNDING)
 
 
 async def _in_waves(calls: list, width: int) -> list[httpx.Response]:  # type: ignore[type-arg]

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, bearer, count, execute
+from tests.auth.helpers import assert_failure, bearer, count
+from tests.factories import execute
 from tests.wallet.helpers import (
     Person,
     admin_token,

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import PASSWORD, assert_failure, count, execute
+from tests.auth.helpers import PASSWORD, assert_failure, count
+from tests.factories import execute
 from tests.wallet.helpers import (
     Person,
     admin_token,

@@ -10,8 +10,9 @@ import jwt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.auth.helpers import assert_failure, bearer, count, execute, onboard
+from tests.auth.helpers import assert_failure, bearer, count, onboard
 from tests.conftest import TEST_SECRET
+from tests.factories import execute
 from tests.wallet.helpers import (
     Person,
     admin_token,
