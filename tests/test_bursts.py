@@ -21,10 +21,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from hostolink_devtools import scratch
 from tests.auth.helpers import PASSWORD, bearer
 from tests.conftest import outbox_code
-from tests.crash.harness import Server, free_port
+from tests.crash.harness import Server, serving
 from tests.wallet.helpers import assert_ledger_clean, make_admin
 
 CONNECTIONS_PER_PROCESS = 4
@@ -35,31 +34,13 @@ DROPPED = 0
 @pytest.fixture
 async def burst_server(server_url: str, tmp_path: Path) -> AsyncIterator[tuple[Server, str]]:
     name = f"hostolink_bursts_{os.getpid()}"
-    url = await scratch.create_database(server_url, name)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "HOSTOLINK_ENV": "development",
-        "HOSTOLINK_DATA_DIR": str(tmp_path / "data"),
-        "HOSTOLINK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_KIB": "1024",
+    limits = {
         "RATE_LIMIT_ENABLED": "true",
         "WEB_CONCURRENCY": "2",
         "HOSTOLINK_DB_CONNECTIONS": str(CONNECTIONS_PER_PROCESS),
-        "LOG_LEVEL": "WARNING",
-        "LOG_JSON": "false",
-        "REDIS_URL": "",
     }
-    server = Server(f"http://127.0.0.1:{port}", url, env, port, log=tmp_path / "log")
-    try:
-        await asyncio.to_thread(server.start)
-        yield server, url
-    finally:
-        await asyncio.to_thread(server.stop)
-        await scratch.drop_database(server_url, name)
+    async with serving(server_url, tmp_path, name, **limits) as server:
+        yield server, server.database_url
 
 
 @pytest.fixture

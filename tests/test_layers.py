@@ -43,10 +43,15 @@ def test_the_documents_diagram_is_the_codes() -> None:
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
+    """A `hostolink` package holding `files`, with an empty `__init__.py` in each folder."""
     source = root / "hostolink"
     for name, text in files.items():
         path = source / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in [path.parent, *path.parent.parents]:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "__init__.py").touch()
+            if folder == source:
+                break
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     return source
 
@@ -55,10 +60,7 @@ def test_a_cycle_through_a_function_level_import_is_a_package_cycle(tmp_path: Pa
     source = _write(
         tmp_path,
         {
-            "__init__.py": "",
-            "wallet/__init__.py": "",
             "wallet/service.py": "from hostolink.qr import service\n",
-            "qr/__init__.py": "",
             "qr/service.py": """
                 def pay() -> None:
                     from hostolink.wallet import service
@@ -75,8 +77,6 @@ def test_a_module_loop_at_load_time_is_seen_and_type_checking_is_not(tmp_path: P
     source = _write(
         tmp_path,
         {
-            "__init__.py": "",
-            "health/__init__.py": "",
             "health/dataset.py": "from hostolink.health import matching\n",
             "health/matching.py": """
                 from typing import TYPE_CHECKING
@@ -96,10 +96,7 @@ def test_a_lower_layer_importing_a_domain_and_an_unplaced_package(tmp_path: Path
     source = _write(
         tmp_path,
         {
-            "__init__.py": "",
-            "kit/__init__.py": "",
             "kit/pagination.py": "from hostolink.wallet.history import MAX_PAGE\n",
-            "wallet/__init__.py": "",
             "wallet/history.py": "MAX_PAGE = 100\n",
             "loyalty/__init__.py": "import hostolink.kit.pagination\n",
         },

@@ -4,14 +4,13 @@ PostgreSQL, or `DATABASE_URL`) and the real server process on it."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from hostolink_devtools import scratch
-from tests.crash.harness import Server, free_port
+from tests.crash.harness import Server, free_port, server_environment
 
 
 @pytest.fixture
@@ -25,21 +24,7 @@ async def crash_database(server_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 def server_env(crash_database: str, tmp_path: Path) -> dict[str, str]:
     """The server's environment; a test adds its own entries before asking for `server`."""
-    return {
-        **os.environ,
-        "DATABASE_URL": crash_database,
-        "HOSTOLINK_ENV": "development",
-        "HOSTOLINK_DATA_DIR": str(tmp_path / "data"),
-        # The same key before and after the crash: the clients' tokens stay valid.
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_KIB": "1024",
-        "RATE_LIMIT_ENABLED": "false",
-        "WEB_CONCURRENCY": "1",
-        "LOG_LEVEL": "WARNING",
-        "LOG_JSON": "false",
-        "REDIS_URL": "",
-    }
+    return server_environment(crash_database, tmp_path / "data")
 
 
 @pytest.fixture

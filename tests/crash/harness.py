@@ -3,23 +3,66 @@ the way the app does it, an administrator."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hostolink_devtools import scratch
 from tests.conftest import outbox_code
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Crash-Test-2026"  # a throwaway password for a per-run database
+
+
+def server_environment(database_url: str, data_dir: Path, **overrides: str) -> dict[str, str]:
+    """The environment of a `hostolink serve` under test: development, fast password hashing,
+    no Redis, quiet logs, a fresh signing key (kept for the server's life: the same before
+    and after a crash); `overrides` on top."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HOSTOLINK_ENV": "development",
+        "HOSTOLINK_DATA_DIR": str(data_dir),
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+        "RATE_LIMIT_ENABLED": "false",
+        "WEB_CONCURRENCY": "1",
+        "LOG_LEVEL": "WARNING",
+        "LOG_JSON": "false",
+        "REDIS_URL": "",
+        **overrides,
+    }
+
+
+@asynccontextmanager
+async def serving(server_url: str, tmp_path: Path, name: str, **env: str) -> AsyncIterator[Server]:
+    """`hostolink serve` on a scratch database `name` of its own, stopped and the database
+    dropped afterwards; `env` on top of `server_environment`."""
+    url = await scratch.create_database(server_url, name)
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    environment = server_environment(url, tmp_path / "data", HOSTOLINK_PUBLIC_URL=public, **env)
+    server = Server(public, url, environment, port, log=tmp_path / "log")
+    try:
+        await asyncio.to_thread(server.start)
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+        await scratch.drop_database(server_url, name)
 
 
 def free_port() -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import signal
 import time
 from collections import Counter
@@ -22,8 +21,7 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
-from hostolink_devtools import scratch
-from tests.crash.harness import Server, free_port
+from tests.crash.harness import Server, serving
 from tests.metrics.helpers import Scrape, parse
 
 ROUTE = "/health"
@@ -35,35 +33,13 @@ DEADLINE_SECONDS = 60.0
 
 @pytest.fixture
 async def served(server_url: str, tmp_path: Path) -> AsyncIterator[tuple[Server, Path]]:
-    name = f"hostolink_metrics_{os.getpid()}"
-    url = await scratch.create_database(server_url, name)
     directory = tmp_path / "prometheus"
     directory.mkdir()
     (directory / "counter_999999.db").write_bytes(b"\0" * 16)  # a previous run's
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "HOSTOLINK_ENV": "development",
-        "HOSTOLINK_DATA_DIR": str(tmp_path / "data"),
-        "HOSTOLINK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_KIB": "1024",
-        "RATE_LIMIT_ENABLED": "false",
-        "WEB_CONCURRENCY": "2",
-        "LOG_LEVEL": "WARNING",
-        "LOG_JSON": "false",
-        "REDIS_URL": "",
-        "PROMETHEUS_MULTIPROC_DIR": str(directory),
-    }
-    server = Server(f"http://127.0.0.1:{port}", url, env, port, log=tmp_path / "log")
-    try:
-        await asyncio.to_thread(server.start)
+    multiprocess = {"PROMETHEUS_MULTIPROC_DIR": str(directory), "WEB_CONCURRENCY": "2"}
+    name = f"hostolink_metrics_{os.getpid()}"
+    async with serving(server_url, tmp_path, name, **multiprocess) as server:
         yield server, directory
-    finally:
-        await asyncio.to_thread(server.stop)
-        await scratch.drop_database(server_url, name)
 
 
 def _route_counts(directory: Path) -> Counter[int]:
