@@ -11,11 +11,14 @@ mocked) or through the public API, once, for every folder.
   package's business);
 - `wallet_owner(client, engine, n)`: the n-th test person and the ids of their wallet;
 - `provider_operation(engine, owner, …)`: a deposit or withdrawal row at a provider, in the
-  state and at the age a test needs (what the supervision and the metrics read)."""
+  state and at the age a test needs (what the supervision and the metrics read);
+- `production_values(**changes)`: the settings of a production start, secrets drawn at run
+  time (a change to None removes the setting)."""
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,3 +209,23 @@ def _timestamp(value: datetime | str | None, name: str) -> tuple[str, dict[str, 
     if isinstance(value, str):
         return value, {}
     return f":{name}", {name: value}
+
+
+def production_values(**changes: Any) -> dict[str, Any]:
+    """What a production start needs set: fresh secrets (none written in the repository),
+    Twilio for SMS, Cloudinary for images, no trusted proxy; `changes` on top, None
+    removing a setting."""
+    values: dict[str, Any] = {
+        "HOSTOLINK_ENV": "production",
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "CARD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+        "QR_SIGNING_KEYS": "1:" + secrets.token_urlsafe(32),
+        "HOSTOLINK_SMS_SENDER": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "t" * 32,
+        "TWILIO_FROM": "+2250701020304",
+        "CLOUDINARY_URL": "cloudinary://cle:secret@hostolink",
+        "HOSTOLINK_TRUSTED_PROXIES": "none",
+    }
+    values.update(changes)
+    return {name: value for name, value in values.items() if value is not None}

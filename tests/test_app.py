@@ -35,7 +35,7 @@ from hostolink.kit.ratelimit import (
     build_rate_limiter,
 )
 from tests.conftest import make_settings
-from tests.factories import asgi_client
+from tests.factories import asgi_client, production_values
 from tests.redis_proxy import redis_proxy, require_redis
 
 UNREACHABLE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
@@ -367,26 +367,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _production(**changes: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "HOSTOLINK_ENV": "production",
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "CARD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-        "QR_SIGNING_KEYS": "2:" + secrets.token_urlsafe(32) + ",1:" + secrets.token_urlsafe(32),
-        "DATABASE_URL": "postgresql://hostolink:motdepasse@db.example.ci:5432/hostolink",
-        "HOSTOLINK_SMS_SENDER": "twilio",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "t" * 32,
-        "TWILIO_FROM": "+2250701020304",
-        "CLOUDINARY_URL": "cloudinary://cle:secret@hostolink",
-        "HOSTOLINK_TRUSTED_PROXIES": "10.0.0.0/8",
-        "HOSTOLINK_PROXY_HOPS": "2",
-    }
-    for key, value in changes.items():
-        if value is None:
-            values.pop(key, None)
-        else:
-            values[key] = value
-    return values
+    qr_keys = "2:" + secrets.token_urlsafe(32) + ",1:" + secrets.token_urlsafe(32)
+    proxies = {"HOSTOLINK_TRUSTED_PROXIES": "10.0.0.0/8", "HOSTOLINK_PROXY_HOPS": "2"}
+    return production_values(
+        **{
+            "QR_SIGNING_KEYS": qr_keys,
+            "DATABASE_URL": "postgresql://hostolink:motdepasse@db.example.ci:5432/hostolink",
+            **proxies,
+            **changes,
+        }
+    )
 
 
 @pytest.mark.usefixtures("clean_environment")

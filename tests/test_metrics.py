@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -28,7 +27,7 @@ from hostolink.providers.http import send
 from tests.auth.helpers import PASSWORD, register
 from tests.conftest import make_settings
 from tests.discussions.helpers import dispose, frame, join, live_server, room, say
-from tests.factories import asgi_client, member
+from tests.factories import asgi_client, member, production_values
 from tests.jobs.helpers import eventually
 from tests.metrics.helpers import TOKEN, current, parse, scrape
 from tests.operations.helpers import deposit, pay, settle
@@ -77,24 +76,8 @@ _NAME = re.compile(r"hostolink_[a-z_]+")
 
 
 def _production(database_url: str, **changes: Any) -> Settings:
-    values: dict[str, Any] = {
-        "HOSTOLINK_ENV": "production",
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "CARD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-        "QR_SIGNING_KEYS": "1:" + secrets.token_urlsafe(32),
-        "DATABASE_URL": database_url,
-        "HOSTOLINK_SMS_SENDER": "twilio",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "t" * 32,
-        "TWILIO_FROM": "+2250701020304",
-        "CLOUDINARY_URL": "cloudinary://cle:secret@hostolink",
-        "HOSTOLINK_TRUSTED_PROXIES": "none",
-        "LOG_JSON": False,
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": None,
-    }
-    values.update(changes)
-    return Settings.model_validate({k: v for k, v in values.items() if v is not None})
+    values = {"DATABASE_URL": database_url, "LOG_JSON": False, "LOG_LEVEL": "WARNING"}
+    return Settings.model_validate(production_values(**{**values, "REDIS_URL": None, **changes}))
 
 
 async def _client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from starlette.routing import Route
 from hostolink.app import create_app
 from hostolink.config import Settings
 from tests.backoffice.helpers import ORIGIN, post_form, sign_in
-from tests.factories import asgi_client, member, user_id_of
+from tests.factories import asgi_client, member, production_values, user_id_of
 from tests.media.conftest import media_settings
 from tests.operations.helpers import deposit, sandbox_id
 from tests.social.helpers import post
@@ -344,23 +343,8 @@ class TestImages:
 
 
 def _production(database_url: str) -> Settings:
-    return Settings.model_validate(
-        {
-            "HOSTOLINK_ENV": "production",
-            "JWT_SECRET": secrets.token_urlsafe(48),
-            "CARD_ENCRYPTION_KEY": secrets.token_urlsafe(32),
-            "QR_SIGNING_KEYS": "1:" + secrets.token_urlsafe(32),
-            "DATABASE_URL": database_url,
-            "HOSTOLINK_SMS_SENDER": "twilio",
-            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-            "TWILIO_AUTH_TOKEN": "t" * 32,
-            "TWILIO_FROM": "+2250701020304",
-            "CLOUDINARY_URL": "cloudinary://cle:secret@hostolink",
-            "HOSTOLINK_TRUSTED_PROXIES": "none",
-            "LOG_JSON": False,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    values = {"DATABASE_URL": database_url, "LOG_JSON": False, "LOG_LEVEL": "WARNING"}
+    return Settings.model_validate(production_values(**values))
 
 
 class TestTransportSecurity:
