@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hostolink import embedded, migrate
 from hostolink.app import create_app
 from hostolink.config import Settings
-from hostolink.db import create_engine
+from hostolink.db import Database, create_engine
 from hostolink.seed import seed_reference_data
 from hostolink_devtools import scratch
 from tests.factories import asgi_client, scalar
@@ -93,6 +93,15 @@ async def db_engine(_session_engine: AsyncEngine) -> AsyncEngine:
     async with AsyncSession(_session_engine, expire_on_commit=False) as session, session.begin():
         await seed_reference_data(session)
     return _session_engine
+
+
+@pytest.fixture
+async def db(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[Database]:
+    """A `Database` of the test's own on the emptied test database, as a worker process or
+    a command has (its pools, its connection budget)."""
+    database = Database(database_url, connections=8)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture

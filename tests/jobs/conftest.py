@@ -10,15 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from hostolink.db import Database
 from tests.conftest import make_settings
-
-
-@pytest.fixture
-async def db(database_url: str, db_engine: AsyncEngine) -> AsyncIterator[Database]:
-    database = Database(database_url, connections=8)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture
