@@ -1,7 +1,7 @@
 """`/metrics`: the token rule, labels that are route templates, and every family present
 once the code path behind it has run (against the real database; providers simulated at the
 HTTP boundary or by the sandbox). The figures read from the database at scrape time:
-tests/metrics/test_collector.py; the ledger check: tests/jobs/test_ledger_check.py; several
+tests/metrics/test_collector.py; the ledger check: tests/wallet/test_ledger_check.py; several
 worker processes added up: tests/metrics/test_served.py."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ FAMILIES = (
     "hostolink_metrics_database_up",
     "hostolink_build_info",
 )
-# Present once a ledger check ran (tests/jobs/test_ledger_check.py), or Redis was tried.
+# Present once a ledger check ran (tests/wallet/test_ledger_check.py), or Redis was tried.
 LATER = (
     "hostolink_ledger_discrepancies",
     "hostolink_ledger_last_check_timestamp_seconds",
