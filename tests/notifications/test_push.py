@@ -29,8 +29,8 @@ from hostolink.jobs.queue import Job
 from hostolink.notifications.push import PUSH_JOB, enqueue_for_transactions, push_handlers
 from hostolink.notifications.service import notify
 from tests.conftest import make_settings
+from tests.crash.harness import free_port
 from tests.factories import asgi_client
-from tests.notifications.conftest import free_port
 from tests.notifications.inbox_helpers import Someone, notification_row, someone
 from tests.notifications.inbox_helpers import write_notification as write
 from tests.wallet.helpers import admin_token, credit, send
