@@ -335,6 +335,13 @@ def _opened(engine: AsyncEngine) -> int:
 
 # `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs more than
 # the work they do.
+async def get_database(request: Request) -> Database:
+    """The process's `Database`, for work outside the request's session (reads on their own
+    pool, short transactions of their own)."""
+    database: Database = request.app.state.db
+    return database
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.db
     async with database.sessionmaker() as session:
@@ -348,3 +355,4 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -37,6 +37,7 @@ from hostolink.errors import (
     Unauthorized,
 )
 from hostolink.kit import errors_reporting
+from hostolink.kit.deps import client_ip
 from hostolink.kit.ratelimit import RateLimiter
 
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
@@ -45,12 +46,6 @@ _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la 
 async def get_auth_service(request: Request) -> AuthService:
     service: AuthService = request.app.state.auth_service
     return service
-
-
-def client_ip(request: Request) -> str | None:
-    # Behind Render's proxy, uvicorn rewrites `client` from X-Forwarded-For when the proxy
-    # is trusted (FORWARDED_ALLOW_IPS); never parse the header ourselves.
-    return request.client.host if request.client else None
 
 
 async def current_principal(

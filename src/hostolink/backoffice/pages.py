@@ -28,7 +28,6 @@ from hostolink.admin import roles as governance
 from hostolink.admin.audit import Actor
 from hostolink.auth import permissions as p
 from hostolink.auth import principal as principals
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.roles import ROLES
 from hostolink.backoffice.session import check_csrf, csrf_token, current_admin
@@ -37,6 +36,7 @@ from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import withdraw_quietly
 from hostolink.errors import BadRequest, HostolinkError
 from hostolink.establishments import service as management
+from hostolink.kit.deps import client_ip
 from hostolink.kyc import files as kyc_files
 from hostolink.kyc import links as kyc_links
 from hostolink.kyc import service as kyc

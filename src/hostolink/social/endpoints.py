@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
-    client_ip,
     limit_client,
     public_router,
 )
 from hostolink.db import SessionDep
 from hostolink.kit.crypto import keyed_hash
+from hostolink.kit.deps import client_ip
 from hostolink.kit.keys import derive_key
 from hostolink.kit.params import CommentId, PostId, UserId
 from hostolink.social import moderation, repository, service, share_page

@@ -13,10 +13,10 @@ from __future__ import annotations
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
 from hostolink.auth.tokens import issue_token, read_token
+from hostolink.kit.deps import client_ip
 from hostolink.wallet.errors import InvalidPinToken, PinRequired
 
 PIN_TOKEN_TYPE = "pin"  # noqa: S105 — a JWT type name, not a secret
