@@ -48,7 +48,7 @@ from hostolink.operations.flow import Operations
 from hostolink.operations.schemas import OperationAnswer, WithdrawalBody
 from hostolink.qr import images
 from hostolink.qr import service as qr_codes
-from hostolink.qr.endpoints import get_keyring
+from hostolink.qr.deps import KeyRingDep
 from hostolink.qr.schemas import DynamicQrBody, QrAnswer, QrImages
 from hostolink.wallet import history
 from hostolink.wallet.idempotency import required_claim
@@ -59,7 +59,6 @@ router = authenticated_router(tags=["Établissements — gestion"])
 admin_router = authenticated_router(tags=["Administration — gestionnaires"])
 ManagersValidator = Annotated[Principal, Depends(require(permissions.MANAGERS_VALIDATE))]
 
-Ring = Annotated[KeyRing, Depends(get_keyring)]
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE, description="Éléments par page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="Page suivante.")]
 BASE = "/api/mes-etablissements/{id_etablissement}"
@@ -232,7 +231,7 @@ async def edit(
     response_model=PortfolioAnswer,
 )
 async def portfolio(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> PortfolioAnswer:
     managed, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -259,7 +258,7 @@ async def create_dynamic(
     body: DynamicQrBody,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
     request: Request,
 ) -> QrAnswer:
     _, account = await service.managed_account(
@@ -292,14 +291,14 @@ async def _static_image(
 
 @router.get(BASE + "/qr/statique.png", summary="QR code statique (PNG)", response_class=Response)
 async def static_png(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.PNG)
 
 
 @router.get(BASE + "/qr/statique.svg", summary="QR code statique (SVG)", response_class=Response)
 async def static_svg(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.SVG)
 
@@ -331,7 +330,7 @@ async def code_png(
     code: str,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.PNG
@@ -346,7 +345,7 @@ async def code_svg(
     code: str,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.SVG

@@ -17,10 +17,9 @@ from hostolink.auth.principal import Principal
 from hostolink.contacts import service as contacts
 from hostolink.db import Database, SessionDep
 from hostolink.errors import HostolinkError
-from hostolink.kit.keys import KeyRing
 from hostolink.kit.money import Amount, format_xof
 from hostolink.qr import service as qr_codes
-from hostolink.qr.endpoints import get_keyring
+from hostolink.qr.deps import KeyRingDep
 from hostolink.wallet import admin, history, notify, parties, service
 from hostolink.wallet.errors import AmountMismatch, AmountRequired
 from hostolink.wallet.idempotency import (
@@ -193,7 +192,7 @@ async def pay_qr(
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
-    ring: Annotated[KeyRing, Depends(get_keyring)],
+    ring: KeyRingDep,
 ) -> Response:
     claim = required_claim(request, user_id=principal.id, body=body)
     await confirm_pin(session, request, principal=principal, pin=body.pin)
