@@ -39,18 +39,21 @@ from hostolink.establishments.schemas import (
     RefusalBody,
     StaticQrOut,
 )
+from hostolink.health.deps import DirectoryDep
 from hostolink.health.schemas import EstablishmentAnswer, EstablishmentEdit
-from hostolink.health.service import Directory, abidjan_moment, update_establishment
+from hostolink.health.service import abidjan_moment, update_establishment
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.keys import KeyRing
 from hostolink.kit.params import EstablishmentId, UserId
-from hostolink.operations.endpoints import FLOW_DOC, started_answer
-from hostolink.operations.flow import Operations
+from hostolink.operations.answers import FLOW_DOC, started_answer
+from hostolink.operations.deps import OperationsDep
 from hostolink.operations.schemas import OperationAnswer, WithdrawalBody
 from hostolink.qr import images
 from hostolink.qr import service as qr_codes
 from hostolink.qr.deps import KeyRingDep
 from hostolink.qr.schemas import DynamicQrBody, QrAnswer, QrImages
 from hostolink.wallet import history
+from hostolink.wallet.deps import PinCheckDep
 from hostolink.wallet.idempotency import required_claim
 from hostolink.wallet.pin import confirm_pin
 from hostolink.wallet.schemas import HistoryAnswer, HistoryFilters, ReceiptAnswer
@@ -206,7 +209,7 @@ async def edit(
     body: EstablishmentEdit,
     principal: CurrentUser,
     session: SessionDep,
-    request: Request,
+    directory: DirectoryDep,
 ) -> EstablishmentAnswer:
     await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     await update_establishment(
@@ -216,7 +219,6 @@ async def edit(
         actor=principal,
         source="gestionnaire",
     )
-    directory: Directory = request.app.state.directory
     directory.invalidate()  # a new name or place: new search words
     # admin=True: the manager of a hidden establishment still sees its record.
     data = await directory.detail(
@@ -259,7 +261,7 @@ async def create_dynamic(
     principal: CurrentUser,
     session: SessionDep,
     ring: KeyRingDep,
-    request: Request,
+    settings: SettingsDep,
 ) -> QrAnswer:
     _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -273,7 +275,7 @@ async def create_dynamic(
         devise=account.devise,
         montant=body.montant,
         libelle=body.libelle,
-        ttl_seconds=body.duree_secondes or request.app.state.settings.qr_dynamic_ttl_seconds,
+        ttl_seconds=body.duree_secondes or settings.qr_dynamic_ttl_seconds,
     )
     data = data.model_copy(update={"images": _images(id_etablissement, data.code)})
     return QrAnswer(message="QR code créé.", data=data)
@@ -406,10 +408,14 @@ async def receipt(
 )
 async def withdraw(
     id_etablissement: EstablishmentId,
+    *,
     body: WithdrawalBody,
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
+    flow: OperationsDep,
+    settings: SettingsDep,
+    pins: PinCheckDep,
 ) -> JSONResponse:
     await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     # Read, never opened here: the flow locks the account in its own transaction, which
@@ -417,9 +423,9 @@ async def withdraw(
     account = await service.merchant_account(session, establishment_id=id_etablissement)
     if account is None:
         raise service.MerchantAccountMissing
-    claim = required_claim(request, user_id=principal.id, body=body)
-    await confirm_pin(session, request, principal=principal, pin=body.pin)
-    flow: Operations = request.app.state.operations
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin)
     started = await flow.start(
         principal=principal,
         direction="retrait",
