@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.applications import Starlette
 
 from hostolink.auth.deps import AuthServiceDep
 from hostolink.kit.deps import SigningKeyDep
@@ -14,9 +15,13 @@ from hostolink.wallet.notify import NoticeWriter
 from hostolink.wallet.pin import PinCheck
 
 
-async def get_notices(request: Request) -> NoticeWriter:
-    writer: NoticeWriter = request.app.state.notices
+def notices_of(app: Starlette) -> NoticeWriter:
+    writer: NoticeWriter = app.state.notices
     return writer
+
+
+async def get_notices(request: Request) -> NoticeWriter:
+    return notices_of(request.app)
 
 
 async def get_pin_check(auth: AuthServiceDep, signing_key: SigningKeyDep) -> PinCheck:
