@@ -116,10 +116,7 @@ async def queue(
     dependencies=_REVIEW,
 )
 async def detail(
-    id_verification: VerificationId,
-    session: SessionDep,
-    settings: SettingsDep,
-    key: LinkKeyDep,
+    id_verification: VerificationId, session: SessionDep, settings: SettingsDep, key: LinkKeyDep
 ) -> ReviewAnswer:
     row, person = await service.for_review(session, id_verification)
     base = str(settings.public_url).rstrip("/")

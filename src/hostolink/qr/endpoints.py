@@ -169,7 +169,10 @@ def _likeliest_payload(texts: list[str]) -> str:
     responses=_image_responses(images.PNG),
 )
 async def code_png(
-    code: str, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
 ) -> Response:
     payload = await service.my_code_payload(session, ring=ring, user_id=principal.id, code=code)
     return await _image(payload, images.PNG, DYNAMIC_CACHE)
@@ -182,7 +185,10 @@ async def code_png(
     responses=_image_responses(images.SVG),
 )
 async def code_svg(
-    code: str, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
 ) -> Response:
     payload = await service.my_code_payload(session, ring=ring, user_id=principal.id, code=code)
     return await _image(payload, images.SVG, DYNAMIC_CACHE)
@@ -194,7 +200,10 @@ async def code_svg(
     response_model=QrAnswer,
 )
 async def revoke(
-    code: str, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
 ) -> QrAnswer:
     data = await service.revoke(session, ring=ring, user_id=principal.id, code=code)
     return QrAnswer(message="QR code désactivé : il ne peut plus être payé.", data=data)

@@ -49,6 +49,9 @@ _STATUS = {
 }
 
 
+Decision = Annotated[Literal["confirmer", "refuser"], Form()]
+
+
 def _enabled(sandbox: SandboxProvider | None) -> SandboxProvider:
     if sandbox is None:
         raise NotFound("Le bac à sable est désactivé sur ce serveur.")
@@ -131,11 +134,7 @@ async def payment_page(operation_id: str, sandbox: SandboxDep) -> HTMLResponse:
     response_class=RedirectResponse,
     status_code=303,
 )
-async def decide(
-    operation_id: str,
-    sandbox: SandboxDep,
-    decision: Annotated[Literal["confirmer", "refuser"], Form()],
-) -> RedirectResponse:
+async def decide(operation_id: str, sandbox: SandboxDep, decision: Decision) -> RedirectResponse:
     await _operation(sandbox, operation_id)
     await _enabled(sandbox).decide(operation_id, accept=decision == "confirmer")
     return RedirectResponse(f"/sandbox/paiement/{operation_id}", status_code=303)
