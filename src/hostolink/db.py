@@ -348,8 +348,7 @@ async def get_database(request: Request) -> Database:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    database: Database = request.app.state.db
-    async with database.sessionmaker() as session:
+    async with database_of(request.app).sessionmaker() as session:
         try:
             yield session
         except BaseException:

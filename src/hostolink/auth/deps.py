@@ -197,19 +197,21 @@ class RateLimits:
             )
 
 
-async def get_rate_limits(request: Request) -> RateLimits:
-    limits: RateLimits = request.app.state.rate_limits
+def rate_limits_of(app: Starlette) -> RateLimits:
+    limits: RateLimits = app.state.rate_limits
     return limits
 
 
+async def get_rate_limits(request: Request) -> RateLimits:
+    return rate_limits_of(request.app)
+
+
 async def limit_client(request: Request) -> None:
-    limits: RateLimits = request.app.state.rate_limits
-    await limits.client(request)
+    await rate_limits_of(request.app).client(request)
 
 
 async def limit_directory(request: Request) -> None:
-    limits: RateLimits = request.app.state.rate_limits
-    await limits.directory(request)
+    await rate_limits_of(request.app).directory(request)
 
 
 RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
