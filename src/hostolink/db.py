@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from starlette.applications import Starlette
 
 from hostolink import embedded
 from hostolink.config import MIN_DB_CONNECTIONS, DatabasePooler, Settings
@@ -335,9 +336,19 @@ def _opened(engine: AsyncEngine) -> int:
 
 # `async def`: FastAPI runs plain `def` dependencies in a thread pool, which costs more than
 # the work they do.
+def database_of(app: Starlette) -> Database:
+    """The process's `Database` (`app.state.db`), for work outside a request's session:
+    reads on their own pool, short transactions of their own."""
+    database: Database = app.state.db
+    return database
+
+
+async def get_database(request: Request) -> Database:
+    return database_of(request.app)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    database: Database = request.app.state.db
-    async with database.sessionmaker() as session:
+    async with database_of(request.app).sessionmaker() as session:
         try:
             yield session
         except BaseException:
@@ -348,3 +359,4 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
+from hostolink.kit.deps import client_ip
 from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.logging import request_id_var
 from hostolink.models import JournalAudit, Utilisateur

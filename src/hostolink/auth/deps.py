@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.applications import Starlette
 
 from hostolink.auth import principal as principals
 from hostolink.auth.principal import Principal
@@ -28,7 +29,7 @@ from hostolink.auth.roles import ROLES
 from hostolink.auth.service import AccountSuspended, AuthService
 from hostolink.auth.tokens import read_access_token
 from hostolink.config import Settings
-from hostolink.db import Database
+from hostolink.db import database_of
 from hostolink.errors import (
     Forbidden,
     InvalidToken,
@@ -37,20 +38,19 @@ from hostolink.errors import (
     Unauthorized,
 )
 from hostolink.kit import errors_reporting
+from hostolink.kit.deps import client_ip, signing_key_of
 from hostolink.kit.ratelimit import RateLimiter
 
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès obtenu à la connexion.")
 
 
-async def get_auth_service(request: Request) -> AuthService:
-    service: AuthService = request.app.state.auth_service
+def auth_service_of(app: Starlette) -> AuthService:
+    service: AuthService = app.state.auth_service
     return service
 
 
-def client_ip(request: Request) -> str | None:
-    # Behind Render's proxy, uvicorn rewrites `client` from X-Forwarded-For when the proxy
-    # is trusted (FORWARDED_ALLOW_IPS); never parse the header ourselves.
-    return request.client.host if request.client else None
+async def get_auth_service(request: Request) -> AuthService:
+    return auth_service_of(request.app)
 
 
 async def current_principal(
@@ -59,8 +59,8 @@ async def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized
-    user_id, session = read_access_token(credentials.credentials, key=request.app.state.signing_key)
-    db: Database = request.app.state.db
+    user_id, session = read_access_token(credentials.credentials, key=signing_key_of(request.app))
+    db = database_of(request.app)
     row = await db.read_one(
         principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": session}
     )
@@ -197,19 +197,21 @@ class RateLimits:
             )
 
 
-async def get_rate_limits(request: Request) -> RateLimits:
-    limits: RateLimits = request.app.state.rate_limits
+def rate_limits_of(app: Starlette) -> RateLimits:
+    limits: RateLimits = app.state.rate_limits
     return limits
 
 
+async def get_rate_limits(request: Request) -> RateLimits:
+    return rate_limits_of(request.app)
+
+
 async def limit_client(request: Request) -> None:
-    limits: RateLimits = request.app.state.rate_limits
-    await limits.client(request)
+    await rate_limits_of(request.app).client(request)
 
 
 async def limit_directory(request: Request) -> None:
-    limits: RateLimits = request.app.state.rate_limits
-    await limits.directory(request)
+    await rate_limits_of(request.app).directory(request)
 
 
 RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]

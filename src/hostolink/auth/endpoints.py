@@ -9,7 +9,6 @@ from starlette.responses import Response
 from hostolink.auth.deps import (
     AuthServiceDep,
     RateLimitsDep,
-    client_ip,
     limit_client,
     public_router,
 )
@@ -34,6 +33,7 @@ from hostolink.auth.schemas import (
 from hostolink.auth.service import Tokens, channel_label
 from hostolink.db import SessionDep
 from hostolink.errors import MethodNotAllowed
+from hostolink.kit.deps import client_ip
 from hostolink.kit.responses import json_answer
 
 router = public_router(tags=["Inscription et connexion"], dependencies=[Depends(limit_client)])

@@ -14,6 +14,8 @@ from starlette.responses import Response
 from hostolink.admin import job_desk as desk
 from hostolink.auth import permissions as p
 from hostolink.backoffice.pages import _act, _actor, _db, _motif, _person, _render
+from hostolink.jobs.deps import worker_of
+from hostolink.kit.deps import settings_of
 
 IDENTITY = "taches"
 PAGE_SIZE = 50
@@ -30,7 +32,7 @@ class JobDeskPage(BaseView):
     async def page(self, request: Request) -> Response:
         cursor = request.query_params.get("curseur") or None
         viewer = _person()
-        settings = self._admin_ref.app.state.settings
+        settings = settings_of(self._admin_ref.app)
         async with _db(self).sessionmaker() as session:
             kinds = await desk.overview(session)
             abandoned, following = await desk.abandoned(session, cursor=cursor, limit=PAGE_SIZE)
@@ -73,7 +75,7 @@ class JobDeskPage(BaseView):
             return f"Tâche n° {line.id_tache} ({line.nom}) relancée."
 
         response = await _act(self, request, "/admin/taches", work)
-        self._admin_ref.app.state.worker.wake()  # after the commit: run it now, not at the poll
+        worker_of(self._admin_ref.app).wake()  # after the commit: run it now, not at the poll
         return response
 
     @expose("/taches/{id_tache:int}/annulation", methods=["POST"], identity=IDENTITY)

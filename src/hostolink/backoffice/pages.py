@@ -28,15 +28,15 @@ from hostolink.admin import roles as governance
 from hostolink.admin.audit import Actor
 from hostolink.auth import permissions as p
 from hostolink.auth import principal as principals
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.roles import ROLES
 from hostolink.backoffice.session import check_csrf, csrf_token, current_admin
-from hostolink.db import Database
+from hostolink.db import Database, database_of
 from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import withdraw_quietly
 from hostolink.errors import BadRequest, HostolinkError
 from hostolink.establishments import service as management
+from hostolink.kit.deps import client_ip, signing_key_of
 from hostolink.kyc import files as kyc_files
 from hostolink.kyc import links as kyc_links
 from hostolink.kyc import service as kyc
@@ -44,10 +44,12 @@ from hostolink.logging import request_id_var
 from hostolink.models import Ecriture, Transaction, Utilisateur
 from hostolink.models.verification_identite import STATUTS as KYC_STATUTS
 from hostolink.operations import service as operations_service
+from hostolink.operations.deps import operations_of
 from hostolink.operations.service import Settled
 from hostolink.social import moderation
 from hostolink.wallet import admin as wallet_admin
 from hostolink.wallet import history
+from hostolink.wallet.deps import notices_of
 
 HERE = Path(__file__).resolve().parent
 # identity → (permission to see the page, permission to act on it)
@@ -91,8 +93,7 @@ def _actor(request: Request) -> Actor:
 
 
 def _db(view: BaseView) -> Database:
-    db: Database = view._admin_ref.app.state.db  # the API application's state
-    return db
+    return database_of(view._admin_ref.app)  # the API application's
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -192,7 +193,7 @@ async def dashboard(site: Any, request: Request) -> Response:
     if allowed:
         end = datetime.now(UTC).date()
         start = end - timedelta(days=DASHBOARD_DAYS - 1)
-        db: Database = site.app.state.db
+        db = database_of(site.app)
         async with db.sessionmaker() as session:
             rows = await session.execute(_DAILY, {"debut": start, "fin": end})
             days = [
@@ -328,7 +329,7 @@ class KycPage(BaseView):
                 row, person = await kyc.for_review(session, verification_id)
             except HostolinkError as error:
                 raise HTTPException(error.status, error.message) from error
-        key = kyc_links.link_key(self._admin_ref.app.state.signing_key)
+        key = kyc_links.link_key(signing_key_of(self._admin_ref.app))
         detail = kyc_files.review(row, person, key=key, base_url="")
         return await _render(self, request, "backoffice/kyc_review.html", item=detail)
 
@@ -414,7 +415,7 @@ class OperationPage(BaseView):
     @expose("/operations/{reference}", identity="suivi")
     async def page(self, request: Request) -> Response:
         reference = request.path_params["reference"]
-        flow = self._admin_ref.app.state.operations
+        flow = operations_of(self._admin_ref.app)
         try:
             view = await flow.view(reference=reference, user_id=None)
         except HostolinkError as error:
@@ -426,7 +427,7 @@ class OperationPage(BaseView):
         _require(PERMISSIONS[self.identity][1])
         await _form(request)
         reference = request.path_params["reference"]
-        flow = self._admin_ref.app.state.operations
+        flow = operations_of(self._admin_ref.app)
         try:
             view = await flow.verify_reference(reference, origin="administrateur")
         except HostolinkError as error:
@@ -457,7 +458,7 @@ class OperationPage(BaseView):
 
         response = await _act(self, request, f"/admin/operations/{reference}", work)
         for done in settled:  # after the commit, as the API route does
-            await self._admin_ref.app.state.notices.write(done.notices)
+            await notices_of(self._admin_ref.app).write(done.notices)
         return response
 
 

@@ -30,11 +30,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hostolink.auth import permissions
 from hostolink.auth import principal as principals
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
 from hostolink.db import Database
 from hostolink.errors import HostolinkError
+from hostolink.kit.deps import client_ip
 from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 
 COOKIE = "hostolink_admin"

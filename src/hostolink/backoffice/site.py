@@ -19,12 +19,15 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hostolink.auth.deps import auth_service_of
 from hostolink.backoffice import pages
 from hostolink.backoffice.audit import audited_sessionmaker
 from hostolink.backoffice.job_desk import JobDeskPage
 from hostolink.backoffice.session import BackofficeAuth, SameOriginMiddleware, current_admin
 from hostolink.backoffice.supervision import SupervisionPage
 from hostolink.backoffice.views import MODEL_VIEWS, PERMISSIONS
+from hostolink.db import database_of
+from hostolink.kit.deps import settings_of, signing_key_of
 from hostolink.kit.keys import derive_key
 
 HERE = Path(__file__).resolve().parent
@@ -71,16 +74,16 @@ class BackOffice(Admin):
 
 def mount(app: FastAPI) -> BackOffice:
     _install_french()
-    settings = app.state.settings
+    settings = settings_of(app)
     auth = BackofficeAuth(
-        db=app.state.db,
-        auth=app.state.auth_service,
-        secret_key=derive_key(app.state.signing_key, "backoffice-session").hex(),
+        db=database_of(app),
+        auth=auth_service_of(app),
+        secret_key=derive_key(signing_key_of(app), "backoffice-session").hex(),
         secure=settings.is_production,
     )
     site = BackOffice(
         app,
-        session_maker=audited_sessionmaker(app.state.db.engine),
+        session_maker=audited_sessionmaker(database_of(app).engine),
         base_url="/admin",
         title="Hostolink — administration",
         templates_dir=str(HERE / "templates"),

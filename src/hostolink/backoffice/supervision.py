@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from hostolink.auth import permissions as p
 from hostolink.backoffice.pages import _person, _render
 from hostolink.backoffice.supervision_figures import SERIES_CACHE_SECONDS, Supervision
+from hostolink.db import database_of
+from hostolink.kit.deps import settings_of
 from hostolink.metrics.collector import DatabaseCollector
 from hostolink.metrics.endpoint import Exposition, process_metrics
 
@@ -30,7 +32,7 @@ def supervision_of(app: Any) -> Supervision:
     found: Supervision | None = getattr(state, "supervision", None)
     if found is not None:
         return found
-    settings, db = state.settings, state.db
+    settings, db = settings_of(app), database_of(app)
     exposition: Exposition | None = getattr(state, "metrics", None)
     if exposition is not None:
         collector, processes = exposition.collector, exposition.processes

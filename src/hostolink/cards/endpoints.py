@@ -17,7 +17,9 @@ from hostolink.cards.schemas import (
 )
 from hostolink.cards.service import Issuer, card_service, issuer_of
 from hostolink.db import SessionDep
+from hostolink.kit.deps import SettingsDep, SigningKeyDep
 from hostolink.qr import service as qr_service
+from hostolink.wallet.deps import PinCheckDep
 from hostolink.wallet.pin import confirm_pin
 
 router = authenticated_router(tags=["Carte"])
@@ -25,8 +27,8 @@ router = authenticated_router(tags=["Carte"])
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 
-async def get_issuer(request: Request) -> Issuer:
-    return issuer_of(request.app.state.settings, signing_key=request.app.state.signing_key)
+async def get_issuer(settings: SettingsDep, signing_key: SigningKeyDep) -> Issuer:
+    return issuer_of(settings, signing_key=signing_key)
 
 
 IssuerDep = Annotated[Issuer, Depends(get_issuer)]
@@ -53,10 +55,11 @@ async def card_details(  # keyword-only: FastAPI needs no order, and there are s
     session: SessionDep,
     issuer: IssuerDep,
     request: Request,
+    pins: PinCheckDep,
     response: Response,
     body: Annotated[CardPinBody | None, Body()] = None,
 ) -> CardDetailsAnswer:
-    await confirm_pin(session, request, principal=principal, pin=body.pin if body else None)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin if body else None)
     details = await card_service.details(session, principal=principal, issuer=issuer)
     # Neither the browser, a proxy nor the app's HTTP cache may keep the number.
     response.headers["Cache-Control"] = "no-store"
@@ -115,13 +118,13 @@ async def unfreeze_card(
     },
 )
 async def card_face(
-    principal: CurrentUser, session: SessionDep, issuer: IssuerDep, request: Request
+    principal: CurrentUser, session: SessionDep, issuer: IssuerDep, settings: SettingsDep
 ) -> Response:
     svg = await card_service.face_svg(
         session,
         principal=principal,
         issuer=issuer,
-        qr_ring=qr_service.keyring(request.app.state.settings),
+        qr_ring=qr_service.keyring(settings),
     )
     # The holder's own picture: revalidated on each view (the status may change), never
     # stored by a shared cache.

@@ -34,6 +34,7 @@ from hostolink.discussions.schemas import (
     RoomsAnswer,
 )
 from hostolink.errors import TooManyRequests
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.params import INT8_MAX, MessageId, RoomId
 from hostolink.social.schemas import ReportAnswer, ReportOut
 
@@ -139,12 +140,13 @@ async def post_message(
     user: CurrentUser,
     session: SessionDep,
     request: Request,
+    settings: SettingsDep,
     background: BackgroundTasks,
 ) -> MessageAnswer:
     """Écrire dans le salon. Un expert qui répond (`id_message_parent`) est signalé comme
     tel et l'auteur de la question est notifié."""
     runtime = runtime_of(request.app)
-    per_minute = request.app.state.settings.discussion_messages_per_minute
+    per_minute = settings.discussion_messages_per_minute
     wait = await within_limit(runtime, user.id, per_minute)
     if wait is not None:
         raise TooManyRequests("Trop de messages : patientez un instant.", retry_after=wait)

@@ -42,6 +42,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 
 from hostolink.config import Settings
+from hostolink.db import database_of
+from hostolink.kit.deps import settings_of
 from hostolink.kit.metrics import (
     REDIS_ERRORS,
     ROOM_FRAMES_DELIVERED,
@@ -369,8 +371,8 @@ def runtime_of(app: Starlette) -> Runtime:
     if runtime is None:
         # Channels and counters are namespaced by database: processes serving the same
         # database share rooms, and nothing leaks between two databases on one Redis.
-        namespace = state.db.engine.url.database or "hostolink"
-        runtime = Runtime(state.settings, namespace)
+        namespace = database_of(app).engine.url.database or "hostolink"
+        runtime = Runtime(settings_of(app), namespace)
         setattr(state, STATE_KEY, runtime)
     return runtime
 

@@ -36,11 +36,12 @@ from hostolink.auth import principal as principals
 from hostolink.auth.deps import AUTHENTICATED_IN_HANDLER
 from hostolink.auth.principal import Principal
 from hostolink.auth.tokens import read_access_token
-from hostolink.db import Database
+from hostolink.db import database_of
 from hostolink.discussions import repository, service
 from hostolink.discussions.hub import Hub, Runtime, runtime_of
 from hostolink.discussions.schemas import MessageCreate, MessageOut
 from hostolink.errors import HostolinkError, SessionEnded
+from hostolink.kit.deps import settings_of, signing_key_of
 from hostolink.kit.metrics import ROOM_SOCKETS
 from hostolink.kit.params import RoomId
 
@@ -112,10 +113,10 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
         raise Refusal(4401, "Authentification requise.")
     app = websocket.app
     try:
-        user_id, login = read_access_token(token, key=app.state.signing_key)
+        user_id, login = read_access_token(token, key=signing_key_of(app))
     except HostolinkError as exc:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
-    db: Database = app.state.db
+    db = database_of(app)
     row = await db.read_one(principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": login})
     if row is None:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.")
@@ -160,7 +161,7 @@ async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> No
 
         await send({"type": "bienvenue", "id_thematique": room_id})
         tasks = [
-            asyncio.create_task(_heartbeat(send, websocket.app.state.settings)),
+            asyncio.create_task(_heartbeat(send, settings_of(websocket.app))),
             asyncio.create_task(_forward(send, queue)),
         ]
         try:
@@ -213,7 +214,7 @@ async def _post(
 ) -> None:
     ref = frame.pop("ref", None)
     runtime = runtime_of(websocket.app)
-    per_minute = websocket.app.state.settings.discussion_messages_per_minute
+    per_minute = settings_of(websocket.app).discussion_messages_per_minute
     wait = await within_limit(runtime, principal.id, per_minute)
     if wait is not None:
         text = f"Trop de messages : réessayez dans {wait} secondes."
@@ -224,7 +225,7 @@ async def _post(
     except ValidationError:
         await send(_error("ValidationError", "Message invalide.", ref=ref))
         return
-    db: Database = websocket.app.state.db
+    db = database_of(websocket.app)
     try:
         async with db.sessionmaker() as session, session.begin():
             message = await service.post_message(

@@ -39,18 +39,21 @@ from hostolink.establishments.schemas import (
     RefusalBody,
     StaticQrOut,
 )
+from hostolink.health.deps import DirectoryDep
 from hostolink.health.schemas import EstablishmentAnswer, EstablishmentEdit
-from hostolink.health.service import Directory, abidjan_moment, update_establishment
+from hostolink.health.service import abidjan_moment, update_establishment
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.keys import KeyRing
 from hostolink.kit.params import EstablishmentId, UserId
-from hostolink.operations.endpoints import FLOW_DOC, started_answer
-from hostolink.operations.flow import Operations
+from hostolink.operations.answers import FLOW_DOC, started_answer
+from hostolink.operations.deps import OperationsDep
 from hostolink.operations.schemas import OperationAnswer, WithdrawalBody
 from hostolink.qr import images
 from hostolink.qr import service as qr_codes
-from hostolink.qr.endpoints import get_keyring
+from hostolink.qr.deps import KeyRingDep
 from hostolink.qr.schemas import DynamicQrBody, QrAnswer, QrImages
 from hostolink.wallet import history
+from hostolink.wallet.deps import PinCheckDep
 from hostolink.wallet.idempotency import required_claim
 from hostolink.wallet.pin import confirm_pin
 from hostolink.wallet.schemas import HistoryAnswer, HistoryFilters, ReceiptAnswer
@@ -59,7 +62,6 @@ router = authenticated_router(tags=["Établissements — gestion"])
 admin_router = authenticated_router(tags=["Administration — gestionnaires"])
 ManagersValidator = Annotated[Principal, Depends(require(permissions.MANAGERS_VALIDATE))]
 
-Ring = Annotated[KeyRing, Depends(get_keyring)]
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE, description="Éléments par page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="Page suivante.")]
 BASE = "/api/mes-etablissements/{id_etablissement}"
@@ -207,7 +209,7 @@ async def edit(
     body: EstablishmentEdit,
     principal: CurrentUser,
     session: SessionDep,
-    request: Request,
+    directory: DirectoryDep,
 ) -> EstablishmentAnswer:
     await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     await update_establishment(
@@ -217,7 +219,6 @@ async def edit(
         actor=principal,
         source="gestionnaire",
     )
-    directory: Directory = request.app.state.directory
     directory.invalidate()  # a new name or place: new search words
     # admin=True: the manager of a hidden establishment still sees its record.
     data = await directory.detail(
@@ -232,7 +233,7 @@ async def edit(
     response_model=PortfolioAnswer,
 )
 async def portfolio(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> PortfolioAnswer:
     managed, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -259,8 +260,8 @@ async def create_dynamic(
     body: DynamicQrBody,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
-    request: Request,
+    ring: KeyRingDep,
+    settings: SettingsDep,
 ) -> QrAnswer:
     _, account = await service.managed_account(
         session, establishment_id=id_etablissement, principal=principal
@@ -274,7 +275,7 @@ async def create_dynamic(
         devise=account.devise,
         montant=body.montant,
         libelle=body.libelle,
-        ttl_seconds=body.duree_secondes or request.app.state.settings.qr_dynamic_ttl_seconds,
+        ttl_seconds=body.duree_secondes or settings.qr_dynamic_ttl_seconds,
     )
     data = data.model_copy(update={"images": _images(id_etablissement, data.code)})
     return QrAnswer(message="QR code créé.", data=data)
@@ -292,14 +293,14 @@ async def _static_image(
 
 @router.get(BASE + "/qr/statique.png", summary="QR code statique (PNG)", response_class=Response)
 async def static_png(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.PNG)
 
 
 @router.get(BASE + "/qr/statique.svg", summary="QR code statique (SVG)", response_class=Response)
 async def static_svg(
-    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: Ring
+    id_etablissement: EstablishmentId, principal: CurrentUser, session: SessionDep, ring: KeyRingDep
 ) -> Response:
     return await _static_image(id_etablissement, principal, session, ring, images.SVG)
 
@@ -331,7 +332,7 @@ async def code_png(
     code: str,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.PNG
@@ -346,7 +347,7 @@ async def code_svg(
     code: str,
     principal: CurrentUser,
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
 ) -> Response:
     return await _code_image(
         id_etablissement, code, principal=principal, session=session, ring=ring, kind=images.SVG
@@ -407,10 +408,14 @@ async def receipt(
 )
 async def withdraw(
     id_etablissement: EstablishmentId,
+    *,
     body: WithdrawalBody,
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
+    flow: OperationsDep,
+    settings: SettingsDep,
+    pins: PinCheckDep,
 ) -> JSONResponse:
     await service.check_manager(session, establishment_id=id_etablissement, principal=principal)
     # Read, never opened here: the flow locks the account in its own transaction, which
@@ -418,9 +423,9 @@ async def withdraw(
     account = await service.merchant_account(session, establishment_id=id_etablissement)
     if account is None:
         raise service.MerchantAccountMissing
-    claim = required_claim(request, user_id=principal.id, body=body)
-    await confirm_pin(session, request, principal=principal, pin=body.pin)
-    flow: Operations = request.app.state.operations
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin)
     started = await flow.start(
         principal=principal,
         direction="retrait",

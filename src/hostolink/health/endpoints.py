@@ -21,6 +21,7 @@ from hostolink.auth.deps import public_router as make_public_router
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.health import categories, edits, emergency, repository
+from hostolink.health.deps import DirectoryDep
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
     CategoriesAnswer,
@@ -52,12 +53,6 @@ MAX_RADIUS_M = 500_000
 EMERGENCY_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
 
 
-def get_directory(request: Request) -> Directory:
-    directory: Directory = request.app.state.directory
-    return directory
-
-
-DirectoryDep = Annotated[Directory, Depends(get_directory)]
 Categories = Annotated[
     list[Category] | None,
     Query(description="Catégories (répéter le paramètre pour plusieurs).", examples=["pharmacie"]),

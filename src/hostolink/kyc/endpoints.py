@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, UploadFile
 from starlette.responses import Response
 
 from hostolink.auth import permissions
@@ -19,8 +19,10 @@ from hostolink.auth.deps import (
 )
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.params import VerificationId
 from hostolink.kyc import files, service
+from hostolink.kyc.deps import LinkKeyDep
 from hostolink.kyc.schemas import (
     DecisionAnswer,
     QueueAnswer,
@@ -30,7 +32,7 @@ from hostolink.kyc.schemas import (
     VerificationList,
     VerificationOut,
 )
-from hostolink.media.endpoints import SettingsDep, StorageDep
+from hostolink.media.deps import StorageDep
 from hostolink.media.service import read_bounded
 from hostolink.models.verification_identite import STATUTS, TYPES_DOCUMENT
 
@@ -114,11 +116,10 @@ async def queue(
     dependencies=_REVIEW,
 )
 async def detail(
-    id_verification: VerificationId, request: Request, session: SessionDep
+    id_verification: VerificationId, session: SessionDep, settings: SettingsDep, key: LinkKeyDep
 ) -> ReviewAnswer:
     row, person = await service.for_review(session, id_verification)
-    base = str(request.app.state.settings.public_url).rstrip("/")
-    key = files.key_of(request)
+    base = str(settings.public_url).rstrip("/")
     return ReviewAnswer(data=files.review(row, person, key=key, base_url=base))
 
 
@@ -156,6 +157,6 @@ async def reject(
     response_class=Response,
 )
 async def serve(
-    jeton: str, request: Request, session: SessionDep, settings: SettingsDep
+    jeton: str, session: SessionDep, settings: SettingsDep, key: LinkKeyDep
 ) -> Response:
-    return await files.serve(session, settings=settings, key=files.key_of(request), token=jeton)
+    return await files.serve(session, settings=settings, key=key, token=jeton)

@@ -7,7 +7,6 @@ import asyncio
 from datetime import UTC, datetime
 
 import cloudinary.utils  # type: ignore[import-untyped]
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
@@ -40,10 +39,6 @@ _EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()}
 
 class FileNotFound(NotFound):
     message = "Fichier introuvable."
-
-
-def key_of(request: Request) -> bytes:
-    return links.link_key(request.app.state.signing_key)
 
 
 def _person(user: Utilisateur) -> PersonOut:

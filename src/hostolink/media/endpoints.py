@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, UploadFile
 from starlette.responses import Response
 
 from hostolink.auth import permissions
@@ -17,13 +17,14 @@ from hostolink.auth.deps import (
     public_router,
     require,
 )
-from hostolink.config import Settings
 from hostolink.db import SessionDep
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.params import MediaId
 from hostolink.media import service
+from hostolink.media.deps import StorageDep
 from hostolink.media.errors import MediaNotFound, Unprocessable
 from hostolink.media.schemas import DeletedAnswer, MediaAnswer, MediaOut
-from hostolink.media.storage import CONTENT_TYPES, LocalStorage, Storage, build_storage
+from hostolink.media.storage import CONTENT_TYPES, LocalStorage
 from hostolink.models.media import USAGES
 
 router = authenticated_router(tags=["media"])
@@ -37,21 +38,6 @@ admin_router = authenticated_router(
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_storage(request: Request) -> Storage:
-    storage: Storage | None = getattr(request.app.state, "media_storage", None)
-    if storage is None:
-        storage = build_storage(request.app.state.settings)
-        request.app.state.media_storage = storage
-    return storage
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
 ImageFile = Annotated[UploadFile, File(description="L'image : JPEG, PNG ou WebP.")]
 
 

@@ -19,11 +19,14 @@ from hostolink.auth.deps import (
     require,
 )
 from hostolink.auth.principal import Principal
-from hostolink.db import SessionDep
+from hostolink.db import DatabaseDep, SessionDep
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import OperationFournisseur
 from hostolink.operations import payer_steps, repository, service
-from hostolink.operations.flow import Operations, Started, to_view
+from hostolink.operations.answers import FLOW_DOC, started_answer
+from hostolink.operations.deps import OperationsDep
+from hostolink.operations.flow import Operations, to_view
 from hostolink.operations.schemas import (
     DepositBody,
     OperationAnswer,
@@ -36,7 +39,8 @@ from hostolink.operations.schemas import (
     WithdrawalBody,
 )
 from hostolink.providers.registry import RAILS
-from hostolink.wallet.idempotency import REPLAY_HEADER, required_claim
+from hostolink.wallet.deps import NoticesDep, PinCheckDep
+from hostolink.wallet.idempotency import required_claim
 from hostolink.wallet.pin import confirm_pin
 
 router = authenticated_router(tags=["Dépôts et retraits"])
@@ -45,40 +49,14 @@ admin_router = authenticated_router(tags=["Administration — opérations"])
 OperationsReader = Annotated[Principal, Depends(require(permissions.OPERATIONS_READ))]
 OperationsManager = Annotated[Principal, Depends(require(permissions.OPERATIONS_MANAGE))]
 
-FLOW_DOC = (
-    "En-tête **Idempotency-Key** obligatoire (une valeur par opération, renvoyée telle quelle "
-    "en cas de nouvel essai : l'opération d'origine est renvoyée, dans son état actuel, avec "
-    "`Idempotent-Replayed: true`). Réponse 202 : l'opération est en attente du fournisseur ; "
-    "suivez-la avec GET /api/operations/{reference}."
-)
-
-
-def _flow(request: Request) -> Operations:
-    operations: Operations = request.app.state.operations
-    return operations
-
-
-def started_answer(started: Started) -> JSONResponse:
-    view = started.operation
-    status = {"reussie": 201, "echouee": 422, "expiree": 422}.get(view.statut, 202)
-    body: dict[str, object] = {
-        "success": status < 400,
-        "message": started.message,
-        "data": view.model_dump(mode="json"),
-    }
-    if status >= 400:
-        body["error"] = "OperationRefusee"
-    headers = {REPLAY_HEADER: "true"} if started.replayed else None
-    return JSONResponse(body, status_code=status, headers=headers)
-
 
 @public.get(
     "/api/fournisseurs",
     summary="Moyens de dépôt et de retrait, et leur disponibilité",
     response_model=RailsAnswer,
 )
-async def rails(request: Request) -> RailsAnswer:
-    providers = _flow(request).providers
+async def rails(flow: OperationsDep) -> RailsAnswer:
+    providers = flow.providers
     data = []
     for rail in RAILS.values():
         depot = providers.status(rail, "depot")
@@ -102,9 +80,16 @@ async def rails(request: Request) -> RailsAnswer:
     status_code=202,
     response_model=OperationAnswer,
 )
-async def deposit(body: DepositBody, principal: CurrentUser, request: Request) -> JSONResponse:
-    claim = required_claim(request, user_id=principal.id, body=body)
-    started = await _flow(request).start(
+async def deposit(
+    body: DepositBody,
+    principal: CurrentUser,
+    request: Request,
+    flow: OperationsDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    started = await flow.start(
         principal=principal,
         direction="depot",
         rail_code=body.fournisseur,
@@ -122,12 +107,20 @@ async def deposit(body: DepositBody, principal: CurrentUser, request: Request) -
     status_code=202,
     response_model=OperationAnswer,
 )
-async def withdraw(
-    body: WithdrawalBody, principal: CurrentUser, session: SessionDep, request: Request
+async def withdraw(  # keyword-only: FastAPI needs no order
+    *,
+    body: WithdrawalBody,
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    flow: OperationsDep,
+    settings: SettingsDep,
+    pins: PinCheckDep,
 ) -> JSONResponse:
-    claim = required_claim(request, user_id=principal.id, body=body)
-    await confirm_pin(session, request, principal=principal, pin=body.pin)
-    started = await _flow(request).start(
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin)
+    started = await flow.start(
         principal=principal,
         direction="retrait",
         rail_code=body.fournisseur,
@@ -155,11 +148,9 @@ CODE_DOC = (
     "409 sinon.",
 )
 async def deposit_code_expected(
-    reference: str, principal: CurrentUser, request: Request
+    reference: str, principal: CurrentUser, database: DatabaseDep
 ) -> dict[str, object]:
-    action = await payer_steps.expected_code(
-        request.app.state.db, reference=reference, user_id=principal.id
-    )
+    action = await payer_steps.expected_code(database, reference=reference, user_id=principal.id)
     return {"success": True, "message": action.message, "data": action.model_dump()}
 
 
@@ -170,11 +161,15 @@ async def deposit_code_expected(
     response_model=OperationAnswer,
 )
 async def deposit_code(
-    reference: str, body: payer_steps.CodeBody, principal: CurrentUser, request: Request
+    reference: str,
+    body: payer_steps.CodeBody,
+    principal: CurrentUser,
+    flow: OperationsDep,
+    database: DatabaseDep,
 ) -> OperationAnswer:
     return await payer_steps.submit_code(
-        _flow(request),
-        request.app.state.db,
+        flow,
+        database,
         reference=reference,
         user_id=principal.id,
         code=body.code,
@@ -219,15 +214,15 @@ async def my_operations(
     response_model=OperationAnswer,
 )
 async def my_operation(
-    reference: str, principal: CurrentUser, session: SessionDep, request: Request
+    reference: str, principal: CurrentUser, session: SessionDep, flow: OperationsDep
 ) -> OperationAnswer:
-    view = await _flow(request).view(reference=reference, user_id=principal.id, session=session)
+    view = await flow.view(reference=reference, user_id=principal.id, session=session)
     return OperationAnswer(message="Opération trouvée.", data=view)
 
 
-async def _notification(code: str, request: Request) -> dict[str, object]:
+async def _notification(code: str, request: Request, flow: Operations) -> dict[str, object]:
     body = await request.body()
-    new = await _flow(request).receive(code, body, dict(request.headers))
+    new = await flow.receive(code, body, dict(request.headers))
     return {"success": True, "message": "Notification reçue." if new else "Déjà reçue."}
 
 
@@ -237,14 +232,14 @@ async def _notification(code: str, request: Request) -> dict[str, object]:
     description="Appelée par les fournisseurs, jamais par l'application. Signature vérifiée "
     "sur le corps brut ; une notification rejouée ou dupliquée n'est traitée qu'une fois.",
 )
-async def notification(code: str, request: Request) -> dict[str, object]:
-    return await _notification(code, request)
+async def notification(code: str, request: Request, flow: OperationsDep) -> dict[str, object]:
+    return await _notification(code, request, flow)
 
 
 @public.put("/api/fournisseurs/{code}/notifications", include_in_schema=False)
-async def notification_put(code: str, request: Request) -> dict[str, object]:
+async def notification_put(code: str, request: Request, flow: OperationsDep) -> dict[str, object]:
     # MTN MoMo may deliver its callback with PUT.
-    return await _notification(code, request)
+    return await _notification(code, request, flow)
 
 
 # ------------------------------------------------------------------------------ admin
@@ -286,9 +281,9 @@ async def all_operations(
     response_model=OperationAnswer,
 )
 async def any_operation(
-    reference: str, session: SessionDep, request: Request, _: OperationsReader
+    reference: str, session: SessionDep, _: OperationsReader, flow: OperationsDep
 ) -> OperationAnswer:
-    view = await _flow(request).view(reference=reference, user_id=None, session=session)
+    view = await flow.view(reference=reference, user_id=None, session=session)
     return OperationAnswer(message="Opération trouvée.", data=view)
 
 
@@ -297,8 +292,8 @@ async def any_operation(
     summary="Interroger le fournisseur maintenant",
     response_model=OperationAnswer,
 )
-async def verify_now(reference: str, request: Request, _: OperationsManager) -> OperationAnswer:
-    view = await _flow(request).verify_reference(reference, origin="administrateur")
+async def verify_now(reference: str, _: OperationsManager, flow: OperationsDep) -> OperationAnswer:
+    view = await flow.verify_reference(reference, origin="administrateur")
     return OperationAnswer(message=f"Statut après vérification : {view.statut}.", data=view)
 
 
@@ -312,12 +307,14 @@ async def verify_now(reference: str, request: Request, _: OperationsManager) -> 
     "retrait rendu au portefeuille. Motif obligatoire, journalisé ; 409 si déjà finalisée.",
     response_model=OperationAnswer,
 )
-async def resolve(
+async def resolve(  # keyword-only: FastAPI needs no order
+    *,
     reference: str,
     body: ResolutionBody,
     session: SessionDep,
     request: Request,
     actor: OperationsManager,
+    notices: NoticesDep,
 ) -> JSONResponse:
     settled = await service.resolve_by_hand(
         session,
@@ -331,5 +328,5 @@ async def resolve(
     view: OperationOut = to_view(operation, changes[operation.id_operation])
     answer = OperationAnswer(message=f"Opération close : {view.statut}.", data=view)
     # The notices go out after the commit (the answer's background task runs after it).
-    task = BackgroundTask(request.app.state.notices.write, settled.notices)
+    task = BackgroundTask(notices.write, settled.notices)
     return JSONResponse(answer.model_dump(mode="json"), background=task)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Request, UploadFile
+from fastapi import File, UploadFile
 from starlette.responses import Response
 
 from hostolink.auth.deps import CurrentUser, authenticated_router
 from hostolink.db import SessionDep
-from hostolink.kit.keys import KeyRing
+from hostolink.kit.deps import SettingsDep
 from hostolink.qr import images, service
 from hostolink.qr import payload as payloads
+from hostolink.qr.deps import KeyRingDep
 from hostolink.qr.schemas import (
     DecodedAnswer,
     DecodedOut,
@@ -36,17 +37,6 @@ STATIC_CACHE = "private, max-age=3600"
 DYNAMIC_CACHE = "private, no-store"
 
 
-async def get_keyring(request: Request) -> KeyRing:
-    ring: KeyRing | None = getattr(request.app.state, "qr_keyring", None)
-    if ring is None:
-        ring = service.keyring(request.app.state.settings)
-        request.app.state.qr_keyring = ring
-    return ring
-
-
-Ring = Annotated[KeyRing, Depends(get_keyring)]
-
-
 def _image_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"content": {media_type: {}}, "description": "Image du QR code."}}
 
@@ -63,7 +53,7 @@ async def _image(payload: str, media_type: str, cache: str) -> Response:
 @router.get(
     "/api/qr/statique", summary="Mon QR code statique (tout montant)", response_model=QrAnswer
 )
-async def my_static(principal: CurrentUser, session: SessionDep, ring: Ring) -> QrAnswer:
+async def my_static(principal: CurrentUser, session: SessionDep, ring: KeyRingDep) -> QrAnswer:
     data = await service.my_static(session, ring=ring, user_id=principal.id)
     return QrAnswer(message="Votre QR code pour recevoir de l'argent.", data=data)
 
@@ -74,7 +64,7 @@ async def my_static(principal: CurrentUser, session: SessionDep, ring: Ring) -> 
     response_class=Response,
     responses=_image_responses(images.PNG),
 )
-async def my_static_png(principal: CurrentUser, session: SessionDep, ring: Ring) -> Response:
+async def my_static_png(principal: CurrentUser, session: SessionDep, ring: KeyRingDep) -> Response:
     data = await service.my_static(session, ring=ring, user_id=principal.id)
     return await _image(data.payload, images.PNG, STATIC_CACHE)
 
@@ -85,7 +75,7 @@ async def my_static_png(principal: CurrentUser, session: SessionDep, ring: Ring)
     response_class=Response,
     responses=_image_responses(images.SVG),
 )
-async def my_static_svg(principal: CurrentUser, session: SessionDep, ring: Ring) -> Response:
+async def my_static_svg(principal: CurrentUser, session: SessionDep, ring: KeyRingDep) -> Response:
     data = await service.my_static(session, ring=ring, user_id=principal.id)
     return await _image(data.payload, images.SVG, STATIC_CACHE)
 
@@ -100,9 +90,13 @@ async def my_static_svg(principal: CurrentUser, session: SessionDep, ring: Ring)
     status_code=201,
 )
 async def create_dynamic(
-    body: DynamicQrBody, principal: CurrentUser, session: SessionDep, ring: Ring, request: Request
+    body: DynamicQrBody,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
+    settings: SettingsDep,
 ) -> QrAnswer:
-    ttl = body.duree_secondes or request.app.state.settings.qr_dynamic_ttl_seconds
+    ttl = body.duree_secondes or settings.qr_dynamic_ttl_seconds
     data = await service.create_dynamic(
         session,
         ring=ring,
@@ -119,7 +113,7 @@ async def create_dynamic(
     summary="Mes QR codes à montant fixe encore valables (les plus récents d'abord)",
     response_model=QrListAnswer,
 )
-async def my_dynamic(principal: CurrentUser, session: SessionDep, ring: Ring) -> QrListAnswer:
+async def my_dynamic(principal: CurrentUser, session: SessionDep, ring: KeyRingDep) -> QrListAnswer:
     return QrListAnswer(data=await service.my_dynamic(session, ring=ring, user_id=principal.id))
 
 
@@ -131,7 +125,7 @@ async def my_dynamic(principal: CurrentUser, session: SessionDep, ring: Ring) ->
     summary="Qui et combien paie ce QR code (à confirmer par le payeur)",
     response_model=ResolutionAnswer,
 )
-async def resolve(body: PayloadBody, session: SessionDep, ring: Ring) -> ResolutionAnswer:
+async def resolve(body: PayloadBody, session: SessionDep, ring: KeyRingDep) -> ResolutionAnswer:
     return ResolutionAnswer(data=await service.resolve(session, ring=ring, payload=body.payload))
 
 
@@ -145,7 +139,7 @@ async def decode(
         UploadFile, File(description="Photo ou capture d'écran du QR code (JPEG, PNG, WebP).")
     ],
     session: SessionDep,
-    ring: Ring,
+    ring: KeyRingDep,
 ) -> DecodedAnswer:
     texts = await images.decode_in_worker(await image.read())
     payload = _likeliest_payload(texts)
@@ -174,7 +168,12 @@ def _likeliest_payload(texts: list[str]) -> str:
     response_class=Response,
     responses=_image_responses(images.PNG),
 )
-async def code_png(code: str, principal: CurrentUser, session: SessionDep, ring: Ring) -> Response:
+async def code_png(
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
+) -> Response:
     payload = await service.my_code_payload(session, ring=ring, user_id=principal.id, code=code)
     return await _image(payload, images.PNG, DYNAMIC_CACHE)
 
@@ -185,7 +184,12 @@ async def code_png(code: str, principal: CurrentUser, session: SessionDep, ring:
     response_class=Response,
     responses=_image_responses(images.SVG),
 )
-async def code_svg(code: str, principal: CurrentUser, session: SessionDep, ring: Ring) -> Response:
+async def code_svg(
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
+) -> Response:
     payload = await service.my_code_payload(session, ring=ring, user_id=principal.id, code=code)
     return await _image(payload, images.SVG, DYNAMIC_CACHE)
 
@@ -195,6 +199,11 @@ async def code_svg(code: str, principal: CurrentUser, session: SessionDep, ring:
     summary="Désactiver un de mes QR codes à montant fixe",
     response_model=QrAnswer,
 )
-async def revoke(code: str, principal: CurrentUser, session: SessionDep, ring: Ring) -> QrAnswer:
+async def revoke(
+    code: str,
+    principal: CurrentUser,
+    session: SessionDep,
+    ring: KeyRingDep,
+) -> QrAnswer:
     data = await service.revoke(session, ring=ring, user_id=principal.id, code=code)
     return QrAnswer(message="QR code désactivé : il ne peut plus être payé.", data=data)

@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse
 from hostolink.auth.deps import (
     CurrentUser,
     authenticated_router,
-    client_ip,
     limit_client,
     public_router,
 )
 from hostolink.db import SessionDep
 from hostolink.kit.crypto import keyed_hash
+from hostolink.kit.deps import SettingsDep, SigningKeyDep, client_ip
 from hostolink.kit.keys import derive_key
 from hostolink.kit.params import CommentId, PostId, UserId
 from hostolink.social import moderation, repository, service, share_page
@@ -190,7 +190,7 @@ async def unlike(id_publication: PostId, user: CurrentUser, session: SessionDep)
 )
 async def share(
     id_publication: PostId,
-    request: Request,
+    settings: SettingsDep,
     user: CurrentUser,
     session: SessionDep,
     body: ShareCreate | None = None,
@@ -198,7 +198,7 @@ async def share(
     row = await service.share(
         session, actor=user, post_id=id_publication, body=body or ShareCreate()
     )
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = settings.public_url.rstrip("/")
     out = ShareOut(
         id_partage=row.id_partage,
         jeton=row.jeton,
@@ -215,29 +215,37 @@ async def share(
     summary="Publication partagée (sans connexion)",
 )
 async def shared_post(
-    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)], request: Request, session: SessionDep
+    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)],
+    request: Request,
+    session: SessionDep,
+    signing_key: SigningKeyDep,
 ) -> SharedPostAnswer:
     """Sans connexion : la publication partagée (404 si masquée ou supprimée) ; la visite
     est comptée."""
-    return SharedPostAnswer(data=await _visit(jeton, request, session))
+    return SharedPostAnswer(data=await _visit(jeton, request, session, signing_key))
 
 
 @public.get("/p/{jeton}", response_class=HTMLResponse, include_in_schema=False)
 async def shared_page(
-    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)], request: Request, session: SessionDep
+    jeton: Annotated[str, Path(pattern=SHARE_JETON_FORMAT)],
+    request: Request,
+    session: SessionDep,
+    signing_key: SigningKeyDep,
 ) -> HTMLResponse:
     """The link a share hands out: the post as a page anyone can open."""
-    shared = await _visit(jeton, request, session)
+    shared = await _visit(jeton, request, session, signing_key)
     return share_page.page(shared.publication, shared.nombre_visites)
 
 
-async def _visit(jeton: str, request: Request, session: SessionDep) -> SharedPostOut:
+async def _visit(
+    jeton: str, request: Request, session: SessionDep, signing_key: str
+) -> SharedPostOut:
     found = await repository.share_by_token(session, jeton)
     if found is None:
         raise service.PostNotFound
     # Distinct visitors without storing an address: a keyed hash of address and browser.
     fingerprint = keyed_hash(
-        derive_key(request.app.state.signing_key, "visite_partage").hex(),
+        derive_key(signing_key, "visite_partage").hex(),
         client_ip(request) or "",
         request.headers.get("user-agent", ""),
     )

@@ -15,13 +15,14 @@ from hostolink.auth import permissions
 from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.principal import Principal
 from hostolink.contacts import service as contacts
-from hostolink.db import Database, SessionDep
+from hostolink.db import DatabaseDep, SessionDep
 from hostolink.errors import HostolinkError
-from hostolink.kit.keys import KeyRing
+from hostolink.kit.deps import SettingsDep
 from hostolink.kit.money import Amount, format_xof
 from hostolink.qr import service as qr_codes
-from hostolink.qr.endpoints import get_keyring
+from hostolink.qr.deps import KeyRingDep
 from hostolink.wallet import admin, history, notify, parties, service
+from hostolink.wallet.deps import NoticesDep, PinCheckDep
 from hostolink.wallet.errors import AmountMismatch, AmountRequired
 from hostolink.wallet.idempotency import (
     REPLAY_HEADER,
@@ -88,20 +89,12 @@ class QrPayBody(Body):
     pin: str | None = Pin
 
 
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _notices(request: Request) -> notify.NoticeWriter:
-    writer: notify.NoticeWriter = request.app.state.notices
-    return writer
-
-
-def _answer(outcome: service.Posted | Replay, *, request: Request, sender_name: str) -> Response:
+def _answer(
+    outcome: service.Posted | Replay, *, notices: notify.NoticeWriter, sender_name: str
+) -> Response:
     if isinstance(outcome, Replay):
         return JSONResponse(outcome.body, outcome.status, headers={REPLAY_HEADER: "true"})
-    notices = notify.transfer_notices(
+    sent = notify.transfer_notices(
         outcome.answer,
         transaction_id=outcome.transaction_id,
         sender=outcome.sender_user,
@@ -111,7 +104,7 @@ def _answer(outcome: service.Posted | Replay, *, request: Request, sender_name: 
     pair = None
     if outcome.sender_user is not None and outcome.recipient_user is not None:
         pair = (outcome.sender_user, outcome.recipient_user)
-    task = BackgroundTask(_notices(request).write, notices, pair=pair)
+    task = BackgroundTask(notices.write, sent, pair=pair)
     return Response(
         outcome.answer_json,
         status_code=service.CREATED,
@@ -141,12 +134,18 @@ async def wallet(principal: CurrentUser, session: SessionDep) -> WalletAnswer:
     summary="Confirmer mon PIN pour quelques minutes de paiements",
     response_model=PinTokenAnswer,
 )
-async def pin_token(
-    body: PinBody, principal: CurrentUser, session: SessionDep, request: Request
+async def pin_token(  # keyword-only: FastAPI needs no order
+    *,
+    body: PinBody,
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    pins: PinCheckDep,
+    settings: SettingsDep,
 ) -> PinTokenAnswer:
-    await check_pin(session, request, principal=principal, pin=body.pin)
-    ttl = request.app.state.settings.pin_token_ttl_seconds
-    token = issue_pin_token(principal.id, key=request.app.state.signing_key, ttl_seconds=ttl)
+    await check_pin(session, request, pins, principal=principal, pin=body.pin)
+    ttl = settings.pin_token_ttl_seconds
+    token = issue_pin_token(principal.id, key=pins.signing_key, ttl_seconds=ttl)
     return PinTokenAnswer(message="PIN confirmé.", jeton_pin=token, expire_dans=ttl)
 
 
@@ -157,18 +156,27 @@ async def pin_token(
     status_code=201,
     response_model=TransferAnswer,
 )
-async def send(
-    body: TransferBody, principal: CurrentUser, session: SessionDep, request: Request
+async def send(  # keyword-only: FastAPI needs no order
+    *,
+    body: TransferBody,
+    principal: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    pins: PinCheckDep,
+    notices: NoticesDep,
 ) -> Response:
-    claim = required_claim(request, user_id=principal.id, body=body)
-    await confirm_pin(session, request, principal=principal, pin=body.pin)
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin)
     if body.id_contact is not None:
         user_id = await contacts.resolve_contact(
             session, owner_id=principal.id, contact_id=body.id_contact
         )
-        recipient = await parties.by_user(_db(request), user_id)
+        recipient = await parties.by_user(database, user_id)
     else:
-        recipient = await parties.by_text(_db(request), body.destinataire or "")
+        recipient = await parties.by_text(database, body.destinataire or "")
     outcome = await service.transfer(
         session,
         sender=principal,
@@ -177,7 +185,7 @@ async def send(
         description=body.description,
         claim=claim,
     )
-    return _answer(outcome, request=request, sender_name=_name(principal))
+    return _answer(outcome, notices=notices, sender_name=_name(principal))
 
 
 @router.post(
@@ -188,15 +196,20 @@ async def send(
     status_code=201,
     response_model=TransferAnswer,
 )
-async def pay_qr(
+async def pay_qr(  # keyword-only: FastAPI needs no order
+    *,
     body: QrPayBody,
     principal: CurrentUser,
     session: SessionDep,
     request: Request,
-    ring: Annotated[KeyRing, Depends(get_keyring)],
+    ring: KeyRingDep,
+    settings: SettingsDep,
+    pins: PinCheckDep,
+    notices: NoticesDep,
 ) -> Response:
-    claim = required_claim(request, user_id=principal.id, body=body)
-    await confirm_pin(session, request, principal=principal, pin=body.pin)
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
+    await confirm_pin(session, request, pins, principal=principal, pin=body.pin)
     try:
         target = await qr_codes.lock_for_payment(session, ring=ring, payload=body.payload)
     except HostolinkError:
@@ -204,7 +217,7 @@ async def pay_qr(
         replay = await earlier_answer(session, claim)
         if replay is None:
             raise
-        return _answer(replay, request=request, sender_name=_name(principal))
+        return _answer(replay, notices=notices, sender_name=_name(principal))
     if target.montant is not None and body.montant not in {None, target.montant}:
         raise AmountMismatch(f"Le montant de ce QR code est fixé à {format_xof(target.montant)}.")
     amount = target.montant if target.montant is not None else body.montant
@@ -223,7 +236,7 @@ async def pay_qr(
     )
     if isinstance(outcome, service.Posted) and target.type_qr == "dynamique":
         await qr_codes.mark_used(session, qr_id=target.id_qr_code)
-    return _answer(outcome, request=request, sender_name=_name(principal))
+    return _answer(outcome, notices=notices, sender_name=_name(principal))
 
 
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE, description="Éléments par page.")]
@@ -274,7 +287,7 @@ def _actor(principal: Principal, request: Request) -> Actor:
 
 async def _admin_answer(
     session: SessionDep,
-    request: Request,
+    notices: notify.NoticeWriter,
     *,
     principal: Principal,
     posted: admin.AdminPosted | None,
@@ -284,7 +297,7 @@ async def _admin_answer(
     data = await history.receipt(session, principal=principal, reference=reference, as_admin=True)
     task = None
     if posted is not None:  # not on a replay: the first request notified
-        notices = [
+        sent = [
             Notice(
                 user,
                 "systeme",
@@ -295,7 +308,7 @@ async def _admin_answer(
             )
             for user, text in posted.notify_users
         ]
-        task = BackgroundTask(_notices(request).write, notices)
+        task = BackgroundTask(notices.write, sent)
     answer = AdminMovementAnswer(message=message, data=data)
     return Response(answer.model_dump_json(), media_type="application/json", background=task)
 
@@ -313,14 +326,18 @@ async def admin_receipt(
     summary="Contre-passer (rembourser) une transaction, une seule fois, avec un motif",
     response_model=AdminMovementAnswer,
 )
-async def admin_reverse(
+async def admin_reverse(  # keyword-only: FastAPI needs no order
+    *,
     reference: str,
     body: ReversalBody,
     principal: Reverser,
     session: SessionDep,
     request: Request,
+    settings: SettingsDep,
+    notices: NoticesDep,
 ) -> Response:
-    claim = optional_claim(request, user_id=principal.id, body=body)
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = optional_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
     posted = await admin.reverse(
         session,
         actor=_actor(principal, request),
@@ -331,7 +348,7 @@ async def admin_reverse(
     new_reference = await _reference(session, posted, claim)
     return await _admin_answer(
         session,
-        request,
+        notices,
         principal=principal,
         posted=posted,
         reference=new_reference,
@@ -344,14 +361,18 @@ async def admin_reverse(
     summary="Créditer ou débiter un compte (montant relatif, motif obligatoire)",
     response_model=AdminMovementAnswer,
 )
-async def admin_adjust(
+async def admin_adjust(  # keyword-only: FastAPI needs no order
+    *,
     numero_compte: str,
     body: AdjustmentBody,
     principal: Adjuster,
     session: SessionDep,
     request: Request,
+    settings: SettingsDep,
+    notices: NoticesDep,
 ) -> Response:
-    claim = optional_claim(request, user_id=principal.id, body=body)
+    ttl_hours = settings.idempotency_ttl_hours
+    claim = optional_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
     posted = await admin.adjust(
         session,
         actor=_actor(principal, request),
@@ -364,7 +385,7 @@ async def admin_adjust(
     verb = "crédité" if body.sens == "credit" else "débité"
     return await _admin_answer(
         session,
-        request,
+        notices,
         principal=principal,
         posted=posted,
         reference=await _reference(session, posted, claim),

@@ -51,16 +51,18 @@ def fingerprint(request: Request, body: BaseModel | None) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def required_claim(request: Request, *, user_id: int, body: BaseModel | None) -> IdempotencyClaim:
-    """Payments: the header is mandatory."""
-    claim = optional_claim(request, user_id=user_id, body=body)
+def required_claim(
+    request: Request, *, user_id: int, body: BaseModel | None, ttl_hours: int
+) -> IdempotencyClaim:
+    """Payments: the header is mandatory. `ttl_hours`: `Settings.idempotency_ttl_hours`."""
+    claim = optional_claim(request, user_id=user_id, body=body, ttl_hours=ttl_hours)
     if claim is None:
         raise IdempotencyKeyRequired
     return claim
 
 
 def optional_claim(
-    request: Request, *, user_id: int, body: BaseModel | None
+    request: Request, *, user_id: int, body: BaseModel | None, ttl_hours: int
 ) -> IdempotencyClaim | None:
     """Administrators' actions: honoured when sent."""
     key = request.headers.get(HEADER)
@@ -68,12 +70,11 @@ def optional_claim(
         return None
     if not _KEY.match(key):
         raise InvalidIdempotencyKey
-    hours = request.app.state.settings.idempotency_ttl_hours
     return IdempotencyClaim(
         user_id=user_id,
         key=key,
         fingerprint=fingerprint(request, body),
-        expires_at=datetime.now(UTC) + timedelta(hours=hours),
+        expires_at=datetime.now(UTC) + timedelta(hours=ttl_hours),
     )
 
 

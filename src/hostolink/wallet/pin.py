@@ -10,13 +10,15 @@ access token, and an access token cannot pass as it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.auth.deps import client_ip
 from hostolink.auth.principal import Principal
 from hostolink.auth.service import AuthService
 from hostolink.auth.tokens import issue_token, read_token
+from hostolink.kit.deps import client_ip
 from hostolink.wallet.errors import InvalidPinToken, PinRequired
 
 PIN_TOKEN_TYPE = "pin"  # noqa: S105 — a JWT type name, not a secret
@@ -39,27 +41,40 @@ def login_identifier(principal: Principal) -> str:
     return identifier
 
 
+@dataclass(frozen=True)
+class PinCheck:
+    """What a PIN is checked against: the auth service (argon2id, and the lockout of login)
+    and the key of the confirmation tokens (`wallet.deps.PinCheckDep`)."""
+
+    auth: AuthService
+    signing_key: str
+
+
 async def check_pin(
-    session: AsyncSession, request: Request, *, principal: Principal, pin: str
+    session: AsyncSession, request: Request, check: PinCheck, *, principal: Principal, pin: str
 ) -> None:
     """The PIN itself: argon2id, with the per-account and per-address lockout of login."""
-    auth: AuthService = request.app.state.auth_service
-    await auth.verify_pin(
+    await check.auth.verify_pin(
         session, identifier=login_identifier(principal), pin=pin, ip=client_ip(request)
     )
 
 
 async def confirm_pin(
-    session: AsyncSession, request: Request, *, principal: Principal, pin: str | None
+    session: AsyncSession,
+    request: Request,
+    check: PinCheck,
+    *,
+    principal: Principal,
+    pin: str | None,
 ) -> None:
     """Refuse unless the caller proved their PIN: a valid `X-Jeton-Pin` of theirs, else the
     `pin` of the body."""
     token = request.headers.get(PIN_TOKEN_HEADER)
     if token:
-        if read_pin_token(token, key=request.app.state.signing_key) != principal.id:
+        if read_pin_token(token, key=check.signing_key) != principal.id:
             raise InvalidPinToken
         return
     if pin:
-        await check_pin(session, request, principal=principal, pin=pin)
+        await check_pin(session, request, check, principal=principal, pin=pin)
         return
     raise PinRequired

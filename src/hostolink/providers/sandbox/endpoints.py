@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated, Literal
 
-from fastapi import Form, Request
+from fastapi import Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hostolink.auth.deps import public_router
@@ -23,6 +23,7 @@ from hostolink.providers.sandbox.adapter import (
     SandboxOperation,
     SandboxProvider,
 )
+from hostolink.providers.sandbox.deps import SandboxDep
 
 router = public_router(tags=["Bac à sable"])
 
@@ -48,8 +49,10 @@ _STATUS = {
 }
 
 
-def _sandbox(request: Request) -> SandboxProvider:
-    sandbox: SandboxProvider | None = getattr(request.app.state, "sandbox", None)
+Decision = Annotated[Literal["confirmer", "refuser"], Form()]
+
+
+def _enabled(sandbox: SandboxProvider | None) -> SandboxProvider:
     if sandbox is None:
         raise NotFound("Le bac à sable est désactivé sur ce serveur.")
     return sandbox
@@ -66,16 +69,16 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(html)
 
 
-async def _operation(request: Request, operation_id: str) -> SandboxOperation:
-    operation = await _sandbox(request).get(operation_id)
+async def _operation(sandbox: SandboxProvider | None, operation_id: str) -> SandboxOperation:
+    operation = await _enabled(sandbox).get(operation_id)
     if operation is None:
         raise NotFound("Opération inconnue du bac à sable.")
     return operation
 
 
 @router.get("/sandbox", summary="Opérations simulées du bac à sable", response_class=HTMLResponse)
-async def sandbox_home(request: Request) -> HTMLResponse:
-    operations = (await _sandbox(request).operations(limit=100)).values()
+async def sandbox_home(sandbox: SandboxDep) -> HTMLResponse:
+    operations = (await _enabled(sandbox).operations(limit=100)).values()
     rows = "".join(
         f"<tr><td><a href='/sandbox/paiement/{escape(o.id)}'>{escape(o.id)}</a></td>"
         f"<td>{'Dépôt' if o.direction == 'depot' else 'Retrait'}</td>"
@@ -103,8 +106,8 @@ async def sandbox_home(request: Request) -> HTMLResponse:
     summary="Page de paiement simulée (le payeur confirme ou refuse)",
     response_class=HTMLResponse,
 )
-async def payment_page(operation_id: str, request: Request) -> HTMLResponse:
-    operation = await _operation(request, operation_id)
+async def payment_page(operation_id: str, sandbox: SandboxDep) -> HTMLResponse:
+    operation = await _operation(sandbox, operation_id)
     kind = "Paiement à Hostolink" if operation.direction == "depot" else "Retrait Hostolink"
     details = (
         f"<p class='amount'>{escape(format_xof(operation.amount))}</p>"
@@ -131,13 +134,9 @@ async def payment_page(operation_id: str, request: Request) -> HTMLResponse:
     response_class=RedirectResponse,
     status_code=303,
 )
-async def decide(
-    operation_id: str,
-    request: Request,
-    decision: Annotated[Literal["confirmer", "refuser"], Form()],
-) -> RedirectResponse:
-    await _operation(request, operation_id)
-    await _sandbox(request).decide(operation_id, accept=decision == "confirmer")
+async def decide(operation_id: str, sandbox: SandboxDep, decision: Decision) -> RedirectResponse:
+    await _operation(sandbox, operation_id)
+    await _enabled(sandbox).decide(operation_id, accept=decision == "confirmer")
     return RedirectResponse(f"/sandbox/paiement/{operation_id}", status_code=303)
 
 
