@@ -164,3 +164,57 @@ def test_only_the_named_modules_open_their_own_transactions() -> None:
             found.add(module.removesuffix(".__init__"))
     assert sorted(found - OWN_TRANSACTIONS.keys()) == [], "a request is one transaction"
     assert sorted(OWN_TRANSACTIONS.keys() - found) == [], "no longer opens any: remove it"
+
+
+# `app.state` holds what the application built at start (the database, the settings, the
+# services). It is read through the dependencies and accessors of these modules, and only
+# here: a route declares what it needs (`SettingsDep`, `OperationsDep`…).
+STATE_READERS = {
+    "hostolink.app": "builds the state",
+    "hostolink.cli": "builds the state for a command",
+    "hostolink.db": "DatabaseDep, database_of",
+    "hostolink.kit.deps": "SettingsDep, SigningKeyDep, settings_of, signing_key_of",
+    "hostolink.auth.deps": "the caller, the auth service, the rate limits",
+    "hostolink.qr.deps": "KeyRingDep",
+    "hostolink.media.deps": "StorageDep",
+    "hostolink.health.deps": "DirectoryDep",
+    "hostolink.operations.deps": "OperationsDep",
+    "hostolink.wallet.deps": "NoticesDep, PinCheckDep",
+    "hostolink.jobs.deps": "worker_of",
+    "hostolink.providers.sandbox.deps": "SandboxDep",
+    # State these modules create and keep themselves, lazily.
+    "hostolink.discussions.hub": "the rooms' hub (runtime_of)",
+    "hostolink.backoffice.supervision": "the supervision page's figures (supervision_of)",
+    "hostolink.backoffice.site": "the back-office, mounted once",
+    "hostolink.metrics.endpoint": "the metrics exposition, installed once",
+}
+
+
+def _reads_app_state(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "state":
+            owner = node.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "app":
+                return True
+            if isinstance(owner, ast.Name) and owner.id in {"app", "application"}:
+                return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and node.args
+            and "state" in ast.unparse(node.args[0])
+        ):
+            return True
+    return False
+
+
+def test_only_dependencies_and_accessors_read_the_app_state() -> None:
+    source = architecture.SOURCE
+    found = set()
+    for path in source.rglob("*.py"):
+        module = ".".join(path.relative_to(source.parent).with_suffix("").parts)
+        if _reads_app_state(path):
+            found.add(module.removesuffix(".__init__"))
+    assert sorted(found - STATE_READERS.keys()) == [], "declare a dependency instead"
+    assert sorted(STATE_READERS.keys() - found) == [], "no longer reads it: remove it"
