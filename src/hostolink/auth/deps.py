@@ -53,25 +53,33 @@ async def get_auth_service(request: Request) -> AuthService:
     return auth_service_of(request.app)
 
 
+async def authenticate(token: str, app: Starlette) -> Principal:
+    """The person an access token names, read from the database with their permissions:
+    `InvalidToken` for a token that is not ours, expired, or names no one; `AccountSuspended`
+    for a suspended account (a suspension ends every session too: say why, rather than
+    « session ended »); `SessionEnded` once its session was closed. The routes
+    (`current_principal`) and the rooms' WebSocket both authenticate here."""
+    user_id, session = read_access_token(token, key=signing_key_of(app))
+    row = await database_of(app).read_one(
+        principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": session}
+    )
+    if row is None:
+        raise InvalidToken
+    principal = principals.from_row(row)
+    if not principal.actif:
+        raise AccountSuspended
+    if not row.session_active:
+        raise SessionEnded
+    return principal
+
+
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized
-    user_id, session = read_access_token(credentials.credentials, key=signing_key_of(request.app))
-    db = database_of(request.app)
-    row = await db.read_one(
-        principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": session}
-    )
-    if row is None:
-        raise InvalidToken
-    principal = principals.from_row(row)
-    # A suspension ends every session too: say why, rather than « session ended ».
-    if not principal.actif:
-        raise AccountSuspended
-    if not row.session_active:
-        raise SessionEnded
+    principal = await authenticate(credentials.credentials, request.app)
     errors_reporting.note_user(principal.id)  # the id only; a no-op without Sentry
     return principal
 

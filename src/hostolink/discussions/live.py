@@ -32,16 +32,15 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from hostolink.auth import principal as principals
-from hostolink.auth.deps import AUTHENTICATED_IN_HANDLER
+from hostolink.auth.deps import AUTHENTICATED_IN_HANDLER, authenticate
 from hostolink.auth.principal import Principal
-from hostolink.auth.tokens import read_access_token
+from hostolink.auth.service import AccountSuspended
 from hostolink.db import database_of
 from hostolink.discussions import repository, service
 from hostolink.discussions.hub import Hub, Runtime, runtime_of
 from hostolink.discussions.schemas import MessageCreate, MessageOut
 from hostolink.errors import HostolinkError, SessionEnded
-from hostolink.kit.deps import settings_of, signing_key_of
+from hostolink.kit.deps import settings_of
 from hostolink.kit.metrics import ROOM_SOCKETS
 from hostolink.kit.params import RoomId
 
@@ -111,20 +110,15 @@ def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
 async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -> Principal:
     if not token:
         raise Refusal(4401, "Authentification requise.")
-    app = websocket.app
     try:
-        user_id, login = read_access_token(token, key=signing_key_of(app))
+        principal = await authenticate(token, websocket.app)
+    except AccountSuspended as exc:
+        raise Refusal(4403, "Compte suspendu.") from exc
+    except SessionEnded as exc:
+        raise Refusal(4401, SessionEnded.message) from exc
     except HostolinkError as exc:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
-    db = database_of(app)
-    row = await db.read_one(principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": login})
-    if row is None:
-        raise Refusal(4401, "Jeton d'accès invalide ou expiré.")
-    principal = principals.from_row(row)
-    if not principal.actif:
-        raise Refusal(4403, "Compte suspendu.")
-    if not row.session_active:
-        raise Refusal(4401, SessionEnded.message)
+    db = database_of(websocket.app)
     async with db.sessionmaker() as session:
         if await repository.room(session, room_id) is None:
             raise Refusal(4404, "Salon de discussion introuvable.")
