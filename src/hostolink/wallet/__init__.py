@@ -5,5 +5,5 @@ What other domains use (operations, cards, QR codes, establishments, the back-of
 `reference_data` (the system accounts), `pin` and `deps` (PIN confirmation, the notice
 writer), `notify` and `repository.Notice` (notices after commit), `history` and the
 statement `schemas` (statements and receipts), `admin` (reversals and adjustments), and the
-refusals of `errors`; operations also locks and reads accounts through `repository`.
+refusals of `errors`; operations also posts its transactions through `repository.post`.
 `service` and `endpoints` (transfers between people) are the wallet's own."""
