@@ -45,6 +45,7 @@ from hostolink.health.service import Directory
 from hostolink.jobs import retention
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit import errors_reporting, telemetry
+from hostolink.kit import openapi as openapi_document
 from hostolink.kit.keys import derive_key
 from hostolink.kit.ratelimit import RateLimiter, RedisOptions, build_rate_limiter
 from hostolink.kit.security_headers import (
@@ -244,6 +245,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     _money_in_and_out(app, settings, db)
 
     install_error_handlers(app)
+    openapi_document.install(app)
     for router in (
         health_router,
         auth_router,

@@ -241,8 +241,13 @@ def _openapi() -> dict[str, Any]:
     return create_app(database_url=OFFLINE_URL).openapi()
 
 
+def openapi_text() -> str:
+    """The OpenAPI document as `hostolink openapi` writes it (and docs/openapi.json holds)."""
+    return json.dumps(_openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
-    document = json.dumps(_openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    document = openapi_text()
     if args.output:
         Path(args.output).write_text(document, encoding="utf-8")
     else:
