@@ -1,5 +1,6 @@
-"""The job tests drive the queue and the worker against the test database: a `Database` of
-their own (as a worker process has), emptied tables before each test."""
+"""The job tests drive the queue and the worker against the test database, through a
+`Database` of their own as a worker process has (the root conftest's `db`), tables emptied
+before each test; their application's sandbox is deterministic."""
 
 from __future__ import annotations
 
