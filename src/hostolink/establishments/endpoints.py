@@ -19,7 +19,7 @@ from hostolink.auth import permissions
 from hostolink.auth.deps import CurrentUser, authenticated_router, require
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
-from hostolink.establishments import experts, service
+from hostolink.establishments import errors, experts, service
 from hostolink.establishments.schemas import (
     DecisionAnswer,
     DeclineBody,
@@ -267,7 +267,7 @@ async def create_dynamic(
         session, establishment_id=id_etablissement, principal=principal
     )
     if account.statut != "actif":
-        raise service.MerchantCannotReceive
+        raise errors.MerchantCannotReceive
     data = await qr_codes.create_dynamic_for_account(
         session,
         ring=ring,
@@ -422,7 +422,7 @@ async def withdraw(
     # would not see an account this request's (still open) transaction had just inserted.
     account = await service.merchant_account(session, establishment_id=id_etablissement)
     if account is None:
-        raise service.MerchantAccountMissing
+        raise errors.MerchantAccountMissing
     ttl_hours = settings.idempotency_ttl_hours
     claim = required_claim(request, user_id=principal.id, body=body, ttl_hours=ttl_hours)
     await confirm_pin(session, request, pins, principal=principal, pin=body.pin)

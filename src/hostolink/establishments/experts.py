@@ -22,7 +22,13 @@ from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role, user_by_identifier
 from hostolink.auth.roles import ROLE_IDS
-from hostolink.errors import Conflict, NotFound
+from hostolink.establishments.errors import (
+    AlreadyInvited,
+    ExpertNotFound,
+    InvalidExpertIdentifier,
+    InvitationNotFound,
+    PersonNotFound,
+)
 from hostolink.establishments.schemas import ExpertOut, InvitationOut
 from hostolink.establishments.service import (
     ACTIVE,
@@ -40,27 +46,6 @@ from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
 from hostolink.models import Utilisateur, UtilisateurRole
 
 DECLINED = "Invitation déclinée par l'expert."
-
-
-class PersonNotFound(NotFound):
-    message = "Aucun compte Hostolink ne correspond à cet identifiant."
-
-
-class InvalidExpertIdentifier(NotFound):
-    status_code = 422
-    message = "Identifiant invalide : indiquez un numéro de téléphone ou une adresse e-mail."
-
-
-class AlreadyInvited(Conflict):
-    message = "Cette personne est déjà membre de l'établissement, ou déjà invitée."
-
-
-class ExpertNotFound(NotFound):
-    message = "Cet expert n'est pas rattaché à l'établissement."
-
-
-class InvitationNotFound(NotFound):
-    message = "Invitation introuvable."
 
 
 _EXPERT_COLUMNS = (

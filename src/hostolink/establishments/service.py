@@ -24,7 +24,13 @@ from hostolink.admin import audit
 from hostolink.admin.audit import Actor
 from hostolink.auth.principal import Principal
 from hostolink.auth.repository import grant_role
-from hostolink.errors import Conflict, Forbidden, NotFound
+from hostolink.establishments.errors import (
+    AlreadyMember,
+    NotManager,
+    OwnRequest,
+    RequestNotFound,
+    RequestNotPending,
+)
 from hostolink.establishments.schemas import (
     DecisionOut,
     MembershipOut,
@@ -32,6 +38,7 @@ from hostolink.establishments.schemas import (
     PendingRequestOut,
     PersonOut,
 )
+from hostolink.health.errors import EstablishmentNotFound
 from hostolink.health.repository import live
 from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.masking import display_name, mask_email, mask_phone
@@ -49,43 +56,6 @@ MERCHANT = "marchand"
 # A new random account number collides with an existing one once in 10^9 / rows.
 ACCOUNT_NUMBER_TRIES = 5
 ANONYMOUS = "Utilisateur Hostolink"
-
-
-class EstablishmentNotFound(NotFound):
-    message = "Établissement introuvable."
-
-
-class AlreadyMember(Conflict):
-    message = (
-        "Vous avez déjà une demande en cours pour cet établissement, ou vous en êtes déjà membre."
-    )
-
-
-class RequestNotFound(NotFound):
-    message = "Demande de gestion introuvable."
-
-
-class RequestNotPending(Conflict):
-    message = "Cette demande a déjà été traitée."
-
-
-class OwnRequest(Forbidden):
-    message = "Vous ne pouvez pas approuver votre propre demande de gestion."
-
-
-class NotManager(Forbidden):
-    message = "Réservé aux gestionnaires approuvés de cet établissement."
-
-
-class MerchantAccountMissing(NotFound):
-    message = "Cet établissement n'a pas encore de compte marchand."
-
-
-class MerchantCannotReceive(Forbidden):
-    message = (
-        "Le compte marchand de cet établissement est gelé ou fermé : il ne peut pas recevoir "
-        "de paiement. Contactez le support Hostolink."
-    )
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.admin import audit
 from hostolink.auth.principal import Principal
-from hostolink.errors import BadRequest, Conflict, NotFound
+from hostolink.errors import BadRequest, Conflict
 from hostolink.health import categories, repository
+from hostolink.health.errors import EstablishmentNotFound
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
     EstablishmentCreate,
@@ -58,10 +59,6 @@ _AUDITED = (
     "visible",
     "id_media",
 )
-
-
-class EstablishmentNotFound(NotFound):
-    message = "Établissement introuvable."
 
 
 class InvalidPhone(BadRequest):

@@ -21,9 +21,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hostolink.errors import NotFound
 from hostolink.health import categories, repository
 from hostolink.health.edits import update_establishment
+from hostolink.health.errors import EstablishmentNotFound
 from hostolink.health.repository import Filters, Moment
 from hostolink.health.schemas import (
     DirectionsOut,
@@ -48,10 +48,6 @@ MAX_QUERY_WORDS = 8
 # Up to this many words, a query no establishment matches in full is retried without each
 # word in turn (each retry is a selective AND); longer ones fall back to any word.
 MAX_DROPPED_WORD_ATTEMPTS = 4
-
-
-class EstablishmentNotFound(NotFound):
-    message = "Établissement introuvable."
 
 
 def abidjan_moment(now: datetime | None = None) -> Moment:
