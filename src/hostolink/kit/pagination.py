@@ -14,6 +14,9 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Query
 
 from hostolink.errors import HostolinkError
 from hostolink.kit.params import INT8_MAX
@@ -78,3 +81,11 @@ def cursor_id(text: str, maximum: int = INT8_MAX) -> int:
     if value > maximum:
         raise InvalidCursor
     return value
+
+
+# The query parameters of a page, as the social network's lists and the moderation queue
+# take them (other lists document theirs in their own words).
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
+]

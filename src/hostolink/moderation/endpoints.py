@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Query, Request
+from fastapi import BackgroundTasks, Depends, Request
 
 from hostolink.auth import permissions
 from hostolink.auth.deps import authenticated_router, require
@@ -19,6 +19,7 @@ from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.discussions.hub import runtime_of
 from hostolink.discussions.live import withdraw_quietly
+from hostolink.kit.pagination import CursorQuery, PageLimit
 from hostolink.kit.params import ReportId
 from hostolink.social import moderation
 from hostolink.social.schemas import (
@@ -32,11 +33,6 @@ from hostolink.social.schemas import (
 router = authenticated_router(tags=["Administration — modération"])
 Moderator = Annotated[Principal, Depends(require(permissions.MODERATION))]
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
-CursorParam = Annotated[
-    str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
-]
-
 
 @router.get(
     "/api/admin/moderation",
@@ -45,7 +41,7 @@ CursorParam = Annotated[
     dependencies=[Depends(require(permissions.MODERATION))],
 )
 async def moderation_queue(
-    session: SessionDep, curseur: CursorParam = None, limite: Limit = 50
+    session: SessionDep, curseur: CursorQuery = None, limite: PageLimit = 50
 ) -> ModerationAnswer:
     """Signalements en attente (publications, commentaires et messages des salons), du plus
     ancien au plus récent."""

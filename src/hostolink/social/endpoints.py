@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
 from hostolink.auth.deps import (
@@ -21,6 +21,7 @@ from hostolink.db import SessionDep
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.deps import SettingsDep, SigningKeyDep, client_ip
 from hostolink.kit.keys import derive_key
+from hostolink.kit.pagination import CursorQuery, PageLimit
 from hostolink.kit.params import CommentId, PostId, UserId
 from hostolink.social import moderation, repository, service, share_page
 from hostolink.social.schemas import (
@@ -48,10 +49,6 @@ from hostolink.social.schemas import (
 router = authenticated_router(tags=["Réseau social"])
 public = public_router(tags=["Réseau social"], dependencies=[Depends(limit_client)])
 
-Limit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments par page.")]
-CursorParam = Annotated[
-    str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
-]
 SHARE_JETON_FORMAT = r"^[A-Za-z0-9_-]{16,43}$"
 
 
@@ -63,7 +60,7 @@ async def create_post(body: PostCreate, user: CurrentUser, session: SessionDep) 
 
 @router.get("/api/publications", response_model=FeedAnswer, summary="Fil d'actualité")
 async def feed(
-    user: CurrentUser, session: SessionDep, curseur: CursorParam = None, limite: Limit = 20
+    user: CurrentUser, session: SessionDep, curseur: CursorQuery = None, limite: PageLimit = 20
 ) -> FeedAnswer:
     """Le fil : publications publiées, des plus récentes aux plus anciennes."""
     posts, following = await service.feed(session, viewer=user, cursor=curseur, limit=limite)
@@ -79,8 +76,8 @@ async def posts_of(
     id_user: UserId,
     user: CurrentUser,
     session: SessionDep,
-    curseur: CursorParam = None,
-    limite: Limit = 20,
+    curseur: CursorQuery = None,
+    limite: PageLimit = 20,
 ) -> FeedAnswer:
     posts, following = await service.feed(
         session, viewer=user, author_id=id_user, cursor=curseur, limit=limite
@@ -141,8 +138,8 @@ async def comment(
 async def comments(
     id_publication: PostId,
     session: SessionDep,
-    curseur: CursorParam = None,
-    limite: Limit = 20,
+    curseur: CursorQuery = None,
+    limite: PageLimit = 20,
 ) -> CommentsAnswer:
     """Commentaires publiés, du plus ancien au plus récent."""
     rows, following = await service.comments(
