@@ -18,7 +18,7 @@ from hostolink.cards.schemas import (
 from hostolink.cards.service import Issuer, card_service, issuer_of
 from hostolink.db import SessionDep
 from hostolink.kit.deps import SettingsDep, SigningKeyDep
-from hostolink.qr import service as qr_service
+from hostolink.qr.deps import KeyRingDep
 from hostolink.wallet.deps import PinCheckDep
 from hostolink.wallet.pin import confirm_pin
 
@@ -118,13 +118,13 @@ async def unfreeze_card(
     },
 )
 async def card_face(
-    principal: CurrentUser, session: SessionDep, issuer: IssuerDep, settings: SettingsDep
+    principal: CurrentUser, session: SessionDep, issuer: IssuerDep, ring: KeyRingDep
 ) -> Response:
     svg = await card_service.face_svg(
         session,
         principal=principal,
         issuer=issuer,
-        qr_ring=qr_service.keyring(settings),
+        qr_ring=ring,
     )
     # The holder's own picture: revalidated on each view (the status may change), never
     # stored by a shared cache.
