@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -153,15 +154,17 @@ def _opens_transactions(path: Path) -> bool:
     return False
 
 
+def _modules_that(does: Callable[[Path], bool]) -> set[str]:
+    """The modules of `hostolink` (migrations aside) whose file `does` something."""
+    return {
+        module
+        for module, path in architecture.modules().items()
+        if not module.startswith("hostolink.migrations.versions") and does(path)
+    }
+
+
 def test_only_the_named_modules_open_their_own_transactions() -> None:
-    source = architecture.SOURCE
-    found = set()
-    for path in source.rglob("*.py"):
-        module = ".".join(path.relative_to(source.parent).with_suffix("").parts)
-        if module.startswith("hostolink.migrations.versions"):
-            continue
-        if _opens_transactions(path):
-            found.add(module.removesuffix(".__init__"))
+    found = _modules_that(_opens_transactions)
     assert sorted(found - OWN_TRANSACTIONS.keys()) == [], "a request is one transaction"
     assert sorted(OWN_TRANSACTIONS.keys() - found) == [], "no longer opens any: remove it"
 
@@ -210,11 +213,6 @@ def _reads_app_state(path: Path) -> bool:
 
 
 def test_only_dependencies_and_accessors_read_the_app_state() -> None:
-    source = architecture.SOURCE
-    found = set()
-    for path in source.rglob("*.py"):
-        module = ".".join(path.relative_to(source.parent).with_suffix("").parts)
-        if _reads_app_state(path):
-            found.add(module.removesuffix(".__init__"))
+    found = _modules_that(_reads_app_state)
     assert sorted(found - STATE_READERS.keys()) == [], "declare a dependency instead"
     assert sorted(STATE_READERS.keys() - found) == [], "no longer reads it: remove it"

@@ -111,7 +111,9 @@ def package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
-def _modules(source: Path) -> dict[str, Path]:
+def modules(source: Path = SOURCE) -> dict[str, Path]:
+    """Every module of `hostolink` by its dotted name (`hostolink.wallet` for its
+    `__init__.py`), with its file."""
     found = {}
     for path in sorted(source.rglob("*.py")):
         parts = path.relative_to(source.parent).with_suffix("").parts
@@ -154,22 +156,22 @@ def _top_level(tree: ast.Module) -> Iterator[ast.stmt]:
 
 
 def read_graph(source: Path = SOURCE) -> Graph:
-    modules = _modules(source)
+    known = modules(source)
     graph = Graph()
-    for module, path in modules.items():
+    for module, path in known.items():
         if module.startswith("hostolink.migrations.versions"):
             continue  # reviewed by hand, frozen once applied; they import only SQLAlchemy
         package = package_of(module)
         graph.packages.add(package)
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            for imported in _imported(module, path, node, modules):
+            for imported in _imported(module, path, node, known):
                 target = package_of(imported)
                 if target != package:
                     graph.package_edges[package][target].add(module)
         for statement in _top_level(tree):
-            for imported in _imported(module, path, statement, modules):
-                if imported in modules and imported != module:
+            for imported in _imported(module, path, statement, known):
+                if imported in known and imported != module:
                     graph.module_edges[module].add(imported)
     return graph
 
