@@ -27,7 +27,9 @@ may wait for a read or a lockout counter, which needs a server connection of its
 
 from __future__ import annotations
 
+import re
 import ssl
+from collections import namedtuple
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,7 +37,8 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import Depends, Request
-from sqlalchemy import Executable, Row, text
+from sqlalchemy import ARRAY, Executable, text
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -43,6 +46,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.compiler import SQLCompiler
 from starlette.applications import Starlette
 
 from hostolink import embedded
@@ -57,7 +61,6 @@ SUPABASE_POOLER_HOST_SUFFIX = ".pooler.supabase.com"
 # the app's client, not its own timeout, sees the answer.
 POOL_TIMEOUT_SECONDS = 10.0
 APPLICATION_NAME = "hostolink"
-AnyRow = Row[*tuple[Any, ...]]
 _SSL_MODES = {"require", "verify-ca", "verify-full", "prefer", "allow", "disable"}
 _TRUE = {"1", "true", "yes"}
 
@@ -296,6 +299,7 @@ class Database:
             self.split.reads,
             None if options.transaction_pooler else "AUTOCOMMIT",
         )
+        self._reads_in_transaction = options.transaction_pooler
         self.counters_engine = engine("counters", self.split.counters)
         self.counters = async_sessionmaker(self.counters_engine, expire_on_commit=False)
         self.notices = NoticePool(
@@ -311,8 +315,30 @@ class Database:
 
     async def read_one(
         self, statement: Executable, parameters: dict[str, Any] | None = None
-    ) -> AnyRow | None:
-        """The first row of a read-only statement, outside any request transaction."""
+    ) -> Any | None:
+        """The first row of a read-only statement, outside any request transaction (its
+        columns as attributes, as a SQLAlchemy row has them).
+
+        Authentication and check-user read through here on every request. Directly on
+        PostgreSQL (or a session pooler) the statement, compiled once, runs on the pooled
+        connection's asyncpg driver: SQLAlchemy's execution layer (compiled-cache lookup,
+        parameter and result processing, the greenlet switch) cost about 100 µs of CPU per
+        read, as much as the query itself (bench/README.md). Behind a transaction pooler,
+        and for a statement the shortcut cannot run as is, SQLAlchemy executes it; so it
+        does again after any driver error, whose answer (a DBAPIError, mapped to 503) and
+        whose effect on the pool (a broken connection discarded) stay SQLAlchemy's."""
+        fast = None if self._reads_in_transaction else _fast_read(statement)
+        async with self.reader.connect() as connection:
+            if fast is not None:
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                try:
+                    record = await driver.fetchrow(fast.sql, *fast.arguments(parameters or {}))
+                except Exception:  # retried below: raised as SQLAlchemy raises it
+                    if driver.is_closed():
+                        await connection.invalidate()
+                else:
+                    return None if record is None else fast.row(record)
         async with self.reader.connect() as connection:
             return (await connection.execute(statement, parameters)).first()
 
@@ -360,3 +386,90 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+@dataclass(frozen=True)
+class FastRead:
+    """A read-only statement compiled once for asyncpg: its SQL with `$n` placeholders, the
+    names of its parameters in that order, and the shape of its rows."""
+
+    sql: str
+    names: tuple[str, ...]
+    row_type: Any  # a namedtuple class of the statement's result columns
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        return [parameters[name] for name in self.names]
+
+    def row(self, record: Any) -> Any:
+        return self.row_type(*record.values())
+
+
+_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+_FAST_READS: dict[int, tuple[Executable, FastRead | None]] = {}
+_FAST_READS_MAX = 256
+
+
+def _fast_read(statement: Executable) -> FastRead | None:
+    """The statement compiled for the driver (cached per statement object), or None when
+    the shortcut cannot run it as SQLAlchemy would (see `_compile_fast`)."""
+    cached = _FAST_READS.get(id(statement))
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    if len(_FAST_READS) >= _FAST_READS_MAX:  # statements are module constants: never here
+        return None
+    compiled = _compile_fast(statement)
+    _FAST_READS[id(statement)] = (statement, compiled)  # the statement kept: id stays its own
+    return compiled
+
+
+def _compile_fast(statement: Executable) -> FastRead | None:
+    """None for what the shortcut does not do: an expanding (IN) parameter, a parameter
+    SQLAlchemy would convert before sending, a result column it would convert after."""
+    compiled = statement.compile(dialect=_ASYNCPG)  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
+        return None
+    sql, names = _placeholders(compiled)
+    if sql is None or any(_converts(column[3]) for column in compiled._result_columns):
+        return None
+    keys = [column[0] for column in compiled._result_columns]
+    if not keys:  # text(): its columns are not known before it runs
+        return None
+    row_type = namedtuple("FastRow", keys, rename=True)  # type: ignore[misc]
+    if list(row_type._fields) != keys:  # a column name that is not an attribute
+        return None
+    return FastRead(sql, names, row_type)
+
+
+def _placeholders(compiled: SQLCompiler) -> tuple[str | None, tuple[str, ...]]:
+    """The SQL with the statement's constants rendered in place, and the names of the
+    parameters left, in `$n` order; (None, ()) when a parameter is not a plain value."""
+    sql = compiled.string
+    binds = {name: bind for bind, name in compiled.bind_names.items()}
+    constants = {compiled.bind_names[bind] for bind in compiled.literal_execute_params}
+    names: list[str] = []
+    for name in compiled.positiontup or ():
+        bind = binds.get(name)
+        if bind is None:
+            return None, ()
+        if name in constants:
+            value = compiled.render_literal_value(bind.value, bind.type)
+            sql = sql.replace(f"__[POSTCOMPILE_{name}]", value)
+        elif bind.expanding or bind.type._cached_bind_processor(_ASYNCPG) is not None:
+            return None, ()
+        else:
+            names.append(name)
+    # `$n` is the n-th parameter left once the constants are rendered: checked, not assumed.
+    numbers = sorted({int(n) for n in re.findall(r"\$(\d+)", sql)})
+    if "__[POSTCOMPILE_" in sql or len(set(names)) != len(names):
+        return None, ()
+    if numbers != list(range(1, len(names) + 1)):
+        return None, ()
+    return sql, tuple(names)
+
+
+def _converts(column_type: Any) -> bool:
+    """Whether SQLAlchemy would change the driver's value of a result column (an array
+    converts only through its items)."""
+    if isinstance(column_type, ARRAY):
+        return _converts(column_type.item_type)
+    return column_type._cached_result_processor(_ASYNCPG, None) is not None
