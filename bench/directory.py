@@ -85,7 +85,7 @@ from bench.floor.server import (
     FLOOR_NOTE,
     FloorMeasure,
     FloorServer,
-    compare_answers,
+    compare_paths,
     floor_ratio,
     floor_text,
     goal_text,
@@ -104,7 +104,7 @@ PROBED_PER_SCENARIO = 100
 SQL_NEAR_SAMPLES = 200  # points timed per near-me statement
 SQL_SEARCH_ROUNDS = 5  # passes over the search queries
 # The scenarios the floor (bench/floor/) does, measured beside ours (issue 23).
-FLOOR_SCENARIOS = frozenset({"near-me", "near-me-pharmacie", "detail"})
+FLOOR_SCENARIOS = frozenset({"near-me", "near-me-pharmacie", "search", "detail"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ class Runner:
             lambda port, seconds: self._load(scenario.name, paths, path_file, seconds, port),
             warmup=self.args.warmup,
             duration=self.args.duration,
-            check=lambda: compare_answers(self.server.base_url, floor_url, "GET", paths[0]),
+            check=lambda: compare_paths(self.server.base_url, floor_url, paths[:3]),
         )
 
     async def run(self, scenario: Scenario, paths: list[str]) -> ScenarioResult:

@@ -66,6 +66,32 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+class _Captured(Exception):
+    def __init__(self, statement: Any) -> None:
+        super().__init__("captured")
+        self.statement = statement
+
+
+class _Capture:
+    """In place of a session: the first statement a repository function runs, not run."""
+
+    async def execute(self, statement: Any, *_: Any, **__: Any) -> Any:
+        raise _Captured(statement)
+
+    scalars = execute
+
+
+def first_statement(read: Any, **kwargs: Any) -> Any:
+    coroutine = read(_Capture(), **kwargs)
+    try:
+        coroutine.send(None)
+    except _Captured as captured:
+        return captured.statement
+    finally:
+        coroutine.close()
+    raise RuntimeError(f"{read.__name__} ran no statement")
+
+
 class Statements:
     """Compiled at the worker's start, after the imports of the product's repositories."""
 
@@ -79,6 +105,8 @@ class Statements:
         self.principal = compile_statement(principal.PRINCIPAL_BY_SESSION)
         self.summaries = compile_statement(directory.SUMMARIES_BY_IDS)
         self._nearest: dict[tuple[str, ...], Compiled] = {}
+        self._matching: dict[bool, Compiled] = {}
+        self.vocabulary = compile_statement(first_statement(directory.vocabulary))
         self._directory = directory
         self._filters = Filters
         marker = 987_654_321
@@ -93,46 +121,40 @@ class Statements:
 
     @staticmethod
     def _capture(read: Any, marker: int) -> Compiled:
-        captured: list[Any] = []
+        return compile_statement(first_statement(read, establishment_id=marker), {"id": marker})
 
-        class Capture:
-            async def scalars(self, statement: Any, *_: Any, **__: Any) -> Any:
-                captured.append(statement)
-                raise StopAsyncIteration
-
-            execute = scalars
-
-        coroutine = read(Capture(), establishment_id=marker)
-        try:
-            coroutine.send(None)
-        except StopAsyncIteration:
-            pass
-        finally:
-            coroutine.close()
-        return compile_statement(captured[0], {"id": marker})
+    def matching(self, *, single_word: bool) -> Compiled:
+        """The search statement (no filter), with its words, name prefix and limit as
+        arguments; one per shape (one word or more)."""
+        found = self._matching.get(single_word)
+        if found is None:
+            tsquery, prefix, limit = "zzfloorquery:*", "zzfloorprefix", 987_655
+            statement = first_statement(
+                self._directory.matching,
+                tsquery=tsquery,
+                filters=self._filters(),
+                moment=None,
+                name_prefix=prefix,
+                single_word=single_word,
+                limit=limit,
+            )
+            roles = {"tsquery": tsquery, "prefix": prefix, "limit": limit}
+            found = self._matching[single_word] = compile_statement(statement, roles)
+        return found
 
     def nearest(self, categories: tuple[str, ...]) -> Compiled:
         found = self._nearest.get(categories)
         if found is None:
             lon, lat, limit = 1.234567, 7.654321, 987_654
-            captured: list[Any] = []
-
-            class Capture:
-                async def execute(self, statement: Any, *_: Any, **__: Any) -> Any:
-                    captured.append(statement)
-                    raise StopAsyncIteration
-
-            coroutine = self._directory.nearest(
-                Capture(), lon=lon, lat=lat, filters=self._filters(categories), limit=limit
+            statement = first_statement(
+                self._directory.nearest,
+                lon=lon,
+                lat=lat,
+                filters=self._filters(categories),
+                limit=limit,
             )
-            try:
-                coroutine.send(None)
-            except StopAsyncIteration:
-                pass
-            finally:
-                coroutine.close()
             roles = {"lon": lon, "lat": lat, "limit": limit}
-            found = self._nearest[categories] = compile_statement(captured[0], roles)
+            found = self._nearest[categories] = compile_statement(statement, roles)
         return found
 
     def licences(self, sources: list[str]) -> Compiled:
@@ -405,6 +427,92 @@ async def near(scope: dict[str, Any], receive: Receive, send: Send) -> None:
     await answer(send, 200, dumps(body))
 
 
+VOCABULARY: Any = None
+
+
+async def vocabulary(connection: Any) -> Any:
+    """The product's own vocabulary class (sorted words, corrections), loaded with the same
+    statement and kept as long (60 s per process)."""
+    global VOCABULARY  # noqa: PLW0603 - one per worker, as the product's Directory keeps it
+    from hostolink.health.service import (  # noqa: PLC0415
+        VOCABULARY_TTL_SECONDS,
+        Vocabulary,
+    )
+
+    cached = VOCABULARY
+    if cached is not None and time.monotonic() - cached.loaded_at < VOCABULARY_TTL_SECONDS:
+        return cached
+    compiled = statements().vocabulary
+    found = sorted(row[0] for row in await connection.fetch(compiled.sql, *compiled.args()))
+    VOCABULARY = Vocabulary(found, frozenset(found), time.monotonic())
+    return VOCABULARY
+
+
+async def search(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    from hostolink.health.categories import QUERY_IGNORED  # noqa: PLC0415
+    from hostolink.health.service import (  # noqa: PLC0415
+        MAX_DROPPED_WORD_ATTEMPTS,
+        MAX_QUERY_WORDS,
+        Understood,
+    )
+    from hostolink.kit.text import words  # noqa: PLC0415
+
+    query = _query(scope)
+    text = query.get("q", [""])[0]
+    try:
+        limit = int(query.get("limite", ["20"])[0])
+    except ValueError:
+        limit = 0
+    if not 2 <= len(text) <= 100 or not 1 <= limit <= 100 or "categorie" in query:
+        await answer(send, 422, INVALID)
+        return
+    day, clock = moment()
+    async with pool().acquire() as connection, connection.transaction():
+        known = await vocabulary(connection)
+        typed = [w for w in words(text) if w not in QUERY_IGNORED][:MAX_QUERY_WORDS]
+        alternatives = [known.corrections(word) for word in typed]
+        understood = Understood(
+            alternatives,
+            corrected=any(alts[0] != w for w, alts in zip(typed, alternatives, strict=True)),
+        )
+        rows: list[Any] = []
+        count = len(alternatives)
+        compiled = statements().matching(single_word=count == 1)
+
+        async def run(tsquery: str) -> list[Any]:
+            args = compiled.args(tsquery=tsquery, prefix=understood.shown, limit=limit)
+            ids = [row[0] for row in await connection.fetch(compiled.sql, *args)]
+            return await summaries_of(connection, ids, day, clock)
+
+        if alternatives:
+            rows = await run(understood.tsquery(all_words=True))
+            if not rows and count > 1:
+                merged: dict[int, Any] = {}
+                if count <= MAX_DROPPED_WORD_ATTEMPTS:
+                    attempts = [
+                        await run(understood.tsquery(all_words=True, without=left_out))
+                        for left_out in range(count)
+                    ]
+                    for attempt in sorted((a for a in attempts if a), key=len):
+                        for row in attempt:
+                            merged.setdefault(row["id_etablissement"], row)
+                rows = (
+                    list(merged.values())[:limit]
+                    if merged
+                    else await run(understood.tsquery(all_words=False))
+                )
+        items = [summary(row) for row in rows]
+        sources = await attribution(connection, items)
+    body = {
+        "success": True,
+        "attribution": sources,
+        "data": items,
+        "requete": understood.shown,
+        "corrigee": understood.corrected,
+    }
+    await answer(send, 200, dumps(body))
+
+
 def _hours(day: int, opening: Any, closing: Any) -> dict[str, Any]:
     shown = (
         "24:00"
@@ -486,6 +594,7 @@ ROUTES: dict[tuple[str, str], Callable[[dict[str, Any], Receive, Send], Awaitabl
     ("POST", "/api/check-user"): check_user,
     ("GET", "/api/user/me"): me,
     ("GET", "/api/etablissements/proches"): near,
+    ("GET", "/api/etablissements/recherche"): search,
     ("GET", "/ready"): ready,
     ("GET", "/health"): ready,
 }

@@ -197,6 +197,15 @@ async def compare_answers(
     return not found, "; ".join(found[:3])
 
 
+async def compare_paths(ours_url: str, floor_url: str, paths: list[str]) -> tuple[bool, str]:
+    """`compare_answers` over a few GET paths: the first difference, if any."""
+    for path in paths:
+        same, difference = await compare_answers(ours_url, floor_url, "GET", path)
+        if not same:
+            return False, f"{path}: {difference}"
+    return True, ""
+
+
 async def measure_floor(
     floor: FloorServer,
     load: Callable[[int, float], Awaitable[LoadResult]],
