@@ -106,6 +106,14 @@ class Statements:
         self.summaries = compile_statement(directory.SUMMARIES_BY_IDS)
         self._nearest: dict[tuple[str, ...], Compiled] = {}
         self._matching: dict[bool, Compiled] = {}
+        self._medias: dict[int, Compiled] = {}
+        from hostolink.social import repository as social  # noqa: PLC0415
+
+        viewer, limit = 987_654_323, 987_656
+        feed = first_statement(
+            social.posts, viewer_id=viewer, author_id=None, cursor=None, limit=limit
+        )
+        self.feed = compile_statement(feed, {"viewer": viewer, "limit": limit})
         self.vocabulary = compile_statement(first_statement(directory.vocabulary))
         self._directory = directory
         self._filters = Filters
@@ -155,6 +163,18 @@ class Statements:
             )
             roles = {"lon": lon, "lat": lat, "limit": limit}
             found = self._nearest[categories] = compile_statement(statement, roles)
+        return found
+
+    def medias(self, count: int) -> Compiled:
+        """The images of `count` posts (an IN list: one statement per count)."""
+        found = self._medias.get(count)
+        if found is None:
+            from hostolink.social import repository as social  # noqa: PLC0415
+
+            markers = [987_000_000 + i for i in range(count)]
+            statement = first_statement(social.medias_of, post_ids=markers)
+            roles = {f"id{i}": marker for i, marker in enumerate(markers)}
+            found = self._medias[count] = compile_statement(statement, roles)
         return found
 
     def licences(self, sources: list[str]) -> Compiled:
@@ -252,23 +272,29 @@ def verified_claims(token: str, key: str) -> tuple[int, float, uuid.UUID]:
 UNAUTHORIZED = b'{"success":false,"message":"Authentification requise."}'
 
 
-async def me(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+async def principal(scope: dict[str, Any]) -> Any:
+    """The caller's row (person, wallet, roles, permissions, session alive), read as the
+    product reads it on every authenticated request; None: 401."""
     header = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        await answer(send, 401, UNAUTHORIZED)
-        return
+        return None
     try:
         user_id, expires_at, session = verified_claims(token, os.environ["JWT_SECRET"])
     except (jwt.PyJWTError, KeyError, ValueError):
-        await answer(send, 401, UNAUTHORIZED)
-        return
+        return None
     if expires_at <= time.time():
-        await answer(send, 401, UNAUTHORIZED)
-        return
+        return None
     compiled = statements().principal
     row = await pool().fetchrow(compiled.sql, *compiled.args(user_id=user_id, session=session))
     if row is None or not row["actif"] or not row["session_active"]:
+        return None
+    return row
+
+
+async def me(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    row = await principal(scope)
+    if row is None:
         await answer(send, 401, UNAUTHORIZED)
         return
     joined = row["date_inscription"]
@@ -583,6 +609,75 @@ async def detail(scope: dict[str, Any], receive: Receive, send: Send, ident: str
     await answer(send, 200, dumps({"success": True, "attribution": provenance, "data": data}))
 
 
+# ------------------------------------------------------------------------------ social
+
+
+async def feed(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    """The feed's first page (no `curseur`: the floor does not do the other pages)."""
+    from hostolink.kit.masking import full_name  # noqa: PLC0415
+    from hostolink.kit.pagination import encode_cursor  # noqa: PLC0415
+    from hostolink.social.service import ANONYMOUS_NAME  # noqa: PLC0415
+
+    query = _query(scope)
+    try:
+        limit = int(query.get("limite", ["20"])[0])
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100 or "curseur" in query:
+        await answer(send, 422, INVALID)
+        return
+    viewer = await principal(scope)
+    if viewer is None:
+        await answer(send, 401, UNAUTHORIZED)
+        return
+    compiled = statements().feed
+    async with pool().acquire() as connection, connection.transaction():
+        rows = await connection.fetch(
+            compiled.sql, *compiled.args(viewer=viewer["id_user"], limit=limit + 1)
+        )
+        page = rows[:limit]
+        medias: dict[int, list[dict[str, Any]]] = {row["id_publication"]: [] for row in page}
+        if page:
+            images = statements().medias(len(page))
+            ids = {f"id{i}": row["id_publication"] for i, row in enumerate(page)}
+            for media in await connection.fetch(images.sql, *images.args(**ids)):
+                medias[media["id_publication"]].append(
+                    {
+                        "id_media": media["id_media"],
+                        "position": media["position"],
+                        "url": media["url"],
+                        "largeur": media["largeur"],
+                        "hauteur": media["hauteur"],
+                    }
+                )
+    posts = [
+        {
+            "id_publication": row["id_publication"],
+            "auteur": {
+                "id_user": row["id_user"],
+                "nom_affiche": full_name(row["prenom"], row["nom"]) or ANONYMOUS_NAME,
+                "photo_profile": row["photo_profile"],
+            },
+            "titre_publication": row["titre_publication"],
+            "contenu": row["contenu"],
+            "medias": medias[row["id_publication"]],
+            "compteur_like": row["compteur_like"],
+            "nombre_commentaires": row["nombre_commentaires"],
+            "nombre_partages": row["nombre_partages"],
+            "aime_par_moi": bool(row["aime_par_moi"]),
+            "date_publication": iso(row["date_publication"]),
+            "date_modification": iso(row["date_modification"]),
+        }
+        for row in page
+    ]
+    following = None
+    if len(rows) > limit:
+        last = page[-1]
+        following = encode_cursor(last["date_publication"], last["id_publication"])
+    body = {"success": True, "data": {"publications": posts, "curseur_suivant": following}}
+    await answer(send, 200, dumps(body))
+
+
 # ------------------------------------------------------------------------------ the app
 
 
@@ -595,6 +690,7 @@ ROUTES: dict[tuple[str, str], Callable[[dict[str, Any], Receive, Send], Awaitabl
     ("GET", "/api/user/me"): me,
     ("GET", "/api/etablissements/proches"): near,
     ("GET", "/api/etablissements/recherche"): search,
+    ("GET", "/api/publications"): feed,
     ("GET", "/ready"): ready,
     ("GET", "/health"): ready,
 }

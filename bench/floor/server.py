@@ -35,13 +35,13 @@ RATIO_GOALS: dict[str, float] = {
     "near-me-pharmacie": 0.5,
     "detail": 0.5,
     "search": 0.5,
-    "feed-first-page": 0.5,
+    "feed-first": 0.5,
 }
 API_CPU_GOALS_MS: dict[str, float] = {
     "near-me": 1.0,
     "near-me-pharmacie": 1.0,
     "detail": 1.0,
-    "feed-first-page": 1.0,
+    "feed-first": 1.0,
 }
 
 
