@@ -9,7 +9,8 @@ validation of the query or body beyond the fields used, no OpenAPI. The product'
 caches (parsed identifiers, verified tokens, sources' licences) are kept, so the floor does
 not do more work than ours.
 
-Configuration (environment): FLOOR_DATABASE_URL (a plain libpq URL), JWT_SECRET.
+Configuration (environment): FLOOR_DATABASE_URL (a plain libpq URL), JWT_SECRET, and
+HOSTOLINK_DB_CONNECTIONS (10 by default, as the product: connections per worker).
 """
 
 from __future__ import annotations
@@ -703,8 +704,10 @@ async def lifespan(receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             STATEMENTS = Statements()
+            # As many connections per process as the product's bound (all its pools together).
+            size = int(os.environ.get("HOSTOLINK_DB_CONNECTIONS") or 10)
             POOL = await asyncpg.create_pool(
-                os.environ["FLOOR_DATABASE_URL"], min_size=2, max_size=10
+                os.environ["FLOOR_DATABASE_URL"], min_size=min(2, size), max_size=size
             )
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":

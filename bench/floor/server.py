@@ -72,6 +72,7 @@ class FloorServer:
             {
                 "FLOOR_DATABASE_URL": url,
                 "JWT_SECRET": self.main.env()["JWT_SECRET"],
+                "HOSTOLINK_DB_CONNECTIONS": self.main.env().get("HOSTOLINK_DB_CONNECTIONS", ""),
                 "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]),
                 "PYTHONUNBUFFERED": "1",
             }
