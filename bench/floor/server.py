@@ -282,5 +282,8 @@ FLOOR_NOTE = (
     "floor: `bench/floor/`, a minimal ASGI + asyncpg app (same uvicorn, same workers, same "
     "database, the product's own SQL, stdlib json) under the same load right after ours; "
     "÷ floor = our req/s divided by the floor's (the issue 23 goal in brackets); CPU ms / req: "
-    "server + PostgreSQL per answered request, ours / the floor's"
+    "server + PostgreSQL per answered request, ours / the floor's; before the measure the "
+    "same request goes to both and their JSON answers are compared (≠: they differ, see the "
+    "log); the floor is measured after ours, so a change of the machine's other load between "
+    "the two moves the ratio: compare the CPU per request too"
 )
