@@ -81,6 +81,17 @@ from bench.directory_data import (
     seed_synthetic,
     synthetic_establishments,
 )
+from bench.floor.server import (
+    FLOOR_NOTE,
+    FloorMeasure,
+    FloorServer,
+    compare_paths,
+    floor_ratio,
+    floor_text,
+    goal_text,
+    measure_floor,
+    start_floor,
+)
 
 GROUP = "directory"
 LUA_SCRIPT = BENCH_DIR / "lua" / "directory.lua"
@@ -92,6 +103,8 @@ LIMIT = 20
 PROBED_PER_SCENARIO = 100
 SQL_NEAR_SAMPLES = 200  # points timed per near-me statement
 SQL_SEARCH_ROUNDS = 5  # passes over the search queries
+# The scenarios the floor (bench/floor/) does, measured beside ours (issue 23).
+FLOOR_SCENARIOS = frozenset({"near-me", "near-me-pharmacie", "search", "detail"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,6 +486,8 @@ class ScenarioResult:
     cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
     cpu_bound_ceiling_rps: int = 0
     machine_cpu: dict[str, float] = field(default_factory=dict)
+    floor: FloorMeasure | None = None  # the floor under the same load (issue 23)
+    ratio_to_floor: float | None = None
 
 
 def _children_cpu_s() -> float:
@@ -481,16 +496,26 @@ def _children_cpu_s() -> float:
 
 
 class Runner:
-    def __init__(self, server: Server, args: argparse.Namespace, use_wrk: bool) -> None:
+    def __init__(
+        self,
+        server: Server,
+        args: argparse.Namespace,
+        use_wrk: bool,
+        floor: FloorServer | None = None,
+    ) -> None:
         self.server = server
+        self.floor = floor
         self.args = args
         self.use_wrk = use_wrk
         self.meter = CpuMeter(server)
 
-    async def _load(self, name: str, paths: list[str], path_file: Path, duration: float) -> Any:
+    async def _load(
+        self, name: str, paths: list[str], path_file: Path, duration: float, port: int = 0
+    ) -> Any:
+        port = port or self.server.port
         if self.use_wrk:
             return await wrk_load(
-                port=self.server.port,
+                port=port,
                 script=LUA_SCRIPT,
                 script_args=[str(path_file)],
                 label=name,
@@ -499,7 +524,20 @@ class Runner:
                 duration=duration,
             )
         source = PathSource(paths)
-        return await python_load(self.server.port, source, self.args.connections, duration)
+        return await python_load(port, source, self.args.connections, duration)
+
+    async def _floor(self, scenario: Scenario, paths: list[str], path_file: Path) -> Any:
+        """The floor under the same load, after ours; None for a scenario it does not do."""
+        if self.floor is None or scenario.name not in FLOOR_SCENARIOS:
+            return None
+        floor_url = self.floor.base_url
+        return await measure_floor(
+            self.floor,
+            lambda port, seconds: self._load(scenario.name, paths, path_file, seconds, port),
+            warmup=self.args.warmup,
+            duration=self.args.duration,
+            check=lambda: compare_paths(self.server.base_url, floor_url, paths[:3]),
+        )
 
     async def run(self, scenario: Scenario, paths: list[str]) -> ScenarioResult:
         path_file = self.server.tmp / f"{scenario.name}.paths"
@@ -541,6 +579,7 @@ class Runner:
         total_ms = sum(per_request.values())
         clean = load.non2xx == 0 and not load.errors
         goal = scenario.goal_p99_ms
+        floor = await self._floor(scenario, paths, path_file)
         return ScenarioResult(
             name=scenario.name,
             label=scenario.label,
@@ -558,6 +597,8 @@ class Runner:
             cpu_ms_per_request=per_request,
             cpu_bound_ceiling_rps=round(1000 * cores / total_ms) if total_ms else 0,
             machine_cpu=machine,
+            floor=floor,
+            ratio_to_floor=floor_ratio(load.rps, floor),
         )
 
 
@@ -574,11 +615,12 @@ def _busy(machine: dict[str, float]) -> str:
 
 def results_table(results: list[ScenarioResult]) -> str:
     header = (
-        "| scenario | req/s | p50 ms | p99 ms | goal p99 | met | non-2xx / socket errors "
+        "| scenario | req/s | floor req/s | ÷ floor (goal) | CPU ms / req floor server + PG "
+        "| p50 ms | p99 ms | goal p99 | met | non-2xx / socket errors "
         "| results per answer (empty) | CPU server / PG / wrk | machine busy "
         "| CPU ms / req server + PG (ceiling req/s) | /health p50 / max ms "
         "| PG connections mid-load |\n"
-        "|---|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     rows = []
     for result in results:
@@ -586,8 +628,16 @@ def results_table(results: list[ScenarioResult]) -> str:
         answers, per_request = result.answers, result.cpu_ms_per_request
         goal = f"< {result.goal_p99_ms:g} ms" if result.goal_p99_ms else "-"
         met = "-" if result.meets_goal is None else ("yes" if result.meets_goal else "NO")
+        floor = result.floor
+        floor_cpu = (
+            f"{floor.cpu_ms_per_request['server']:.2f} + {floor.cpu_ms_per_request['postgres']:.2f}"
+            if floor
+            else "-"
+        )
         rows.append(
-            f"| {result.label} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
+            f"| {result.label} | {load.rps:,.0f} | {floor_text(floor)} "
+            f"| {goal_text(result.name, result.ratio_to_floor, per_request.get('server'))} "
+            f"| {floor_cpu} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
             f"| {goal} | {met} | {load.non2xx} / {sum(load.errors.values())} "
             f"| {answers.mean_results:g} ({answers.empty}/{answers.asked}) "
             f"| {cpu.get('server', 0):.0f} % / {cpu.get('postgres', 0):.0f} % / "
@@ -705,6 +755,7 @@ def facts_text(facts: dict[str, Any]) -> str:
         f"(Little's law): a p99 under 15 ms needs well over "
         f"{facts['connections'] / 0.015:,.0f} req/s, under 30 ms over "
         f"{facts['connections'] / 0.030:,.0f}\n"
+        f"- {FLOOR_NOTE}\n"
         "- results per answer: mean over the first 100 requests of the scenario asked once "
         "before the load (search: each query once), and how many answered nothing\n"
         + "".join(f"- server log: {line}\n" for line in facts.get("server_log_problems", [])[:4])
@@ -845,6 +896,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the directory scenarios; 0 when they ran (goals are reported, not enforced), 1 on
     a failure to run."""
     server: Server | None = None
+    floor: FloorServer | None = None
     facts: dict[str, Any] = {}
     results: list[ScenarioResult] = []
     sql: dict[str, Any] = {}
@@ -865,7 +917,9 @@ def run(args: argparse.Namespace) -> int:
                 synthetic=data["synthetic"],
                 establishments_after=data["after"],
             )
-            runner = Runner(server, args, use_wrk)
+            if any(scenario.name in FLOOR_SCENARIOS for scenario in scenarios):
+                floor = start_floor(server)
+            runner = Runner(server, args, use_wrk, floor)
             results = asyncio.run(_run_scenarios(runner, scenarios, data))
     except BenchError as exc:
         log(f"error: {exc}")
@@ -874,6 +928,8 @@ def run(args: argparse.Namespace) -> int:
         log("interrupted")
         return 130
     finally:
+        if floor is not None:
+            floor.stop()
         stop_server(server, facts)
     report = markdown_report(facts, results, sql)
     print(report)

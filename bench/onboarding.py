@@ -62,6 +62,18 @@ from bench.common import (
     validate,
     wrk_load,
 )
+from bench.floor.server import (
+    FLOOR_NOTE,
+    RATIO_GOALS,
+    FloorMeasure,
+    FloorServer,
+    compare_answers,
+    floor_ratio,
+    floor_text,
+    goal_text,
+    measure_floor,
+    start_floor,
+)
 
 LUA_SCRIPT = BENCH_DIR / "lua" / "onboarding.lua"
 STRIDE = 1_000_000  # unique phone numbers reserved per load thread / per run phase
@@ -162,6 +174,8 @@ class ScenarioResult:
     client_connections_per_process: list[int] = field(default_factory=list)
     cpu_ms_per_request: float = 0.0
     cpu_bound_ceiling_rps: int = 0
+    floor: FloorMeasure | None = None  # the floor under the same load (issue 23)
+    ratio_to_floor: float | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,9 +247,15 @@ class RequestSource:
 
 class Runner:
     def __init__(
-        self, server: Server, users: list[SeededUser], args: argparse.Namespace, use_wrk: bool
+        self,
+        server: Server,
+        users: list[SeededUser],
+        args: argparse.Namespace,
+        use_wrk: bool,
+        floor: FloorServer | None = None,
     ) -> None:
         self.server = server
+        self.floor = floor
         self.users = users
         self.args = args
         self.use_wrk = use_wrk
@@ -255,11 +275,14 @@ class Runner:
             raise BenchError("out of unique phone numbers: fewer phases or threads")
         return first
 
-    async def _load(self, scenario: Scenario, duration: float) -> LoadResult:
+    async def _load(
+        self, scenario: Scenario, duration: float, port: int | None = None
+    ) -> LoadResult:
         first = self._next_first()
+        port = port or self.server.port
         if self.use_wrk:
             return await wrk_load(
-                port=self.server.port,
+                port=port,
                 script=LUA_SCRIPT,
                 script_args=[scenario.name, str(self.data_file), str(first), str(STRIDE)],
                 label=scenario.name,
@@ -268,7 +291,29 @@ class Runner:
                 duration=duration,
             )
         source = RequestSource(scenario, self.users, first)
-        return await python_load(self.server.port, source, self.args.connections, duration)
+        return await python_load(port, source, self.args.connections, duration)
+
+    async def _floor(self, scenario: Scenario) -> FloorMeasure | None:
+        """The floor under the same load, after ours; None for a scenario it does not do."""
+        if self.floor is None or scenario.name not in RATIO_GOALS:
+            return None
+        user = self.users[1 % len(self.users)]
+        me = scenario.name == "me"
+        floor_url = self.floor.base_url
+        return await measure_floor(
+            self.floor,
+            lambda port, seconds: self._load(scenario, seconds, port),
+            warmup=self.args.warmup,
+            duration=self.args.duration,
+            check=lambda: compare_answers(
+                self.server.base_url,
+                floor_url,
+                scenario.method,
+                scenario.path,
+                body=None if me else {"identifier": user.identifier},
+                headers={"Authorization": f"Bearer {user.token}"} if me else None,
+            ),
+        )
 
     async def smoke(self, scenario: Scenario) -> None:
         """One request first, so that a missing route is reported in words."""
@@ -318,6 +363,7 @@ class Runner:
         cpu_ms = 1000 * spent_s / load.requests if load.requests else 0.0
         ratio = load.rps / scenario.baseline_rps
         clean = load.non2xx == 0 and not load.errors
+        floor = await self._floor(scenario)
         return ScenarioResult(
             name=scenario.name,
             label=scenario.label,
@@ -335,6 +381,8 @@ class Runner:
             client_connections_per_process=per_worker,
             cpu_ms_per_request=round(cpu_ms, 2),
             cpu_bound_ceiling_rps=round(1000 * cores / cpu_ms) if cpu_ms else 0,
+            floor=floor,
+            ratio_to_floor=floor_ratio(load.rps, floor),
         )
 
 
@@ -415,10 +463,11 @@ def _errors_text(load: LoadResult) -> str:
 
 def results_table(results: list[ScenarioResult]) -> str:
     header = (
-        "| scenario | req/s | p50 ms | p99 ms | non-2xx / socket errors | NestJS req/s "
+        "| scenario | req/s | floor req/s | ÷ floor (goal) | CPU ms / req ours / floor "
+        "| p50 ms | p99 ms | non-2xx / socket errors | NestJS req/s "
         "| ratio | target | met | CPU server / PG | cores (conns) per worker "
         "| CPU ms / req (ceiling req/s) | /health p50 / max ms | PG connections mid-load |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---|\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---|\n"
     )
     rows = []
     for result in results:
@@ -426,8 +475,13 @@ def results_table(results: list[ScenarioResult]) -> str:
         cpu = result.cpu_percent
         probe = result.health_probe_ms
         connections = result.db_connections_mid_load
+        floor = result.floor
+        floor_cpu = sum(floor.cpu_ms_per_request.values()) if floor else 0.0
         rows.append(
-            f"| {result.label} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
+            f"| {result.label} | {load.rps:,.0f} | {floor_text(floor)} "
+            f"| {goal_text(result.name, result.ratio_to_floor)} "
+            f"| {result.cpu_ms_per_request:.2f} / {f'{floor_cpu:.2f}' if floor else '-'} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} "
             f"| {_errors_text(load)} | {result.baseline_rps:,.0f} | {result.ratio:.2f}× "
             f"| ≥{result.target_ratio:g}× | {'yes' if result.meets_target else 'NO'} "
             f"| {cpu.get('server', 0):.0f} % / {cpu.get('postgres', 0):.0f} % "
@@ -464,6 +518,7 @@ def facts_text(facts: dict[str, Any]) -> str:
         + ")\n"
         f"- baseline: {BASELINE_NOTE}\n"
         + "".join(f"- server log: {line}\n" for line in facts.get("server_log_problems", [])[:4])
+        + f"- {FLOOR_NOTE}\n"
         + "- CPU: share of the whole machine (100 % = all cores) used by the server's processes "
         "and by PostgreSQL during the measured seconds, and the cores used by each busy server "
         "process (with the load's connections it held half-way through); CPU ms / req: the "
@@ -525,6 +580,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the onboarding scenarios; 0 when every scenario ran (targets are reported, not
     enforced: these are figures, not a test), 1 on a failure to run."""
     server: Server | None = None
+    floor: FloorServer | None = None
     facts: dict[str, Any] = {}
     results: list[ScenarioResult] = []
     try:
@@ -537,7 +593,9 @@ def run(args: argparse.Namespace) -> int:
             users = asyncio.run(seed_users(server, args.users))
             facts = machine_facts(server, args, "wrk" if use_wrk else "python-asyncio")
             facts["seeded_users"] = len(users)
-            runner = Runner(server, users, args, use_wrk)
+            if any(scenario.name in RATIO_GOALS for scenario in scenarios):
+                floor = start_floor(server)
+            runner = Runner(server, users, args, use_wrk, floor)
             results = asyncio.run(_run_scenarios(runner, scenarios))
     except BenchError as exc:
         log(f"error: {exc}")
@@ -546,6 +604,8 @@ def run(args: argparse.Namespace) -> int:
         log("interrupted")
         return 130
     finally:
+        if floor is not None:
+            floor.stop()
         stop_server(server, facts)
     report = markdown_report(facts, results)
     print(report)

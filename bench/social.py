@@ -72,6 +72,17 @@ from bench.common import (
     wrk_load,
 )
 from bench.directory import SqlOnlySession
+from bench.floor.server import (
+    FLOOR_NOTE,
+    FloorMeasure,
+    FloorServer,
+    compare_answers,
+    floor_ratio,
+    floor_text,
+    goal_text,
+    measure_floor,
+    start_floor,
+)
 from bench.social_data import LIKE_SHARE, LIKED_RECENT, author_ids, seed_posts
 
 GROUP = "social"
@@ -81,6 +92,8 @@ PAGE = 20  # the API's default `limite`
 CURSOR_PAGES = 50  # pages 2 to 51 for the « page N » scenario
 PROBED_PER_SCENARIO = 100
 SQL_CALLS = 500  # feed calls timed per variant, SQL alone
+# The scenarios the floor (bench/floor/) does, measured beside ours (issue 23).
+FLOOR_SCENARIOS = frozenset({"feed-first"})
 
 
 @dataclass(frozen=True)
@@ -314,6 +327,8 @@ class ScenarioResult:
     cpu_bound_ceiling_rps: int = 0
     machine_cpu: dict[str, float] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
+    floor: FloorMeasure | None = None  # the floor under the same load (issue 23)
+    ratio_to_floor: float | None = None
 
 
 def _children_cpu_s() -> float:
@@ -322,18 +337,31 @@ def _children_cpu_s() -> float:
 
 
 class Runner:
-    def __init__(self, server: Server, args: argparse.Namespace, use_wrk: bool) -> None:
+    def __init__(
+        self,
+        server: Server,
+        args: argparse.Namespace,
+        use_wrk: bool,
+        floor: FloorServer | None = None,
+    ) -> None:
         self.server = server
+        self.floor = floor
         self.args = args
         self.use_wrk = use_wrk
         self.meter = CpuMeter(server)
 
     async def _load(
-        self, name: str, requests: list[tuple[str, str]], data_file: Path, duration: float
+        self,
+        name: str,
+        requests: list[tuple[str, str]],
+        data_file: Path,
+        duration: float,
+        port: int = 0,
     ) -> LoadResult:
+        port = port or self.server.port
         if self.use_wrk:
             return await wrk_load(
-                port=self.server.port,
+                port=port,
                 script=LUA_SCRIPT,
                 script_args=[str(data_file)],
                 label=name,
@@ -342,7 +370,29 @@ class Runner:
                 duration=duration,
             )
         source = TokenSource(requests)
-        return await python_load(self.server.port, source, self.args.connections, duration)
+        return await python_load(port, source, self.args.connections, duration)
+
+    async def _floor(
+        self, scenario: Scenario, requests: list[tuple[str, str]], data_file: Path
+    ) -> FloorMeasure | None:
+        """The floor under the same load, after ours: the first page only."""
+        if self.floor is None or scenario.name not in FLOOR_SCENARIOS:
+            return None
+        floor_url = self.floor.base_url
+        token, path = requests[0]
+        return await measure_floor(
+            self.floor,
+            lambda port, seconds: self._load(scenario.name, requests, data_file, seconds, port),
+            warmup=self.args.warmup,
+            duration=self.args.duration,
+            check=lambda: compare_answers(
+                self.server.base_url,
+                floor_url,
+                "GET",
+                path,
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+        )
 
     async def run(self, scenario: Scenario, requests: list[tuple[str, str]]) -> ScenarioResult:
         data_file = self.server.tmp / f"{scenario.name}.requests"
@@ -387,6 +437,7 @@ class Runner:
         total_ms = sum(per_request.values())
         clean = load.non2xx == 0 and not load.errors
         goal = scenario.goal_p99_ms
+        floor = await self._floor(scenario, requests, data_file)
         return ScenarioResult(
             name=scenario.name,
             label=scenario.label,
@@ -405,6 +456,8 @@ class Runner:
             cpu_bound_ceiling_rps=round(1000 * cores / total_ms) if total_ms else 0,
             machine_cpu=machine,
             profile=profiled,
+            floor=floor,
+            ratio_to_floor=floor_ratio(load.rps, floor),
         )
 
     def _profile(self) -> asyncio.Task[dict[str, Any]] | None:
@@ -438,11 +491,12 @@ def _busy(machine: dict[str, float]) -> str:
 
 def results_table(results: list[ScenarioResult]) -> str:
     header = (
-        "| scenario | req/s | p50 ms | p99 ms | goal p99 | met | non-2xx / socket errors "
+        "| scenario | req/s | floor req/s | ÷ floor (goal) | CPU ms / req floor server + PG "
+        "| p50 ms | p99 ms | goal p99 | met | non-2xx / socket errors "
         "| posts per answer (liked by the viewer) | CPU server / PG / wrk | machine busy "
         "| CPU ms / req server + PG (ceiling req/s) | /health p50 / max ms "
         "| PG connections mid-load |\n"
-        "|---|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     rows = []
     for result in results:
@@ -450,8 +504,16 @@ def results_table(results: list[ScenarioResult]) -> str:
         answers, per_request = result.answers, result.cpu_ms_per_request
         goal = f"< {result.goal_p99_ms:g} ms" if result.goal_p99_ms else "-"
         met = "-" if result.meets_goal is None else ("yes" if result.meets_goal else "NO")
+        floor = result.floor
+        floor_cpu = (
+            f"{floor.cpu_ms_per_request['server']:.2f} + {floor.cpu_ms_per_request['postgres']:.2f}"
+            if floor
+            else "-"
+        )
         rows.append(
-            f"| {result.label} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
+            f"| {result.label} | {load.rps:,.0f} | {floor_text(floor)} "
+            f"| {goal_text(result.name, result.ratio_to_floor, per_request.get('server'))} "
+            f"| {floor_cpu} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
             f"| {goal} | {met} | {load.non2xx} / {sum(load.errors.values())} "
             f"| {answers.mean_posts:g} ({answers.liked_by_viewer}/{answers.asked} answers) "
             f"| {cpu.get('server', 0):.0f} % / {cpu.get('postgres', 0):.0f} % / "
@@ -545,6 +607,7 @@ def facts_text(facts: dict[str, Any]) -> str:
         f"{facts['connections']} connections, {facts['duration_s']:g} s per scenario after "
         f"{facts['warmup_s']:g} s of warm-up, loopback; {facts['seeded_users']} users' tokens "
         "in turn\n"
+        f"- {FLOOR_NOTE}\n"
         "- CPU: share of the whole machine (100 % = all cores) used by the server's processes, "
         "by PostgreSQL and by wrk during the measured seconds — on an outside PostgreSQL "
         "server, the application database's backends only; CPU ms / req: the server's and "
@@ -672,6 +735,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the social scenarios; 0 when they ran (the goal is reported, not enforced), 1 on
     a failure to run."""
     server: Server | None = None
+    floor: FloorServer | None = None
     facts: dict[str, Any] = {}
     results: list[ScenarioResult] = []
     sql: dict[str, Any] = {}
@@ -688,7 +752,9 @@ def run(args: argparse.Namespace) -> int:
             sql = data["sql"]
             facts = common.machine_facts(server, args, "wrk" if use_wrk else "python-asyncio")
             facts.update(seeded_users=len(data["users"]), posts=data["posts"])
-            runner = Runner(server, args, use_wrk)
+            if any(scenario.name in FLOOR_SCENARIOS for scenario in scenarios):
+                floor = start_floor(server)
+            runner = Runner(server, args, use_wrk, floor)
             results = asyncio.run(_run_scenarios(runner, scenarios, data))
     except BenchError as exc:
         log(f"error: {exc}")
@@ -697,6 +763,8 @@ def run(args: argparse.Namespace) -> int:
         log("interrupted")
         return 130
     finally:
+        if floor is not None:
+            floor.stop()
         stop_server(server, facts)
     report = markdown_report(facts, results, sql)
     print(report)

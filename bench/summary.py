@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
+from bench.floor.server import goal_text
 
 GroupRows = Callable[[dict[str, Any]], list["Row"]]
 
@@ -26,6 +27,7 @@ class Row:
     headline: str
     goal: str = ""
     met: str = ""
+    floor: str = ""  # our req/s ÷ the floor's in the same run, with issue 23's goal
 
 
 @dataclass
@@ -63,6 +65,16 @@ def _load_headline(load: dict[str, Any]) -> str:
     )
 
 
+def _floor(scenario: dict[str, Any]) -> str:
+    """`0.56 (≥ 0.6: NO) of 3,796 req/s`: the ratio to the floor, its goal, the floor."""
+    value, floor = scenario.get("ratio_to_floor"), scenario.get("floor")
+    if value is None or not floor:
+        return ""
+    cpu = scenario.get("cpu_ms_per_request")
+    api_ms = cpu.get("server") if isinstance(cpu, dict) else None
+    return f"{goal_text(scenario['name'], value, api_ms)} of {_n(floor['rps'])} req/s"
+
+
 def onboarding_rows(document: dict[str, Any]) -> list[Row]:
     rows = []
     for scenario in document.get("scenarios", []):
@@ -73,6 +85,7 @@ def onboarding_rows(document: dict[str, Any]) -> list[Row]:
                 _load_headline(scenario["load"]) + f" ({scenario['ratio']:.2f}× NestJS)",
                 f"≥ {scenario['target_ratio']:g}× NestJS ({_n(scenario['baseline_rps'])} req/s)",
                 _met(scenario["meets_target"]),
+                _floor(scenario),
             )
         )
     return rows
@@ -126,6 +139,7 @@ def _goal_rows(group: str) -> GroupRows:
                     _load_headline(scenario["load"]),
                     f"p99 < {goal:g} ms" if goal else "",
                     _met(scenario.get("meets_goal")) if goal else "",
+                    _floor(scenario),
                 )
             )
         return found
@@ -277,9 +291,12 @@ def _duration(seconds: float) -> str:
 
 def markdown(facts: dict[str, Any], runs: list[GroupRun], rows: list[Row]) -> str:
     table = [
-        "| group | scenario | headline figures | goal | met |",
-        "|---|---|---|---|:-:|",
-        *(f"| {r.group} | {r.scenario} | {r.headline} | {r.goal} | {r.met} |" for r in rows),
+        "| group | scenario | ÷ floor (issue 23 goal: met) | headline figures | goal | met |",
+        "|---|---|---|---|---|:-:|",
+        *(
+            f"| {r.group} | {r.scenario} | {r.floor or '-'} | {r.headline} | {r.goal} | {r.met} |"
+            for r in rows
+        ),
     ]
     before = " / ".join(f"{v:.2f}" for v in facts["load_average_before"])
     after = " / ".join(f"{v:.2f}" for v in facts["load_average_after"])
@@ -292,6 +309,9 @@ def markdown(facts: dict[str, Any], runs: list[GroupRun], rows: list[Row]) -> st
         f"average before the run {before}, after {after} (the machine is shared: req/s move "
         "with the other work; each group's section below has its CPU per request)",
         f"settings: {facts['settings']}; load generator: {facts.get('load_generator') or '?'}",
+        "÷ floor: our req/s divided by the floor's (`bench/floor/`: the same work in a minimal "
+        "ASGI + asyncpg app) measured right after ours in the same run; the headline of "
+        "issue 23, less sensitive to the shared machine than req/s",
         "each group's full figures: `results/<date>-<group>.json` and `.md`, and its section "
         "of this file",
     ]
