@@ -344,7 +344,7 @@ async def _run(
     waited = 0
     give_up_ns = schedule.intended_ns(len(requests)) + int(REQUEST_TIMEOUT_S * 1e9)
     not_sent = 0
-    free_since_ns = 0  # when the sender last got a connection it had to wait for
+    free_since_ns = 0  # when the sender last got a connection it had to wait for (or open)
     while not schedule.done():
         pause = schedule.wait_s(time.perf_counter_ns())
         if pause > 0:
@@ -355,11 +355,12 @@ async def _run(
             # The client's own lateness: its timer and its CPU, not a wait for a connection
             # (that one is the server's, and counts in the latency from `intended`).
             late.append(max(0, woke_ns - max(intended, free_since_ns)))
+            opened = client.opened
             connection, had_to_wait = await client.take(give_up_ns)
             if connection is None:
                 not_sent += 1
                 continue
-            if had_to_wait:
+            if had_to_wait or client.opened != opened:  # it waited for the server
                 waited += 1
                 free_since_ns = woke_ns = time.perf_counter_ns()
             connection.send(requests[index], intended)
