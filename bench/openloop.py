@@ -527,6 +527,10 @@ async def fixed_rate_after(
     if fraction <= 0 or load.rps <= 0:
         return
     rate = load.rps * fraction
+    # The closed loop leaves up to one request per connection in the server when it stops
+    # (seconds of argon2 for login on a busy machine): let them end first, or the first
+    # scheduled requests queue behind them.
+    await asyncio.sleep(min(REQUEST_TIMEOUT_S, max(0.5, load.max_ms / 1000)))
     try:
         result = await fixed_rate(port, stream, rate=rate, seconds=args.duration)
     except BenchError as exc:  # the closed-loop figures stand; this measure says it failed
