@@ -117,6 +117,8 @@ class LoadResult:
     errors: dict[str, int]
     non2xx: int
     statuses: dict[str, int]
+    # The open-loop measure at a fixed fraction of this load's rate (bench/openloop.py).
+    fixed_rate: dict[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,6 +163,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a loopback PostgreSQL server to create a throwaway database on "
         "(default: the embedded PostgreSQL in a temporary data folder)",
     )
+    group.add_argument(
+        "--fixed-rate",
+        type=float,
+        default=0.5,
+        metavar="FRACTION",
+        help="after each closed-loop measure, the latency at this fraction of the capacity it "
+        "found, at a fixed rate (open loop, bench/openloop.py; 0.5; 0: skip)",
+    )
     group.add_argument("--keep-database", action="store_true", help="do not drop the database")
     group.add_argument("--startup-timeout", type=float, default=90.0, help="seconds for /ready")
     group.add_argument("--hostolink", default=None, help="the hostolink command (venv's)")
@@ -185,6 +195,8 @@ def validate(args: argparse.Namespace) -> None:
         raise BenchError("--users must be in [1, 10000]")
     if not 1 <= args.workers <= 64:
         raise BenchError("--workers must be in [1, 64]")
+    if not 0 <= getattr(args, "fixed_rate", 0.5) <= 1:
+        raise BenchError("--fixed-rate must be in [0, 1]")
     set_port_range(getattr(args, "ports", None))
 
 

@@ -48,7 +48,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import common
+from bench import common, openloop
 from bench.common import (
     BENCH_DIR,
     HOST,
@@ -775,6 +775,7 @@ def markdown_report(
 ) -> str:
     return (
         results_table(results)
+        + openloop.markdown([(result.label, result.load) for result in results])
         + sql_table(sql)
         + "\n"
         + facts_text(facts)
@@ -888,6 +889,10 @@ async def _run_scenarios(
             )
             result = await runner.run(scenario, paths)
             common.report_load(step, result.load)
+            source = PathSource(paths)
+            await openloop.fixed_rate_after(
+                result.load, runner.server.port, source, runner.args, step
+            )
         results.append(result)
     return results
 

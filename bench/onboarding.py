@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 
-from bench import common
+from bench import common, openloop
 from bench.common import (
     BENCH_DIR,
     HOST,
@@ -531,7 +531,8 @@ def facts_text(facts: dict[str, Any]) -> str:
 
 
 def markdown_report(facts: dict[str, Any], results: list[ScenarioResult]) -> str:
-    return results_table(results) + "\n" + facts_text(facts)
+    fixed_rate = openloop.markdown([(result.label, result.load) for result in results])
+    return results_table(results) + fixed_rate + "\n" + facts_text(facts)
 
 
 def write_results(
@@ -572,6 +573,10 @@ async def _run_scenarios(runner: Runner, scenarios: list[Scenario]) -> list[Scen
             )
             result = await runner.run(scenario)
             common.report_load(step, result.load)
+            source = RequestSource(scenario, runner.users, runner._next_first())
+            await openloop.fixed_rate_after(
+                result.load, runner.server.port, source, runner.args, step
+            )
         results.append(result)
     return results
 

@@ -43,7 +43,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench import common
+from bench import common, openloop
 from bench.common import (
     BENCH_DIR,
     HOST,
@@ -634,6 +634,7 @@ def markdown_report(
     statement = next((f["explain"].get("sql") for f in sql.values() if f.get("explain")), None)
     return (
         results_table(results)
+        + openloop.markdown([(result.label, result.load) for result in results])
         + sql_table(sql)
         + "\n"
         + facts_text(facts)
@@ -727,6 +728,10 @@ async def _run_scenarios(
             )
             result = await runner.run(scenario, requests)
             common.report_load(step, result.load)
+            source = TokenSource(requests)
+            await openloop.fixed_rate_after(
+                result.load, runner.server.port, source, runner.args, step
+            )
         results.append(result)
     return results
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import common, openloop
 from bench.floor.server import goal_text
 
 GroupRows = Callable[[dict[str, Any]], list["Row"]]
@@ -147,6 +147,53 @@ def _goal_rows(group: str) -> GroupRows:
     return rows
 
 
+def fixed_rate_rows(group: str, document: dict[str, Any]) -> list[Row]:
+    """One row per scenario measured at a fixed offered rate too (bench/openloop.py): the
+    goal of issue 23, p99 < 50 ms at half the capacity the closed loop found."""
+    loads = [
+        (str(scenario.get("label", scenario.get("name", "?"))), scenario.get("load") or {})
+        for scenario in document.get("scenarios", [])
+        if isinstance(scenario, dict)
+    ]
+    transfers = document.get("transfers") or {}
+    if isinstance(transfers, dict) and transfers.get("load"):
+        loads.append(("wallet transfers", transfers["load"]))
+    rows = []
+    for label, load in loads:
+        figures = load.get("fixed_rate") if isinstance(load, dict) else None
+        if not figures:
+            continue
+        if "failed" in figures:
+            headline = f"{_n(figures['offered_rps'])} req/s offered: failed ({figures['failed']})"
+        else:
+            errors = sum(int(n) for n in figures["errors"].values()) + int(figures["not_sent"])
+            headline = (
+                f"{_n(figures['offered_rps'])} req/s offered ({_n(figures['achieved_rps'])} sent): "
+                f"p50 {_ms(figures['p50_ms'])} / p99 {_ms(figures['p99_ms'])} / p99.9 "
+                f"{_ms(figures['p999_ms'])} ms; client "
+                + (
+                    "kept up"
+                    if figures["client_kept_up"]
+                    else "BEHIND (" + "; ".join(figures["notes"]) + ")"
+                )
+                + (
+                    f"; {int(figures['non2xx']) + errors:,} errors"
+                    if figures["non2xx"] or errors
+                    else ""
+                )
+            )
+        rows.append(
+            Row(
+                group,
+                f"{label}, fixed rate (open loop)",
+                headline,
+                f"p99 < {openloop.GOAL_P99_MS:g} ms at half capacity",
+                _met(openloop.judge(figures)),
+            )
+        )
+    return rows
+
+
 def rooms_rows(document: dict[str, Any]) -> list[Row]:
     rows = []
     for config in document.get("configurations", []):
@@ -264,7 +311,7 @@ def rows_of(runs: list[GroupRun]) -> list[Row]:
         found: list[Row] = []
         if run.document is not None:
             try:
-                found = ROWS[run.name](run.document)
+                found = ROWS[run.name](run.document) + fixed_rate_rows(run.name, run.document)
             except (KeyError, TypeError, ValueError) as exc:
                 found = [Row(run.name, "(summary)", f"could not read its figures: {exc!r}")]
         if not found:

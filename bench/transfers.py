@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-from bench import common
+from bench import common, openloop
 from bench.common import (
     BENCH_DIR,
     HOST,
@@ -721,6 +721,11 @@ async def run_bench(
         )
     )
     log(f"ledger verify: exit {money.ledger_exit_code}; violations {money.violations}")
+    with progress("transfers: wallet transfers at a fixed rate (open loop)") as step:
+        source = TransferSource(
+            wallets, bench._run_key(), args.amount_max, spread=args.recipients == "spread"
+        )
+        await openloop.fixed_rate_after(result.load, server.port, source, args, step)
     pgbench: PgbenchResult | None = None
     if args.no_pgbench:
         log("pgbench skipped (--no-pgbench)")
@@ -933,6 +938,7 @@ def facts_text(facts: dict[str, Any]) -> str:
 def markdown_report(facts: dict[str, Any], outcome: Outcome) -> str:
     return (
         results_table(outcome)
+        + openloop.markdown([("wallet transfers", outcome.transfers.load)])
         + "\n"
         + money_text(outcome.money)
         + pg_work_text(outcome.transfers.pg_work_per_transfer)
