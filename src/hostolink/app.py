@@ -42,6 +42,7 @@ from hostolink.establishments.endpoints import router as management_router
 from hostolink.health.endpoints import admin_router as directory_admin_router
 from hostolink.health.endpoints import public as directory_router
 from hostolink.health.service import Directory
+from hostolink.hot_routes import HotRoutes
 from hostolink.jobs import retention
 from hostolink.jobs.worker import Periodic, Worker
 from hostolink.kit import errors_reporting, telemetry
@@ -184,12 +185,17 @@ async def _redis_state(limiter: RateLimiter) -> str:
     return "ok" if reachable else "indisponible"
 
 
-def _telemetry(settings: Settings, db: Database) -> TelemetryConfig:
+def _telemetry(settings: Settings, db: Database) -> tuple[TelemetryConfig, bool]:
     """Tracing when a collector is named (hostolink.kit.telemetry): request spans, the SQL of
-    every engine of `db`, outgoing HTTP calls. A bad configuration warns and serves untraced."""
+    every engine of `db`, outgoing HTTP calls; and whether it is on. A bad configuration
+    warns and serves untraced."""
     tracer_provider = telemetry.configure_tracing(settings)
     telemetry.instrument_database(db, tracer_provider)
-    return telemetry.fastapi_config(tracer_provider)
+    if tracer_provider is not None:
+        # SQL spans come from SQLAlchemy's execution layer, which the fast reads skip (and
+        # request spans from FastAPI's, which the hot routes skip: see create_app).
+        db.fast_reads = False
+    return telemetry.fastapi_config(tracer_provider), tracer_provider is not None
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
@@ -219,6 +225,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         await limiter.close()
         await db.dispose()
 
+    telemetry_config, traced = _telemetry(settings, db)
     app = FastAPI(
         title="Hostolink API",
         version=__version__,
@@ -226,7 +233,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        telemetry=_telemetry(settings, db),
+        telemetry=telemetry_config,
     )
     app.state.settings = settings
     app.state.db = db
@@ -292,6 +299,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     backoffice.mount(app)  # after the routes: the contract's /admin/utilisateurs stay in front
 
     # Listed from the innermost out: the last one added sees the request first.
+    if not traced:  # traced, FastAPI makes the request spans
+        app.add_middleware(HotRoutes, application=app)
     app.add_middleware(StaticCompressionMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,

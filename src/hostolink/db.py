@@ -299,7 +299,8 @@ class Database:
             self.split.reads,
             None if options.transaction_pooler else "AUTOCOMMIT",
         )
-        self._reads_in_transaction = options.transaction_pooler
+        # Off behind a transaction pooler (see `read_one`) and when SQL is traced.
+        self.fast_reads = not options.transaction_pooler
         self.counters_engine = engine("counters", self.split.counters)
         self.counters = async_sessionmaker(self.counters_engine, expire_on_commit=False)
         self.notices = NoticePool(
@@ -327,7 +328,7 @@ class Database:
         and for a statement the shortcut cannot run as is, SQLAlchemy executes it; so it
         does again after any driver error, whose answer (a DBAPIError, mapped to 503) and
         whose effect on the pool (a broken connection discarded) stay SQLAlchemy's."""
-        fast = None if self._reads_in_transaction else _fast_read(statement)
+        fast = _fast_read(statement) if self.fast_reads else None
         async with self.reader.connect() as connection:
             if fast is not None:
                 raw = await connection.get_raw_connection()

@@ -233,25 +233,37 @@ class RefusedWhileReading(StarletteHTTPException):
         self.error = error
 
 
+def domain_answer(exc: HostolinkError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def answer_to(exc: BaseException, method: str, path: str) -> JSONResponse | None:
+    """The answer to an error raised while serving a request: the error's own for ours, 503
+    when the database is unavailable, None for anything else (a bug: the 500 path). The
+    application's exception handlers answer with it, and so does `hot_routes`."""
+    if isinstance(exc, HostolinkError):
+        return domain_answer(exc)
+    error = database_unavailable(exc)
+    if error is None:
+        return None
+    # The driver's message only: SQLAlchemy's would carry the statement's parameters.
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    logger.warning(
+        "database unavailable on %s %s: %s: %s", method, path, type(cause).__name__, cause
+    )
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HostolinkError)
     async def _domain(_: Request, exc: HostolinkError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        return domain_answer(exc)
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-        error = database_unavailable(exc)
-        if error is None:
+        response = answer_to(exc, request.method, request.url.path)
+        if response is None:
             raise exc  # any other database error is a bug: the 500 path, unchanged
-        # The driver's message only: SQLAlchemy's would carry the statement's parameters.
-        cause = exc.orig if isinstance(exc, DBAPIError) else exc
-        logger.warning(
-            "database unavailable on %s %s: %s: %s",
-            request.method,
-            request.url.path,
-            type(cause).__name__,
-            cause,
-        )
-        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+        return response
 
     for kind in (PoolTimeout, DBAPIError, ConnectionError, socket.gaierror):
         app.add_exception_handler(kind, _unavailable)

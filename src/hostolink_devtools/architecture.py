@@ -78,6 +78,7 @@ LAYERS: tuple[Layer, ...] = (
         frozenset(
             {
                 "app",
+                "hot_routes",
                 "server",
                 "cli",
                 "__main__",
