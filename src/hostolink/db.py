@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import Executable, Row, text
 from sqlalchemy.ext.asyncio import (
@@ -60,6 +61,8 @@ APPLICATION_NAME = "hostolink"
 AnyRow = Row[*tuple[Any, ...]]
 _SSL_MODES = {"require", "verify-ca", "verify-full", "prefer", "allow", "disable"}
 _TRUE = {"1", "true", "yes"}
+# What asyncpg raises, outside SQLAlchemy, when the server or the network dropped the connection.
+_DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.PostgresConnectionError, OSError)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -315,6 +318,31 @@ class Database:
         """The first row of a read-only statement, outside any request transaction."""
         async with self.reader.connect() as connection:
             return (await connection.execute(statement, parameters)).first()
+
+    @asynccontextmanager
+    async def driver_read(self) -> AsyncIterator[asyncpg.Connection]:
+        """The asyncpg connection of a request-pool connection, for one read-only statement
+        on a hot path (the feed): no session, no `BEGIN`/`COMMIT` round trips, no statement
+        construction; asyncpg prepares the SQL text once per connection and keeps it in its
+        statement cache. The pool's size, timeout and 503 are those of every request.
+        Directly on PostgreSQL the statement runs alone (autocommit: one round trip, one
+        snapshot); behind a transaction pooler, in a read-only transaction (see the module's
+        doc). A connection the server dropped is invalidated, and the caller sees the
+        `ConnectionError` that errors.py answers 503."""
+        async with self.engine.connect() as connection:
+            fairy = await connection.get_raw_connection()
+            driver: asyncpg.Connection = fairy.driver_connection
+            try:
+                if self.pooler is DatabasePooler.TRANSACTION:
+                    async with driver.transaction(readonly=True):
+                        yield driver
+                else:
+                    yield driver
+            except Exception as exc:
+                if not (isinstance(exc, _DROPPED) or driver.is_closed()):
+                    raise
+                await connection.invalidate(exc)
+                raise ConnectionError("database connection lost") from exc
 
     def opened(self) -> int:
         """Connections open right now (in use or idle in a pool), all pools together: never
