@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import ARRAY, Executable, text
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
@@ -63,6 +64,8 @@ POOL_TIMEOUT_SECONDS = 10.0
 APPLICATION_NAME = "hostolink"
 _SSL_MODES = {"require", "verify-ca", "verify-full", "prefer", "allow", "disable"}
 _TRUE = {"1", "true", "yes"}
+# What asyncpg raises, outside SQLAlchemy, when the server or the network dropped the connection.
+_DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.PostgresConnectionError, OSError)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -342,6 +345,31 @@ class Database:
                     return None if record is None else fast.row(record)
         async with self.reader.connect() as connection:
             return (await connection.execute(statement, parameters)).first()
+
+    @asynccontextmanager
+    async def driver_read(self) -> AsyncIterator[asyncpg.Connection]:
+        """The asyncpg connection of a request-pool connection, for one read-only statement
+        on a hot path (the feed): no session, no `BEGIN`/`COMMIT` round trips, no statement
+        construction; asyncpg prepares the SQL text once per connection and keeps it in its
+        statement cache. The pool's size, timeout and 503 are those of every request.
+        Directly on PostgreSQL the statement runs alone (autocommit: one round trip, one
+        snapshot); behind a transaction pooler, in a read-only transaction (see the module's
+        doc). A connection the server dropped is invalidated, and the caller sees the
+        `ConnectionError` that errors.py answers 503."""
+        async with self.engine.connect() as connection:
+            fairy = await connection.get_raw_connection()
+            driver: asyncpg.Connection = fairy.driver_connection
+            try:
+                if self.pooler is DatabasePooler.TRANSACTION:
+                    async with driver.transaction(readonly=True):
+                        yield driver
+                else:
+                    yield driver
+            except Exception as exc:
+                if not (isinstance(exc, _DROPPED) or driver.is_closed()):
+                    raise
+                await connection.invalidate(exc)
+                raise ConnectionError("database connection lost") from exc
 
     def opened(self) -> int:
         """Connections open right now (in use or idle in a pool), all pools together: never

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
 from hostolink.auth.deps import (
@@ -17,7 +17,7 @@ from hostolink.auth.deps import (
     limit_client,
     public_router,
 )
-from hostolink.db import SessionDep
+from hostolink.db import DatabaseDep, SessionDep
 from hostolink.kit.crypto import keyed_hash
 from hostolink.kit.deps import SettingsDep, SigningKeyDep, client_ip
 from hostolink.kit.keys import derive_key
@@ -30,7 +30,6 @@ from hostolink.social.schemas import (
     CommentsAnswer,
     CommentsData,
     FeedAnswer,
-    FeedData,
     LikeAnswer,
     MessageAnswer,
     PostAnswer,
@@ -50,6 +49,7 @@ router = authenticated_router(tags=["Réseau social"])
 public = public_router(tags=["Réseau social"], dependencies=[Depends(limit_client)])
 
 SHARE_JETON_FORMAT = r"^[A-Za-z0-9_-]{16,43}$"
+JSON = "application/json"
 
 
 @router.post("/api/publications", status_code=201, response_model=PostAnswer, summary="Publier")
@@ -60,11 +60,13 @@ async def create_post(body: PostCreate, user: CurrentUser, session: SessionDep) 
 
 @router.get("/api/publications", response_model=FeedAnswer, summary="Fil d'actualité")
 async def feed(
-    user: CurrentUser, session: SessionDep, curseur: CursorQuery = None, limite: PageLimit = 20
-) -> FeedAnswer:
+    user: CurrentUser, database: DatabaseDep, curseur: CursorQuery = None, limite: PageLimit = 20
+) -> Response:
     """Le fil : publications publiées, des plus récentes aux plus anciennes."""
-    posts, following = await service.feed(session, viewer=user, cursor=curseur, limit=limite)
-    return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
+    # The answer is encoded by the service (one statement, no models); `response_model`
+    # still documents it.
+    body = await service.feed(database, viewer=user, cursor=curseur, limit=limite)
+    return Response(body, media_type=JSON)
 
 
 @router.get(
@@ -75,14 +77,14 @@ async def feed(
 async def posts_of(
     id_user: UserId,
     user: CurrentUser,
-    session: SessionDep,
+    database: DatabaseDep,
     curseur: CursorQuery = None,
     limite: PageLimit = 20,
-) -> FeedAnswer:
-    posts, following = await service.feed(
-        session, viewer=user, author_id=id_user, cursor=curseur, limit=limite
+) -> Response:
+    body = await service.feed(
+        database, viewer=user, author_id=id_user, cursor=curseur, limit=limite
     )
-    return FeedAnswer(data=FeedData(publications=posts, curseur_suivant=following))
+    return Response(body, media_type=JSON)
 
 
 @router.get(

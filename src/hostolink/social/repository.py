@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, Row, delete, exists, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,81 @@ from hostolink.models import (
 
 Cursor = tuple[datetime, int] | None
 PUBLISHED = "publie"
+
+
+# ------------------------------------------------------------------ the feed, one statement
+#
+# A page of the feed (or of one person's posts) is one prepared statement, written once as
+# SQL text with asyncpg's `$n` parameters and cached by asyncpg on each connection: the
+# posts (`LIMIT` first, in the subquery, on ix_publication_fil or ix_publication_id_user_date),
+# then for those rows only their author, « liked by me » and their images in order (an array
+# of records). « Liked by me » is a scalar subquery, one probe of liker's primary key per
+# post: written `EXISTS`, PostgreSQL may hash the viewer's every like instead (a thousand
+# rows read for twenty posts). `statut` is a literal, so a
+# generic plan can still use the partial index ix_publication_fil. Parameters: $1 the viewer,
+# $2 the number of rows, then the author when filtered, then the cursor (date, id).
+
+
+def _feed_sql(*, by_author: bool, after_cursor: bool) -> str:
+    conditions = [f"statut = '{PUBLISHED}'"]
+    position = 3
+    if by_author:
+        conditions.append(f"id_user = ${position}")
+        position += 1
+    if after_cursor:
+        conditions.append(
+            f"(date_publication, id_publication) < (${position}, ${position + 1}::bigint)"
+        )
+    where = " AND ".join(conditions)  # this module's constants and `$n` markers only
+    return f"""
+SELECT p.id_publication, p.id_user, u.prenom, u.nom, u.photo_profile,
+       p.titre_publication, p.contenu,
+       ARRAY(SELECT ROW(m.id_media, pm.position, m.url, m.largeur, m.hauteur)
+               FROM publication_media pm JOIN media m ON m.id_media = pm.id_media
+              WHERE pm.id_publication = p.id_publication
+              ORDER BY pm.position) AS medias,
+       p.compteur_like, p.nombre_commentaires, p.nombre_partages,
+       coalesce((SELECT true FROM liker l
+                  WHERE l.id_user = $1 AND l.id_publication = p.id_publication),
+                false) AS aime_par_moi,
+       p.date_publication, p.date_modification
+  FROM (SELECT id_publication, id_user, titre_publication, contenu, compteur_like,
+               nombre_commentaires, nombre_partages, date_publication, date_modification
+          FROM publication
+         WHERE {where}
+         ORDER BY date_publication DESC, id_publication DESC
+         LIMIT $2) AS p
+  JOIN utilisateur u ON u.id_user = p.id_user
+ ORDER BY p.date_publication DESC, p.id_publication DESC"""  # noqa: S608
+
+
+# (by author, after a cursor) → the statement's text
+FEED_SQL: dict[tuple[bool, bool], str] = {
+    (by_author, after_cursor): _feed_sql(by_author=by_author, after_cursor=after_cursor)
+    for by_author in (False, True)
+    for after_cursor in (False, True)
+}
+
+
+async def feed_page(
+    connection: asyncpg.Connection,
+    *,
+    viewer_id: int,
+    author_id: int | None,
+    cursor: Cursor,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Published posts, newest first, `limit` of them after `cursor` (date, id); columns in
+    `PostOut`'s order (the author's id, prenom, nom and photo_profile in place of `auteur`);
+    `medias` holds records (id_media, position, url, largeur, hauteur)."""
+    args: list[Any] = [viewer_id, limit]
+    if author_id is not None:
+        args.append(author_id)
+    if cursor is not None:
+        args.extend(cursor)
+    sql = FEED_SQL[(author_id is not None, cursor is not None)]
+    rows: list[asyncpg.Record] = await connection.fetch(sql, *args)
+    return rows
 
 
 def _post_columns(viewer_id: int | None) -> tuple[Any, ...]:
@@ -52,7 +128,9 @@ async def posts(
     cursor: Cursor,
     limit: int,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """Published posts, newest first, `limit` of them after `cursor` (date, id)."""
+    """Published posts, newest first, `limit` of them after `cursor` (date, id), as ORM
+    rows (their images are `medias_of`). The routes read `feed_page` instead; this form is
+    what bench/social.py still times as « the feed's SQL alone »."""
     query = (
         select(*_post_columns(viewer_id))
         .join(Utilisateur, Utilisateur.id_user == Publication.id_user)

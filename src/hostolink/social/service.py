@@ -7,12 +7,16 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from asyncpg import Record
+from pydantic_core import to_json
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth.principal import Principal
+from hostolink.db import Database
 from hostolink.errors import BadRequest, Forbidden, NotFound
 from hostolink.kit.masking import full_name
 from hostolink.kit.pagination import decode_cursor as decode_position
@@ -108,26 +112,63 @@ async def _shown(session: AsyncSession, rows: Sequence[Row[*tuple[Any, ...]]]) -
 
 
 async def feed(
-    session: AsyncSession,
+    database: Database,
     *,
     viewer: Principal,
     author_id: int | None = None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[PostOut], str | None]:
-    rows = await repository.posts(
-        session,
-        viewer_id=viewer.id,
-        author_id=author_id,
-        cursor=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    page = await _shown(session, rows[:limit])
+) -> bytes:
+    """A page of the feed (or of one person's posts) as the JSON of `FeedAnswer`, encoded
+    once: one statement on the driver's connection (`repository.feed_page`), its rows shaped
+    straight into plain dicts in the model's field order, then pydantic-core's encoder — the
+    one FastAPI uses for a `response_model`, so the bytes are those the models gave."""
+    position = decode_cursor(cursor)
+    async with database.driver_read() as connection:
+        rows = await repository.feed_page(
+            connection,
+            viewer_id=viewer.id,
+            author_id=author_id,
+            cursor=position,
+            limit=limit + 1,
+        )
     following = None
     if len(rows) > limit:
-        last = page[-1]
-        following = encode_cursor(last.date_publication, last.id_publication)
-    return page, following
+        last = rows[limit - 1]
+        following = encode_cursor(last["date_publication"], last["id_publication"])
+    posts = [_post_dict(row) for row in rows[:limit]]
+    answer = {"success": True, "data": {"publications": posts, "curseur_suivant": following}}
+    return to_json(answer)
+
+
+def _post_dict(row: Record) -> dict[str, Any]:
+    (post_id, user_id, prenom, nom, photo, title, text, medias) = row[:8]
+    return {
+        "id_publication": post_id,
+        "auteur": {
+            "id_user": user_id,
+            "nom_affiche": _display_name(prenom, nom),
+            "photo_profile": photo,
+        },
+        "titre_publication": title,
+        "contenu": text,
+        "medias": [
+            {"id_media": m[0], "position": m[1], "url": m[2], "largeur": m[3], "hauteur": m[4]}
+            for m in medias
+        ],
+        "compteur_like": row[8],
+        "nombre_commentaires": row[9],
+        "nombre_partages": row[10],
+        "aime_par_moi": row[11],
+        "date_publication": row[12],
+        "date_modification": row[13],
+    }
+
+
+@lru_cache(maxsize=4096)
+def _display_name(prenom: str | None, nom: str | None) -> str:
+    """`author()`'s name, kept per (first name, family name): a page repeats its authors."""
+    return full_name(prenom, nom) or ANONYMOUS_NAME
 
 
 async def show_post(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> PostOut:
