@@ -22,7 +22,7 @@ from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.health import categories, edits, emergency, repository
 from hostolink.health.answers import to_the_minute
-from hostolink.health.deps import DirectoryDep
+from hostolink.health.deps import DirectoryDep, ReaderDep
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
     CategoriesAnswer,
@@ -94,7 +94,7 @@ def _filters(  # noqa: PLR0917 (the routes' query parameters, in their order)
 async def near(
     *,
     request: Request,
-    session: SessionDep,
+    session: ReaderDep,
     directory: DirectoryDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Ma latitude.", examples=[5.3453])],
     lon: Annotated[float, Query(ge=-180, le=180, description="Ma longitude.", examples=[-3.9866])],
@@ -136,7 +136,7 @@ async def near(
 async def search(
     *,
     request: Request,
-    session: SessionDep,
+    session: ReaderDep,
     directory: DirectoryDep,
     q: Annotated[
         str,
@@ -268,7 +268,7 @@ async def places(session: SessionDep) -> PlacesAnswer:
 async def detail(
     id_etablissement: EstablishmentId,
     request: Request,
-    session: SessionDep,
+    session: ReaderDep,
     directory: DirectoryDep,
 ) -> Response:
     moment = to_the_minute(abidjan_moment())

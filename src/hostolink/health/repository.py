@@ -298,20 +298,20 @@ async def summary(session: AsyncSession, *, establishment_id: int, moment: Momen
 
 async def phones(session: AsyncSession, *, establishment_id: int) -> Sequence[Any]:
     query = (
-        select(N)
+        select(N.numero, N.libelle, N.type_numero, N.confiance, N.numero_source)
         .where(N.id_etablissement == establishment_id, N.actif.is_(True))
         .order_by(N.ordre, N.id_numero)
     )
-    return (await session.scalars(query)).all()
+    return (await session.execute(query)).all()
 
 
-async def hours(session: AsyncSession, *, establishment_id: int) -> Sequence[HoraireEtablissement]:
+async def hours(session: AsyncSession, *, establishment_id: int) -> Sequence[Any]:
     query = (
-        select(H)
+        select(H.jour_semaine, H.heure_ouverture, H.heure_fermeture)
         .where(H.id_etablissement == establishment_id)
         .order_by(H.jour_semaine, H.heure_ouverture)
     )
-    return (await session.scalars(query)).all()
+    return (await session.execute(query)).all()
 
 
 async def provenance(session: AsyncSession, *, establishment_id: int) -> Sequence[Any]:
@@ -338,6 +338,24 @@ async def licences(session: AsyncSession, *, sources: Sequence[str]) -> Sequence
         .group_by(P.source)
     )
     return (await session.execute(query)).all()
+
+
+# What a detail page shows beyond the summary, and where a merged record leads: plain columns
+# (no ORM object), so that the public page reads through a plain connection.
+DETAIL_FIELDS: Final = select(
+    E.id_etablissement,
+    E.id_fusionne_dans,
+    E.visible,
+    E.description,
+    E.email,
+    E.site_web,
+    E.services,
+    E.date_modification,
+).where(E.id_etablissement == bindparam("id", type_=Integer))
+
+
+async def detail_fields(session: AsyncSession, *, establishment_id: int) -> Any:
+    return (await session.execute(DETAIL_FIELDS, {"id": establishment_id})).first()
 
 
 async def get(session: AsyncSession, *, establishment_id: int, lock: bool = False) -> E | None:

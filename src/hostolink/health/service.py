@@ -398,9 +398,9 @@ def _hours_out(day: int, opening: Any, closing: Any) -> HoursOut:
 
 async def _follow_merges(session: AsyncSession, establishment_id: int) -> Any:
     """The establishment, or the one it was merged into (a few hops at most)."""
-    current = await repository.get(session, establishment_id=establishment_id)
+    current = await repository.detail_fields(session, establishment_id=establishment_id)
     for _ in range(5):
         if current is None or current.id_fusionne_dans is None:
             return current
-        current = await repository.get(session, establishment_id=current.id_fusionne_dans)
+        current = await repository.detail_fields(session, establishment_id=current.id_fusionne_dans)
     return None
