@@ -241,6 +241,18 @@ class TestAnswerCache:
         cache.put("c", 7, Kept(b"c", "c"))
         assert list(cache.entries) == ["a", "c"]
 
+    def test_bounded_in_bytes(self) -> None:
+        cache = AnswerCache(max_bytes=10, version=7)
+        cache.put("a", 7, Kept(b"aaaa", "a"))
+        cache.put("b", 7, Kept(b"bbbb", "b"))
+        cache.put("c", 7, Kept(b"cccc", "c"))
+        assert list(cache.entries) == ["b", "c"]
+        assert cache.kept_bytes == 8
+        cache.put("c", 7, Kept(b"cc", "c"))
+        assert cache.kept_bytes == 6
+        cache.put("big", 7, Kept(b"x" * 11, "x"))
+        assert cache.get("big") is None
+
     def test_an_answer_of_a_former_version_is_not_kept(self) -> None:
         cache = AnswerCache(version=8)
         cache.put("a", 7, Kept(b"a", "a"))

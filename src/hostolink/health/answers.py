@@ -1,8 +1,8 @@
 """The directory's public answers, encoded once and kept: near me, search and detail.
 
-Each process keeps the JSON bytes of its recent answers (`AnswerCache`: bounded, least
-recently used out first) with their strong ETag, and serves them again without touching the
-database. The answers depend on two things besides the request:
+Each process keeps the JSON bytes of its recent answers (`AnswerCache`: bounded in count and
+bytes, 8 MiB, least recently used out first) with their strong ETag, and serves them again
+without touching the database. The answers depend on two things besides the request:
 
 - the directory's data: `version_annuaire` (one number the database changes with every
   write to the directory's tables, by trigger, whoever writes) is re-read at most once per
@@ -40,6 +40,8 @@ from hostolink.health.repository import Moment
 
 PUBLIC_CACHE = "public, max-age=60, stale-while-revalidate=60"
 DEFAULT_SIZE = 2_000
+# A near-me page of 20 is about 9 kB: the budget, not the count, bounds the memory.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_VERSION_TTL_SECONDS = 1.0
 VERSION_QUERY = text("SELECT version FROM version_annuaire WHERE id = 1")
 
@@ -79,18 +81,24 @@ class AnswerCache:
     """This process's encoded answers, valid for one `version_annuaire` number."""
 
     size: int = DEFAULT_SIZE
+    max_bytes: int = DEFAULT_MAX_BYTES
     version_ttl: float = DEFAULT_VERSION_TTL_SECONDS
     now: Callable[[], float] = clock.monotonic
     version: int | None = None
     checked_at: float = 0.0
     entries: OrderedDict[Hashable, Kept] = field(default_factory=OrderedDict)
+    kept_bytes: int = 0
     # Called when the version changes (the directory's other caches follow it).
     on_change: Callable[[], None] | None = None
 
     def invalidate(self) -> None:
         """Forget every answer, and re-read the version on the next request."""
-        self.entries.clear()
+        self._clear()
         self.version = None
+
+    def _clear(self) -> None:
+        self.entries.clear()
+        self.kept_bytes = 0
 
     async def current_version(self, session: AsyncSession) -> int:
         if self.version is not None and self.now() - self.checked_at < self.version_ttl:
@@ -99,7 +107,7 @@ class AnswerCache:
         read = int(found) if found is not None else 0
         self.checked_at = self.now()
         if read != self.version:
-            self.entries.clear()
+            self._clear()
             if self.version is not None and self.on_change is not None:
                 self.on_change()
             self.version = read
@@ -113,12 +121,16 @@ class AnswerCache:
 
     def put(self, key: Hashable, version: int, kept: Kept) -> None:
         """Keep `kept`, computed under `version`, unless the version moved on meanwhile."""
-        if self.size <= 0 or version != self.version:
+        if self.size <= 0 or version != self.version or len(kept.body) > self.max_bytes:
             return
+        former = self.entries.pop(key, None)
+        if former is not None:
+            self.kept_bytes -= len(former.body)
         self.entries[key] = kept
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        self.kept_bytes += len(kept.body)
+        while len(self.entries) > self.size or self.kept_bytes > self.max_bytes:
+            _, dropped = self.entries.popitem(last=False)
+            self.kept_bytes -= len(dropped.body)
 
     async def respond(
         self,
