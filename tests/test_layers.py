@@ -137,6 +137,8 @@ OWN_TRANSACTIONS = {
     "hostolink.auth.lockout": "failed attempts count even when the answer is 401",
     "hostolink.auth.otp": "a code's attempts count even when the answer is an error",
     "hostolink.auth.refresh_tokens": "a replayed token ends its family despite the 401",
+    # Reads only, outside any transaction (autocommit on the read pool, as the caller's).
+    "hostolink.health.deps": "the public directory's reads, connected on the first statement",
 }
 _TRANSACTION_CALLS = {"begin", "commit", "connect", "sessionmaker", "async_sessionmaker"}
 

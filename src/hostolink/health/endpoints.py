@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from starlette.responses import Response
@@ -21,7 +21,8 @@ from hostolink.auth.deps import public_router as make_public_router
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.health import categories, edits, emergency, repository
-from hostolink.health.deps import DirectoryDep
+from hostolink.health.answers import to_the_minute
+from hostolink.health.deps import DirectoryDep, ReaderDep
 from hostolink.health.schemas import (
     AdminEstablishmentEdit,
     CategoriesAnswer,
@@ -40,7 +41,7 @@ from hostolink.health.schemas import (
     PlacesAnswer,
     SearchAnswer,
 )
-from hostolink.health.service import Directory, Filters, abidjan_moment
+from hostolink.health.service import Directory, Filters, Moment, abidjan_moment
 from hostolink.kit.pagination import InvalidCursor
 from hostolink.kit.params import INT4_MAX, EmergencyNumberId, EstablishmentId
 
@@ -72,10 +73,12 @@ def _filters(  # noqa: PLR0917 (the routes' query parameters, in their order)
     urgences: bool,
     region: str | None = None,
     commune: str | None = None,
+    *,
+    moment: Moment | None = None,
 ) -> Filters:
     return Filters(
         categories=tuple(categorie or ()),
-        open_now=abidjan_moment() if ouvert_maintenant else None,
+        open_now=(moment or abidjan_moment()) if ouvert_maintenant else None,
         always_open=ouvert_24h,
         emergencies=urgences,
         region=region,
@@ -90,7 +93,8 @@ def _filters(  # noqa: PLR0917 (the routes' query parameters, in their order)
 )
 async def near(
     *,
-    session: SessionDep,
+    request: Request,
+    session: ReaderDep,
     directory: DirectoryDep,
     lat: Annotated[float, Query(ge=-90, le=90, description="Ma latitude.", examples=[5.3453])],
     lon: Annotated[float, Query(ge=-180, le=180, description="Ma longitude.", examples=[-3.9866])],
@@ -102,19 +106,26 @@ async def near(
     ouvert_24h: AlwaysOpen = False,
     urgences: Emergencies = False,
     limite: Limit = 20,
-) -> NearAnswer:
-    filters = _filters(categorie, ouvert_maintenant, ouvert_24h, urgences)
-    found = await directory.near(
-        session,
-        lat=lat,
-        lon=lon,
-        radius_m=rayon,
-        filters=filters,
-        limit=limite,
-        moment=abidjan_moment(),
-    )
-    attribution = await directory.page_attribution(session, found)
-    return NearAnswer(data=found, rayon_m=rayon, attribution=attribution)
+) -> Response:
+    moment = to_the_minute(abidjan_moment())
+    filters = _filters(categorie, ouvert_maintenant, ouvert_24h, urgences, moment=moment)
+    key = ("proches", lat, lon, rayon, filters, limite, moment)
+
+    async def build() -> dict[str, Any]:
+        found = await directory.near(
+            session,
+            lat=lat,
+            lon=lon,
+            radius_m=rayon,
+            filters=filters,
+            limit=limite,
+            moment=moment,
+        )
+        attribution = await directory.page_attribution(session, found)
+        # NearAnswer's fields, in order.
+        return {"success": True, "attribution": attribution, "data": found, "rayon_m": rayon}
+
+    return await directory.answers.respond(request, session, key, build)
 
 
 @public.get(
@@ -124,7 +135,8 @@ async def near(
 )
 async def search(
     *,
-    session: SessionDep,
+    request: Request,
+    session: ReaderDep,
     directory: DirectoryDep,
     q: Annotated[
         str,
@@ -140,18 +152,26 @@ async def search(
     ouvert_24h: AlwaysOpen = False,
     urgences: Emergencies = False,
     limite: Limit = 20,
-) -> SearchAnswer:
-    filters = _filters(categorie, ouvert_maintenant, ouvert_24h, urgences)
-    found, understood = await directory.search(
-        session, text=q, filters=filters, limit=limite, moment=abidjan_moment()
-    )
-    attribution = await directory.page_attribution(session, found)
-    return SearchAnswer(
-        data=found,
-        requete=understood.shown,
-        corrigee=understood.corrected,
-        attribution=attribution,
-    )
+) -> Response:
+    moment = to_the_minute(abidjan_moment())
+    filters = _filters(categorie, ouvert_maintenant, ouvert_24h, urgences, moment=moment)
+    key = ("recherche", q, filters, limite, moment)
+
+    async def build() -> dict[str, Any]:
+        found, understood = await directory.search(
+            session, text=q, filters=filters, limit=limite, moment=moment
+        )
+        attribution = await directory.page_attribution(session, found)
+        # SearchAnswer's fields, in order.
+        return {
+            "success": True,
+            "attribution": attribution,
+            "data": found,
+            "requete": understood.shown,
+            "corrigee": understood.corrected,
+        }
+
+    return await directory.answers.respond(request, session, key, build)
 
 
 _BAD_CURSOR = "Curseur de pagination invalide."
@@ -246,12 +266,19 @@ async def places(session: SessionDep) -> PlacesAnswer:
     response_model=EstablishmentAnswer,
 )
 async def detail(
-    id_etablissement: EstablishmentId, session: SessionDep, directory: DirectoryDep
-) -> EstablishmentAnswer:
-    data = await directory.detail(
-        session, establishment_id=id_etablissement, moment=abidjan_moment()
-    )
-    return EstablishmentAnswer(data=data, attribution=data.provenance)
+    id_etablissement: EstablishmentId,
+    request: Request,
+    session: ReaderDep,
+    directory: DirectoryDep,
+) -> Response:
+    moment = to_the_minute(abidjan_moment())
+    key = ("fiche", id_etablissement, moment)
+
+    async def build() -> EstablishmentAnswer:
+        data = await directory.detail(session, establishment_id=id_etablissement, moment=moment)
+        return EstablishmentAnswer(data=data, attribution=data.provenance)
+
+    return await directory.answers.respond(request, session, key, build)
 
 
 @public.get(

@@ -22,6 +22,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.health import categories, repository
+from hostolink.health.answers import AnswerCache
 from hostolink.health.edits import update_establishment
 from hostolink.health.errors import EstablishmentNotFound
 from hostolink.health.repository import Filters, Moment
@@ -59,19 +60,26 @@ def tel_uri(numero: str) -> str:
     return "tel:" + numero
 
 
+def phone_dict(
+    numero: str, libelle: str, type_numero: str, confiance: str, numero_source: str | None
+) -> dict[str, Any]:
+    """A `PhoneOut` as plain data, in its fields' order."""
+    # An unconverted pre-2021 number (8 digits after +225) rings nowhere: no link to tap.
+    dialable = not (numero.startswith("+225") and len(numero) == 12)
+    return {
+        "numero": numero,
+        "libelle": libelle,
+        "type_numero": type_numero,
+        "confiance": confiance,
+        "appel": tel_uri(numero) if dialable else None,
+        "numero_source": numero_source,
+    }
+
+
 def phone_out(
     numero: str, libelle: str, type_numero: str, confiance: str, numero_source: str | None
 ) -> PhoneOut:
-    # An unconverted pre-2021 number (8 digits after +225) rings nowhere: no link to tap.
-    dialable = not (numero.startswith("+225") and len(numero) == 12)
-    return PhoneOut(
-        numero=numero,
-        libelle=libelle,
-        type_numero=type_numero,
-        confiance=confiance,
-        appel=tel_uri(numero) if dialable else None,
-        numero_source=numero_source,
-    )
+    return PhoneOut(**phone_dict(numero, libelle, type_numero, confiance, numero_source))
 
 
 def directions(lat: float, lon: float) -> DirectionsOut:
@@ -82,34 +90,40 @@ def directions(lat: float, lon: float) -> DirectionsOut:
     )
 
 
-def summary_out(row: Any, distance_m: float | None = None) -> EstablishmentSummary:
+def summary_dict(row: Any, distance_m: float | None = None) -> dict[str, Any]:
+    """An `EstablishmentSummary` as plain data, in its fields' order: the public lists are
+    encoded from these directly (no model built, nothing validated twice)."""
     lon, lat = row.geo if row.geo is not None else (None, None)
     phone = (
-        phone_out(row.numero, row.libelle, row.type_numero, row.confiance, row.numero_source)
+        phone_dict(row.numero, row.libelle, row.type_numero, row.confiance, row.numero_source)
         if row.numero is not None
         else None
     )
-    return EstablishmentSummary(
-        id_etablissement=row.id_etablissement,
-        nom=row.nom,
-        categorie=row.categorie,
-        categorie_libelle=categories.label(row.categorie),
-        secteur=row.secteur,
-        adresse=row.adresse,
-        region=row.region,
-        ville=row.ville,
-        commune=row.commune,
-        lat=lat,
-        lon=lon,
-        distance_m=round(distance_m) if distance_m is not None else None,
-        urgences=row.urgences,
-        ouvert_24h=row.ouvert_24h,
-        ouvert_maintenant=row.ouvert_maintenant,
-        verifie=row.verifie,
-        telephone=phone,
-        photo=row.photo,
-        sources=sorted(row.sources or ()),
-    )
+    return {
+        "id_etablissement": row.id_etablissement,
+        "nom": row.nom,
+        "categorie": row.categorie,
+        "categorie_libelle": categories.label(row.categorie),
+        "secteur": row.secteur,
+        "adresse": row.adresse,
+        "region": row.region,
+        "ville": row.ville,
+        "commune": row.commune,
+        "lat": lat,
+        "lon": lon,
+        "distance_m": round(distance_m) if distance_m is not None else None,
+        "urgences": row.urgences,
+        "ouvert_24h": row.ouvert_24h,
+        "ouvert_maintenant": row.ouvert_maintenant,
+        "verifie": row.verifie,
+        "telephone": phone,
+        "photo": row.photo,
+        "sources": sorted(row.sources or ()),
+    }
+
+
+def summary_out(row: Any, distance_m: float | None = None) -> EstablishmentSummary:
+    return EstablishmentSummary.model_validate(summary_dict(row, distance_m))
 
 
 @dataclass
@@ -159,15 +173,26 @@ class Understood:
 
 @dataclass
 class Directory:
-    """The directory's reads, with this process's cache of the search vocabulary and of the
-    sources' licences (one per app: tests build a fresh app, so a fresh cache)."""
+    """The directory's reads, with this process's caches: the search vocabulary, the
+    sources' licences and the encoded public answers (`answers`), all emptied when the
+    directory's version changes (one per app: tests build a fresh app, so fresh caches)."""
 
     _vocabulary: Vocabulary | None = None
-    _licences: dict[str, SourceOut] = field(default_factory=dict)
+    _licences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
-    def invalidate(self) -> None:
+    def __post_init__(self) -> None:
+        self.answers.on_change = self._forget
+
+    def _forget(self) -> None:
         self._vocabulary = None
         self._licences.clear()
+
+    def invalidate(self) -> None:
+        """After an edit in this process: every cache, at once (other processes follow the
+        version within a second)."""
+        self._forget()
+        self.answers.invalidate()
 
     async def vocabulary(self, session: AsyncSession) -> Vocabulary:
         cached = self._vocabulary
@@ -177,19 +202,24 @@ class Directory:
         self._vocabulary = Vocabulary(found, frozenset(found), clock.monotonic())
         return self._vocabulary
 
-    async def attribution(self, session: AsyncSession, sources: Iterable[str]) -> list[SourceOut]:
+    async def attribution(
+        self, session: AsyncSession, sources: Iterable[str]
+    ) -> list[dict[str, Any]]:
+        """One `SourceOut` (as plain data) per source, by source."""
         wanted = sorted(set(sources))
         missing = [source for source in wanted if source not in self._licences]
         for row in await repository.licences(session, sources=missing):
-            self._licences[row.source] = SourceOut(
-                source=row.source, licence=row.licence, attribution=row.attribution
-            )
+            self._licences[row.source] = {
+                "source": row.source,
+                "licence": row.licence,
+                "attribution": row.attribution,
+            }
         return [self._licences[source] for source in wanted if source in self._licences]
 
     async def page_attribution(
-        self, session: AsyncSession, items: Sequence[EstablishmentSummary]
-    ) -> list[SourceOut]:
-        return await self.attribution(session, (s for item in items for s in item.sources))
+        self, session: AsyncSession, items: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        return await self.attribution(session, (s for item in items for s in item["sources"]))
 
     async def near(
         self,
@@ -201,7 +231,7 @@ class Directory:
         filters: Filters,
         limit: int,
         moment: Moment,
-    ) -> list[EstablishmentSummary]:
+    ) -> list[dict[str, Any]]:
         """The `limit` nearest live establishments within `radius_m`, exact.
 
         Rows come in KNN order of the distance in degrees D. On the ground, a row at D is at
@@ -229,7 +259,7 @@ class Directory:
             session, ids=[identifier for _, identifier in within], moment=moment
         )
         return [
-            summary_out(row, distance) for (distance, _), row in zip(within, found, strict=True)
+            summary_dict(row, distance) for (distance, _), row in zip(within, found, strict=True)
         ]
 
     async def search(
@@ -240,7 +270,7 @@ class Directory:
         filters: Filters,
         limit: int,
         moment: Moment,
-    ) -> tuple[list[EstablishmentSummary], Understood]:
+    ) -> tuple[list[dict[str, Any]], Understood]:
         """Every word must match (as a word prefix), after correcting words that no
         establishment contains; when that finds nothing, any word may match, best first."""
         vocabulary = await self.vocabulary(session)
@@ -253,7 +283,7 @@ class Directory:
         if not alternatives:
             return [], understood
         rows = await self._matching(session, understood, filters, moment, limit)
-        return [summary_out(row) for row in rows], understood
+        return [summary_dict(row) for row in rows], understood
 
     async def _matching(
         self,
@@ -303,14 +333,14 @@ class Directory:
         after: tuple[str, int] | None,
         limit: int,
         moment: Moment,
-    ) -> tuple[list[EstablishmentSummary], tuple[str, int] | None]:
+    ) -> tuple[list[dict[str, Any]], tuple[str, int] | None]:
         rows = await repository.listing(
             session, filters=filters, moment=moment, after=after, limit=limit + 1
         )
         more = len(rows) > limit
         rows = rows[:limit]
         following = (rows[-1].nom_normalise, rows[-1].id_etablissement) if more else None
-        return [summary_out(row) for row in rows], following
+        return [summary_dict(row) for row in rows], following
 
     async def detail(
         self, session: AsyncSession, *, establishment_id: int, moment: Moment, admin: bool = False
@@ -321,12 +351,12 @@ class Directory:
         row = await repository.summary(
             session, establishment_id=target.id_etablissement, moment=moment
         )
-        summary = summary_out(row)
+        summary = summary_dict(row)
         numbers = await repository.phones(session, establishment_id=target.id_etablissement)
         opening = await repository.hours(session, establishment_id=target.id_etablissement)
         sources = await repository.provenance(session, establishment_id=target.id_etablissement)
         return EstablishmentDetail(
-            **summary.model_dump(),
+            **summary,
             description=target.description,
             email=target.email,
             site_web=target.site_web,
@@ -339,8 +369,8 @@ class Directory:
                 _hours_out(h.jour_semaine, h.heure_ouverture, h.heure_fermeture) for h in opening
             ],
             itineraire=(
-                directions(summary.lat, summary.lon)
-                if summary.lat is not None and summary.lon is not None
+                directions(summary["lat"], summary["lon"])
+                if summary["lat"] is not None and summary["lon"] is not None
                 else None
             ),
             provenance=[
@@ -368,9 +398,9 @@ def _hours_out(day: int, opening: Any, closing: Any) -> HoursOut:
 
 async def _follow_merges(session: AsyncSession, establishment_id: int) -> Any:
     """The establishment, or the one it was merged into (a few hops at most)."""
-    current = await repository.get(session, establishment_id=establishment_id)
+    current = await repository.detail_fields(session, establishment_id=establishment_id)
     for _ in range(5):
         if current is None or current.id_fusionne_dans is None:
             return current
-        current = await repository.get(session, establishment_id=current.id_fusionne_dans)
+        current = await repository.detail_fields(session, establishment_id=current.id_fusionne_dans)
     return None

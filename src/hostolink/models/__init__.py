@@ -44,6 +44,7 @@ from hostolink.models.transaction import Transaction
 from hostolink.models.utilisateur import Utilisateur
 from hostolink.models.verification_compte import VerificationCompte
 from hostolink.models.verification_identite import VerificationIdentite
+from hostolink.models.version_annuaire import VersionAnnuaire
 from hostolink.models.visite_partage import VisitePartage
 from hostolink.models.webhook_entrant import WebhookEntrant
 
@@ -93,6 +94,7 @@ __all__ = [
     "UtilisateurRole",
     "VerificationCompte",
     "VerificationIdentite",
+    "VersionAnnuaire",
     "VisitePartage",
     "WebhookEntrant",
 ]
