@@ -154,9 +154,13 @@ class TestMe:
         assert statuses[:2] == [200, 200]
         assert set(statuses[2:]) == {401}
         # a suspended account, then an ended session: the dependency's answers
-        await execute(db_engine, "UPDATE utilisateur SET actif = false WHERE telephone = :p", p=PHONE)
+        await execute(
+            db_engine, "UPDATE utilisateur SET actif = false WHERE telephone = :p", p=PHONE
+        )
         assert await _ask_both(clients, "GET", "/api/user/me", headers=bearer(token)) == 403
-        await execute(db_engine, "UPDATE utilisateur SET actif = true WHERE telephone = :p", p=PHONE)
+        await execute(
+            db_engine, "UPDATE utilisateur SET actif = true WHERE telephone = :p", p=PHONE
+        )
         logout = await clients[0].post(
             "/api/auth/logout",
             json={"refresh_token": tokens["refresh_token"]},
