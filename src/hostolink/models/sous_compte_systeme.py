@@ -4,13 +4,17 @@ withdrawal hold, adjustments, suspense), spread over up to `SYSTEM_BUCKETS` rows
 A system account takes part in a large share of all postings (every fee, every deposit of a
 provider): one balance row would make all of them queue on its row lock. So a posting adds
 its system entries to one bucket chosen at random (`sous_compte`, 0 … SYSTEM_BUCKETS − 1),
-written by an upsert in the posting's last statement and locked only until its commit; two
-postings meet on a bucket with a probability of about 1 in SYSTEM_BUCKETS. The account's
-balance is the sum of its buckets; `compte.solde` of a system account stays 0 (a CHECK).
-Each entry of a system account names its bucket (`ecriture.sous_compte`) and carries the
-bucket's balance after it in `solde_apres`, so `hostolink ledger verify` checks every bucket
-against its entries as it checks every person's account. Buckets are created by the first
-posting that picks them (ON DELETE RESTRICT: an account with entries is never deleted).
+written by an upsert in the posting's last statement and locked only until its commit. A
+posting waits only when it meets, on the same bucket, one of the postings between their last
+statement and their commit: with k of those in flight, a chance of about k / SYSTEM_BUCKETS
+(with 64 buckets, k neared the 50 concurrent settlements of the bench, whose time goes mostly
+in their commit; 1024 make such waits rare). Reading a balance sums at most 1024 rows of an
+index range. The account's balance is the sum of its buckets; `compte.solde` of a system
+account stays 0 (a CHECK). Each entry of a system account names its bucket
+(`ecriture.sous_compte`) and carries the bucket's balance after it in `solde_apres`, so
+`hostolink ledger verify` checks every bucket against its entries as it checks every
+person's account. Buckets are created by the first posting that picks them (ON DELETE
+RESTRICT: an account with entries is never deleted).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Mapped
 from hostolink.models.base import Base
 from hostolink.models.columns import column, foreign_key, primary_key, timestamp
 
-SYSTEM_BUCKETS = 64
+SYSTEM_BUCKETS = 1024
 """Buckets per system account: enough that concurrent postings rarely meet on one."""
 
 
@@ -46,7 +50,7 @@ class SousCompteSysteme(Base):
         primary_key=True,
     )
     sous_compte: Mapped[int] = primary_key(
-        SmallInteger, "Numéro du sous-compte (0 à 63), tiré au hasard à chaque écriture.", "17"
+        SmallInteger, "Numéro du sous-compte (0 à 1023), tiré au hasard à chaque écriture.", "17"
     )
     solde: Mapped[int] = column(
         BigInteger,

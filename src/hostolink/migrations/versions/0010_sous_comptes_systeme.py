@@ -50,7 +50,7 @@ def upgrade() -> None:
             "sous_compte",
             sa.SmallInteger(),
             nullable=False,
-            comment="Numéro du sous-compte (0 à 63), tiré au hasard à chaque écriture.",
+            comment="Numéro du sous-compte (0 à 1023), tiré au hasard à chaque écriture.",
         ),
         sa.Column(
             "solde",
