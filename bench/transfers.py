@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
-from bench import common, openloop
+from bench import common, openloop, system_accounts
 from bench.common import (
     BENCH_DIR,
     HOST,
@@ -178,6 +178,7 @@ class Outcome:
     pgbench: PgbenchResult | None
     ratio: float | None
     met: dict[str, bool]
+    system: system_accounts.SystemAccountsResult | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -726,6 +727,10 @@ async def run_bench(
             wallets, bench._run_key(), args.amount_max, spread=args.recipients == "spread"
         )
         await openloop.fixed_rate_after(result.load, server.port, source, args, step)
+    with progress("transfers: system accounts (fees, one clearing account)"):
+        accounts = [wallet.account for wallet in wallets]
+        system = await system_accounts.measure(server, bench, args, accounts)
+        system.ledger_exit_code = (await asyncio.to_thread(ledger_verify, server))[0]
     pgbench: PgbenchResult | None = None
     if args.no_pgbench:
         log("pgbench skipped (--no-pgbench)")
@@ -744,7 +749,7 @@ async def run_bench(
         "p99_ms": load.p99_ms < TARGET["p99_ms"],
         "violations": money.violations == TARGET["violations"],
     }
-    return Outcome(result, money, pgbench, ratio, met)
+    return Outcome(result, money, pgbench, ratio, met, system)
 
 
 # --------------------------------------------------------------------------------------------
@@ -842,6 +847,8 @@ def results_table(outcome: Outcome) -> str:
             or "-",
         ),
     ]
+    if outcome.system is not None:
+        rows += [_row(*row) for row in system_accounts.rows(outcome.system)]
     return "\n".join(rows) + "\n"
 
 

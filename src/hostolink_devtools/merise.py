@@ -501,6 +501,7 @@ DOMAINES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "compte",
             "transaction",
             "ecriture",
+            "sous_compte_systeme",
             "qr_code_paiement",
             "carte_bancaire",
             "contacts_enregistres",
@@ -585,7 +586,11 @@ FALLBACK: dict[str, dict[str, tuple[str, str]]] = {
         "id_etablissement": ("Établissement (compte marchand).", "42"),
         "code_systeme": ("Code d'un compte système.", "frais"),
         "devise": ("Devise ISO 4217.", "XOF"),
-        "solde": ("Solde en francs CFA (= somme des écritures).", "25000"),
+        "solde": (
+            "Solde en francs CFA (= somme des écritures) ; 0 pour un compte système, dont le "
+            "solde est la somme de ses sous-comptes (sous_compte_systeme).",
+            "25000",
+        ),
         "statut": ("Statut : actif, gele, ferme.", "actif"),
         "cumul_envoi_jour": ("Envois et paiements du jour de date_cumul, F CFA.", "15000"),
         "cumul_envoi_mois": ("Envois et paiements du mois de date_cumul, F CFA.", "120000"),

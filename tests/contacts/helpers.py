@@ -96,6 +96,7 @@ async def suggestions_of(client: httpx.AsyncClient, owner: Person) -> list[dict[
 
 # ----------------------------------------------------------------------------- ledger
 
+# A system account's balance is in its buckets (models/sous_compte_systeme.py): bucket 0 here.
 _MOVE = text(
     """
 WITH t AS (
@@ -104,19 +105,25 @@ WITH t AS (
     VALUES (:reference, :type, :amount, :source, :destination, :qr, :motif,
             now() - make_interval(days => :days_ago))
     RETURNING id_transaction, date_creation
-), debit AS (
-    UPDATE compte SET solde = solde - :amount WHERE id_compte = :source
-    RETURNING id_compte, solde
-), credit AS (
-    UPDATE compte SET solde = solde + :amount WHERE id_compte = :destination
-    RETURNING id_compte, solde
+), x AS (
+    SELECT * FROM (VALUES (CAST(:source AS bigint), -CAST(:amount AS bigint)),
+                          (CAST(:destination AS bigint), CAST(:amount AS bigint)))
+        AS v(id_compte, montant)
+), p AS (
+    UPDATE compte c SET solde = c.solde + x.montant FROM x
+    WHERE c.id_compte = x.id_compte AND c.type_compte <> 'systeme'
+    RETURNING c.id_compte, c.solde, CAST(NULL AS smallint) AS sous_compte
+), s AS (
+    INSERT INTO sous_compte_systeme AS b (id_compte, sous_compte, solde)
+    SELECT x.id_compte, 0, x.montant FROM x
+    JOIN compte c ON c.id_compte = x.id_compte AND c.type_compte = 'systeme'
+    ON CONFLICT (id_compte, sous_compte) DO UPDATE SET solde = b.solde + EXCLUDED.solde
+    RETURNING b.id_compte, b.solde, b.sous_compte
 )
-INSERT INTO ecriture (id_transaction, id_compte, montant, solde_apres, date_creation)
-SELECT t.id_transaction, debit.id_compte, -CAST(:amount AS bigint), debit.solde, t.date_creation
-FROM t, debit
-UNION ALL
-SELECT t.id_transaction, credit.id_compte, CAST(:amount AS bigint), credit.solde, t.date_creation
-FROM t, credit
+INSERT INTO ecriture (id_transaction, id_compte, montant, solde_apres, sous_compte,
+                      date_creation)
+SELECT t.id_transaction, m.id_compte, x.montant, m.solde, m.sous_compte, t.date_creation
+FROM t, (SELECT * FROM p UNION ALL SELECT * FROM s) m JOIN x ON x.id_compte = m.id_compte
 """
 )
 

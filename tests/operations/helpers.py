@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import PASSWORD
 from tests.factories import execute, funded_people, scalar
-from tests.wallet.helpers import Person, person
+from tests.wallet.helpers import BALANCE, Person, person
 
 
 async def settle(app: Any) -> None:
@@ -112,7 +112,8 @@ async def operation(client: httpx.AsyncClient, who: Person, reference: str) -> d
 
 
 async def system_balance(engine: AsyncEngine, code: str) -> int:
-    return int(await scalar(engine, "SELECT solde FROM compte WHERE code_systeme = :c", c=code))
+    """The sum of the account's buckets (its own `solde` stays 0)."""
+    return int(await scalar(engine, BALANCE.format(where="c.code_systeme = :c"), c=code))
 
 
 async def make_due(engine: AsyncEngine, reference: str, *, age_minutes: int = 0) -> None:

@@ -108,10 +108,18 @@ async def send(
     return await client.post("/api/transferts", json=body, headers=headers)
 
 
+# An account's balance: its row's, plus its buckets' for a system account (whose own
+# `solde` stays 0: models/sous_compte_systeme.py).
+BALANCE = (
+    "SELECT c.solde + coalesce((SELECT sum(s.solde) FROM sous_compte_systeme s"
+    " WHERE s.id_compte = c.id_compte), 0) FROM compte c WHERE {where}"
+)
+
+
 async def balance(engine: AsyncEngine, numero_compte: str) -> int:
     async with engine.connect() as connection:
         value = await connection.scalar(
-            text("SELECT solde FROM compte WHERE numero_compte = :n"), {"n": numero_compte}
+            text(BALANCE.format(where="c.numero_compte = :n")), {"n": numero_compte}
         )
     return int(value)
 

@@ -10,8 +10,12 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hostolink.wallet import ledger, repository
+from hostolink.wallet.ledger import Movement
+from hostolink.wallet.reference_data import account_number, provider_accounts
 from tests.auth.helpers import count
 from tests.factories import execute, funded_people
 from tests.wallet.helpers import (
@@ -161,3 +165,140 @@ class TestConnectionsAreReturned:
         db = app.state.db  # type: ignore[attr-defined]
         assert db.engine.pool.checkedout() == 0
         assert db.reader.pool.checkedout() == 0
+
+
+async def _account_ids(engine: AsyncEngine, people: list[Person]) -> list[int]:
+    async with engine.connect() as connection:
+        found = await connection.scalars(
+            text("SELECT id_compte FROM compte WHERE numero_compte = ANY(:n) ORDER BY id_compte"),
+            {"n": [p.numero_compte for p in people]},
+        )
+        return list(found)
+
+
+async def _settle_into_float(engine: AsyncEngine, wallet: int, amount: int) -> None:
+    """A deposit's booking (operations.service): the wallet locked, the provider's clearing
+    account read, one posting; with a short lock_timeout, so that a wait on the clearing
+    account's row would fail the test instead of passing slowly."""
+    async with AsyncSession(engine) as session, session.begin():
+        await session.execute(text("SET LOCAL lock_timeout = '5s'"))
+        locked = await ledger.lock(session, [wallet], system_codes=[FLOAT])
+        (clearing,) = (a for a in locked.accounts if a != wallet)
+        movement = Movement.start(locked)
+        movement.add(clearing, -amount)
+        movement.add(wallet, amount)
+        await repository.post(
+            session,
+            movement.posting(
+                reference=ledger.new_reference(),
+                # Shaped as a deposit's booking; `depot` would need an operation row.
+                type_transaction="ajustement",
+                montant=amount,
+                frais=0,
+                source=clearing,
+                destination=wallet,
+                initiator=None,
+                description="Dépôt de test",
+                motif="Règlement de test",
+                qr=None,
+                operation=None,
+                reverses=None,
+            ),
+        )
+
+
+async def _buckets(engine: AsyncEngine, code: str) -> list[tuple[int, int]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT s.sous_compte, s.solde FROM sous_compte_systeme s"
+                " JOIN compte c ON c.id_compte = s.id_compte WHERE c.code_systeme = :c"
+            ),
+            {"c": code},
+        )
+        return [(r.sous_compte, r.solde) for r in rows]
+
+
+async def _entries_total(engine: AsyncEngine, numero: str) -> int:
+    async with engine.connect() as connection:
+        total = await connection.scalar(
+            text(
+                "SELECT coalesce(sum(e.montant), 0) FROM ecriture e"
+                " JOIN compte c ON c.id_compte = e.id_compte WHERE c.numero_compte = :n"
+            ),
+            {"n": numero},
+        )
+        return int(total)
+
+
+FLOAT = provider_accounts("sandbox")[0]
+
+
+class TestSystemAccountsDoNotSerialize:
+    """A system account takes part in many postings at once (every fee, every deposit of a
+    provider): its balance is spread over buckets, so postings neither lock nor update one
+    hot row for it."""
+
+    async def test_many_settlements_into_one_clearing_account(
+        self, db_engine: AsyncEngine, people: list[Person]
+    ) -> None:
+        wallets = await _account_ids(db_engine, people)
+        # 20 wallets × 5 rounds, all at once (the engine's pool queues the surplus).
+        await asyncio.gather(
+            *(_settle_into_float(db_engine, w, 10 + i) for i in range(5) for w in wallets)
+        )
+        expected = -sum(10 + i for i in range(5)) * len(wallets)
+        numero = account_number(FLOAT)
+        assert await balance(db_engine, numero) == expected
+        assert await _entries_total(db_engine, numero) == expected
+        buckets = await _buckets(db_engine, FLOAT)
+        assert sum(s for _, s in buckets) == expected
+        assert len(buckets) > 1  # spread, not one row
+        async with db_engine.connect() as connection:
+            own = await connection.scalar(
+                text("SELECT solde FROM compte WHERE code_systeme = :c"), {"c": FLOAT}
+            )
+        assert own == 0
+        for person in people:
+            assert await balance(db_engine, person.numero_compte) == FUNDING + 60
+        await assert_ledger_clean(db_engine)
+
+    async def test_a_posting_does_not_wait_for_the_system_accounts_row(
+        self, db_engine: AsyncEngine, people: list[Person]
+    ) -> None:
+        wallets = await _account_ids(db_engine, people)
+        async with db_engine.connect() as holder, holder.begin():
+            # Another transaction holds the clearing account's row as an update of its
+            # balance did (every deposit's booking, until revision 0010): the posting still
+            # goes through (lock_timeout would fail it). Its entry's foreign key takes only
+            # a KEY SHARE lock on the row, which such an update does not block.
+            await holder.execute(
+                text("SELECT 1 FROM compte WHERE code_systeme = :c FOR NO KEY UPDATE"),
+                {"c": FLOAT},
+            )
+            await _settle_into_float(db_engine, wallets[0], 500)
+        assert await balance(db_engine, account_number(FLOAT)) == -500
+        await assert_ledger_clean(db_engine)
+
+    async def test_concurrent_fee_bearing_transfers_credit_the_fee_account(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine, people: list[Person]
+    ) -> None:
+        await execute(
+            db_engine,
+            "INSERT INTO bareme_frais (type_operation, montant_min, frais_fixe)"
+            " VALUES ('transfert', 1, 25)",
+        )
+        tokens = {p.phone: await pin_token(client, p) for p in people}
+        n = len(people)
+        calls = [
+            lambda s=people[i % n], r=people[(i + n // 2) % n]: send(
+                client, s, r.phone, 100, pin_token=tokens[s.phone]
+            )
+            for i in range(120)
+        ]
+        responses = await _in_waves(calls, width=40)
+        assert [r.status_code for r in responses] == [201] * 120
+        assert await balance(db_engine, "SYS-FRAIS") == 120 * 25
+        assert await _entries_total(db_engine, "SYS-FRAIS") == 120 * 25
+        assert await user_balances_total(db_engine) == ACCOUNTS * FUNDING - 120 * 25
+        await assert_ledger_clean(db_engine)

@@ -37,6 +37,7 @@ from hostolink.models.publicite import Publicite
 from hostolink.models.qr_code_paiement import QrCodePaiement
 from hostolink.models.role_permission import RolePermission, UtilisateurRole
 from hostolink.models.signalement import Signalement
+from hostolink.models.sous_compte_systeme import SousCompteSysteme
 from hostolink.models.tache import Tache
 from hostolink.models.tentative_authentification import TentativeAuthentification
 from hostolink.models.thematiques import Thematiques
@@ -86,6 +87,7 @@ __all__ = [
     "QrCodePaiement",
     "RolePermission",
     "Signalement",
+    "SousCompteSysteme",
     "Tache",
     "TentativeAuthentification",
     "Thematiques",

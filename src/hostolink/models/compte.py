@@ -1,5 +1,7 @@
 """`compte`: a wallet account. One per user and currency, one per merchant (health
 establishment), and system accounts (fees, provider clearing, suspense) for double entry.
+A system account's balance is the sum of its buckets (`sous_compte_systeme`, which says
+why); its own `solde` stays 0.
 
 The limit counters (`cumul_*`, of the day and month of `date_cumul`) live on the row that a
 payment locks anyway: checking "sent today + this amount ≤ the daily cap" after the lock is
@@ -44,6 +46,8 @@ class Compte(Base):
         CheckConstraint("devise ~ '^[A-Z]{3}$'", name="devise_iso4217"),
         # Only system accounts (clearing, suspense) may go below zero.
         CheckConstraint("solde >= 0 OR type_compte = 'systeme'", name="solde_positif"),
+        # A system account's balance lives in its buckets (sous_compte_systeme), never here.
+        CheckConstraint("type_compte <> 'systeme' OR solde = 0", name="solde_systeme_nul"),
         CheckConstraint(
             "(type_compte = 'utilisateur' AND id_user IS NOT NULL)"
             " OR (type_compte = 'marchand' AND id_etablissement IS NOT NULL)"

@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Index,
+    SmallInteger,
     event,
 )
 from sqlalchemy.orm import Mapped
@@ -102,7 +103,15 @@ class Ecriture(Base):
         BigInteger, "Montant signé en francs CFA : positif = crédit, négatif = débit.", "-5000"
     )
     solde_apres: Mapped[int] = column(
-        BigInteger, "Solde du compte juste après cette écriture (relevé, vérification).", "20000"
+        BigInteger,
+        "Solde du compte juste après cette écriture (relevé, vérification) ; pour un compte "
+        "système, solde de son sous-compte.",
+        "20000",
+    )
+    sous_compte: Mapped[int | None] = column(
+        SmallInteger,
+        "Sous-compte (sous_compte_systeme) d'un compte système ; vide pour les autres comptes.",
+        "17",
     )
     date_creation: Mapped[datetime] = timestamp_now(
         "Date de comptabilisation.", "2026-03-01 12:00:00+00"

@@ -320,15 +320,16 @@ async def _book_success(
     movement: Movement
     if operation.sens == "depot":
         # A closed wallet cannot take money: the deposit waits in suspense for the support.
-        locked = await ledger.lock(session, [operation.id_compte])
+        # One statement: the wallet locked, the system accounts read (never locked: their
+        # entries go to buckets), the suspense account read in case the wallet is closed.
+        systems = [float_code, SystemAccount.FEES, SystemAccount.SUSPENSE]
+        locked = await ledger.lock(session, [operation.id_compte], system_codes=systems)
         wallet = locked[operation.id_compte]
-        systems = [float_code, SystemAccount.FEES]
         target_is_wallet = wallet.statut != "ferme"
-        if not target_is_wallet:
-            systems.append(SystemAccount.SUSPENSE)
-        more = await ledger.lock(session, [], system_codes=systems)
-        movement = Movement.start(more.merged_into(locked))
-        codes = _codes(more, systems)
+        if target_is_wallet:
+            systems.remove(SystemAccount.SUSPENSE)
+        movement = Movement.start(locked)
+        codes = _codes(locked, systems)
         target = operation.id_compte if target_is_wallet else codes[SystemAccount.SUSPENSE]
         movement.add(codes[float_code], -(amount + fee))
         movement.add(target, amount)
@@ -434,7 +435,7 @@ async def _release_hold(
 
 
 def _codes(locked: ledger.Locked, codes: list[str]) -> dict[str, int]:
-    """The ids of system accounts `ledger.lock` just locked, found by their numbers."""
+    """The ids of system accounts `ledger.lock` just read, found by their numbers."""
     by_number = {account.numero: account.id for account in locked.accounts.values()}
     found: dict[str, int] = {}
     for code in codes:

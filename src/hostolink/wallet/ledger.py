@@ -4,6 +4,10 @@ A movement is one `transaction` header and ≥2 `ecriture` rows summing to zero;
 account's balance changes by its entries in the same database transaction. The database
 refuses anything else (deferred balance trigger, append-only trigger, `solde >= 0` for every
 non-system account), so a bug here fails loudly instead of corrupting the ledger.
+
+People's and merchants' accounts are locked and checked here; system accounts are only read:
+their entries go to a bucket picked at random per posting (models/sous_compte_systeme.py),
+whose balance after the entry the posting statement itself returns into `solde_apres`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.kit.money import basis_points
+from hostolink.models.sous_compte_systeme import SYSTEM_BUCKETS
 from hostolink.wallet import repository
 from hostolink.wallet.repository import Posting
 
@@ -74,7 +79,8 @@ class FeeRule:
 
 @dataclass(frozen=True)
 class LockedAccount:
-    """An account row this transaction holds `FOR UPDATE`, with its owner's limits."""
+    """An account row this transaction holds `FOR UPDATE`, with its owner's limits; or a
+    system account, read without a lock (`solde` 0: its balance is in its buckets)."""
 
     id: int
     numero: str
@@ -90,6 +96,10 @@ class LockedAccount:
         return self.type == "utilisateur"
 
     @property
+    def is_system(self) -> bool:
+        return self.type == "systeme"
+
+    @property
     def is_active(self) -> bool:
         return self.statut == "actif"
 
@@ -102,10 +112,6 @@ class Locked:
 
     def __getitem__(self, account_id: int) -> LockedAccount:
         return self.accounts[account_id]
-
-    def merged_into(self, first: Locked) -> Locked:
-        """Accounts locked by a later statement, added to the first lock's."""
-        return Locked(first.accounts | self.accounts, first.fee_rule, first.claimed_key)
 
 
 def rolled_counters(row: Any, day: date) -> Counters:
@@ -163,8 +169,9 @@ async def lock(
     amount: int = 0,
     claim: IdempotencyClaim | None = None,
 ) -> Locked:
-    """Lock the accounts (ascending ids) and read their limits and, for `fee_type`, the fee
-    rule for `amount`. With `claim`, the Idempotency-Key is claimed in the same statement:
+    """Lock the accounts (ascending ids), read the system accounts among `account_ids` and
+    `system_codes` (not locked), their limits and, for `fee_type`, the fee rule for
+    `amount`. With `claim`, the Idempotency-Key is claimed in the same statement:
     `claimed_key` is None when another request already holds it."""
     day = today()
     params: dict[str, Any] = {
@@ -245,7 +252,12 @@ class Movement:
         )
 
     def balance_after(self, account_id: int) -> int:
-        return self.locked[account_id].solde + self.entries.get(account_id, 0)
+        """A locked account's balance after the movement (not a system account's: its
+        bucket's balance after the entry is known only when posting)."""
+        account = self.locked[account_id]
+        if account.is_system:
+            raise ValueError(f"system account {account.numero}: its balance is its buckets'")
+        return account.solde + self.entries.get(account_id, 0)
 
     def posting(self, **header: Any) -> Posting:
         if sum(self.entries.values()) != 0 or len(self.entries) < 2:
@@ -257,7 +269,12 @@ class Movement:
             day=now.date(),
             accounts=ids,
             amounts=[self.entries[i] for i in ids],
-            balances_after=[self.balance_after(i) for i in ids],
+            balances_after=[
+                None if self.locked[i].is_system else self.balance_after(i) for i in ids
+            ],
+            buckets=[
+                secrets.randbelow(SYSTEM_BUCKETS) if self.locked[i].is_system else None for i in ids
+            ],
             counters=[self.counters.get(i, self.locked[i].counters).as_tuple() for i in ids],
             **header,
         )

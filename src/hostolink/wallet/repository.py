@@ -1,16 +1,23 @@
 """Every query of the wallet.
 
 The payment path is a handful of statements written once (prepared and cached by asyncpg):
-1. `CLAIM_AND_LOCK`: claim the Idempotency-Key, lock the accounts in the global lock order —
-   people's and merchants' accounts by ascending id, then system accounts by ascending id
-   (`ORDER BY … FOR UPDATE`: the lock node sits above the sort, so two opposite transfers
-   lock in the same order and cannot deadlock; a movement that needs a system account, such
-   as the fee account, locks it last, in a second statement, without breaking the order) —
-   and read their limits and the fee rule;
+1. `CLAIM_AND_LOCK`: claim the Idempotency-Key, lock the people's and merchants' accounts
+   by ascending id (`ORDER BY … FOR UPDATE`: the lock node sits above the sort, so two
+   opposite transfers lock in the same order and cannot deadlock), read the system accounts
+   the movement needs (fees, a provider's float…) without locking them, and read the
+   limits and the fee rule;
 2. `POST`: the `transaction` header, its entries, the balances and limit counters, and the
-   stored answer of the Idempotency-Key, in one statement.
+   stored answer of the Idempotency-Key, in one statement. A system account's entry goes
+   to one of its buckets (`sous_compte_systeme`, chosen at random by the caller), added by
+   an upsert in ascending account id that returns the bucket's balance after it: the
+   bucket stays locked only from this last statement to the commit, and concurrent
+   postings rarely meet on one (a system account no longer serializes the money flow).
 Both run inside the request's transaction; the funds and limits are checked in Python
 between them, on rows this transaction holds locked.
+
+The global lock order stays: people's and merchants' rows by ascending id (statement 1),
+then one bucket per system account by ascending account id (statement 2). A transaction
+waiting for a bucket holds only rows earlier in that order, so no wait can close a cycle.
 """
 
 from __future__ import annotations
@@ -72,37 +79,45 @@ PARTY_BY_NUMBER = _party_of_account(Compte.numero_compte == bindparam("value"))
 
 # -------------------------------------------------------------------------- payment path
 
-_LOCK_BODY = """
-SELECT c.id_compte, c.numero_compte, c.type_compte, c.statut, c.solde, c.id_user,
-       c.cumul_envoi_jour, c.cumul_envoi_mois, c.cumul_retrait_jour, c.cumul_retrait_mois,
-       c.date_cumul,
-       p.niveau_kyc, p.solde_max, p.montant_max_operation,
-       p.plafond_envoi_journalier, p.plafond_envoi_mensuel,
-       p.plafond_retrait_journalier, p.plafond_retrait_mensuel,
-       f.frais_fixe, f.taux_points_base, f.frais_min, f.frais_max
-       {claimed}
-FROM compte c
-LEFT JOIN utilisateur u ON u.id_user = c.id_user
-LEFT JOIN plafond_kyc p ON p.niveau_kyc = u.niveau_kyc
+_ACCOUNT_COLUMNS = """
+    SELECT c.id_compte, c.numero_compte, c.type_compte, c.statut, c.solde, c.id_user, c.devise,
+           c.cumul_envoi_jour, c.cumul_envoi_mois, c.cumul_retrait_jour, c.cumul_retrait_mois,
+           c.date_cumul,
+           p.niveau_kyc, p.solde_max, p.montant_max_operation,
+           p.plafond_envoi_journalier, p.plafond_envoi_mensuel,
+           p.plafond_retrait_journalier, p.plafond_retrait_mensuel
+    FROM compte c
+    LEFT JOIN utilisateur u ON u.id_user = c.id_user
+    LEFT JOIN plafond_kyc p ON p.niveau_kyc = u.niveau_kyc"""
+
+# People's and merchants' rows locked by ascending id; system accounts only read (their
+# balance is in their buckets, written by POST).
+_LOCK_BODY = """{with_} verrouilles AS ({columns}
+    WHERE c.id_compte = ANY(CAST(:ids AS bigint[])) AND c.type_compte <> 'systeme'
+    ORDER BY c.id_compte
+    FOR UPDATE OF c
+), systeme AS ({columns}
+    WHERE c.type_compte = 'systeme'
+      AND (c.id_compte = ANY(CAST(:ids AS bigint[]))
+           OR c.code_systeme = ANY(CAST(:codes AS varchar[])))
+)
+SELECT x.*, f.frais_fixe, f.taux_points_base, f.frais_min, f.frais_max {claimed}
+FROM (SELECT * FROM verrouilles UNION ALL SELECT * FROM systeme) x
 LEFT JOIN LATERAL (
     SELECT b.frais_fixe, b.taux_points_base, b.frais_min, b.frais_max
     FROM bareme_frais b
     WHERE b.actif AND b.type_operation = CAST(:fee_type AS varchar) AND b.fournisseur IS NULL
-      AND b.devise = c.devise
+      AND b.devise = x.devise
       AND b.montant_min <= :fee_amount
       AND (b.montant_max IS NULL OR b.montant_max >= :fee_amount)
       AND b.date_debut <= now() AND (b.date_fin IS NULL OR b.date_fin > now())
     ORDER BY b.montant_min DESC, b.id_bareme DESC
     LIMIT 1
 ) f ON true
-WHERE c.id_compte = ANY(CAST(:ids AS bigint[]) || ARRAY(
-    SELECT s.id_compte FROM compte s WHERE s.code_systeme = ANY(CAST(:codes AS varchar[]))))
-ORDER BY c.type_compte = 'systeme', c.id_compte
-FOR UPDATE OF c
 """
 
 # `format` only inserts constant SQL of this module, never input.
-LOCK = text(_LOCK_BODY.format(claimed=""))
+LOCK = text(_LOCK_BODY.format(with_="WITH", columns=_ACCOUNT_COLUMNS, claimed=""))
 
 # An expired key may be claimed again (its stored answer is no longer promised).
 _CLAIM = """
@@ -116,7 +131,12 @@ WITH cle AS (
         WHERE cle_idempotence.date_expiration < now()
     RETURNING id_cle
 )"""
-CLAIM_AND_LOCK = text(_CLAIM + _LOCK_BODY.format(claimed=", (SELECT id_cle FROM cle) AS id_cle"))
+CLAIM_AND_LOCK = text(
+    _CLAIM
+    + _LOCK_BODY.format(
+        with_=",", columns=_ACCOUNT_COLUMNS, claimed=", (SELECT id_cle FROM cle) AS id_cle"
+    )
+)
 
 STORED_KEY = text(
     "SELECT empreinte_requete, statut, code_http, reponse FROM cle_idempotence"
@@ -133,22 +153,35 @@ WITH t AS (
     VALUES (:reference, :type_transaction, :montant, :frais, :devise, :source,
         :destination, :initiateur, :qr, :operation, :annulee, :description, :motif, :date)
     RETURNING id_transaction
+), x AS (
+    SELECT * FROM unnest(CAST(:comptes AS bigint[]), CAST(:montants AS bigint[]),
+                         CAST(:soldes AS bigint[]), CAST(:sous_comptes AS smallint[]),
+                         CAST(:envoi_jour AS bigint[]), CAST(:envoi_mois AS bigint[]),
+                         CAST(:retrait_jour AS bigint[]), CAST(:retrait_mois AS bigint[]))
+         AS x(id_compte, montant, solde_apres, sous_compte,
+              envoi_jour, envoi_mois, retrait_jour, retrait_mois)
+), b AS (
+    INSERT INTO sous_compte_systeme AS s (id_compte, sous_compte, solde, date_modification)
+    SELECT x.id_compte, x.sous_compte, x.montant, :date FROM x
+    WHERE x.sous_compte IS NOT NULL
+    ORDER BY x.id_compte
+    ON CONFLICT (id_compte, sous_compte) DO UPDATE
+        SET solde = s.solde + EXCLUDED.solde, date_modification = EXCLUDED.date_modification
+    RETURNING s.id_compte, s.solde
 ), e AS (
-    INSERT INTO ecriture (id_transaction, id_compte, montant, solde_apres, date_creation)
-    SELECT t.id_transaction, x.id_compte, x.montant, x.solde_apres, :date
-    FROM t, unnest(CAST(:comptes AS bigint[]), CAST(:montants AS bigint[]),
-                   CAST(:soldes AS bigint[])) AS x(id_compte, montant, solde_apres)
+    INSERT INTO ecriture (
+        id_transaction, id_compte, montant, solde_apres, sous_compte, date_creation)
+    SELECT t.id_transaction, x.id_compte, x.montant, coalesce(b.solde, x.solde_apres),
+           x.sous_compte, :date
+    FROM t, x LEFT JOIN b ON b.id_compte = x.id_compte
 ), u AS (
     UPDATE compte c
     SET solde = c.solde + x.montant,
         cumul_envoi_jour = x.envoi_jour, cumul_envoi_mois = x.envoi_mois,
         cumul_retrait_jour = x.retrait_jour, cumul_retrait_mois = x.retrait_mois,
         date_cumul = :jour, date_modification = :date
-    FROM unnest(CAST(:comptes AS bigint[]), CAST(:montants AS bigint[]),
-                CAST(:envoi_jour AS bigint[]), CAST(:envoi_mois AS bigint[]),
-                CAST(:retrait_jour AS bigint[]), CAST(:retrait_mois AS bigint[]))
-         AS x(id_compte, montant, envoi_jour, envoi_mois, retrait_jour, retrait_mois)
-    WHERE c.id_compte = x.id_compte
+    FROM x
+    WHERE c.id_compte = x.id_compte AND x.sous_compte IS NULL
 ), k AS (
     UPDATE cle_idempotence
     SET statut = 'terminee', code_http = :code_http, reponse = CAST(:reponse AS jsonb),
@@ -183,7 +216,8 @@ class Posting:
     day: date
     accounts: list[int]
     amounts: list[int]
-    balances_after: list[int]
+    balances_after: list[int | None]  # None for a system account (its bucket's, by POST)
+    buckets: list[int | None]  # a system account's bucket, None for the others
     counters: list[tuple[int, int, int, int]]
     idempotency_id: int | None = None
     answer_status: int | None = None
@@ -215,6 +249,7 @@ async def post(session: AsyncSession, posting: Posting) -> int:
         "comptes": posting.accounts,
         "montants": posting.amounts,
         "soldes": posting.balances_after,
+        "sous_comptes": posting.buckets,
         "envoi_jour": [c[0] for c in posting.counters],
         "envoi_mois": [c[1] for c in posting.counters],
         "retrait_jour": [c[2] for c in posting.counters],
@@ -225,6 +260,17 @@ async def post(session: AsyncSession, posting: Posting) -> int:
     }
     connection = await session.connection()
     return int((await connection.execute(POST, params)).scalar_one())
+
+
+SYSTEM_BALANCE = text(
+    "SELECT coalesce(sum(s.solde), 0) FROM compte c"
+    " JOIN sous_compte_systeme s ON s.id_compte = c.id_compte WHERE c.code_systeme = :code"
+)
+
+
+async def system_balance(connection: AsyncConnection, code: str) -> int:
+    """A system account's balance: the sum of its buckets (`compte.solde` stays 0)."""
+    return int((await connection.execute(SYSTEM_BALANCE, {"code": code})).scalar_one())
 
 
 async def system_account_id(session: AsyncSession, code: str) -> int:

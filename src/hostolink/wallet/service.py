@@ -3,7 +3,8 @@ reversals and adjustments.
 
 Every movement follows the same discipline:
 1. claim the Idempotency-Key and lock the accounts, in one statement, in the global lock
-   order (people's and merchants' accounts by ascending id, then system accounts);
+   order (people's and merchants' accounts by ascending id), reading the system accounts
+   it needs without locking them (their entries go to buckets: wallet/repository.py);
 2. check statuses, limits and funds on the locked rows (never on a read made before);
 3. post the header, the entries, the balances and the stored answer in one statement.
 Nothing commits here: the request's transaction commits after the endpoint returns.
@@ -32,7 +33,7 @@ from hostolink.wallet.errors import (
 from hostolink.wallet.idempotency import Replay, stored_answer
 from hostolink.wallet.ledger import IdempotencyClaim, LockedAccount, Movement
 from hostolink.wallet.parties import Party
-from hostolink.wallet.reference_data import SystemAccount
+from hostolink.wallet.reference_data import SystemAccount, system_account_number
 from hostolink.wallet.schemas import TransferAnswer, TransferData
 
 CREATED = 201
@@ -112,6 +113,8 @@ async def transfer(
     locked = await ledger.lock(
         session,
         [wallet.id_compte, recipient.id_compte],
+        # Read, not locked, in the same statement: no second round trip when a fee applies.
+        system_codes=[SystemAccount.FEES],
         fee_type=fee_type_for(recipient),
         amount=amount,
         claim=claim,
@@ -127,10 +130,8 @@ async def transfer(
 
     movement = Movement.start(locked)
     if fee:
-        # System accounts come last in the lock order (see the module docstring).
-        fees = await ledger.lock(session, [], system_codes=[SystemAccount.FEES])
-        movement.locked = fees.merged_into(locked)
-        (fee_account,) = fees.accounts
+        fees = system_account_number(SystemAccount.FEES)
+        (fee_account,) = (a.id for a in locked.accounts.values() if a.numero == fees)
         movement.add(fee_account, fee)
     movement.add(source.id, -(amount + fee))
     movement.add(destination.id, amount)
