@@ -30,10 +30,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import math
 import os
 import random
+import re
 import resource
 import sys
 import time
@@ -104,7 +106,12 @@ PROBED_PER_SCENARIO = 100
 SQL_NEAR_SAMPLES = 200  # points timed per near-me statement
 SQL_SEARCH_ROUNDS = 5  # passes over the search queries
 # The scenarios the floor (bench/floor/) does, measured beside ours (issue 23).
-FLOOR_SCENARIOS = frozenset({"near-me", "near-me-pharmacie", "search", "detail"})
+FLOOR_SCENARIOS = frozenset(
+    {"near-me", "near-me-pharmacie", "near-me-new", "search", "detail", "detail-new"}
+)
+# A scenario's position moves by this many degrees per pass over its points (and per thread
+# and run on the longitude): 1e-7° is 1 cm, so the answers stay those of the points.
+POSITION_STEP = 1e-7
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,6 +126,11 @@ class Scenario:
     kind: str  # near, search or detail
     goal_p99_ms: float | None
     note: str
+    # Every request's position is new (no answer cache can serve it): the work itself.
+    new_positions: bool = False
+    # Every live establishment in turn, each load from where the last one stopped: an id
+    # comes back only after all the others (far more than a process keeps answers).
+    new_ids: bool = False
 
 
 SEARCHES: tuple[str, ...] = (
@@ -172,6 +184,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "the same points, categorie=pharmacie",
     ),
     Scenario(
+        "near-me-new",
+        "near me, new positions",
+        "near",
+        15.0,
+        "the same points, each request's position never asked before (moved by 1 cm per "
+        "pass, per thread and per run): no cache can answer",
+        new_positions=True,
+    ),
+    Scenario(
         "search",
         "search",
         "search",
@@ -179,6 +200,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         f"{len(SEARCHES)} queries in turn (typos, accents, abbreviations), limite={LIMIT}",
     ),
     Scenario("detail", "detail", "detail", None, f"{DETAIL_IDS:,} random live establishments"),
+    Scenario(
+        "detail-new",
+        "detail, ids not repeated",
+        "detail",
+        None,
+        "every live establishment in turn (shuffled), each load from where the last one "
+        "stopped: no id asked twice within the minute, no cache can answer",
+        new_ids=True,
+    ),
 )
 SCENARIO_NAMES = tuple(s.name for s in SCENARIOS)
 
@@ -189,7 +219,10 @@ SCENARIO_NAMES = tuple(s.name for s in SCENARIOS)
 
 
 def scenario_paths(
-    scenario: Scenario, points: list[tuple[float, float]], ids: list[int]
+    scenario: Scenario,
+    points: list[tuple[float, float]],
+    ids: list[int],
+    every_id: list[int] | None = None,
 ) -> list[str]:
     if scenario.kind == "near":
         category = "&categorie=pharmacie" if scenario.name == "near-me-pharmacie" else ""
@@ -203,6 +236,8 @@ def scenario_paths(
             "/api/etablissements/recherche?" + urlencode({"q": query, "limite": LIMIT})
             for query in SEARCHES
         ]
+    if scenario.new_ids and every_id:
+        ids = every_id
     return [f"/api/etablissements/{identifier}" for identifier in ids]
 
 
@@ -216,6 +251,85 @@ class PathSource:
     def raw(self, port: int) -> bytes:
         self.cursor = (self.cursor + 1) % len(self.paths)
         return f"GET {self.paths[self.cursor]} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+
+
+_POSITION = re.compile(r"^(.*?lat=)(-?[0-9.]+)(&lon=)(-?[0-9.]+)(.*)$")
+_RUNS = itertools.count(1)
+
+
+def new_run() -> int:
+    """A number of its own for each load of a new-positions scenario (probe, warm-up,
+    measure, floor, open loop): its positions are moved by it, so no two loads ask alike."""
+    return next(_RUNS)
+
+
+def moved(path: str, passes: int, run: int, thread: int = 0) -> str:
+    """`path` with its latitude moved by `passes` steps and its longitude by the run and the
+    thread, as `lua/directory.lua` moves it when given a run number."""
+    head, lat, middle, lon, tail = _POSITION.fullmatch(path).groups()  # type: ignore[union-attr]
+    new_lat = float(lat) + passes * POSITION_STEP
+    new_lon = float(lon) + (run * 256 + thread) * POSITION_STEP
+    return f"{head}{new_lat:.7f}{middle}{new_lon:.7f}{tail}"
+
+
+class NewPositions(PathSource):
+    """The paths in turn, each pass over them moved by one more step: no position asked
+    twice (the Lua script's `run` mode, for the asyncio client)."""
+
+    def __init__(self, paths: list[str], run: int) -> None:
+        super().__init__(paths)
+        self.run = run
+        self.passes = 0
+
+    def raw(self, port: int) -> bytes:
+        self.cursor = (self.cursor + 1) % len(self.paths)
+        self.passes += self.cursor == 0
+        path = moved(self.paths[self.cursor], self.passes, self.run)
+        return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+
+
+class Progress:
+    """Where a new-ids scenario's next load starts in its list: every load moves it on by
+    the requests it made, so the loads follow each other without asking an id again."""
+
+    def __init__(self) -> None:
+        self.first = 0
+
+    def take(self, count: int) -> int:
+        first, self.first = self.first, self.first + count
+        return first
+
+
+class NextIds(PathSource):
+    """The paths in turn from where the scenario's last load stopped, moving it on."""
+
+    def __init__(self, paths: list[str], progress: Progress) -> None:
+        super().__init__(paths)
+        self.progress = progress
+
+    def raw(self, port: int) -> bytes:
+        path = self.paths[self.progress.take(1) % len(self.paths)]
+        return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+
+
+def stream_of(scenario: Scenario, paths: list[str], progress: Progress) -> PathSource:
+    if scenario.new_positions:
+        return NewPositions(paths, new_run())
+    if scenario.new_ids:
+        return NextIds(paths, progress)
+    return PathSource(paths)
+
+
+def asked_paths(scenario: Scenario, paths: list[str], progress: Progress) -> list[str]:
+    """The paths probed and compared with the floor: new ones for a new-positions or
+    new-ids scenario."""
+    if scenario.new_positions:
+        run = new_run()
+        return [moved(path, 0, run) for path in paths[:PROBED_PER_SCENARIO]]
+    if scenario.new_ids:
+        first = progress.take(PROBED_PER_SCENARIO)
+        return (paths[first:] + paths[:first])[:PROBED_PER_SCENARIO]
+    return paths
 
 
 @dataclass
@@ -508,23 +622,43 @@ class Runner:
         self.args = args
         self.use_wrk = use_wrk
         self.meter = CpuMeter(server)
+        self.progress: dict[str, Progress] = {}  # the new-ids scenarios' places in their lists
 
     async def _load(
-        self, name: str, paths: list[str], path_file: Path, duration: float, port: int = 0
+        self,
+        scenario: Scenario,
+        paths: list[str],
+        path_file: Path,
+        duration: float,
+        port: int = 0,
     ) -> Any:
         port = port or self.server.port
+        progress = self.progress.setdefault(scenario.name, Progress())
         if self.use_wrk:
-            return await wrk_load(
+            threads = max(1, min(self.args.threads, self.args.connections))
+            mode: list[str] = []
+            if scenario.new_positions:  # the script moves each position by the run's number
+                mode = ["moved", str(new_run())]
+            elif scenario.new_ids:  # the threads share the list from where the last load stopped
+                mode = ["from", str(progress.first % len(paths)), str(threads)]
+            result = await wrk_load(
                 port=port,
                 script=LUA_SCRIPT,
-                script_args=[str(path_file)],
-                label=name,
+                script_args=[str(path_file), *mode],
+                label=scenario.name,
                 connections=self.args.connections,
-                threads=self.args.threads,
+                threads=threads,
                 duration=duration,
             )
-        source = PathSource(paths)
-        return await python_load(port, source, self.args.connections, duration)
+            if scenario.new_ids:
+                progress.take(result.requests)
+            return result
+        return await python_load(
+            port, stream_of(scenario, paths, progress), self.args.connections, duration
+        )
+
+    def asked(self, scenario: Scenario, paths: list[str]) -> list[str]:
+        return asked_paths(scenario, paths, self.progress.setdefault(scenario.name, Progress()))
 
     async def _floor(self, scenario: Scenario, paths: list[str], path_file: Path) -> Any:
         """The floor under the same load, after ours; None for a scenario it does not do."""
@@ -533,19 +667,21 @@ class Runner:
         floor_url = self.floor.base_url
         return await measure_floor(
             self.floor,
-            lambda port, seconds: self._load(scenario.name, paths, path_file, seconds, port),
+            lambda port, seconds: self._load(scenario, paths, path_file, seconds, port),
             warmup=self.args.warmup,
             duration=self.args.duration,
-            check=lambda: compare_paths(self.server.base_url, floor_url, paths[:3]),
+            check=lambda: compare_paths(
+                self.server.base_url, floor_url, self.asked(scenario, paths)[:3]
+            ),
         )
 
     async def run(self, scenario: Scenario, paths: list[str]) -> ScenarioResult:
         path_file = self.server.tmp / f"{scenario.name}.paths"
         path_file.write_text("\n".join(paths) + "\n")
         await settle_database(self.server)
-        answers = await probe_answers(self.server.base_url, scenario, paths)
+        answers = await probe_answers(self.server.base_url, scenario, self.asked(scenario, paths))
         if self.args.warmup > 0:
-            await self._load(scenario.name, paths, path_file, self.args.warmup)
+            await self._load(scenario, paths, path_file, self.args.warmup)
         stop = asyncio.Event()
         probe = asyncio.create_task(health_probe(self.server.base_url, stop))
         activity = asyncio.create_task(database_activity(self.server, self.args.duration / 2))
@@ -556,7 +692,7 @@ class Runner:
         machine_before = MachineCpu.sample()
         began = time.perf_counter()
         try:
-            load: LoadResult = await self._load(scenario.name, paths, path_file, self.args.duration)
+            load: LoadResult = await self._load(scenario, paths, path_file, self.args.duration)
         finally:
             elapsed = time.perf_counter() - began
             after, children_after = self.meter.sample(), _children_cpu_s()
@@ -862,6 +998,8 @@ async def prepare(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     if not ids:
         raise BenchError("no live establishment to ask for: neither seeded nor synthetic")
     picked = random.Random(RANDOM_SEED + 2).sample(ids, min(DETAIL_IDS, len(ids)))
+    every_id = list(ids)
+    random.Random(RANDOM_SEED + 3).shuffle(every_id)
     sql: dict[str, Any] = {}
     if not args.no_sql:
         log("timing the SQL alone (near me, search)")
@@ -872,6 +1010,7 @@ async def prepare(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         "after": after,
         "points": points,
         "ids": picked,
+        "every_id": every_id,
         "sql": sql,
     }
 
@@ -882,14 +1021,16 @@ async def _run_scenarios(
     results = []
     for scenario in scenarios:
         with progress(f"directory: {scenario.label}") as step:
-            paths = scenario_paths(scenario, data["points"], data["ids"])
+            paths = scenario_paths(scenario, data["points"], data["ids"], data["every_id"])
             log(
                 f"{scenario.label}: {runner.args.duration:g} s at {runner.args.connections} "
                 f"connections, {len(paths):,} requests in turn"
             )
             result = await runner.run(scenario, paths)
             common.report_load(step, result.load)
-            source = PathSource(paths)
+            source = stream_of(
+                scenario, paths, runner.progress.setdefault(scenario.name, Progress())
+            )
             await openloop.fixed_rate_after(
                 result.load, runner.server.port, source, runner.args, step
             )

@@ -12,10 +12,10 @@ What one run does (every step bounded in time; traffic goes to 127.0.0.1 only):
    posts (`liker` rows, added to the counters); then `VACUUM (ANALYZE)`; the time is printed;
 3. follows the feed's `curseur_suivant` through its first pages (one user) to collect the
    cursors of the « page N » scenario;
-4. times the feed's own statements (its repository, unchanged: the posts with their authors
-   and `aime_par_moi`, then their images) alone on one asyncpg connection, first page and
-   page N, and keeps `EXPLAIN (ANALYZE, BUFFERS)` of each: where the time goes without HTTP
-   and Python;
+4. times the feed's own statement (its repository's `feed_page`, unchanged: the posts with
+   their authors, `aime_par_moi` and their images in one statement) alone on one asyncpg
+   connection, first page and page N, and keeps `EXPLAIN (ANALYZE, BUFFERS)` of each: where
+   the time goes without HTTP and Python;
 5. asks each scenario's first requests once (statuses, posts per answer), then runs each
    scenario for `--duration` seconds at `--connections` connections after a warm-up
    (`lua/social.lua` under wrk, or the asyncio client), with the CPU and `/health`
@@ -71,7 +71,6 @@ from bench.common import (
     validate,
     wrk_load,
 )
-from bench.directory import SqlOnlySession
 from bench.floor.server import (
     FLOOR_NOTE,
     FloorMeasure,
@@ -263,29 +262,25 @@ def _spread(values_ns: list[int], statements: int) -> dict[str, float]:
 async def _time_feed(
     connection: asyncpg.Connection, viewers: list[int], cursors: list[Any]
 ) -> dict[str, Any]:
-    """The repository's two statements of one feed page (`limite` + 1 posts, then their
-    images), for each viewer in turn, after each cursor in turn (None: the first page)."""
+    """The feed's one statement (`repository.feed_page`: the posts with their author,
+    « liked by me » and images; `limite` + 1 rows), as the route runs it on its driver
+    connection, for each viewer in turn, after each cursor in turn (None: the first page)."""
     from hostolink.social import repository  # noqa: PLC0415
 
     spent: list[int] = []
     plan: dict[str, Any] = {}
-    statements = 0
     for index in range(SQL_CALLS):
-        session: Any = SqlOnlySession(connection)
-        rows = await repository.posts(
-            session,
-            viewer_id=viewers[index % len(viewers)],
-            author_id=None,
-            cursor=cursors[index % len(cursors)],
-            limit=PAGE + 1,
+        viewer, cursor = viewers[index % len(viewers)], cursors[index % len(cursors)]
+        began = time.perf_counter_ns()
+        await repository.feed_page(
+            connection, viewer_id=viewer, author_id=None, cursor=cursor, limit=PAGE + 1
         )
-        await repository.medias_of(session, [row.id_publication for row in rows[:PAGE]])
-        spent.append(session.spent_ns)
-        statements = len(session.statements)
+        spent.append(time.perf_counter_ns() - began)
         if not plan:
-            plan = await explain(connection, *session.statements[0])
-            plan["sql"] = " ".join(session.statements[0][0].split())
-    return {**_spread(spent, statements), "explain": plan}
+            sql = repository.FEED_SQL[(False, cursor is not None)]
+            plan = await explain(connection, sql, [viewer, PAGE + 1, *(cursor or ())])
+            plan["sql"] = " ".join(sql.split())
+    return {**_spread(spent, 1), "explain": plan}
 
 
 async def sql_latency(url: str, viewers: list[int], cursors: list[str]) -> dict[str, Any]:
@@ -532,8 +527,8 @@ def sql_table(sql: dict[str, Any]) -> str:
         return ""
     lines = [
         "",
-        "SQL alone (the feed repository's statements on one asyncpg connection, nothing else "
-        "running; per call, the sum of its statements; viewers in turn):",
+        "SQL alone (the feed repository's statement, `feed_page`, on one asyncpg connection, "
+        "nothing else running; viewers in turn):",
         "",
         "| call | calls | p50 ms | p99 ms | mean ms | statements / call "
         "| EXPLAIN ANALYZE execution / planning ms | buffers hit / read |",

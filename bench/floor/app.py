@@ -7,7 +7,9 @@ floor does not: no middleware (request ids, security headers, metrics, logging, 
 reporting), no rate limits, no permission checks beyond the token's own, no pydantic
 validation of the query or body beyond the fields used, no OpenAPI. The product's per-process
 caches (parsed identifiers, verified tokens, sources' licences) are kept, so the floor does
-not do more work than ours.
+not do more work than ours; the directory's cache of encoded answers (and its ETag) is not:
+the floor is the floor of the work, and every request runs the statements the product runs
+when its cache misses (read pool in autocommit: no BEGIN / COMMIT).
 
 Configuration (environment): FLOOR_DATABASE_URL (a plain libpq URL), JWT_SECRET, and
 HOSTOLINK_DB_CONNECTIONS (10 by default, as the product: connections per worker).
@@ -100,30 +102,25 @@ class Statements:
         from hostolink.auth import principal, repository  # noqa: PLC0415
         from hostolink.health import repository as directory  # noqa: PLC0415
         from hostolink.health.repository import Filters  # noqa: PLC0415
+        from hostolink.social import repository as social  # noqa: PLC0415
 
         self.status_by_phone = compile_statement(repository.identifier_status("+225"))
         self.status_by_email = compile_statement(repository.identifier_status("a@b"))
         self.principal = compile_statement(principal.PRINCIPAL_BY_SESSION)
         self.summaries = compile_statement(directory.SUMMARIES_BY_IDS)
-        self._nearest: dict[tuple[str, ...], Compiled] = {}
+        self._nearest: dict[bool, Compiled] = {}
         self._matching: dict[bool, Compiled] = {}
-        self._medias: dict[int, Compiled] = {}
-        from hostolink.social import repository as social  # noqa: PLC0415
-
-        viewer, limit = 987_654_323, 987_656
-        feed = first_statement(
-            social.posts, viewer_id=viewer, author_id=None, cursor=None, limit=limit
-        )
-        self.feed = compile_statement(feed, {"viewer": viewer, "limit": limit})
+        # The feed's first page: the product's own SQL text ($1 viewer, $2 rows), as is.
+        self.feed = social.FEED_SQL[(False, False)]
         self.vocabulary = compile_statement(first_statement(directory.vocabulary))
         self._directory = directory
         self._filters = Filters
         marker = 987_654_321
-        select_e = directory.select(directory.E)
+        # The detail's reads, built by the repository's own functions: what it shows beyond
+        # the summary (and where a merged record leads), its numbers, hours and sources.
         self.get = compile_statement(
-            select_e.where(directory.E.id_etablissement == marker), {"id": marker}
+            first_statement(directory.detail_fields, establishment_id=marker)
         )
-        # The detail's three reads, built by the repository's own functions.
         self.phones = self._capture(directory.phones, marker)
         self.hours = self._capture(directory.hours, marker)
         self.provenance = self._capture(directory.provenance, marker)
@@ -151,44 +148,25 @@ class Statements:
             found = self._matching[single_word] = compile_statement(statement, roles)
         return found
 
-    def nearest(self, categories: tuple[str, ...]) -> Compiled:
+    def nearest(self, *, categories: bool) -> Compiled:
+        """The near-me statement of the repository for one filter shape (with or without
+        categories), built by `repository.nearest` itself: its values are bound parameters
+        (`lon`, `lat`, `limite`, `categories`), given at execution."""
         found = self._nearest.get(categories)
         if found is None:
-            lon, lat, limit = 1.234567, 7.654321, 987_654
             statement = first_statement(
                 self._directory.nearest,
-                lon=lon,
-                lat=lat,
-                filters=self._filters(categories),
-                limit=limit,
+                lon=1.234567,
+                lat=7.654321,
+                filters=self._filters(("pharmacie",) if categories else ()),
+                limit=987_654,
             )
-            roles = {"lon": lon, "lat": lat, "limit": limit}
-            found = self._nearest[categories] = compile_statement(statement, roles)
-        return found
-
-    def medias(self, count: int) -> Compiled:
-        """The images of `count` posts (an IN list: one statement per count)."""
-        found = self._medias.get(count)
-        if found is None:
-            from hostolink.social import repository as social  # noqa: PLC0415
-
-            markers = [987_000_000 + i for i in range(count)]
-            statement = first_statement(social.medias_of, post_ids=markers)
-            roles = {f"id{i}": marker for i, marker in enumerate(markers)}
-            found = self._medias[count] = compile_statement(statement, roles)
+            found = self._nearest[categories] = compile_statement(statement)
         return found
 
     def licences(self, sources: list[str]) -> Compiled:
         """Compiled on a cache miss of the licences only (a handful per process)."""
-        query = self._directory.select(
-            self._directory.P.source,
-            self._directory.func.min(self._directory.P.licence).label("licence"),
-            self._directory.func.min(self._directory.P.attribution).label("attribution"),
-        )
-        query = query.where(self._directory.P.source.in_(sources)).group_by(
-            self._directory.P.source
-        )
-        return compile_statement(query)
+        return compile_statement(first_statement(self._directory.licences, sources=sources))
 
 
 STATEMENTS: Statements | None = None
@@ -337,8 +315,10 @@ INVALID = b'{"success":false,"message":"Param\xc3\xa8tres invalides."}'
 
 
 def moment() -> tuple[int, Any]:
+    """Abidjan's weekday and time to the minute, as the product asks its statements (its
+    answers are computed per minute)."""
     local = datetime.now(UTC).astimezone(ABIDJAN)
-    return local.isoweekday(), local.time().replace(tzinfo=None)
+    return local.isoweekday(), local.time().replace(second=0, microsecond=0, tzinfo=None)
 
 
 def phone(numero: str, libelle: str, kind: str, trust: str, source: str | None) -> dict[str, Any]:
@@ -425,16 +405,18 @@ async def near(scope: dict[str, Any], receive: Receive, send: Send) -> None:
     except (KeyError, ValueError):
         await answer(send, 422, INVALID)
         return
-    categories = tuple(query.get("categorie", ()))
-    compiled = statements().nearest(categories)
+    categories = list(query.get("categorie", ()))
+    compiled = statements().nearest(categories=bool(categories))
     day, clock = moment()
     phi_max = min(89.9, abs(lat) + math.degrees(radius_m / EARTH_RADIUS_M))
     shrink = math.cos(math.radians(phi_max)) * 0.999
     fetch = limit * 2 + 10
-    async with pool().acquire() as connection, connection.transaction():
+    # Autocommit, as the product's read pool: no BEGIN / COMMIT round trips.
+    async with pool().acquire() as connection:
         while True:
             rows = await connection.fetch(
-                compiled.sql, *compiled.args(lon=lon, lat=lat, limit=fetch)
+                compiled.sql,
+                *compiled.args(lon=lon, lat=lat, limite=fetch, categories=categories),
             )
             scored = sorted(
                 (haversine_m(lat, lon, row["geo"][1], row["geo"][0]), row["id_etablissement"])
@@ -494,7 +476,7 @@ async def search(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         await answer(send, 422, INVALID)
         return
     day, clock = moment()
-    async with pool().acquire() as connection, connection.transaction():
+    async with pool().acquire() as connection:  # autocommit, as the product's read pool
         known = await vocabulary(connection)
         typed = [w for w in words(text) if w not in QUERY_IGNORED][:MAX_QUERY_WORDS]
         alternatives = [known.corrections(word) for word in typed]
@@ -560,7 +542,7 @@ async def detail(scope: dict[str, Any], receive: Receive, send: Send, ident: str
         return
     sql = statements()
     day, clock = moment()
-    async with pool().acquire() as connection, connection.transaction():
+    async with pool().acquire() as connection:  # autocommit, as the product's read pool
         target = await connection.fetchrow(sql.get.sql, *sql.get.args(id=int(ident)))
         for _ in range(5):
             if target is None or target["id_fusionne_dans"] is None:
@@ -631,26 +613,9 @@ async def feed(scope: dict[str, Any], receive: Receive, send: Send) -> None:
     if viewer is None:
         await answer(send, 401, UNAUTHORIZED)
         return
-    compiled = statements().feed
-    async with pool().acquire() as connection, connection.transaction():
-        rows = await connection.fetch(
-            compiled.sql, *compiled.args(viewer=viewer["id_user"], limit=limit + 1)
-        )
-        page = rows[:limit]
-        medias: dict[int, list[dict[str, Any]]] = {row["id_publication"]: [] for row in page}
-        if page:
-            images = statements().medias(len(page))
-            ids = {f"id{i}": row["id_publication"] for i, row in enumerate(page)}
-            for media in await connection.fetch(images.sql, *images.args(**ids)):
-                medias[media["id_publication"]].append(
-                    {
-                        "id_media": media["id_media"],
-                        "position": media["position"],
-                        "url": media["url"],
-                        "largeur": media["largeur"],
-                        "hauteur": media["hauteur"],
-                    }
-                )
+    # One statement in autocommit, as the product's `feed_page` on its driver connection.
+    rows = await pool().fetch(statements().feed, viewer["id_user"], limit + 1)
+    page = rows[:limit]
     posts = [
         {
             "id_publication": row["id_publication"],
@@ -661,11 +626,14 @@ async def feed(scope: dict[str, Any], receive: Receive, send: Send) -> None:
             },
             "titre_publication": row["titre_publication"],
             "contenu": row["contenu"],
-            "medias": medias[row["id_publication"]],
+            "medias": [
+                {"id_media": m[0], "position": m[1], "url": m[2], "largeur": m[3], "hauteur": m[4]}
+                for m in row["medias"]
+            ],
             "compteur_like": row["compteur_like"],
             "nombre_commentaires": row["nombre_commentaires"],
             "nombre_partages": row["nombre_partages"],
-            "aime_par_moi": bool(row["aime_par_moi"]),
+            "aime_par_moi": row["aime_par_moi"],
             "date_publication": iso(row["date_publication"]),
             "date_modification": iso(row["date_modification"]),
         }

@@ -33,14 +33,18 @@ RATIO_GOALS: dict[str, float] = {
     "me": 0.6,
     "near-me": 0.5,
     "near-me-pharmacie": 0.5,
+    "near-me-new": 0.5,
     "detail": 0.5,
+    "detail-new": 0.5,
     "search": 0.5,
     "feed-first": 0.5,
 }
 API_CPU_GOALS_MS: dict[str, float] = {
     "near-me": 1.0,
     "near-me-pharmacie": 1.0,
+    "near-me-new": 1.0,
     "detail": 1.0,
+    "detail-new": 1.0,
     "feed-first": 1.0,
 }
 
