@@ -68,6 +68,12 @@ _TRUE = {"1", "true", "yes"}
 _DROPPED = (asyncpg.ConnectionDoesNotExistError, asyncpg.PostgresConnectionError, OSError)
 
 
+def _dropped(exc: BaseException, driver: asyncpg.Connection) -> bool:
+    """Whether `exc`, raised by the asyncpg connection `driver` used outside SQLAlchemy,
+    means the connection is gone (to be discarded from its pool)."""
+    return isinstance(exc, _DROPPED) or driver.is_closed()
+
+
 def resolve_database_url(settings: Settings) -> str:
     """The SQLAlchemy URL to use: `DATABASE_URL` when set, else the embedded server."""
     if settings.database_url:
@@ -338,9 +344,9 @@ class Database:
                 driver: Any = raw.driver_connection
                 try:
                     record = await driver.fetchrow(fast.sql, *fast.arguments(parameters or {}))
-                except Exception:  # retried below: raised as SQLAlchemy raises it
-                    if driver.is_closed():
-                        await connection.invalidate()
+                except Exception as exc:  # retried below: raised as SQLAlchemy raises it
+                    if _dropped(exc, driver):
+                        await connection.invalidate(exc)
                 else:
                     return None if record is None else fast.row(record)
         async with self.reader.connect() as connection:
@@ -366,7 +372,7 @@ class Database:
                 else:
                     yield driver
             except Exception as exc:
-                if not (isinstance(exc, _DROPPED) or driver.is_closed()):
+                if not _dropped(exc, driver):
                     raise
                 await connection.invalidate(exc)
                 raise ConnectionError("database connection lost") from exc
