@@ -161,6 +161,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/admin/utilisateurs/{id_user}/roles"): {"roles": ["expert"], "motif": MOTIF},
     ("POST", "/api/admin/taches/{id_tache}/relance"): {"motif": MOTIF},
     ("POST", "/api/admin/taches/{id_tache}/annulation"): {"motif": MOTIF},
+    # The caller's own secret (no object of anyone's in the path): anonymous gets 401, each
+    # signed-in actor gets through to the policy, which refuses this new PIN (422); so no
+    # cell changes a password the other cells sign in or pay with. The change itself, its
+    # lockout and the sessions it ends: tests/account/test_security.py.
+    ("POST", "/api/mon-compte/mot-de-passe"): {
+        "mot_de_passe_actuel": PASSWORD,
+        "nouveau_mot_de_passe": "1234",
+        "confirmation": "1234",
+    },
 }
 
 

@@ -22,6 +22,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
+from hostolink.account.security.endpoints import router as account_security_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -290,6 +291,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         kyc.admin_router,
         governance_router,
         jobs_admin_router,
+        account_security_router,
         web.router,
     ):
         app.include_router(router)

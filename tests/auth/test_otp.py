@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 from sqlalchemy import text
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import assert_failure, register
 from tests.conftest import outbox_code
-from tests.factories import execute
+from tests.factories import execute, scalar
 
 PHONE = "+2250701020304"
 
@@ -121,16 +122,58 @@ class TestTries:
 
 
 class TestThrottle:
-    async def test_resend_within_a_minute_is_throttled(
+    async def test_generate_right_after_define_password_keeps_the_code(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
+        """The owner's order: define-password sends a code, then the app asks generate-otp.
+        Within the cooldown the answer is 200, nothing is sent, and the first code works."""
         await register(client, PHONE)
+        code = await outbox_code(db_engine, PHONE)
+        for path in ("/api/generate-otp", "/api/generate"):
+            response = await client.post(path, json={"identifier": PHONE})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert set(body) == {"success", "message", "moyen"}
+            assert body["success"] is True
+            assert body["moyen"] == "sms"
+            assert body["message"].startswith("Un code vient d'être envoyé par SMS. Il reste")
+            assert re.search(r"patientez \d+ s avant d'en demander un autre\.$", body["message"])
+        async with db_engine.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM otp")) == 1
+            assert await connection.scalar(text("SELECT count(*) FROM otp WHERE is_valid")) == 1
+            assert await connection.scalar(text("SELECT count(*) FROM message_sortant")) == 1
+        response = await _verify(client, code)
+        assert response.status_code == 200, response.text
+
+    async def test_a_used_code_within_the_cooldown_is_throttled(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        """Nothing valid to point at (the code was used): the cooldown answers 429."""
+        await register(client, PHONE)
+        assert (await _verify(client, await outbox_code(db_engine, PHONE))).status_code == 200
         response = await client.post("/api/generate-otp", json={"identifier": PHONE})
         assert_failure(response, 429, "TooManyRequests")
         assert int(response.headers["Retry-After"]) > 0
-        async with db_engine.connect() as connection:
-            assert await connection.scalar(text("SELECT count(*) FROM otp")) == 1
-            assert await connection.scalar(text("SELECT count(*) FROM message_sortant")) == 1
+        assert await scalar(db_engine, "SELECT count(*) FROM message_sortant") == 1
+
+    async def test_another_channel_within_the_cooldown_gets_a_new_code(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        await register(client, PHONE)
+        await execute(db_engine, "UPDATE utilisateur SET email = 'awa@exemple.ci'")
+        response = await client.post(
+            "/api/generate-otp", json={"identifier": PHONE, "moyen_envoyer": "email"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["moyen"] == "email"
+        assert response.json()["message"] == "Un code de vérification a été envoyé par email."
+        assert await scalar(db_engine, "SELECT count(*) FROM message_sortant") == 2
+        # One valid code at a time: the SMS one is cancelled, the e-mailed one works.
+        sms_code = await outbox_code(db_engine, PHONE)
+        email_code = await outbox_code(db_engine, "awa@exemple.ci")
+        if sms_code != email_code:
+            assert_failure(await _verify(client, sms_code), 401, "InvalidOtp")
+        assert (await _verify(client, email_code)).status_code == 200
 
     async def test_at_most_five_codes_an_hour(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
@@ -143,12 +186,17 @@ class TestThrottle:
             assert (
                 await client.post("/api/generate-otp", json={"identifier": PHONE})
             ).status_code == 200
+        # At the cap, even within the cooldown with a valid code: the abuse guard answers.
+        response = await client.post("/api/generate-otp", json={"identifier": PHONE})
+        assert_failure(response, 429)
+        assert "heure" in response.json()["message"]
         await execute(
             db_engine, "UPDATE otp SET date_creation = date_creation - interval '61 seconds'"
         )
         response = await client.post("/api/generate-otp", json={"identifier": PHONE})
         assert_failure(response, 429)
         assert "heure" in response.json()["message"]
+        assert await scalar(db_engine, "SELECT count(*) FROM message_sortant") == 5
 
 
 class TestForgottenPassword:

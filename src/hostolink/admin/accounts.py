@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.auth import repository
-from hostolink.auth.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from hostolink.auth.secret_policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from hostolink.auth.service import password_hashing
 from hostolink.config import Settings
 from hostolink.kit.identifiers import Identifier

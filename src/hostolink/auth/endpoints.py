@@ -107,13 +107,36 @@ async def define_password(
     return Answer(message=f"Mot de passe défini. {sent}")
 
 
-@router.post("/api/generate-otp", summary="Envoyer un code de vérification")
-@router.post("/api/generate", summary="Envoyer un code de vérification (alias)")
+_GENERATE_OTP = (
+    "Envoie un code à 6 chiffres par SMS ou e-mail (jamais dans la réponse). Dans la minute "
+    "qui suit un envoi (par exemple juste après `define-password`, l'ordre de l'application), "
+    "si le code envoyé sur le même canal est encore valable, répond 200 « Un code vient "
+    "d'être envoyé… » sans en envoyer un autre ni l'annuler. Un autre canal (`moyen_envoyer`) "
+    "reçoit un nouveau code. Au-delà de 5 codes par heure : 429."
+)
+
+
+@router.post(
+    "/api/generate-otp", summary="Envoyer un code de vérification", description=_GENERATE_OTP
+)
+@router.post(
+    "/api/generate", summary="Envoyer un code de vérification (alias)", description=_GENERATE_OTP
+)
 async def generate_otp(
     body: GenerateOtpBody, session: SessionDep, auth: AuthServiceDep, limits: RateLimitsDep
 ) -> OtpSentAnswer:
     await limits.identifier(body.identifier)
-    channel = await auth.send_code(session, identifier=body.identifier, channel=body.moyen_envoyer)
+    channel, wait = await auth.send_code(
+        session, identifier=body.identifier, channel=body.moyen_envoyer
+    )
+    if wait is not None:
+        return OtpSentAnswer(
+            message=(
+                f"Un code vient d'être envoyé {channel_label(channel)}. Il reste valable : "
+                f"patientez {wait} s avant d'en demander un autre."
+            ),
+            moyen=channel,
+        )
     return OtpSentAnswer(
         message=f"Un code de vérification a été envoyé {channel_label(channel)}.", moyen=channel
     )

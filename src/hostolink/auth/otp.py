@@ -58,12 +58,27 @@ class OtpService:
         return keyed_hash(self._key, "otp", str(user_id), purpose, code)
 
     async def send(
-        self, session: AsyncSession, *, user: Utilisateur, channel: Channel, purpose: Purpose
-    ) -> None:
+        self,
+        session: AsyncSession,
+        *,
+        user: Utilisateur,
+        channel: Channel,
+        purpose: Purpose,
+        reuse_recent: bool = False,
+    ) -> int | None:
         """Create a code and deliver it in the caller's transaction: if delivery fails the
-        error propagates and the whole request (code, password…) is rolled back."""
+        error propagates and the whole request (code, password…) is rolled back.
+
+        With `reuse_recent` (generate-otp), a request within the resend cooldown whose last
+        code has the same purpose, went to the same channel and is still valid sends
+        nothing and changes nothing: the seconds left before another may be asked are
+        returned, and that code stays the one to type. Otherwise None (a code was sent)."""
         to = destination(user, channel)
-        await self._throttle(session, user.id_user)
+        wait = await self._throttle(
+            session, user.id_user, purpose=purpose, channel=channel, reuse_recent=reuse_recent
+        )
+        if wait is not None:  # nothing handed to a sender: not counted in OTP_MESSAGES
+            return wait
         await repository.invalidate_otps(session, user_id=user.id_user, purpose=purpose)
         code = generate_otp()
         ttl = self._settings.otp_ttl_seconds
@@ -82,23 +97,45 @@ class OtpService:
             OTP_MESSAGES.labels(channel=channel, outcome="failed").inc()
             raise
         OTP_MESSAGES.labels(channel=channel, outcome="sent").inc()
+        return None
 
-    async def _throttle(self, session: AsyncSession, user_id: int) -> None:
+    async def _throttle(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        *,
+        purpose: Purpose,
+        channel: Channel,
+        reuse_recent: bool,
+    ) -> int | None:
+        """Raise `TooManyRequests` when no code may be sent now; with `reuse_recent`, the
+        seconds left of the cooldown when the last code is still the one to type."""
         now = utcnow()
         last, sent_last_hour = await repository.otp_send_history(
             session, user_id=user_id, since=now - timedelta(hours=1)
         )
-        interval = self._settings.otp_resend_interval_seconds
-        if last is not None and (now - last).total_seconds() < interval:
-            wait = interval - int((now - last).total_seconds())
-            raise TooManyRequests(
-                f"Un code vient d'être envoyé. Patientez {wait} s avant d'en demander un autre.",
-                retry_after=wait,
-            )
+        # The hourly cap first: it is the abuse guard, and a reused code does not lift it.
         if sent_last_hour >= self._settings.otp_max_per_hour:
             raise TooManyRequests(
                 "Trop de codes demandés en une heure. Réessayez plus tard.", retry_after=3600
             )
+        interval = self._settings.otp_resend_interval_seconds
+        if last is None or (now - last).total_seconds() >= interval:
+            return None
+        wait = max(1, interval - int((now - last).total_seconds()))
+        if reuse_recent:
+            latest = await repository.latest_otp(session, user_id=user_id)
+            if latest is not None and latest.objet == purpose:
+                if latest.moyen_envoyer != channel:
+                    # Another channel (an SMS that does not arrive, the e-mail asked for
+                    # instead): send there, within the hourly cap checked above.
+                    return None
+                if latest.is_valid and latest.expires_at > now.replace(tzinfo=None):
+                    return wait
+        raise TooManyRequests(
+            f"Un code vient d'être envoyé. Patientez {wait} s avant d'en demander un autre.",
+            retry_after=wait,
+        )
 
     async def verify(
         self, session: AsyncSession, *, user_id: int | None, code: str, purpose: Purpose

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -182,6 +182,17 @@ async def otp_send_history(
     return last, int(count)
 
 
+async def latest_otp(session: AsyncSession, *, user_id: int) -> Otp | None:
+    """The last code created for this person, whatever its purpose or state."""
+    query = (
+        select(Otp)
+        .where(Otp.user_id == user_id)
+        .order_by(Otp.date_creation.desc(), Otp.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
 async def invalidate_otps(session: AsyncSession, *, user_id: int, purpose: str) -> None:
     await session.execute(
         update(Otp)
@@ -318,8 +329,13 @@ async def revoke_family(session: AsyncSession, *, family: uuid.UUID, reason: str
     await _revoke(session, JetonRafraichissement.famille == family, reason)
 
 
-async def revoke_all_for_user(session: AsyncSession, *, user_id: int, reason: str) -> None:
-    await _revoke(session, JetonRafraichissement.id_user == user_id, reason)
+async def revoke_all_for_user(
+    session: AsyncSession, *, user_id: int, reason: str, keep_family: uuid.UUID | None = None
+) -> None:
+    which = JetonRafraichissement.id_user == user_id
+    if keep_family is not None:
+        which = and_(which, JetonRafraichissement.famille != keep_family)
+    await _revoke(session, which, reason)
 
 
 # ------------------------------------------------------------------------------ lockout

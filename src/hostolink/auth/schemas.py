@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from hostolink.auth.secret_policy import (
+    PASSWORD_MAX_LENGTH,
+    POLICY_IN_WORDS,
+    check_secret_for,
+    check_secret_shape,
+)
 from hostolink.kit.identifiers import InvalidIdentifier, parse_identifier
-
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 128
 
 
 def _normalise_identifier(value: str) -> str:
@@ -25,13 +36,8 @@ def _normalise_identifier(value: str) -> str:
 
 
 def _check_password(value: str) -> str:
-    if len(value) < PASSWORD_MIN_LENGTH:
-        raise ValueError(
-            f"Le mot de passe doit contenir au moins {PASSWORD_MIN_LENGTH} caractères."
-        )
-    if len(value) > PASSWORD_MAX_LENGTH:
-        raise ValueError(f"Le mot de passe doit contenir au plus {PASSWORD_MAX_LENGTH} caractères.")
-    return value
+    """A PIN of 4 to 6 digits or a password of 8 to 128 characters (auth.secret_policy)."""
+    return check_secret_shape(value)
 
 
 def _check_otp(value: str) -> str:
@@ -56,7 +62,11 @@ IdentifierField = Annotated[
         examples=["0701020304"],
     ),
 ]
-NewPassword = Annotated[str, AfterValidator(_check_password), Field(examples=["MonMotDePasse123"])]
+NewPassword = Annotated[
+    str,
+    AfterValidator(_check_password),
+    Field(description=POLICY_IN_WORDS, examples=["MonMotDePasse123", "739164"]),
+]
 OtpCode = Annotated[str, AfterValidator(_check_otp), Field(examples=["123456"])]
 Secret = Annotated[str, AfterValidator(_not_blank), Field(max_length=PASSWORD_MAX_LENGTH)]
 Channel = Literal["email", "sms"]
@@ -80,6 +90,15 @@ class DefinePasswordBody(Body):
     identifier: IdentifierField
     password: NewPassword
     confirmPassword: str | None = None  # noqa: N815 - the Flutter app's field name
+
+    @field_validator("password")
+    @classmethod
+    def _not_own_digits(cls, value: str, info: ValidationInfo) -> str:
+        """A PIN must not come from the identifier's digits (validated just before)."""
+        identifier = info.data.get("identifier")
+        if isinstance(identifier, str):
+            check_secret_for(value, identifier)
+        return value
 
     @model_validator(mode="after")
     def _passwords_match(self) -> DefinePasswordBody:

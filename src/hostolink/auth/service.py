@@ -101,6 +101,7 @@ class AuthService:
         self._hashing = hashing
         self._limiter = limiter
         self._key = settings.signing_key()
+        self.senders = senders
         self.otp = OtpService(db, settings, senders)
         self.lockout = Lockout(db, settings)
         self.refresh_tokens = RefreshTokens(db, settings)
@@ -157,13 +158,18 @@ class AuthService:
 
     async def send_code(
         self, session: AsyncSession, *, identifier: str, channel: Channel | None
-    ) -> Channel:
+    ) -> tuple[Channel, int | None]:
+        """(channel, None) when a code was sent; (channel, seconds) when the code sent
+        moments ago on that channel (by define-password, the owner's order) is still valid
+        and is the one to type: nothing is sent, the seconds are the cooldown left."""
         user = await repository.user_by_identifier(session, identifier)
         if user is None:
             raise UnknownAccount
         chosen = channel or channel_of(identifier)
-        await self.otp.send(session, user=user, channel=chosen, purpose="verification")
-        return chosen
+        wait = await self.otp.send(
+            session, user=user, channel=chosen, purpose="verification", reuse_recent=True
+        )
+        return chosen, wait
 
     async def verify_code(
         self, session: AsyncSession, *, identifier: str, code: str, ip: str | None
@@ -243,6 +249,28 @@ class AuthService:
         # A new password closes every open session and lifts the lock it was meant to end.
         await self.refresh_tokens.revoke_all(session, user_id=user.id_user)
         await self.lockout.succeeded(identifier)
+
+    async def replace_secret(
+        self,
+        session: AsyncSession,
+        *,
+        identifier: str,
+        current: str,
+        new: str,
+        ip: str | None,
+        keep_family: uuid.UUID | None,
+        error: type[Unauthorized],
+    ) -> Utilisateur:
+        """A signed-in person changes their secret: the current one is checked exactly as
+        login checks it (same lockout, same failure counts), then every session but
+        `keep_family` (the caller's own) is ended."""
+        user = await self._check_secret(session, identifier, current, ip=ip, error=error)
+        user.mdp = await self._hashing.hash(new)
+        user.date_modification = utcnow()
+        await self.refresh_tokens.revoke_all(
+            session, user_id=user.id_user, keep_family=keep_family, reason="changement_secret"
+        )
+        return user
 
     # ------------------------------------------------------------------------- helpers
 

@@ -1,0 +1,1 @@
+"""The account's secret, changed by its owner while signed in (`/api/mon-compte/mot-de-passe`)."""
