@@ -105,6 +105,9 @@ fi
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
 
+# Change the password while signed in (other session ended, this one kept), then back.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "7 - Mon compte, sécurité" "$@"
+
 echo "newman.sh: onboarding flow passed" >&2
 
 # Then every other folder: each operation of the API once, with its generated example, as

@@ -3,6 +3,9 @@
 import { afterLogin, api, formError, h, navigate, route, session, toast } from '../core.js';
 
 const IDENTIFIER_KEY = 'hostolink.identifier';
+// The secret is a PIN (as the owner's Flutter app and mobile-money apps ask) or a password;
+// the API refuses guessable PINs (0000, 1234, the number's own digits) and says why.
+const SECRET_HINT = 'PIN de 4 à 6 chiffres ou mot de passe de 8 caractères au moins.';
 
 function identifier() {
   return sessionStorage.getItem(IDENTIFIER_KEY) || '';
@@ -128,7 +131,7 @@ route('/inscription/mot-de-passe', (params, mount) => {
   mount.append(
     welcome('Créez votre mot de passe', 'Il protège votre compte et confirme vos paiements.'),
     h('div', { class: 'card stack' }, who(), form([
-      field({ id: 'password', label: 'Mot de passe', hint: '8 caractères au moins.', type: 'password', autocomplete: 'new-password', required: true, minlength: 8 }),
+      field({ id: 'password', label: 'Mot de passe', hint: SECRET_HINT, type: 'password', autocomplete: 'new-password', required: true, minlength: 4, maxlength: 128 }),
       field({ id: 'confirmPassword', label: 'Confirmez le mot de passe', type: 'password', autocomplete: 'new-password', required: true }),
     ], async (data, element) => {
       const passwords = samePasswords(data, element);
@@ -239,7 +242,7 @@ route('/mot-de-passe-oublie', (params, mount) => {
       devHint(),
       form([
         codeField(),
-        field({ id: 'password', label: 'Nouveau mot de passe', hint: '8 caractères au moins.', type: 'password', autocomplete: 'new-password', required: true }),
+        field({ id: 'password', label: 'Nouveau mot de passe', hint: SECRET_HINT, type: 'password', autocomplete: 'new-password', required: true, minlength: 4, maxlength: 128 }),
         field({ id: 'confirmPassword', label: 'Confirmez le nouveau mot de passe', type: 'password', autocomplete: 'new-password', required: true }),
       ], async (data, element) => {
         const passwords = samePasswords(data, element);
