@@ -260,6 +260,7 @@ class AuthService:
         ip: str | None,
         keep_family: uuid.UUID | None,
         error: type[Unauthorized],
+        reason: str,
     ) -> Utilisateur:
         """A signed-in person changes their secret: the current one is checked exactly as
         login checks it (same lockout, same failure counts), then every session but
@@ -268,7 +269,7 @@ class AuthService:
         user.mdp = await self._hashing.hash(new)
         user.date_modification = utcnow()
         await self.refresh_tokens.revoke_all(
-            session, user_id=user.id_user, keep_family=keep_family, reason="changement_secret"
+            session, user_id=user.id_user, keep_family=keep_family, reason=reason
         )
         return user
 

@@ -93,9 +93,8 @@ async def change_password(
     if identifier is None:  # the schema requires one of them
         raise NoIdentifier
     _refuse_own_digits(new, principal)
-    others = await repository.count_other_sessions(
-        session, user_id=principal.id, keep_family=current_session
-    )
+    # No query before the secret is checked: a wrong one must not hold a connection while
+    # it waits for the hashing threads (see AuthService._check_secret).
     await auth.replace_secret(
         session,
         identifier=identifier,
@@ -104,7 +103,9 @@ async def change_password(
         ip=ip,
         keep_family=current_session,
         error=WrongCurrentPassword,
+        reason=repository.REASON,
     )
+    others = await repository.sessions_just_ended(session, user_id=principal.id)
     await notify(
         session, user_id=principal.id, kind="systeme", title=NOTICE_TITLE, text=NOTICE_TEXT
     )
