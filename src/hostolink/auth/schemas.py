@@ -122,7 +122,11 @@ class VerifyOtpBody(Body):
 
 class VerifyPinBody(Body):
     identifier: IdentifierField
-    pin: Secret | None = None
+    pin: Secret | None = Field(
+        default=None,
+        description="Le secret du compte : PIN de 4 à 6 chiffres ou mot de passe.",
+        examples=["739164"],
+    )
     otpCode: Secret | None = Field(  # noqa: N815
         default=None,
         description="Accepté comme PIN : la note du propriétaire montre `otpCode` ici par erreur.",
