@@ -155,7 +155,7 @@ class TestDefinePassword:
     async def test_too_short(self, client: httpx.AsyncClient) -> None:
         await client.post("/api/register-user", json={"identifier": "0701020304"})
         response = await client.post(
-            "/api/define-password", json={"identifier": "0701020304", "password": "1234"}
+            "/api/define-password", json={"identifier": "0701020304", "password": "abc1234"}
         )
         assert_failure(response, 422, "ValidationError")
 
