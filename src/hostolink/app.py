@@ -22,6 +22,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
+from hostolink.account.identifier.endpoints import router as identifier_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         health_router,
         auth_router,
         users_router,
+        identifier_router,
         wallet_router,
         qr_router,
         cards_router,

@@ -20,7 +20,7 @@ from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 
 Channel = Literal["sms", "email"]
-Purpose = Literal["verification", "reinitialisation"]
+Purpose = Literal["verification", "reinitialisation", "nouvel_identifiant"]
 
 
 class InvalidOtp(HostolinkError):
@@ -58,11 +58,19 @@ class OtpService:
         return keyed_hash(self._key, "otp", str(user_id), purpose, code)
 
     async def send(
-        self, session: AsyncSession, *, user: Utilisateur, channel: Channel, purpose: Purpose
+        self,
+        session: AsyncSession,
+        *,
+        user: Utilisateur,
+        channel: Channel,
+        purpose: Purpose,
+        to: str | None = None,
     ) -> None:
         """Create a code and deliver it in the caller's transaction: if delivery fails the
-        error propagates and the whole request (code, password…) is rolled back."""
-        to = destination(user, channel)
+        error propagates and the whole request (code, password…) is rolled back. `to`: an
+        address that is not yet the person's (the new identifier of a change); by default
+        the person's own phone or e-mail for `channel`."""
+        to = to or destination(user, channel)
         await self._throttle(session, user.id_user)
         await repository.invalidate_otps(session, user_id=user.id_user, purpose=purpose)
         code = generate_otp()

@@ -101,5 +101,15 @@ class RefreshTokens:
         if row is not None:
             await repository.revoke_family(session, family=row.famille, reason="deconnexion")
 
-    async def revoke_all(self, session: AsyncSession, *, user_id: int) -> None:
-        await repository.revoke_all_for_user(session, user_id=user_id, reason="reinitialisation")
+    async def revoke_all(
+        self,
+        session: AsyncSession,
+        *,
+        user_id: int,
+        keep_family: uuid.UUID | None = None,
+        reason: str = "reinitialisation",
+    ) -> None:
+        """End every session of the person; `keep_family`: except that one (the caller's)."""
+        await repository.revoke_all_for_user(
+            session, user_id=user_id, reason=reason, keep_family=keep_family
+        )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -318,8 +318,13 @@ async def revoke_family(session: AsyncSession, *, family: uuid.UUID, reason: str
     await _revoke(session, JetonRafraichissement.famille == family, reason)
 
 
-async def revoke_all_for_user(session: AsyncSession, *, user_id: int, reason: str) -> None:
-    await _revoke(session, JetonRafraichissement.id_user == user_id, reason)
+async def revoke_all_for_user(
+    session: AsyncSession, *, user_id: int, reason: str, keep_family: uuid.UUID | None = None
+) -> None:
+    which = JetonRafraichissement.id_user == user_id
+    if keep_family is not None:
+        which = and_(which, JetonRafraichissement.famille != keep_family)
+    await _revoke(session, which, reason)
 
 
 # ------------------------------------------------------------------------------ lockout

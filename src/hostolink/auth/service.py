@@ -101,6 +101,7 @@ class AuthService:
         self._hashing = hashing
         self._limiter = limiter
         self._key = settings.signing_key()
+        self.senders = senders
         self.otp = OtpService(db, settings, senders)
         self.lockout = Lockout(db, settings)
         self.refresh_tokens = RefreshTokens(db, settings)
