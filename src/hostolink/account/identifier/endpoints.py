@@ -23,9 +23,8 @@ from hostolink.account.identifier.service import IdentifierChangeService, Refuse
 from hostolink.auth.deps import AuthServiceDep, CurrentUser, authenticated_router
 from hostolink.auth.service import channel_label
 from hostolink.auth.tokens import read_access_token
-from hostolink.config import Settings
 from hostolink.db import SessionDep
-from hostolink.kit.deps import client_ip, signing_key_of
+from hostolink.kit.deps import SettingsDep, client_ip, signing_key_of
 
 router = authenticated_router(tags=["Mon compte"])
 
@@ -41,8 +40,7 @@ async def current_session(request: Request, principal: CurrentUser) -> uuid.UUID
 CurrentSession = Annotated[uuid.UUID, Depends(current_session)]
 
 
-def _service(request: Request, auth: AuthServiceDep) -> IdentifierChangeService:
-    settings: Settings = request.app.state.settings
+def _service(auth: AuthServiceDep, settings: SettingsDep) -> IdentifierChangeService:
     return IdentifierChangeService(auth, otp_ttl_seconds=settings.otp_ttl_seconds)
 
 
