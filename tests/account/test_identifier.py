@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.auth.helpers import PASSWORD, assert_failure, bearer, onboard
@@ -305,3 +306,62 @@ class TestRaces:
         if confirmed.status_code == 409:
             assert (await scalar(db_engine, "SELECT count(*) FROM utilisateur")) == 2
             assert await _holders(db_engine, "telephone", PHONE) == 1
+
+
+async def _wait_until_blocked(engine: AsyncEngine, task: asyncio.Task[Any]) -> None:
+    """Until a statement of the app waits for a lock held by the test (or the request ended,
+    which the caller then reports)."""
+    for _ in range(1_000):
+        waiting = await scalar(
+            engine,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'",
+        )
+        if waiting or task.done():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the confirmation never waited for the other writer")
+
+
+class TestConfirmationWaitsForTheOtherWriter:
+    """Someone else writes the number and has not committed yet: the confirmation waits on
+    the unique index, then loses if that write commits, or wins if it rolls back."""
+
+    async def _blocked_confirmation(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine, *, commit: bool
+    ) -> httpx.Response:
+        token = await _person(client, db_engine, PHONE)
+        await _person(client, db_engine, OTHER_PHONE)
+        assert (await _request(client, token, NEW_PHONE)).status_code == 200
+        code = await outbox_code(db_engine, NEW_PHONE)
+        async with db_engine.connect() as other:
+            transaction = await other.begin()
+            await other.execute(
+                text("UPDATE utilisateur SET telephone = :new WHERE telephone = :old"),
+                {"new": NEW_PHONE, "old": OTHER_PHONE},
+            )
+            confirming = asyncio.create_task(_confirm(client, token, code))
+            await _wait_until_blocked(db_engine, confirming)
+            assert not confirming.done(), confirming.result().text
+            await (transaction.commit() if commit else transaction.rollback())
+            return await confirming
+
+    async def test_the_other_writer_commits_the_confirmation_gets_409(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        answer = await self._blocked_confirmation(client, db_engine, commit=True)
+        assert_failure(answer, 409, "IdentifierInUse")
+        assert await _holders(db_engine, "telephone", NEW_PHONE) == 1
+        assert await _holders(db_engine, "telephone", PHONE) == 1
+        assert await scalar(db_engine, "SELECT statut FROM changement_identifiant") == "refuse"
+        sent = "SELECT count(*) FROM message_sortant WHERE destinataire = :to"
+        assert await scalar(db_engine, sent, to=PHONE) == 1  # only its onboarding code
+
+    async def test_the_other_writer_rolls_back_the_confirmation_wins(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        answer = await self._blocked_confirmation(client, db_engine, commit=False)
+        assert answer.status_code == 200, answer.text
+        assert await _holders(db_engine, "telephone", NEW_PHONE) == 1
+        assert await _holders(db_engine, "telephone", PHONE) == 0
+        assert await scalar(db_engine, "SELECT statut FROM changement_identifiant") == "confirme"

@@ -20,13 +20,13 @@ from hostolink.account.identifier.schemas import (
     ConfirmIdentifierBody,
 )
 from hostolink.account.identifier.service import IdentifierChangeService, Refused
-from hostolink.auth.deps import AuthServiceDep, CurrentUser, authenticated_router
+from hostolink.auth.deps import AuthServiceDep, CurrentUser, authenticated_router, limit_client
 from hostolink.auth.service import channel_label
 from hostolink.auth.tokens import read_access_token
 from hostolink.db import SessionDep
 from hostolink.kit.deps import SettingsDep, client_ip, signing_key_of
 
-router = authenticated_router(tags=["Mon compte"])
+router = authenticated_router(tags=["Mon compte"], dependencies=[Depends(limit_client)])
 
 
 async def current_session(request: Request, principal: CurrentUser) -> uuid.UUID:
