@@ -70,6 +70,7 @@ run_folder() {
 }
 
 run_folder "1 - Inscription" "$@"
+SIGNED_UP_AT=$(date +%s)  # the last code sent to the account: resends wait 60 s after it
 
 # The outbox lists messages newest first: the latest one holds the code that is still valid
 # (a resend replaces the previous code). Its first standalone 6-digit number is the code.
@@ -107,6 +108,24 @@ run_folder "6 - Annuaire santé" "$@"
 
 # Change the password while signed in (other session ended, this one kept), then back.
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "7 - Mon compte, sécurité" "$@"
+# Add a phone number to the account (enrolled by e-mail, which stays valid for the folders
+# below): the code goes to the NEW number, read from the outbox between the two requests.
+# One code per minute and person: wait out what is left of the minute since "1 - Inscription".
+if [[ -z "${OUTBOX_URL:-}" ]]; then
+    NEW_PHONE="07$(printf '%08d' $(( (RANDOM * 32768 + RANDOM) % 100000000 )))"
+    WAIT=$(( SIGNED_UP_AT + 61 - $(date +%s) ))
+    if (( WAIT > 0 )); then sleep "$WAIT"; fi
+    # --folder also names single requests: the folder « 9 - Mon compte - identifiant » in two runs.
+    FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "Identifiant - déjà celui du compte" \
+        --folder "Identifiant - demander le changement" \
+        --env-var "nouveauNumero=$NEW_PHONE" "$@"
+    CODE_OUTBOX="$("$HOSTOLINK" outbox --to "+225$NEW_PHONE" --limit 1)"
+    NEW_OTP="$(grep -oE '(^|[^0-9])[0-9]{6}([^0-9]|$)' <<<"$CODE_OUTBOX" | head -n 1 | tr -cd '0-9' || true)"
+    FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "Identifiant - confirmer avec le code" \
+        --folder "Identifiant - le nouveau numéro existe" \
+        --folder "Identifiant - connexion avec le nouveau numéro" \
+        --env-var "nouveauNumero=$NEW_PHONE" --env-var "otpIdentifiant=$NEW_OTP" "$@"
+fi
 
 echo "newman.sh: onboarding flow passed" >&2
 

@@ -156,6 +156,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "pin": PASSWORD,
     },
     ("POST", MES + "/experts"): {"identifiant": "0700000004", "specialite": "Cardiologie"},
+    # Each caller's own account (no object named): the right PIN takes everyone past the
+    # checks to a code sent for their own change (or the resend throttle), never 401/403.
+    ("POST", "/api/mon-compte/identifiant"): {"nouvel_identifiant": "0700000098", "pin": PASSWORD},
     ("POST", "/api/admin/utilisateurs/{id_user}/suspension"): {"motif": MOTIF},
     ("POST", "/api/admin/utilisateurs/{id_user}/reactivation"): {"motif": MOTIF},
     ("PUT", "/api/admin/utilisateurs/{id_user}/roles"): {"roles": ["expert"], "motif": MOTIF},

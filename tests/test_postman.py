@@ -37,6 +37,7 @@ APP_FLOW_FOLDERS = [
     "5 - Dépôts et retraits",
     "6 - Annuaire santé",
     "7 - Mon compte, sécurité",
+    "9 - Mon compte - identifiant",
 ]
 
 

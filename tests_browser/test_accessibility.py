@@ -30,6 +30,7 @@ SCREENS = [
     "#/thematiques",
     "#/notifications",
     "#/profil",
+    "#/profil/identifiant",
 ]
 # The app's own scripts, not minified, every view included (jsQR and Leaflet load on demand
 # and are counted apart): a phone on a slow network downloads them once.

@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from hostolink import __version__
 from hostolink.account.security.endpoints import router as account_security_router
+from hostolink.account.identifier.endpoints import router as identifier_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -258,6 +259,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         health_router,
         auth_router,
         users_router,
+        identifier_router,
         wallet_router,
         qr_router,
         cards_router,

@@ -20,7 +20,7 @@ from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 
 Channel = Literal["sms", "email"]
-Purpose = Literal["verification", "reinitialisation"]
+Purpose = Literal["verification", "reinitialisation", "nouvel_identifiant"]
 
 
 class InvalidOtp(HostolinkError):
@@ -65,15 +65,18 @@ class OtpService:
         channel: Channel,
         purpose: Purpose,
         reuse_recent: bool = False,
+        to: str | None = None,
     ) -> int | None:
         """Create a code and deliver it in the caller's transaction: if delivery fails the
-        error propagates and the whole request (code, password…) is rolled back.
+        error propagates and the whole request (code, password…) is rolled back. `to`: an
+        address that is not yet the person's (the new identifier of a change); by default
+        the person's own phone or e-mail for `channel`.
 
         With `reuse_recent` (generate-otp), a request within the resend cooldown whose last
         code has the same purpose, went to the same channel and is still valid sends
         nothing and changes nothing: the seconds left before another may be asked are
         returned, and that code stays the one to type. Otherwise None (a code was sent)."""
-        to = destination(user, channel)
+        to = to or destination(user, channel)
         wait = await self._throttle(
             session, user.id_user, purpose=purpose, channel=channel, reuse_recent=reuse_recent
         )

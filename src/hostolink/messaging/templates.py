@@ -12,7 +12,7 @@ from typing import Literal
 
 from hostolink.messaging.senders import Channel, OutgoingMessage
 
-OtpPurpose = Literal["verification", "reinitialisation"]
+OtpPurpose = Literal["verification", "reinitialisation", "nouvel_identifiant"]
 
 SMS_MAX_LENGTH = 160
 
@@ -20,11 +20,15 @@ SMS_MAX_LENGTH = 160
 _PURPOSE_SHORT: dict[OtpPurpose, str] = {
     "verification": "de vérification",
     "reinitialisation": "de réinitialisation",
+    "nouvel_identifiant": "de confirmation",
 }
 _PURPOSE_SENTENCE: dict[OtpPurpose, str] = {
     "verification": "Voici votre code de vérification pour activer votre compte Hostolink.",
     "reinitialisation": (
         "Voici votre code pour réinitialiser le mot de passe de votre compte Hostolink."
+    ),
+    "nouvel_identifiant": (
+        "Voici votre code pour confirmer ce nouvel identifiant de votre compte Hostolink."
     ),
 }
 

@@ -5,6 +5,7 @@ from hostolink.models.appareil_push import AppareilPush
 from hostolink.models.bareme_frais import BaremeFrais
 from hostolink.models.base import Base
 from hostolink.models.carte_bancaire import CarteBancaire
+from hostolink.models.changement_identifiant import ChangementIdentifiant
 from hostolink.models.cle_idempotence import CleIdempotence
 from hostolink.models.commentaire import Commentaire
 from hostolink.models.compte import Compte
@@ -55,6 +56,7 @@ __all__ = [
     "BaremeFrais",
     "Base",
     "CarteBancaire",
+    "ChangementIdentifiant",
     "CleIdempotence",
     "Commentaire",
     "Compte",

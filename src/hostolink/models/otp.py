@@ -27,7 +27,10 @@ OTP_CODE_MASK = "******"
 class Otp(Base):
     __tablename__ = "otp"
     __table_args__ = (
-        CheckConstraint("objet IN ('verification', 'reinitialisation')", name="objet_valide"),
+        CheckConstraint(
+            "objet IN ('verification', 'reinitialisation', 'nouvel_identifiant')",
+            name="objet_valide",
+        ),
         CheckConstraint("moyen_envoyer IN ('sms', 'email')", name="moyen_valide"),
         CheckConstraint("tentatives >= 0", name="tentatives_positives"),
         Index("ix_otp_user_id_date_creation", "user_id", "date_creation"),

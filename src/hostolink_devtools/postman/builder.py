@@ -74,6 +74,8 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
         "",
         "Établissement le plus proche (rempli par « 6 - Annuaire santé »).",
     ),
+    ("nouveauNumero", "0709080706", "Nouveau numéro du compte (« 9 - Mon compte - identifiant »)."),
+    ("otpIdentifiant", "", "Code reçu au nouveau numéro (`hostolink outbox --to <numéro>`)."),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 

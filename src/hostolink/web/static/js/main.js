@@ -12,6 +12,7 @@ const VIEWS = [
   './views/notifications.js',
   './views/profile.js',
   './views/account-security.js',
+  './views/account-identifier.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

@@ -235,6 +235,7 @@ async function renderProfile(params, mount) {
         "nav",
         { class: "list profile-links", "aria-label": "Raccourcis" },
         h("a", { class: "list-item", href: "#/profil/securite" }, "Sécurité : changer mon mot de passe"),
+        h("a", { class: "list-item", href: "#/profil/identifiant" }, "Changer de numéro ou d'e-mail"),
         h("a", { class: "list-item", href: "#/notifications" }, "Notifications"),
         h("a", { class: "list-item", href: "#/thematiques" }, "Salons thématiques"),
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
