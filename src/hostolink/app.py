@@ -22,6 +22,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
+from hostolink.account.deletion.endpoints import router as account_deletion_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -261,6 +262,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         qr_router,
         cards_router,
         contacts_router,
+        account_deletion_router,
         admin_router,
         wallet_admin_router,
         operations_router,

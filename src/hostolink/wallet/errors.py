@@ -58,6 +58,13 @@ class RecipientAccountFrozen(Conflict):
     message = "Le portefeuille du destinataire ne peut pas recevoir d'argent pour le moment."
 
 
+class RecipientAccountClosed(Conflict):
+    message = (
+        "Ce destinataire a supprimé son compte Hostolink : il ne peut plus recevoir d'argent. "
+        "Rien n'a été débité."
+    )
+
+
 class InsufficientFunds(Conflict):
     message = "Solde insuffisant pour effectuer cette opération."
 
