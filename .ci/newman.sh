@@ -105,6 +105,10 @@ fi
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
 
+# Delete my account: refused while money is held (the folder credits 100 F CFA first).
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "10 - Mon compte - suppression" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+
 echo "newman.sh: onboarding flow passed" >&2
 
 # Then every other folder: each operation of the API once, with its generated example, as

@@ -334,6 +334,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         SecurityHeadersMiddleware,
         policies={
             "/": web.CONTENT_SECURITY_POLICY,
+            "/suppression-compte": web.CONTENT_SECURITY_POLICY,
             "/docs": docs_policy,
             "/sandbox": SANDBOX_POLICY,
             "/p": share_page.CONTENT_SECURITY_POLICY,

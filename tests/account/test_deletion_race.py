@@ -97,8 +97,8 @@ class TestDeletionRacingATransfer:
         assert deleted.status_code == 200, deleted.text
         # The transfer had found Awa before she left: refused on the locked, closed wallet.
         assert sent.status_code == 409, sent.text
-        assert sent.json()["error"] == "RecipientAccountClosed"
-        assert "supprimé son compte" in sent.json()["message"]
+        assert sent.json()["error"] == "RecipientAccountFrozen"
+        assert "est fermé (compte supprimé" in sent.json()["message"]
         assert await balance(db_engine, awa.numero_compte) == 0
         assert await balance(db_engine, bob.numero_compte) == 5_000
         await assert_ledger_clean(db_engine)

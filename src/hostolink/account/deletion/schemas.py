@@ -29,9 +29,16 @@ class EligibilityAnswer(BaseModel):
 class DeletionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pin: str = Field(min_length=1, max_length=128, description="Le PIN (mot de passe) du compte.")
+    pin: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Le PIN (mot de passe) du compte.",
+        examples=["pas-le-bon-pin"],
+    )
     confirmation: str = Field(
-        max_length=20, description=f"Le mot {CONFIRMATION_WORD}, tapé par la personne."
+        max_length=20,
+        description=f"Le mot {CONFIRMATION_WORD}, tapé par la personne.",
+        examples=[CONFIRMATION_WORD],
     )
 
 
