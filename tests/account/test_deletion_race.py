@@ -103,6 +103,23 @@ class TestDeletionRacingATransfer:
         assert await balance(db_engine, bob.numero_compte) == 5_000
         await assert_ledger_clean(db_engine)
 
+    async def test_two_deletions_at_once_delete_once(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        awa = await person(client, db_engine, 1)
+
+        first, second = await _race(
+            db_engine, awa.numero_compte, delete(client, awa), delete(client, awa)
+        )
+
+        assert first.status_code == 200, first.text
+        assert second.status_code == 409, second.text
+        assert second.json()["message"] == "Ce compte est déjà supprimé."
+        lines = await scalar(
+            db_engine, "SELECT count(*) FROM journal_audit WHERE action = 'compte.suppression'"
+        )
+        assert lines == 1
+
     async def test_unordered_races_never_leave_money_in_a_closed_wallet(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:

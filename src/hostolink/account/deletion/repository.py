@@ -131,8 +131,13 @@ async def establishments_only_managed_by(
 
 
 async def lock_person(session: AsyncSession, user_id: int) -> Utilisateur | None:
+    """The person's row, locked and read afresh: the PIN check loaded it earlier in this
+    transaction, and a deletion that committed meanwhile must be seen."""
     return await session.scalar(
-        select(Utilisateur).where(Utilisateur.id_user == user_id).with_for_update()
+        select(Utilisateur)
+        .where(Utilisateur.id_user == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
