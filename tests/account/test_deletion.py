@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.media.storage import LocalStorage, build_storage
 from tests.account.helpers import PATH, codes, delete, eligibility
-from tests.auth.helpers import PASSWORD
+from tests.auth.helpers import PASSWORD, bearer
 from tests.factories import scalar
 from tests.media.helpers import image_bytes, post_image
 from tests.operations.helpers import deposit, pay, settle, withdraw
@@ -94,9 +94,20 @@ class TestMoneyHistory:
         # the money from the hold account to the provider's, not from the wallet).
         assert transactions == 5
 
+        second_session = await client.post(
+            "/api/auth/login", json={"identifier": awa.national, "password": PASSWORD}
+        )
+        assert second_session.status_code == 200, second_session.text
         done = await delete(client, awa)
         assert done.status_code == 200, done.text
         assert "supprimé" in done.json()["message"]
+        # Every session ended: the other device's tokens too, refresh token included.
+        other = second_session.json()
+        assert (await client.get("/api/user/me", headers=bearer(other["token"]))).status_code == 401
+        refreshed = await client.post(
+            "/api/auth/refresh", json={"refresh_token": other["refresh_token"]}
+        )
+        assert refreshed.status_code == 401, refreshed.text
 
         # Every token of the person is refused; the old identifier is an unknown account.
         assert (await client.get("/api/user/me", headers=awa.headers)).status_code == 401
