@@ -126,6 +126,9 @@ if [[ -z "${OUTBOX_URL:-}" ]]; then
         --folder "Identifiant - connexion avec le nouveau numéro" \
         --env-var "nouveauNumero=$NEW_PHONE" --env-var "otpIdentifiant=$NEW_OTP" "$@"
 fi
+# Delete my account: refused while money is held (the folder credits 100 F CFA first).
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "10 - Mon compte - suppression" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2
 

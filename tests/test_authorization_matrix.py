@@ -141,6 +141,9 @@ OWNED: dict[tuple[str, str], str | None] = {
 }
 MOTIF = "Contrôle de l'autorisation"
 # Valid bodies where a stranger must be stopped by the owner check, not by validation.
+# `POST /api/mon-compte/suppression` gets none (422 for everyone): it names no object, only
+# the caller's own account, and with a real PIN every actor would delete itself; who may
+# delete what is tests/account/test_deletion*.py.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/contacts/{id_contact}"): {"alias": "Changé par un autre"},
     ("POST", "/api/depots/{reference}/code"): {"code": "123456"},

@@ -38,6 +38,7 @@ APP_FLOW_FOLDERS = [
     "6 - Annuaire santé",
     "7 - Mon compte, sécurité",
     "9 - Mon compte - identifiant",
+    "10 - Mon compte - suppression",
 ]
 
 

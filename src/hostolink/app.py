@@ -24,6 +24,7 @@ from sqlalchemy import text
 from hostolink import __version__
 from hostolink.account.security.endpoints import router as account_security_router
 from hostolink.account.identifier.endpoints import router as identifier_router
+from hostolink.account.deletion.endpoints import router as account_deletion_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         qr_router,
         cards_router,
         contacts_router,
+        account_deletion_router,
         admin_router,
         wallet_admin_router,
         operations_router,
@@ -336,6 +338,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         SecurityHeadersMiddleware,
         policies={
             "/": web.CONTENT_SECURITY_POLICY,
+            "/suppression-compte": web.CONTENT_SECURITY_POLICY,
             "/docs": docs_policy,
             "/sandbox": SANDBOX_POLICY,
             "/p": share_page.CONTENT_SECURITY_POLICY,

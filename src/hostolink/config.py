@@ -265,6 +265,13 @@ class Settings(BaseSettings):
     retention_ledger_check_days: int = Field(
         default=90, alias="HOSTOLINK_RETENTION_LEDGER_CHECK_DAYS", ge=1, le=3650
     )
+    # Identity documents (KYC) of a person who deleted their account are kept this many
+    # years after the deletion, then erased by the purge: the AML/CFT law of the UEMOA
+    # (loi uniforme LBC/FT, transposed in Côte d'Ivoire by the ordonnance n° 2023-875 after
+    # the loi n° 2016-992) and the BCEAO's instructions to electronic-money issuers require
+    # customer identification records to be kept for at least ten years after the business
+    # relationship ends. Never below 5 (the oldest rule's figure): a setting, not a loophole.
+    retention_kyc_years: int = Field(default=10, alias="HOSTOLINK_RETENTION_KYC_YEARS", ge=5, le=30)
     # Prometheus metrics (hostolink.metrics; docs/supervision/README.md). `/metrics` is on
     # the main port: Render routes one public port per web service, and a scraper hosted
     # elsewhere (Grafana Cloud's agent) could not reach a second one. So it takes a token

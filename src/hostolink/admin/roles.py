@@ -131,6 +131,8 @@ async def set_active(
     if user_id == actor.principal.id:
         raise OwnAccount("Vous ne pouvez pas suspendre ou réactiver votre propre compte.")
     person = await _person_for_update(session, user_id)
+    if person.date_suppression is not None:
+        raise AlreadyInState("Ce compte a été supprimé par la personne : il reste fermé.")
     if await _roles_of(session, user_id) & _PROTECTED:
         # Administrators do not suspend one another: only a super-administrator may.
         _require_super_admin(actor)

@@ -124,7 +124,10 @@ _session_alive = (
     .label("session_active")
 )
 PRINCIPAL_BY_SESSION = (
-    principals().add_columns(_session_alive).where(Utilisateur.id_user == bindparam("user_id"))
+    principals()
+    # A deleted account (account/deletion) names no one any more: its tokens answer 401.
+    .add_columns(_session_alive, Utilisateur.date_suppression)
+    .where(Utilisateur.id_user == bindparam("user_id"))
 )
 
 

@@ -13,6 +13,12 @@ Deletes go by batches of `BATCH` rows in primary-key order, each its own short t
 so a first purge on a big table never holds its locks for long; a run stops starting batches
 after its time budget (below the job timeout) and the next run comes back soon to finish.
 
+Identity documents (`verification_identite` and their private images) of a person who
+deleted their account are kept `kyc_years` (10 by default: config.py says why) after the
+deletion, then erased: rows first, in a short transaction, then the files (best effort: a
+file left behind is an orphan, never a reason to keep the row). `purge(now=…)` takes the
+moment to judge by, so the rule is tested without waiting ten years.
+
 Never purged: what the ledger, the audit journal or a pending operation needs. Neither
 `transaction` nor `ecriture` nor `journal_audit` is touched; a webhook stays until it is
 processed, while its operation is pending, and for good when it decided the operation (its
@@ -24,14 +30,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from hostolink.db import Database
+from hostolink.errors import HostolinkError
 from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Periodic, Worker
+from hostolink.media.storage import Storage, build_storage
 
 if TYPE_CHECKING:
     from hostolink.config import Settings
@@ -128,6 +137,43 @@ SELECT count(*) AS deleted, max({key}) AS last FROM gone
 
 _STATEMENTS = {table: _batch_statement(table) for table in RULES}
 
+# The identity documents of people deleted before :cutoff, by batches: the requests, then
+# the private images only they pointed at (the person's `identite` uploads).
+_ERASE_IDENTITY = text(
+    """
+WITH doomed AS (
+    SELECT v.id_verification, v.id_user FROM verification_identite v
+    JOIN utilisateur u ON u.id_user = v.id_user
+    WHERE u.date_suppression < :cutoff
+    ORDER BY v.id_verification
+    LIMIT :batch
+    FOR UPDATE OF v SKIP LOCKED
+)
+DELETE FROM verification_identite x USING doomed d
+WHERE x.id_verification = d.id_verification
+RETURNING x.id_user
+"""
+)
+_ERASE_IDENTITY_MEDIA = text(
+    """
+DELETE FROM media m
+USING utilisateur u
+WHERE m.id_user = u.id_user AND u.date_suppression < :cutoff AND m.usage = 'identite'
+  AND NOT EXISTS (SELECT 1 FROM verification_identite v
+                  WHERE m.id_media IN (v.id_media_recto, v.id_media_verso, v.id_media_selfie))
+RETURNING m.cle_stockage, m.prive
+"""
+)
+IDENTITY_TABLE = "verification_identite"
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    """The same day `years` earlier (28 February for a 29th that year lacks)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
 
 @dataclass(frozen=True)
 class Periods:
@@ -137,6 +183,7 @@ class Periods:
     job_days: int = 7
     abandoned_days: int = 90
     ledger_check_days: int = 90
+    kyc_years: int = 10
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Periods:
@@ -147,6 +194,7 @@ class Periods:
             job_days=settings.retention_job_days,
             abandoned_days=settings.retention_abandoned_job_days,
             ledger_check_days=settings.retention_ledger_check_days,
+            kyc_years=settings.retention_kyc_years,
         )
 
 
@@ -175,8 +223,10 @@ class Retention:
         interval_seconds: float,
         budget_seconds: float,
         batch: int = BATCH,
+        storage: Storage | None = None,
     ) -> None:
         self._db = db
+        self.storage = storage
         self.periods = periods
         self.interval_seconds = interval_seconds
         self.budget_seconds = budget_seconds
@@ -190,6 +240,7 @@ class Retention:
             interval_seconds=settings.retention_interval_minutes * 60.0,
             # Well inside the job's timeout: the run ends on its own, and records it.
             budget_seconds=settings.job_timeout_seconds * 2 / 3,
+            storage=build_storage(settings),
         )
 
     def _params(self) -> dict[str, int]:
@@ -203,8 +254,9 @@ class Retention:
             "ledger_check_days": p.ledger_check_days,
         }
 
-    async def purge(self) -> PurgeReport:
-        """Delete what every table's rule lets go; the counts, also logged on one line."""
+    async def purge(self, *, now: datetime | None = None) -> PurgeReport:
+        """Delete what every table's rule lets go; the counts, also logged on one line.
+        `now`: the moment the identity documents' period is judged by (the clock's)."""
         started = time.monotonic()
         report = PurgeReport()
         for table in RULES:
@@ -212,6 +264,10 @@ class Retention:
                 break
             report.deleted[table], report.complete = await self._purge_table(
                 table, deadline=started + self.budget_seconds
+            )
+        if report.complete:
+            report.deleted[IDENTITY_TABLE], report.complete = await self._erase_identity(
+                now or datetime.now(UTC), deadline=started + self.budget_seconds
             )
         report.seconds = time.monotonic() - started
         logger.info(report.line())
@@ -233,6 +289,36 @@ class Retention:
             if row.deleted < self.batch:
                 return total, True
             params["after"] = row.last
+
+    async def _erase_identity(self, now: datetime, *, deadline: float) -> tuple[int, bool]:
+        """(identity requests erased, whether done): those of people deleted more than
+        `kyc_years` before `now`, then their images, rows and files."""
+        params: dict[str, Any] = {
+            "cutoff": years_before(now, self.periods.kyc_years),
+            "batch": self.batch,
+        }
+        total = 0
+        while True:
+            if time.monotonic() > deadline:
+                return total, False
+            async with self._db.engine.begin() as connection:
+                if not await connection.scalar(_LOCK):
+                    return total, False
+                erased = len((await connection.execute(_ERASE_IDENTITY, params)).all())
+                files = (await connection.execute(_ERASE_IDENTITY_MEDIA, params)).all()
+            for key, private in files:
+                await self._forget(key, private=private)
+            total += erased
+            if erased < self.batch:
+                return total, True
+
+    async def _forget(self, key: str, *, private: bool) -> None:
+        if self.storage is None:
+            return
+        try:
+            await self.storage.delete(key, private=private)
+        except (HostolinkError, OSError):  # best effort: an orphan file, never a kept row
+            logger.warning("retention purge: identity file %s could not be removed", key)
 
     # ------------------------------------------------------------------ the schedule
 

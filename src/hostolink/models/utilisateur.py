@@ -24,7 +24,12 @@ from hostolink.models.base import Base
 class Utilisateur(Base):
     __tablename__ = "utilisateur"
     __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR telephone IS NOT NULL", name="identifiant_requis"),
+        # A deleted person (account/deletion) keeps their row, anonymised: no identifier.
+        CheckConstraint(
+            "email IS NOT NULL OR telephone IS NOT NULL OR date_suppression IS NOT NULL",
+            name="identifiant_requis",
+        ),
+        CheckConstraint("date_suppression IS NULL OR NOT actif", name="suppression_inactive"),
         # Identifiers are stored normalised (kit/identifiers.py) so that any writing finds them.
         CheckConstraint("email = lower(btrim(email))", name="email_normalise"),
         CheckConstraint(r"telephone ~ '^\+[1-9][0-9]{6,14}$'", name="telephone_e164"),
@@ -55,3 +60,5 @@ class Utilisateur(Base):
     code_invitation_utilise: Mapped[str | None] = mapped_column(String(50))
     derniere_connexion: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     date_modification: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person deleted their account (README, « Supprimer mon compte »).
+    date_suppression: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -56,6 +56,11 @@ class SenderAccountFrozen(Forbidden):
 
 class RecipientAccountFrozen(Conflict):
     message = "Le portefeuille du destinataire ne peut pas recevoir d'argent pour le moment."
+    # A closed wallet (its owner deleted the account, or the team closed it) never will.
+    closed_message = (
+        "Le portefeuille de ce destinataire est fermé (compte supprimé ou clôturé) : il ne "
+        "peut plus recevoir d'argent. Rien n'a été débité."
+    )
 
 
 class InsufficientFunds(Conflict):

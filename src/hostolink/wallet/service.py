@@ -82,6 +82,8 @@ def check_sender(account: LockedAccount, amount: int, fee: int) -> None:
 
 
 def check_recipient(account: LockedAccount, amount: int) -> None:
+    if account.statut == "ferme":  # closed for good (account/deletion, or by the team)
+        raise RecipientAccountFrozen(RecipientAccountFrozen.closed_message)
     if not account.is_active:
         raise RecipientAccountFrozen
     if account.limits is not None and account.solde + amount > account.limits.solde_max:

@@ -84,6 +84,13 @@ async def shell() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=SHELL_HEADERS)
 
 
+@router.get("/suppression-compte", include_in_schema=False)
+async def account_deletion_page() -> FileResponse:
+    """The public page the app stores ask for: the shell, whose account-deletion view
+    (js/views/account-deletion.js) explains, signs in and deletes through the public API."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html", headers=SHELL_HEADERS)
+
+
 @router.get("/manifest.webmanifest", include_in_schema=False)
 async def manifest() -> FileResponse:
     return FileResponse(

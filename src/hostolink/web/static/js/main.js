@@ -13,6 +13,7 @@ const VIEWS = [
   './views/profile.js',
   './views/account-security.js',
   './views/account-identifier.js',
+  './views/account-deletion.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.
