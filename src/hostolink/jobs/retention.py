@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -128,6 +130,10 @@ SELECT count(*) AS deleted, max({key}) AS last FROM gone
 
 _STATEMENTS = {table: _batch_statement(table) for table in RULES}
 
+# What is not a plain DELETE (a file to erase with its row's change): a domain registers a
+# sweep, given the moment to judge by (now when None), returning how many items it cleared.
+Sweep = Callable[[datetime | None], Awaitable[int]]
+
 
 @dataclass(frozen=True)
 class Periods:
@@ -181,6 +187,7 @@ class Retention:
         self.interval_seconds = interval_seconds
         self.budget_seconds = budget_seconds
         self.batch = batch
+        self.sweeps: dict[str, Sweep] = {}
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> Retention:
@@ -203,8 +210,9 @@ class Retention:
             "ledger_check_days": p.ledger_check_days,
         }
 
-    async def purge(self) -> PurgeReport:
-        """Delete what every table's rule lets go; the counts, also logged on one line."""
+    async def purge(self, *, now: datetime | None = None) -> PurgeReport:
+        """Delete what every table's rule lets go, then run the registered sweeps (judged
+        at `now`, the present when None); the counts, also logged on one line."""
         started = time.monotonic()
         report = PurgeReport()
         for table in RULES:
@@ -213,6 +221,10 @@ class Retention:
             report.deleted[table], report.complete = await self._purge_table(
                 table, deadline=started + self.budget_seconds
             )
+        for name, sweep in self.sweeps.items():
+            if not report.complete:
+                break
+            report.deleted[name] = await sweep(now)
         report.seconds = time.monotonic() - started
         logger.info(report.line())
         return report
