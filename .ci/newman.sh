@@ -105,6 +105,9 @@ fi
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
 
+# Export my data: asked, prepared by the server's worker, downloaded by its signed link.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "11 - Mon compte - export de mes données" "$@"
+
 echo "newman.sh: onboarding flow passed" >&2
 
 # Then every other folder: each operation of the API once, with its generated example, as

@@ -70,6 +70,11 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     ("qrPayload", "", "Contenu du QR code statique (rempli par le parcours)."),
     (
+        "jeton",
+        "",
+        "Lien signé de mon export de données (rempli par « 11 - Mon compte - export »).",
+    ),
+    (
         "id_etablissement",
         "",
         "Établissement le plus proche (rempli par « 6 - Annuaire santé »).",
