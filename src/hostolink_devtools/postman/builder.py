@@ -530,11 +530,17 @@ def _script(name: str) -> tuple[str, ...]:
 
 
 @cache
+def _file_order(path: Path) -> tuple[int, str]:
+    number = path.name.split("-", 1)[0]
+    return (int(number) if number.isdigit() else 10**6, path.name)
+
+
 def flows(folder: Path = FLOWS_DIR) -> tuple[_Flow, ...]:
-    """The flow folders of `folder`'s YAML files, in file name order."""
+    """The flow folders of `folder`'s YAML files, in the order of their number (`11-…`
+    after `6-…`), then of their name."""
     loaded: list[_Flow] = []
     known: dict[str, _Step] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml"), key=_file_order):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         unknown = sorted(set(data) - {"name", "description", "contract", "steps"})
         if unknown:
