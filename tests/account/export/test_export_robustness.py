@@ -5,6 +5,7 @@ Upload API of the media tests)."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import zipfile
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ from tests.media.test_cloudinary import (  # noqa: F401 (fixtures)
     fake_cloudinary,
 )
 from tests.operations.helpers import settle
-from tests.wallet.helpers import person
+from tests.wallet.helpers import admin_token, credit, person
 
 PATH = "/api/mon-compte/exports"
 
@@ -157,3 +158,36 @@ async def test_on_cloudinary_the_archive_is_authenticated_and_erased(
         assert (await client.get(PATH, headers=awa.headers)).json()["data"][0]["statut"] == (
             "expire"
         )
+
+
+async def test_a_long_history_is_read_in_pages_and_a_late_archive_is_not_offered(
+    app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
+) -> None:
+    """More entries than a page of the history (100): every one is in the file, in the
+    API's order; past its 7 days an archive is listed expired even before the sweep."""
+    awa = await person(client, db_engine, 1)
+    admin = await admin_token(client, db_engine)
+    for n in range(1, 131):
+        await credit(client, admin, awa.numero_compte, n)
+    assert (await client.post(PATH, headers=awa.headers)).status_code == 202
+    await settle(app)
+    ready = (await client.get(PATH, headers=awa.headers)).json()["data"][0]
+    got = await client.get(urlsplit(ready["lien"]["url"]).path)
+    archive = zipfile.ZipFile(io.BytesIO(got.content))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(archive.read("transactions.csv").decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert [int(r["montant"]) for r in rows] == list(range(130, 0, -1))
+    assert int(rows[0]["solde_apres"]) == sum(range(1, 131))
+
+    await execute(
+        db_engine,
+        "UPDATE export_donnees SET date_prete = date_prete - interval '8 days',"
+        " date_expiration = date_expiration - interval '8 days'",
+    )
+    late = (await client.get(PATH, headers=awa.headers)).json()["data"][0]
+    assert late["statut"] == "expire"
+    assert late["lien"] is None
+    assert (await client.get(urlsplit(ready["lien"]["url"]).path)).status_code == 410

@@ -49,21 +49,27 @@ class ExportGone(HostolinkError):
     message = "Cette archive a été effacée (gardée 7 jours) : refaites une demande d'export."
 
 
-def shown(row: ExportDonnees, *, key: bytes, base_url: str) -> ExportOut:
+def shown(
+    row: ExportDonnees, *, key: bytes, base_url: str, now: datetime | None = None
+) -> ExportOut:
+    moment = now or datetime.now(UTC)
+    status = row.statut
+    if status == "pret" and row.date_expiration is not None and row.date_expiration <= moment:
+        status = "expire"  # past its 7 days, before the next retention sweep
     link = None
-    if row.statut == "pret" and row.date_expiration is not None:
+    if status == "pret" and row.date_expiration is not None:
         token, expires_at = links.sign_for_now(key, row.id_export, not_after=row.date_expiration)
         link = DownloadLink(
             url=f"{base_url}/api/mon-compte/exports/telechargement/{token}", expire_le=expires_at
         )
     return ExportOut(
         id_export=row.id_export,
-        statut=row.statut,
+        statut=status,
         date_demande=row.date_demande,
         date_prete=row.date_prete,
         date_expiration=row.date_expiration,
         taille=row.taille,
-        message=_MESSAGES[row.statut],
+        message=_MESSAGES[status],
         lien=link,
     )
 
