@@ -129,6 +129,8 @@ fi
 # Delete my account: refused while money is held (the folder credits 100 F CFA first).
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "10 - Mon compte - suppression" \
     --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+# Export my data: asked, prepared by the server's worker, downloaded by its signed link.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "11 - Mon compte - export de mes données" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2
 

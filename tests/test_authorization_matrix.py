@@ -74,6 +74,7 @@ SIGNED = {
     ("POST", "/api/fournisseurs/{code}/notifications"): "signature of the provider",
     ("PUT", "/api/fournisseurs/{code}/notifications"): "signature of the provider",
     ("GET", "/api/kyc/fichiers/{jeton}"): "signed, expiring link",
+    ("GET", "/api/mon-compte/exports/telechargement/{jeton}"): "signed, expiring link",
 }
 # Public routes whose path looks administrative: the contract of the Flutter app.
 # (The other methods of the alias only answer 405.)
@@ -588,6 +589,7 @@ PARAMETERS: list[tuple[str, str, str]] = [
     ("code", "", "params:code_qr"),
     ("jeton", "/api/appareils", "params:appareil"),
     ("jeton", "/api/kyc", "=lien-inconnu"),
+    ("jeton", "/api/mon-compte/exports", "=lien-inconnu"),
     ("jeton", "", "params:partage"),
     ("operation_id", "", "params:sandbox"),
     ("room_id", "", "ids:thematique"),

@@ -39,6 +39,7 @@ APP_FLOW_FOLDERS = [
     "7 - Mon compte, sécurité",
     "9 - Mon compte - identifiant",
     "10 - Mon compte - suppression",
+    "11 - Mon compte - export de mes données",
 ]
 
 

@@ -25,6 +25,8 @@ from hostolink import __version__
 from hostolink.account.security.endpoints import router as account_security_router
 from hostolink.account.identifier.endpoints import router as identifier_router
 from hostolink.account.deletion.endpoints import router as account_deletion_router
+from hostolink.account.export import endpoints as account_export
+from hostolink.account.export import job as account_export_job
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -296,6 +298,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         governance_router,
         jobs_admin_router,
         account_security_router,
+        account_export.router,
+        account_export.public,
         web.router,
     ):
         app.include_router(router)
@@ -380,7 +384,9 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
         db=db, providers=providers, settings=settings, notices=app.state.notices, worker=worker
     )
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
-    retention.install(worker, db, settings)
+    purge = retention.install(worker, db, settings)
+    # The export's job, and its sweep of expired archives in the retention purge.
+    app.state.exports = account_export_job.install(worker, db, settings, purge)
     ledger_check.install(worker, db, settings)  # once per interval for the cluster
     app.state.worker = worker
     app.state.operations = operations

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -173,6 +174,9 @@ def years_before(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year - years)
     except ValueError:
         return moment.replace(year=moment.year - years, day=28)
+# What is not a plain DELETE (a file to erase with its row's change): a domain registers a
+# sweep, given the moment to judge by (now when None), returning how many items it cleared.
+Sweep = Callable[[datetime | None], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,7 @@ class Retention:
         self.interval_seconds = interval_seconds
         self.budget_seconds = budget_seconds
         self.batch = batch
+        self.sweeps: dict[str, Sweep] = {}
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> Retention:
@@ -255,8 +260,9 @@ class Retention:
         }
 
     async def purge(self, *, now: datetime | None = None) -> PurgeReport:
-        """Delete what every table's rule lets go; the counts, also logged on one line.
-        `now`: the moment the identity documents' period is judged by (the clock's)."""
+        """Delete what every table's rule lets go, erase the identity documents whose legal
+        period is over, then run the registered sweeps; the counts, also logged on one line.
+        `now`: the moment the periods and sweeps are judged by (the clock's when None)."""
         started = time.monotonic()
         report = PurgeReport()
         for table in RULES:
@@ -269,6 +275,10 @@ class Retention:
             report.deleted[IDENTITY_TABLE], report.complete = await self._erase_identity(
                 now or datetime.now(UTC), deadline=started + self.budget_seconds
             )
+        for name, sweep in self.sweeps.items():
+            if not report.complete:
+                break
+            report.deleted[name] = await sweep(now)
         report.seconds = time.monotonic() - started
         logger.info(report.line())
         return report

@@ -13,6 +13,7 @@ from hostolink.models.contacts_enregistres import ContactsEnregistres
 from hostolink.models.controle_grand_livre import ControleGrandLivre
 from hostolink.models.ecriture import Ecriture
 from hostolink.models.etablissement_sante import EtablissementSante
+from hostolink.models.export_donnees import ExportDonnees
 from hostolink.models.historique_operation import HistoriqueOperation
 from hostolink.models.horaire_etablissement import HoraireEtablissement
 from hostolink.models.jeton_rafraichissement import JetonRafraichissement
@@ -64,6 +65,7 @@ __all__ = [
     "ControleGrandLivre",
     "Ecriture",
     "EtablissementSante",
+    "ExportDonnees",
     "HistoriqueOperation",
     "HoraireEtablissement",
     "JetonRafraichissement",

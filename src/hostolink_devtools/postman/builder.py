@@ -70,6 +70,11 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     ("qrPayload", "", "Contenu du QR code statique (rempli par le parcours)."),
     (
+        "jeton",
+        "",
+        "Lien signé de mon export de données (rempli par « 11 - Mon compte - export »).",
+    ),
+    (
         "id_etablissement",
         "",
         "Établissement le plus proche (rempli par « 6 - Annuaire santé »).",
@@ -532,7 +537,6 @@ def _flow_order(path: Path) -> tuple[int, str]:
     return (int(number) if number.isdigit() else 1_000_000, path.name)
 
 
-@cache
 def flows(folder: Path = FLOWS_DIR) -> tuple[_Flow, ...]:
     """The flow folders of `folder`'s YAML files, in the order of their numbers."""
     loaded: list[_Flow] = []

@@ -14,6 +14,7 @@ const VIEWS = [
   './views/account-security.js',
   './views/account-identifier.js',
   './views/account-deletion.js',
+  './views/account-export.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

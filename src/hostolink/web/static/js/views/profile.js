@@ -240,6 +240,7 @@ async function renderProfile(params, mount) {
         h("a", { class: "list-item", href: "#/thematiques" }, "Salons thématiques"),
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
         h("a", { class: "list-item", href: "#/suppression-compte" }, "Supprimer mon compte"),
+        h("a", { class: "list-item", href: "#/mes-donnees" }, "Mes données"),
       ),
       h("button", { type: "button", class: "btn btn-block logout", onClick: () => session.logout() }, "Se déconnecter"),
     ),
