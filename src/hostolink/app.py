@@ -79,6 +79,9 @@ from hostolink.providers.sandbox import SandboxProvider
 from hostolink.providers.sandbox.endpoints import CONTENT_SECURITY_POLICY as SANDBOX_POLICY
 from hostolink.providers.sandbox.endpoints import router as sandbox_router
 from hostolink.qr.endpoints import router as qr_router
+from hostolink.referral import endpoints as referral
+from hostolink.referral import rewards as referral_rewards
+from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
 from hostolink.users.endpoints import router as users_router
@@ -248,6 +251,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         senders=build_senders(settings),
         limiter=limiter,
     )
+    app.state.auth_service.on_registered.append(referral_service.on_registered)
 
     _money_in_and_out(app, settings, db)
 
@@ -290,6 +294,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         kyc.admin_router,
         governance_router,
         jobs_admin_router,
+        referral.router,
+        referral.public,
+        referral.admin_router,
         web.router,
     ):
         app.include_router(router)
@@ -375,6 +382,9 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
     retention.install(worker, db, settings)
     ledger_check.install(worker, db, settings)  # once per interval for the cluster
+    referral_rewards.install(
+        worker, db, signing_key=app.state.signing_key, notices=app.state.notices
+    )
     app.state.worker = worker
     app.state.operations = operations
 

@@ -66,6 +66,7 @@ LAYERS: tuple[Layer, ...] = (
                 "operations",
                 "providers",
                 "qr",
+                "referral",
                 "social",
                 "users",
                 "wallet",

@@ -28,6 +28,12 @@ from hostolink.models.notification import Notification
 from hostolink.models.operation_bac_a_sable import OperationBacASable
 from hostolink.models.operation_fournisseur import OperationFournisseur
 from hostolink.models.otp import Otp
+from hostolink.models.parrainage import (
+    CampagneParrainage,
+    CodeParrainage,
+    Parrainage,
+    RecompenseParrainage,
+)
 from hostolink.models.partages import Partages
 from hostolink.models.plafond_kyc import PlafondKyc
 from hostolink.models.provenance_etablissement import ProvenanceEtablissement
@@ -54,8 +60,10 @@ __all__ = [
     "AppareilPush",
     "BaremeFrais",
     "Base",
+    "CampagneParrainage",
     "CarteBancaire",
     "CleIdempotence",
+    "CodeParrainage",
     "Commentaire",
     "Compte",
     "ContactsEnregistres",
@@ -78,6 +86,7 @@ __all__ = [
     "OperationBacASable",
     "OperationFournisseur",
     "Otp",
+    "Parrainage",
     "Partages",
     "PlafondKyc",
     "ProvenanceEtablissement",
@@ -85,6 +94,7 @@ __all__ = [
     "PublicationMedia",
     "Publicite",
     "QrCodePaiement",
+    "RecompenseParrainage",
     "RolePermission",
     "Signalement",
     "SousCompteSysteme",
