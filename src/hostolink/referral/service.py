@@ -123,7 +123,7 @@ async def current_campaign(session: AsyncSession) -> CampagneParrainage | None:
 
 def terms(campaign: CampagneParrainage) -> CampaignTerms:
     delay = campaign.delai_validation_heures
-    after = "dès sa validation" if delay == 0 else f"{delay} h après ce dépôt"
+    after = "dès ce dépôt crédité" if delay == 0 else f"{delay} h après ce dépôt"
     text_fr = (
         f"Invitez vos proches : quand un filleul inscrit avec votre code fait un premier dépôt "
         f"d'au moins {format_xof(campaign.depot_minimum)}, vous recevez "

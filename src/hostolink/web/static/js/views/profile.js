@@ -237,6 +237,7 @@ async function renderProfile(params, mount) {
         h("a", { class: "list-item", href: "#/notifications" }, "Notifications"),
         h("a", { class: "list-item", href: "#/thematiques" }, "Salons thématiques"),
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
+        h("a", { class: "list-item", href: "#/parrainage" }, "Parrainage : inviter mes proches"),
       ),
       h("button", { type: "button", class: "btn btn-block logout", onClick: () => session.logout() }, "Se déconnecter"),
     ),
