@@ -105,6 +105,10 @@ fi
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
 
+# Referral: my code, link and invitees; the campaigns (super-administrators only).
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "12 - Parrainage" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+
 echo "newman.sh: onboarding flow passed" >&2
 
 # Then every other folder: each operation of the API once, with its generated example, as

@@ -43,12 +43,19 @@ async def ensure_code(session: AsyncSession, user_id: int) -> str:
     else is drawn again; a concurrent draw for the same person keeps the first)."""
     connection = await session.connection()
     for _ in range(_TRIES):
-        existing = (await connection.execute(_OF_USER, {"id_user": user_id})).scalar()
-        if existing is not None:
-            return str(existing)
+        # Drawn first: at registration (the usual case) one statement is enough.
         inserted = (
             await connection.execute(_INSERT, {"id_user": user_id, "code": new_code()})
         ).scalar()
         if inserted is not None:
             return str(inserted)
+        existing = (await connection.execute(_OF_USER, {"id_user": user_id})).scalar()
+        if existing is not None:
+            return str(existing)
     raise RuntimeError("could not draw a free invitation code")
+
+
+async def code_of(session: AsyncSession, user_id: int) -> str:
+    """The person's code (read first: drawn only for someone who has none yet)."""
+    existing = (await session.execute(_OF_USER, {"id_user": user_id})).scalar()
+    return str(existing) if existing is not None else await ensure_code(session, user_id)

@@ -9,7 +9,6 @@ campaign, a deposit below the minimum only change what the referral row says."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, text
@@ -153,7 +152,7 @@ def status_label(statut: str, motif: str | None) -> str:
 
 
 async def overview(session: AsyncSession, *, user_id: int, public_url: str) -> ReferralOverview:
-    code = await codes.ensure_code(session, user_id)
+    code = await codes.code_of(session, user_id)
     campaign = await current_campaign(session)
     invitees = (
         await session.execute(
@@ -219,7 +218,3 @@ def _reward(row: Any, user_id: int) -> RewardOut:
         reference=row.reference,
         libelle="Bonus de parrainage",
     )
-
-
-def when(value: datetime) -> str:
-    return f"{value:%d/%m/%Y %H:%M}"
