@@ -524,12 +524,18 @@ def _script(name: str) -> tuple[str, ...]:
     return tuple((SCRIPTS_DIR / name).read_text(encoding="utf-8").splitlines())
 
 
+def _flow_order(path: Path) -> tuple[int, str]:
+    number, _, _ = path.name.partition("-")
+    return (int(number) if number.isdigit() else 1_000_000, path.name)
+
+
 @cache
 def flows(folder: Path = FLOWS_DIR) -> tuple[_Flow, ...]:
-    """The flow folders of `folder`'s YAML files, in file name order."""
+    """The flow folders of `folder`'s YAML files, in the order of their number (`12-…`
+    after `6-…`), then of their name."""
     loaded: list[_Flow] = []
     known: dict[str, _Step] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml"), key=_flow_order):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         unknown = sorted(set(data) - {"name", "description", "contract", "steps"})
         if unknown:
