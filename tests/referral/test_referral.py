@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hostolink.auth import permissions
 from tests.factories import execute, scalar
 from tests.operations.helpers import system_balance
 from tests.referral.helpers import (
@@ -285,3 +286,42 @@ async def test_a_bonus_over_the_invitee_balance_cap_is_skipped_with_its_reason(
     assert await balance(db_engine, awa.numero_compte) == 0
     async with db_engine.connect() as connection:
         assert (await connection.scalar(text("SELECT count(*) FROM recompense_parrainage"))) == 0
+
+
+async def test_a_campaign_stopped_during_the_delay_pays_nothing(
+    client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
+) -> None:
+    admin = await super_admin(client, db_engine)
+    running = await campaign(client, admin, delai_validation_heures=2)
+    awa = await person(client, db_engine, 1)
+    bintou = await invited(client, db_engine, 2, (await my_referrals(client, awa))["code"])
+    await deposit_paid(client, app, bintou, 5_000)
+    stopped = await client.patch(
+        f"/api/admin/parrainage/campagnes/{running['id_campagne']}",
+        json={"active": False, "motif": "Fraude constatée, campagne arrêtée"},
+        headers=admin,
+    )
+    assert stopped.status_code == 200, stopped.text
+    await execute(db_engine, "UPDATE tache SET date_execution = now() WHERE nom LIKE 'parrainage%'")
+    await app.state.worker.drain()
+    assert await referral_row(db_engine, bintou) == (
+        "non_eligible",
+        "campagne arrêtée avant le versement",
+    )
+    assert await system_balance(db_engine, MARKETING) == 0
+
+
+def test_campaign_routes_require_the_referral_permission() -> None:
+    from tests.test_authorization_matrix import ROUTES  # noqa: PLC0415 - builds an app
+
+    mine = {r.name: r for r in ROUTES if "parrainage" in r.path or r.path == "/i/{code}"}
+    assert {name: (r.policy, r.permission) for name, r in mine.items()} == {
+        "GET /api/parrainage": ("authenticated", None),
+        "GET /i/{code}": ("public", None),
+        "GET /api/admin/parrainage/campagnes": ("permission", permissions.REFERRAL_MANAGE),
+        "POST /api/admin/parrainage/campagnes": ("permission", permissions.REFERRAL_MANAGE),
+        "PATCH /api/admin/parrainage/campagnes/{id_campagne}": (
+            "permission",
+            permissions.REFERRAL_MANAGE,
+        ),
+    }
