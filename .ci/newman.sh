@@ -131,6 +131,9 @@ FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "10 - Mon compte - suppression" \
     --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
 # Export my data: asked, prepared by the server's worker, downloaded by its signed link.
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "11 - Mon compte - export de mes données" "$@"
+# Referral: my code, link and invitees; the campaigns (super-administrators only).
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "12 - Parrainage" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2
 

@@ -40,6 +40,7 @@ APP_FLOW_FOLDERS = [
     "9 - Mon compte - identifiant",
     "10 - Mon compte - suppression",
     "11 - Mon compte - export de mes données",
+    "12 - Parrainage",
 ]
 
 

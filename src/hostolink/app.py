@@ -84,6 +84,9 @@ from hostolink.providers.sandbox import SandboxProvider
 from hostolink.providers.sandbox.endpoints import CONTENT_SECURITY_POLICY as SANDBOX_POLICY
 from hostolink.providers.sandbox.endpoints import router as sandbox_router
 from hostolink.qr.endpoints import router as qr_router
+from hostolink.referral import endpoints as referral
+from hostolink.referral import rewards as referral_rewards
+from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
 from hostolink.users.endpoints import router as users_router
@@ -253,6 +256,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         senders=build_senders(settings),
         limiter=limiter,
     )
+    app.state.auth_service.on_registered.append(referral_service.on_registered)
 
     _money_in_and_out(app, settings, db)
 
@@ -300,6 +304,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         account_security_router,
         account_export.router,
         account_export.public,
+        referral.router,
+        referral.public,
+        referral.admin_router,
         web.router,
     ):
         app.include_router(router)
@@ -388,6 +395,9 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     # The export's job, and its sweep of expired archives in the retention purge.
     app.state.exports = account_export_job.install(worker, db, settings, purge)
     ledger_check.install(worker, db, settings)  # once per interval for the cluster
+    referral_rewards.install(
+        worker, db, signing_key=app.state.signing_key, notices=app.state.notices
+    )
     app.state.worker = worker
     app.state.operations = operations
 

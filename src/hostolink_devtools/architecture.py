@@ -67,6 +67,7 @@ LAYERS: tuple[Layer, ...] = (
                 "operations",
                 "providers",
                 "qr",
+                "referral",
                 "social",
                 "users",
                 "wallet",

@@ -40,6 +40,7 @@ def _screens(app: Any) -> dict[str, str]:
             "moderation": "/admin/moderation",
             "taches": "/admin/taches",
             "supervision": "/admin/supervision",
+            "parrainage": "/admin/parrainage",
         }
     )
     return screens

@@ -42,6 +42,8 @@ SUPERVISION_READ = "supervision:lire"
 # Super-administration.
 ROLES_ASSIGN = "roles:attribuer"
 FEES_MANAGE = "frais:gerer"
+# Referral campaigns: bonus amounts, budget and window (company money, like the fees).
+REFERRAL_MANAGE = "parrainage:gerer"
 
 ADMINISTRATION: tuple[str, ...] = (
     USERS_READ,
@@ -62,4 +64,4 @@ ADMINISTRATION: tuple[str, ...] = (
     TASKS_MANAGE,
     SUPERVISION_READ,
 )
-SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE)
+SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE, REFERRAL_MANAGE)

@@ -9,6 +9,7 @@ short transactions of their own by `Lockout`, `OtpService` and `RefreshTokens`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,9 @@ from hostolink.models import Utilisateur
 from hostolink.models.base import utcnow
 
 CLIENT_FAILURE_WINDOW = 15 * 60
+
+# (session, new person's id, invitation code typed or None)
+RegistrationHook = Callable[[AsyncSession, int, str | None], Awaitable[None]]
 
 
 class UnknownAccount(NotFound):
@@ -105,6 +109,9 @@ class AuthService:
         self.otp = OtpService(db, settings, senders)
         self.lockout = Lockout(db, settings)
         self.refresh_tokens = RefreshTokens(db, settings)
+        # Other domains' steps of a registration, in its transaction (the referral's code and
+        # invitation): set by the application, so this domain imports none of them.
+        self.on_registered: list[RegistrationHook] = []
 
     # ------------------------------------------------------------------ onboarding steps
 
@@ -138,6 +145,8 @@ class AuthService:
             raise IdentifierTaken from exc
         if fcm_token:
             await repository.register_device(session, user_id=user_id, fcm_token=fcm_token)
+        for hook in self.on_registered:
+            await hook(session, user_id, invitation)
         return user_id
 
     async def define_password(

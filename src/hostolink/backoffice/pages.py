@@ -63,6 +63,7 @@ PERMISSIONS: dict[str, tuple[str, str | None]] = {
     "moderation": (p.MODERATION, p.MODERATION),
     "taches": (p.TASKS_READ, p.TASKS_MANAGE),  # job_desk.JobDeskPage
     "supervision": (p.SUPERVISION_READ, None),  # supervision.SupervisionPage
+    "parrainage": (p.REFERRAL_MANAGE, p.REFERRAL_MANAGE),  # referral.ReferralPage
 }
 DASHBOARD_DAYS = 30
 

@@ -23,6 +23,7 @@ from hostolink.auth.deps import auth_service_of
 from hostolink.backoffice import pages
 from hostolink.backoffice.audit import audited_sessionmaker
 from hostolink.backoffice.job_desk import JobDeskPage
+from hostolink.backoffice.referral import ReferralPage
 from hostolink.backoffice.session import BackofficeAuth, SameOriginMiddleware, current_admin
 from hostolink.backoffice.supervision import SupervisionPage
 from hostolink.backoffice.views import MODEL_VIEWS, PERMISSIONS
@@ -100,6 +101,6 @@ def mount(app: FastAPI) -> BackOffice:
     site.admin.mount("/statique", pages.static_files(), name="backoffice_static")
     for view in MODEL_VIEWS:
         site.add_view(view)
-    for page in (*pages.PAGES, JobDeskPage, SupervisionPage):
+    for page in (*pages.PAGES, JobDeskPage, SupervisionPage, ReferralPage):
         site.add_view(page)
     return site

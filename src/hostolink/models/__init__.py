@@ -30,6 +30,12 @@ from hostolink.models.notification import Notification
 from hostolink.models.operation_bac_a_sable import OperationBacASable
 from hostolink.models.operation_fournisseur import OperationFournisseur
 from hostolink.models.otp import Otp
+from hostolink.models.parrainage import (
+    CampagneParrainage,
+    CodeParrainage,
+    Parrainage,
+    RecompenseParrainage,
+)
 from hostolink.models.partages import Partages
 from hostolink.models.plafond_kyc import PlafondKyc
 from hostolink.models.provenance_etablissement import ProvenanceEtablissement
@@ -56,9 +62,11 @@ __all__ = [
     "AppareilPush",
     "BaremeFrais",
     "Base",
+    "CampagneParrainage",
     "CarteBancaire",
     "ChangementIdentifiant",
     "CleIdempotence",
+    "CodeParrainage",
     "Commentaire",
     "Compte",
     "ContactsEnregistres",
@@ -82,6 +90,7 @@ __all__ = [
     "OperationBacASable",
     "OperationFournisseur",
     "Otp",
+    "Parrainage",
     "Partages",
     "PlafondKyc",
     "ProvenanceEtablissement",
@@ -89,6 +98,7 @@ __all__ = [
     "PublicationMedia",
     "Publicite",
     "QrCodePaiement",
+    "RecompenseParrainage",
     "RolePermission",
     "Signalement",
     "SousCompteSysteme",

@@ -33,6 +33,7 @@ TYPES_TRANSACTION = (
     "retrait",
     "remboursement",
     "ajustement",
+    "bonus_parrainage",
 )
 STATUTS_TRANSACTION = ("reussie", "remboursee")
 

@@ -47,6 +47,7 @@ from hostolink.operations.transitions import (
 )
 from hostolink.providers.base import ProviderAnswer
 from hostolink.providers.registry import RAILS, Rail
+from hostolink.referral import service as referral
 from hostolink.wallet import ledger
 from hostolink.wallet import repository as wallet_repository
 from hostolink.wallet.errors import InsufficientFunds, LimitExceeded
@@ -318,6 +319,7 @@ async def _book_success(
     float_code, hold_code = provider_accounts(operation.passerelle)
     amount, fee = operation.montant, operation.frais
     movement: Movement
+    first_deposit_candidate = False
     if operation.sens == "depot":
         # A closed wallet cannot take money: the deposit waits in suspense for the support.
         # One statement: the wallet locked, the system accounts read (never locked: their
@@ -326,6 +328,7 @@ async def _book_success(
         locked = await ledger.lock(session, [operation.id_compte], system_codes=systems)
         wallet = locked[operation.id_compte]
         target_is_wallet = wallet.statut != "ferme"
+        first_deposit_candidate = target_is_wallet and wallet.is_user
         if target_is_wallet:
             systems.remove(SystemAccount.SUSPENSE)
         movement = Movement.start(locked)
@@ -373,6 +376,11 @@ async def _book_success(
     )
     link = {"reference": reference, "operation": str(operation.reference)}
     label = rail_name or operation.fournisseur
+    if first_deposit_candidate:
+        # The invitee's first deposit may earn a referral bonus: one statement, paid later.
+        await referral.on_deposit_credited(
+            session, user_id=operation.id_user, transaction_id=transaction_id, amount=amount
+        )
     if operation.sens == "depot":
         text = sentence(f"Votre dépôt de {format_xof(amount)} depuis {label} a été crédité")
         return [

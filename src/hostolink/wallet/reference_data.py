@@ -55,8 +55,9 @@ class SystemAccount:
     FEES = "frais"  # Hostolink's fees
     ADJUSTMENTS = "ajustements"  # counterpart of administrators' credits and debits
     SUSPENSE = "attente"  # money whose owner is not known yet
+    MARKETING = "marketing.parrainage"  # referral bonuses (a company expense: below zero)
 
-    ALL = (FEES, ADJUSTMENTS, SUSPENSE)
+    ALL = (FEES, ADJUSTMENTS, SUSPENSE, MARKETING)
 
 
 def system_account_number(code: str) -> str:

@@ -537,8 +537,10 @@ def _flow_order(path: Path) -> tuple[int, str]:
     return (int(number) if number.isdigit() else 1_000_000, path.name)
 
 
+@cache
 def flows(folder: Path = FLOWS_DIR) -> tuple[_Flow, ...]:
-    """The flow folders of `folder`'s YAML files, in the order of their numbers."""
+    """The flow folders of `folder`'s YAML files, in the order of their number (`12-…`
+    after `6-…`), then of their name."""
     loaded: list[_Flow] = []
     known: dict[str, _Step] = {}
     for path in sorted(folder.glob("*.yaml"), key=_flow_order):

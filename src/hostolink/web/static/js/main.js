@@ -15,6 +15,7 @@ const VIEWS = [
   './views/account-identifier.js',
   './views/account-deletion.js',
   './views/account-export.js',
+  './views/referral.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

@@ -107,7 +107,10 @@ route('/connexion', (params, mount) => {
         return;
       }
       if (!answer.exists) {
-        await api('POST', '/api/register-user', { body: { identifier: answer.identifier }, auth: false });
+        // A code kept by the invitation link (views/referral.js) goes with the registration.
+        const invitation = sessionStorage.getItem('hostolink.invitation') || undefined;
+        await api('POST', '/api/register-user', { body: { identifier: answer.identifier, code_invitation_utilise: invitation }, auth: false });
+        sessionStorage.removeItem('hostolink.invitation');
       }
       navigate('#/inscription/mot-de-passe');
     }, 'Continuer')),

@@ -241,6 +241,7 @@ async function renderProfile(params, mount) {
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
         h("a", { class: "list-item", href: "#/suppression-compte" }, "Supprimer mon compte"),
         h("a", { class: "list-item", href: "#/mes-donnees" }, "Mes données"),
+        h("a", { class: "list-item", href: "#/parrainage" }, "Parrainage : inviter mes proches"),
       ),
       h("button", { type: "button", class: "btn btn-block logout", onClick: () => session.logout() }, "Se déconnecter"),
     ),

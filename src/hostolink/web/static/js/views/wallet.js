@@ -11,6 +11,7 @@ const KINDS = {
   retrait: 'Retrait',
   remboursement: 'Remboursement',
   ajustement: 'Ajustement',
+  bonus_parrainage: 'Bonus de parrainage',
   contre_passation: 'Remboursement',
 };
 const STATES = { reussie: 'Réussie', validee: 'Validée', en_attente: 'En attente', echouee: 'Échouée', annulee: 'Annulée' };
