@@ -22,11 +22,11 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
-from hostolink.account.security.endpoints import router as account_security_router
-from hostolink.account.identifier.endpoints import router as identifier_router
 from hostolink.account.deletion.endpoints import router as account_deletion_router
 from hostolink.account.export import endpoints as account_export
 from hostolink.account.export import job as account_export_job
+from hostolink.account.identifier.endpoints import router as identifier_router
+from hostolink.account.security.endpoints import router as account_security_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router

@@ -15,7 +15,7 @@ from tests.wallet.helpers import admin_token, balance, credit, person
 PHONE = "0701020304"
 E164 = "+2250701020304"
 
-ACCEPTED = ["4827", "73916", "739164", "2468", "MonMotDePasse123", "12345678", "x" * 128]
+ACCEPTED = ["4827", "73916", "739164", "2468", "MonMotDePasse123", "48273916", "x" * 128]
 REFUSED = {
     "1234567": "4 à 6 chiffres",  # 7 digits: neither a PIN nor a password
     "123": "4 à 6 chiffres",
@@ -38,6 +38,10 @@ REFUSED = {
     "0701": "identifiant",
     "070102": "identifiant",
     "225070": "identifiant",  # from the E.164 writing
+    "12345678": "suite comme 12345678",
+    "99999999": "chiffre répété",
+    "0701020304": "identifiant",  # a password of digits only: the number itself
+    "2250701020304": "identifiant",
 }
 
 

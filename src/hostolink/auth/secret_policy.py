@@ -13,10 +13,10 @@ before 423, so every refused PIN is a guess taken away from them):
 - a run of digits going up or down by one, including across 9→0 (7890, 8901, 0987): the
   rows and columns a thumb follows on a pad;
 - a short list of the most frequent PINs that are neither (`COMMON_PINS`);
-- the digits of the person's own identifier: a PIN found inside the phone number, written
-  nationally (0701020304) or in E.164 without "+" (2250701020304), or inside a run of
-  digits of the e-mail address (jean1990@… → 1990). These are printed on the person's
-  SIM card, contacts and business cards.
+- the digits of the person's own identifier: a PIN (or a password of digits only) found
+  inside the phone number, written nationally (0701020304) or in E.164 without "+"
+  (2250701020304), or inside a run of digits of the e-mail address (jean1990@… → 1990).
+  These are printed on the person's SIM card, contacts and business cards.
 The lockout (auth/lockout.py) is unchanged and applies to PINs and passwords alike.
 """
 
@@ -105,6 +105,13 @@ def check_secret_shape(value: str) -> str:
         )
     if len(value) > PASSWORD_MAX_LENGTH:
         raise WeakSecret(f"Le mot de passe doit contenir au plus {PASSWORD_MAX_LENGTH} caractères.")
+    # A password of digits only that is one digit repeated or a run (12345678, 00000000)
+    # is the same guess as the PIN it extends.
+    if value.isascii() and value.isdigit() and (len(set(value)) == 1 or _is_run(value)):
+        raise WeakSecret(
+            "Ce mot de passe est trop facile à deviner : évitez un chiffre répété ou une "
+            "suite comme 12345678."
+        )
     return value
 
 
@@ -125,11 +132,13 @@ def identifier_digits(identifier: str) -> list[str]:
 
 
 def check_secret_for(value: str, identifier: str) -> None:
-    """Refuse a PIN made of the identifier's own digits (`identifier` normalised)."""
-    if not is_pin(value):
+    """Refuse a PIN, or a password of digits only, made of the identifier's own digits
+    (`identifier` normalised): 0701020304 is no better a password than 0304 is a PIN."""
+    if not (value.isascii() and value.isdigit()):
         return
     if any(value in digits for digits in identifier_digits(identifier)):
+        what = "Ce PIN reprend" if is_pin(value) else "Ce mot de passe reprend"
         raise WeakSecret(
-            "Ce PIN reprend les chiffres de votre identifiant (numéro de téléphone ou "
+            f"{what} les chiffres de votre identifiant (numéro de téléphone ou "
             "e-mail) : choisissez-en un autre."
         )

@@ -174,6 +174,8 @@ def years_before(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year - years)
     except ValueError:
         return moment.replace(year=moment.year - years, day=28)
+
+
 # What is not a plain DELETE (a file to erase with its row's change): a domain registers a
 # sweep, given the moment to judge by (now when None), returning how many items it cleared.
 Sweep = Callable[[datetime | None], Awaitable[int]]

@@ -160,6 +160,10 @@ def _item(row: Any) -> HistoryItem:
 # ----------------------------------------------------------------------------- receipt
 
 
+# Transaction types whose one posting credits several people's wallets.
+MULTI_CREDIT = frozenset({"bonus_parrainage"})
+
+
 async def _party(session: AsyncSession, account_id: int | None) -> tuple[PartyOut | None, Any]:
     if account_id is None:
         return None, None
@@ -190,6 +194,25 @@ async def receipt(
         visible = account_id in {header.id_compte_source, header.id_compte_destination}
     else:
         visible = principal.id in {source_user, destination_user}
+    amount = header.montant
+    if not as_admin and account_id is None and principal.compte is not None:
+        # A transaction that credits several wallets (a referral bonus pays the inviter
+        # and the invitee at once) names one of them as its destination: each credited
+        # person sees it as theirs, with their own share as its amount.
+        own = principal.compte.id_compte
+        if header.id_compte_source != own and header.id_compte_destination != own or (
+            header.type_transaction in MULTI_CREDIT
+        ):
+            share = await session.scalar(
+                select(Ecriture.montant).where(
+                    Ecriture.id_transaction == header.id_transaction, Ecriture.id_compte == own
+                )
+            )
+            if share is not None and share > 0:
+                visible = True
+                amount = share
+                if header.id_compte_destination != own:
+                    destination, _ = await _party(session, own)
     if not as_admin and not visible:
         raise TransactionNotFound
     reversed_ref = None
@@ -225,7 +248,7 @@ async def receipt(
         reference=header.reference,
         type_transaction=header.type_transaction,
         statut=header.statut,
-        montant=header.montant,
+        montant=amount,
         frais=header.frais,
         devise=header.devise,
         source=source,

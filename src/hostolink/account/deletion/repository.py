@@ -13,10 +13,13 @@ from sqlalchemy.orm import aliased
 from hostolink.models import (
     AppareilPush,
     CarteBancaire,
+    ChangementIdentifiant,
+    CodeParrainage,
     Commentaire,
     Compte,
     ContactsEnregistres,
     EtablissementSante,
+    ExportDonnees,
     Liker,
     Media,
     MembreEtablissement,
@@ -164,6 +167,23 @@ async def forget_devices_codes_contacts(session: AsyncSession, user_id: int) -> 
         delete(Notification).where(Notification.id_user == user_id),
         delete(UtilisateurRole).where(UtilisateurRole.id_user == user_id),
         delete(MembreThematique).where(MembreThematique.id_user == user_id),
+        # A pending change of identifier holds the old and new phone numbers or e-mails.
+        delete(ChangementIdentifiant).where(ChangementIdentifiant.id_user == user_id),
+        # The invitation code: its link (/i/<code>) no longer invites to a closed account.
+        # The referrals made stay (the inviter still sees them; rewards keep their hash).
+        delete(CodeParrainage).where(CodeParrainage.id_user == user_id),
+        # Data exports: one being prepared stops (the job finds it no longer in progress);
+        # a ready archive expires now, so its link answers 410 and the retention sweep
+        # erases the file at its next pass (RG-80).
+        update(ExportDonnees)
+        .where(
+            ExportDonnees.id_user == user_id,
+            ExportDonnees.statut.in_(("en_attente", "en_cours")),
+        )
+        .values(statut="echoue", erreur="Compte supprimé avant que l'export soit prêt."),
+        update(ExportDonnees)
+        .where(ExportDonnees.id_user == user_id, ExportDonnees.statut == "pret")
+        .values(date_expiration=func.now()),
     ):
         await session.execute(statement)
 

@@ -6,7 +6,7 @@ Upgrade: the table, its indexes, and `ck_otp_objet_valide` widened. Downgrade: t
 the new purpose are deleted (they live 5 minutes and mean nothing to the previous revision),
 the CHECK narrowed back, the table dropped. Written by hand.
 
-Revision ID: 0012i
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-05 09:30:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012i"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -4,8 +4,8 @@ demande par ligne, préparée par une tâche, l'archive gardée 7 jours dans un 
 A new table, nothing else touched: downgrading drops it (the archives it names are erased by
 the retention job, or left to the data folder's owner). Written by hand.
 
-Revision ID: 0012e
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 09:30:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012e"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

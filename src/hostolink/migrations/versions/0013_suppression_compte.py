@@ -8,8 +8,8 @@ PostgreSQL cannot alter a CHECK constraint: it is dropped and created again. Dow
 refuses while a deleted person exists (their identifiers are gone: the old constraint
 could not hold). Written by hand.
 
-Revision ID: 0012d
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 09:30:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012d"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

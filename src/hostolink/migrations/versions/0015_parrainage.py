@@ -7,8 +7,8 @@ the unique index is simply drawn again). Downgrade: the tables and the type go (
 the CHECK if a bonus was already posted: the ledger is append-only).
 Written by hand.
 
-Revision ID: 0012r
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 09:30:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012r"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
