@@ -22,6 +22,8 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from hostolink import __version__
+from hostolink.account.sessions import notice as new_device_notice
+from hostolink.account.sessions.endpoints import router as account_sessions_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -290,6 +292,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         kyc.admin_router,
         governance_router,
         jobs_admin_router,
+        account_sessions_router,
         web.router,
     ):
         app.include_router(router)
@@ -375,6 +378,7 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
     retention.install(worker, db, settings)
     ledger_check.install(worker, db, settings)  # once per interval for the cluster
+    new_device_notice.install(worker, db, app.state.auth_service.senders)
     app.state.worker = worker
     app.state.operations = operations
 

@@ -49,6 +49,7 @@ LAYERS: tuple[Layer, ...] = (
         "Domaines",
         frozenset(
             {
+                "account",
                 "admin",
                 "announcements",
                 "auth",

@@ -1,0 +1,1 @@
+"""Self-service of the person's own account: security, sessions, identifier, deletion, export."""
