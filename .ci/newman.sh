@@ -105,6 +105,10 @@ fi
 # The public health directory (no account): emergency numbers, near me, search, detail.
 run_folder "6 - Annuaire santé" "$@"
 
+# My devices and sessions: a second sign-in (a browser), listed, then signed out; the
+# session kept for the folders below goes on.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "8 - Mon compte - appareils et sessions" "$@"
+
 echo "newman.sh: onboarding flow passed" >&2
 
 # Then every other folder: each operation of the API once, with its generated example, as

@@ -120,6 +120,7 @@ OWN_TRANSACTIONS = {
     "hostolink.jobs.worker": "claims and completes jobs",
     "hostolink.jobs.retention": "periodic job",
     "hostolink.wallet.ledger_check": "periodic job",
+    "hostolink.account.sessions.notice": "a job: the new-device notice and its completion",
     "hostolink.metrics.collector": "a scrape",
     "hostolink.discussions.live": "a WebSocket: one short transaction per message",
     "hostolink.backoffice.pages": "sqladmin's views have no SessionDep",

@@ -36,6 +36,7 @@ APP_FLOW_FOLDERS = [
     "4 - Portefeuille",
     "5 - Dépôts et retraits",
     "6 - Annuaire santé",
+    "8 - Mon compte - appareils et sessions",
 ]
 
 

@@ -74,6 +74,13 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
         "",
         "Établissement le plus proche (rempli par « 6 - Annuaire santé »).",
     ),
+    ("deviceToken", "", "Jeton d'accès d'un second appareil (rempli par « 8 - Mon compte »)."),
+    ("deviceRefreshToken", "", "Jeton de rafraîchissement de ce second appareil."),
+    (
+        "id_session",
+        "",
+        "Session d'un autre appareil à déconnecter (remplie par « 8 - Mon compte : appareils »).",
+    ),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 

@@ -11,6 +11,7 @@ const VIEWS = [
   './views/rooms.js',
   './views/notifications.js',
   './views/profile.js',
+  './views/account-devices.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

@@ -235,6 +235,7 @@ async function renderProfile(params, mount) {
         "nav",
         { class: "list profile-links", "aria-label": "Raccourcis" },
         h("a", { class: "list-item", href: "#/notifications" }, "Notifications"),
+        h("a", { class: "list-item", href: "#/profil/appareils" }, "Appareils et sessions"),
         h("a", { class: "list-item", href: "#/thematiques" }, "Salons thématiques"),
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
       ),
