@@ -333,8 +333,8 @@ async def open_session_token(
     window_days: int,
 ) -> None:
     """The first token of a new session, and — in the same statement — the new-device job
-    (`new_device_job`) when the person had an earlier session but none from `device` in the
-    last `window_days` days. The statement's sub-queries see the table as it was before the
+    (`new_device_job`) when the person had an earlier session with a recorded device but none
+    from `device` in the last `window_days` days. The statement's sub-queries see the table as it was before the
     insert, so the new session does not count as an earlier one."""
     token = JetonRafraichissement.__table__
     inserted = (
@@ -356,7 +356,9 @@ async def open_session_token(
         return
     new_token = inserted.cte("nouveau_jeton")
     earlier = token.alias("anterieur")
-    had_a_session = exists().where(earlier.c.id_user == user_id)
+    # A session of before devices were recorded (no `appareil`) does not count: the first
+    # sign-in after the upgrade records the device without telling everyone at once.
+    had_a_session = exists().where(earlier.c.id_user == user_id, earlier.c.appareil.is_not(None))
     seen_device = exists().where(
         earlier.c.id_user == user_id,
         earlier.c.appareil == device,

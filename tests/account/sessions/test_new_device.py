@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.auth.refresh_tokens import NEW_DEVICE_JOB
 from tests.account.sessions.helpers import APP_ANDROID, CHROME_WINDOWS, device, login
-from tests.auth.helpers import PASSWORD, onboard
+from tests.auth.helpers import PASSWORD, bearer, onboard
 from tests.factories import execute, scalar
+from tests.notifications.test_push import Fcm
 
 PHONE = "+2250701020321"
 EMAIL = "awa.kone@example.ci"
@@ -132,3 +133,46 @@ class TestNewDevice:
         assert await _messages(db_engine, PHONE) == []
         done = await scalar(db_engine, "SELECT statut FROM tache WHERE nom = :n", n=NEW_DEVICE_JOB)
         assert done == "terminee"
+
+    async def test_sessions_from_before_devices_were_recorded_tell_nothing(
+        self, app: Any, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        await onboard(client, db_engine, PHONE, PHONE)
+        # As after the upgrade: the earlier session has no device.
+        await execute(db_engine, "UPDATE jeton_rafraichissement SET appareil = NULL")
+        async with device(app, CHROME_WINDOWS) as web:
+            await login(web, PHONE)
+        assert await _jobs(db_engine) == 0
+        async with device(app, APP_ANDROID) as phone:
+            await login(phone, PHONE)  # now the browser's session is a known one
+        assert await _jobs(db_engine) == 1
+
+
+class TestPush:
+    async def test_the_notice_is_pushed_to_the_persons_phone(
+        self,
+        push_app: Any,
+        push_client: httpx.AsyncClient,
+        db_engine: AsyncEngine,
+        fcm: Fcm,
+    ) -> None:
+        first = await onboard(push_client, db_engine, PHONE, PHONE)
+        registered = await push_client.post(
+            "/api/appareils",
+            json={"jeton": "tok-awa", "plateforme": "android"},
+            headers=bearer(first["token"]),
+        )
+        assert registered.status_code == 200, registered.text
+        async with device(push_app, CHROME_WINDOWS) as web:
+            await login(web, PHONE)
+
+        await push_app.state.worker.drain()
+
+        (message,) = fcm.sent
+        assert message["token"] == "tok-awa"
+        assert message["notification"]["title"] == "Nouvelle connexion à votre compte Hostolink"
+        assert "depuis Chrome sur Windows, Côte d'Ivoire" in message["notification"]["body"]
+        pushed = await scalar(
+            db_engine, "SELECT statut_push FROM notification WHERE type_notification = 'systeme'"
+        )
+        assert pushed == "envoye"
