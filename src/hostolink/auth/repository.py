@@ -334,8 +334,8 @@ async def open_session_token(
 ) -> None:
     """The first token of a new session, and — in the same statement — the new-device job
     (`new_device_job`) when the person had an earlier session with a recorded device but none
-    from `device` in the last `window_days` days. The statement's sub-queries see the table as it was before the
-    insert, so the new session does not count as an earlier one."""
+    from `device` in the last `window_days` days. The statement's sub-queries see the table
+    as it was before the insert, so the new session does not count as an earlier one."""
     token = JetonRafraichissement.__table__
     inserted = (
         insert(JetonRafraichissement)
