@@ -107,7 +107,10 @@ fi
 run_folder "6 - Annuaire santé" "$@"
 
 # Change the password while signed in (other session ended, this one kept), then back.
-FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "7 - Mon compte, sécurité" "$@"
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "7 - Mon compte - sécurité" "$@"
+# My devices and sessions: a second sign-in (a browser), listed, then signed out; the
+# session kept for the folders below goes on.
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "8 - Mon compte - appareils et sessions" "$@"
 # Add a phone number to the account (enrolled by e-mail, which stays valid for the folders
 # below): the code goes to the NEW number, read from the outbox between the two requests.
 # One code per minute and person: wait out what is left of the minute since "1 - Inscription".

@@ -139,6 +139,8 @@ OWNED: dict[tuple[str, str], str | None] = {
     ("POST", MES + "/experts"): None,
     ("GET", MES + "/experts"): None,
     ("DELETE", MES + "/experts/{id_user}"): None,
+    # A's other session (another sign-in than the one A calls with).
+    ("DELETE", "/api/mon-compte/sessions/{id_session}"): None,
 }
 MOTIF = "Contrôle de l'autorisation"
 # Valid bodies where a stranger must be stopped by the owner check, not by validation.
@@ -350,6 +352,7 @@ async def _people(world: World) -> None:
             )
         )
         world.params[f"numero_{actor}"] = who.numero_compte
+        world.params[f"telephone_{actor}"] = who.phone
     for actor, role in (("expert", "expert"), ("agent", "agent")):
         await _scalar(
             world.engine,
@@ -360,6 +363,22 @@ async def _people(world: World) -> None:
         )
     await _admin(world, "admin@example.com", super_admin=False)
     await _admin(world, "chef@example.com", super_admin=True)
+    # A second sign-in of A, from another device: the session the strangers try to end.
+    await _ok(
+        await world.client.post(
+            "/api/auth/login",
+            json={"identifier": world.params["telephone_user_a"], "password": PASSWORD},
+            headers={"User-Agent": "Hostolink/1.4.0 (Android 14)"},
+        )
+    )
+    world.params["session_a"] = str(
+        await _scalar(
+            world.engine,
+            "SELECT famille FROM jeton_rafraichissement WHERE id_user = :u ORDER BY id DESC"
+            " LIMIT 1",
+            u=world.ids["user_a"],
+        )
+    )
 
 
 async def _establishments(world: World) -> None:
@@ -554,6 +573,12 @@ async def _snapshot(world: World) -> dict[str, Any]:
     found["appareils"] = await _scalar(
         world.engine, "SELECT count(*) FROM appareil_push WHERE id_user = :u", u=world.ids["user_a"]
     )
+    found["sessions"] = await _scalar(
+        world.engine,
+        "SELECT string_agg(famille::text || coalesce(date_revocation::text, ''), ',' ORDER BY id)"
+        " FROM jeton_rafraichissement WHERE id_user = :u",
+        u=world.ids["user_a"],
+    )
     found["etablissement"] = await _scalar(
         world.engine,
         "SELECT description FROM etablissement_sante WHERE id_etablissement = :id",
@@ -597,6 +622,7 @@ PARAMETERS: list[tuple[str, str, str]] = [
     ("path", "", "=app.css"),
     # No such job: the job desk's actions answer 404 to whoever may act, changing nothing.
     ("id_tache", "", "=999999999"),
+    ("id_session", "", "params:session_a"),
     *[
         (f"id_{name}", "", f"ids:{name}")
         for name in (

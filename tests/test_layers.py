@@ -122,6 +122,7 @@ OWN_TRANSACTIONS = {
     "hostolink.wallet.ledger_check": "periodic job",
     "hostolink.account.export.job": "the export job, and its sweep in the retention purge",
     "hostolink.referral.rewards": "a job: the bonus and the job's completion commit together",
+    "hostolink.account.sessions.notice": "a job: the new-device notice and its completion",
     "hostolink.metrics.collector": "a scrape",
     "hostolink.discussions.live": "a WebSocket: one short transaction per message",
     "hostolink.backoffice.pages": "sqladmin's views have no SessionDep",

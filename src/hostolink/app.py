@@ -27,6 +27,8 @@ from hostolink.account.export import endpoints as account_export
 from hostolink.account.export import job as account_export_job
 from hostolink.account.identifier.endpoints import router as identifier_router
 from hostolink.account.security.endpoints import router as account_security_router
+from hostolink.account.sessions import notice as new_device_notice
+from hostolink.account.sessions.endpoints import router as account_sessions_router
 from hostolink.admin.endpoints import router as admin_router
 from hostolink.admin.governance import router as governance_router
 from hostolink.admin.jobs import router as jobs_admin_router
@@ -307,6 +309,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         referral.router,
         referral.public,
         referral.admin_router,
+        account_sessions_router,
         web.router,
     ):
         app.include_router(router)
@@ -398,6 +401,7 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
     referral_rewards.install(
         worker, db, signing_key=app.state.signing_key, notices=app.state.notices
     )
+    new_device_notice.install(worker, db, app.state.auth_service.senders)
     app.state.worker = worker
     app.state.operations = operations
 

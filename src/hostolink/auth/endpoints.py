@@ -153,7 +153,11 @@ async def verify_otp(
 ) -> TokensAnswer:
     await limits.identifier(body.identifier)
     tokens = await auth.verify_code(
-        session, identifier=body.identifier, code=body.otpCode, ip=client_ip(request)
+        session,
+        identifier=body.identifier,
+        code=body.otpCode,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
     )
     return _tokens(tokens, "Code OTP valide")
 
@@ -183,7 +187,11 @@ async def login(
 ) -> LoginAnswer:
     await limits.identifier(body.identifier)
     outcome = await auth.login(
-        session, identifier=body.identifier, password=body.password, ip=client_ip(request)
+        session,
+        identifier=body.identifier,
+        password=body.password,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
     )
     if isinstance(outcome, Tokens):
         return LoginAnswer(

@@ -17,9 +17,16 @@ from hostolink.auth import repository
 from hostolink.config import Settings
 from hostolink.db import Database
 from hostolink.errors import Unauthorized
+from hostolink.kit import user_agent as agents
 from hostolink.kit.crypto import keyed_hash, opaque_token
+from hostolink.kit.ip_place import place
 from hostolink.models import JetonRafraichissement
 from hostolink.models.base import utcnow
+
+# The job that tells a person about a sign-in from a device their recent sessions never used
+# (hostolink.account.sessions.notice), and how far back "recent" looks.
+NEW_DEVICE_JOB = "session.nouvel_appareil"
+NEW_DEVICE_WINDOW_DAYS = 90
 
 
 class SessionExpired(Unauthorized):
@@ -54,22 +61,53 @@ class RefreshTokens:
         if row is not None:
             await repository.revoke_family(session, family=row.famille, reason="deconnexion")
 
-    async def issue(
+    async def open(
         self,
         session: AsyncSession,
         *,
         user_id: int,
-        family: uuid.UUID | None = None,
-        ip: str | None = None,
-    ) -> str:
+        ip: str | None,
+        user_agent: str | None,
+        notify_new_device: bool = True,
+    ) -> tuple[uuid.UUID, str]:
+        """A new session (family) and its first refresh token: the device described from
+        `user_agent`, the place from `ip`. In the same statement (no extra round trip), the
+        new-device notice is enqueued when this device is new to the person's recent
+        sessions and they had an earlier one."""
         token = opaque_token()
-        await repository.add_refresh_token(
+        family = uuid.uuid4()
+        await repository.open_session_token(
             session,
             user_id=user_id,
-            family=family or uuid.uuid4(),
+            family=family,
             token_hash=self._hash(token),
             expires_at=utcnow() + self._ttl,
             ip=ip,
+            device=agents.describe(user_agent),
+            user_agent=agents.bounded(user_agent),
+            place=await place(ip) if ip else None,
+            new_device_job=NEW_DEVICE_JOB if notify_new_device else None,
+            window_days=NEW_DEVICE_WINDOW_DAYS,
+        )
+        return family, token
+
+    async def _successor(
+        self, session: AsyncSession, previous: JetonRafraichissement, *, ip: str | None
+    ) -> str:
+        """The next token of `previous`'s family: the session's device and sign-in time carry
+        over; the address (and its place) are this refresh's."""
+        token = opaque_token()
+        await repository.add_refresh_token(
+            session,
+            user_id=previous.id_user,
+            family=previous.famille,
+            token_hash=self._hash(token),
+            expires_at=utcnow() + self._ttl,
+            ip=ip,
+            device=previous.appareil,
+            user_agent=previous.agent_utilisateur,
+            place=await place(ip) if ip else None,
+            signed_in_at=previous.date_connexion,
         )
         return token
 
@@ -93,7 +131,7 @@ class RefreshTokens:
         row.date_utilisation = utcnow()
         row.date_revocation = row.date_utilisation
         row.motif_revocation = "rotation"
-        new_token = await self.issue(session, user_id=row.id_user, family=row.famille, ip=ip)
+        new_token = await self._successor(session, row, ip=ip)
         return row.id_user, row.famille, new_token
 
     async def revoke(self, session: AsyncSession, token: str) -> None:

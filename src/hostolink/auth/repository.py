@@ -8,12 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from hostolink.auth.roles import ROLE_IDS
+from hostolink.jobs import queue
 from hostolink.kit.account_numbers import new_account_number
 from hostolink.kit.money import CURRENCY
 from hostolink.models import (
@@ -21,6 +34,7 @@ from hostolink.models import (
     Compte,
     JetonRafraichissement,
     Otp,
+    Tache,
     TentativeAuthentification,
     Utilisateur,
     UtilisateurRole,
@@ -33,6 +47,7 @@ if TYPE_CHECKING:
     from hostolink.db import Database
 
 ACCOUNT_NUMBER_TRIES = 5
+NEW_DEVICE_MAX_ATTEMPTS = 5
 
 
 def _identifier_clause(identifier: str) -> ColumnElement[bool]:
@@ -292,7 +307,12 @@ async def add_refresh_token(
     token_hash: str,
     expires_at: datetime,
     ip: str | None,
+    device: str | None,
+    user_agent: str | None,
+    place: str | None,
+    signed_in_at: datetime,
 ) -> None:
+    """The next token of a session (rotation): its device and sign-in time carried over."""
     session.add(
         JetonRafraichissement(
             id_user=user_id,
@@ -300,9 +320,77 @@ async def add_refresh_token(
             hash_jeton=token_hash,
             date_expiration=expires_at,
             adresse_ip=ip,
+            appareil=device,
+            agent_utilisateur=user_agent,
+            lieu=place,
+            date_connexion=signed_in_at,
         )
     )
     await session.flush()
+
+
+async def open_session_token(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    family: uuid.UUID,
+    token_hash: str,
+    expires_at: datetime,
+    ip: str | None,
+    device: str,
+    user_agent: str | None,
+    place: str | None,
+    new_device_job: str | None,
+    window_days: int,
+) -> None:
+    """The first token of a new session, and — in the same statement — the new-device job
+    (`new_device_job`) when the person had an earlier session with a recorded device but none
+    from `device` in the last `window_days` days. The statement's sub-queries see the table
+    as it was before the insert, so the new session does not count as an earlier one."""
+    token = JetonRafraichissement.__table__
+    inserted = (
+        insert(JetonRafraichissement)
+        .values(
+            id_user=user_id,
+            famille=family,
+            hash_jeton=token_hash,
+            date_expiration=expires_at,
+            adresse_ip=ip,
+            appareil=device,
+            agent_utilisateur=user_agent,
+            lieu=place,
+        )
+        .returning(token.c.famille)
+    )
+    if new_device_job is None:
+        await session.execute(inserted)
+        return
+    new_token = inserted.cte("nouveau_jeton")
+    earlier = token.alias("anterieur")
+    # A session of before devices were recorded (no `appareil`) does not count: the first
+    # sign-in after the upgrade records the device without telling everyone at once.
+    had_a_session = exists().where(earlier.c.id_user == user_id, earlier.c.appareil.is_not(None))
+    seen_device = exists().where(
+        earlier.c.id_user == user_id,
+        earlier.c.appareil == device,
+        earlier.c.date_connexion > func.now() - func.make_interval(0, 0, 0, window_days),
+    )
+    payload = func.jsonb_build_object(
+        "id_user", user_id, "famille", func.cast(new_token.c.famille, String)
+    )
+    chosen = select(
+        literal(queue.DEFAULT_QUEUE),
+        literal(new_device_job),
+        payload,
+        literal(NEW_DEVICE_MAX_ATTEMPTS),
+        func.now(),
+    ).where(had_a_session, ~seen_device)
+    await session.execute(
+        insert(Tache).from_select(
+            ["file", "nom", "charge", "tentatives_max", "date_execution"],
+            chosen.select_from(new_token),
+        )
+    )
 
 
 async def refresh_token_for_update(

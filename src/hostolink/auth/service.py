@@ -105,7 +105,7 @@ class AuthService:
         self._hashing = hashing
         self._limiter = limiter
         self._key = settings.signing_key()
-        self.senders = senders
+        self.senders = senders  # also the new-device notice's (account.sessions.notice)
         self.otp = OtpService(db, settings, senders)
         self.lockout = Lockout(db, settings)
         self.refresh_tokens = RefreshTokens(db, settings)
@@ -181,7 +181,13 @@ class AuthService:
         return chosen, wait
 
     async def verify_code(
-        self, session: AsyncSession, *, identifier: str, code: str, ip: str | None
+        self,
+        session: AsyncSession,
+        *,
+        identifier: str,
+        code: str,
+        ip: str | None,
+        user_agent: str | None = None,
     ) -> Tokens:
         # No row lock here: consuming the code is atomic, and marking verified is idempotent.
         # The request's transaction starts after the attempt is counted (OtpService.verify).
@@ -191,7 +197,7 @@ class AuthService:
         user = _known(await repository.user_by_identifier(session, identifier))
         self._ensure_active(user)
         await self._mark_verified(session, user, channel)
-        return await self._open_session(session, user, ip=ip)
+        return await self._open_session(session, user, ip=ip, user_agent=user_agent)
 
     async def verify_pin(
         self, session: AsyncSession, *, identifier: str, pin: str, ip: str | None
@@ -199,7 +205,13 @@ class AuthService:
         await self._check_secret(session, identifier, pin, ip=ip, error=BadPin)
 
     async def login(
-        self, session: AsyncSession, *, identifier: str, password: str, ip: str | None
+        self,
+        session: AsyncSession,
+        *,
+        identifier: str,
+        password: str,
+        ip: str | None,
+        user_agent: str | None = None,
     ) -> Tokens | Channel:
         """Tokens for a verified account; an unverified one is sent a code instead (the
         channel it went to is returned) and must verify it."""
@@ -212,7 +224,7 @@ class AuthService:
             except TooManyRequests:
                 pass  # a code was sent moments ago: it is still the one to type
             return channel
-        return await self._open_session(session, user, ip=ip)
+        return await self._open_session(session, user, ip=ip, user_agent=user_agent)
 
     async def refresh(self, session: AsyncSession, *, token: str, ip: str | None) -> Tokens:
         user_id, family, refresh = await self.refresh_tokens.rotate(session, token, ip=ip)
@@ -335,12 +347,12 @@ class AuthService:
         )
 
     async def _open_session(
-        self, session: AsyncSession, user: Utilisateur, *, ip: str | None
+        self, session: AsyncSession, user: Utilisateur, *, ip: str | None, user_agent: str | None
     ) -> Tokens:
         user.derniere_connexion = utcnow()
-        family = uuid.uuid4()  # the session: its refresh tokens and its access tokens
-        refresh = await self.refresh_tokens.issue(
-            session, user_id=user.id_user, family=family, ip=ip
+        # The session (family): its refresh tokens, its access tokens, its device.
+        family, refresh = await self.refresh_tokens.open(
+            session, user_id=user.id_user, ip=ip, user_agent=user_agent
         )
         return Tokens(
             self._access_token(user.id_user, family),

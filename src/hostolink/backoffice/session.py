@@ -110,7 +110,12 @@ class BackofficeAuth(AuthenticationBackend):
         try:
             if not identifier or not password:
                 raise SignInRefused("Saisissez votre identifiant et votre mot de passe.", 400)
-            digest = await self._sign_in(normalised(identifier), password, client_ip(request))
+            digest = await self._sign_in(
+                normalised(identifier),
+                password,
+                client_ip(request),
+                request.headers.get("user-agent"),
+            )
         except SignInRefused as refused:
             return await self._login_page(request, refused.message, refused.status, identifier)
         request.session.clear()
@@ -119,11 +124,13 @@ class BackofficeAuth(AuthenticationBackend):
         )
         return True
 
-    async def _sign_in(self, identifier: str, password: str, ip: str | None) -> str:
+    async def _sign_in(
+        self, identifier: str, password: str, ip: str | None, user_agent: str | None
+    ) -> str:
         async with self._db.sessionmaker() as session:
             try:
                 outcome = await self._auth.login(
-                    session, identifier=identifier, password=password, ip=ip
+                    session, identifier=identifier, password=password, ip=ip, user_agent=user_agent
                 )
             except HostolinkError as error:  # wrong secret, locked (423), throttled (429)…
                 await session.rollback()

@@ -81,6 +81,13 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     ("nouveauNumero", "0709080706", "Nouveau numéro du compte (« 9 - Mon compte - identifiant »)."),
     ("otpIdentifiant", "", "Code reçu au nouveau numéro (`hostolink outbox --to <numéro>`)."),
+    ("deviceToken", "", "Jeton d'accès d'un second appareil (rempli par « 8 - Mon compte »)."),
+    ("deviceRefreshToken", "", "Jeton de rafraîchissement de ce second appareil."),
+    (
+        "id_session",
+        "",
+        "Session d'un autre appareil à déconnecter (remplie par « 8 - Mon compte : appareils »).",
+    ),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 

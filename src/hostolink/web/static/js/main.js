@@ -16,6 +16,7 @@ const VIEWS = [
   './views/account-deletion.js',
   './views/account-export.js',
   './views/referral.js',
+  './views/account-devices.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.
