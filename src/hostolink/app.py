@@ -64,6 +64,7 @@ from hostolink.kit.security_headers import (
 from hostolink.kyc import endpoints as kyc
 from hostolink.logging import configure_logging
 from hostolink.media import endpoints as media
+from hostolink.media.storage import build_storage
 from hostolink.messaging.senders import build_senders
 from hostolink.metrics import endpoint as metrics
 from hostolink.metrics.http import MetricsMiddleware
@@ -394,7 +395,7 @@ def _money_in_and_out(app: FastAPI, settings: Settings, db: Database) -> None:
         db=db, providers=providers, settings=settings, notices=app.state.notices, worker=worker
     )
     worker.periodic.append(Periodic("reconciliation", 10.0, operations.reconcile))
-    purge = retention.install(worker, db, settings)
+    purge = retention.install(worker, db, settings, build_storage(settings))
     # The export's job, and its sweep of expired archives in the retention purge.
     app.state.exports = account_export_job.install(worker, db, settings, purge)
     ledger_check.install(worker, db, settings)  # once per interval for the cluster

@@ -98,6 +98,11 @@ async def test_first_deposit_rewards_both_from_the_marketing_account(
         assert bonus["description"] == "Bonus de parrainage"
         assert bonus["montant"] == amount
         assert bonus["sens"] == "entrant"
+        # Each credited person opens the receipt and reads their own share.
+        receipt = await client.get(f"/api/transactions/{bonus['reference']}", headers=who.headers)
+        assert receipt.status_code == 200, receipt.text
+        assert receipt.json()["data"]["montant"] == amount
+        assert receipt.json()["data"]["destination"]["numero_compte"] == who.numero_compte
         notice = await scalar(
             db_engine,
             "SELECT n.contenu FROM notification n JOIN utilisateur u ON u.id_user = n.id_user"

@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import text
 
@@ -41,7 +41,6 @@ from hostolink.errors import HostolinkError
 from hostolink.jobs import queue
 from hostolink.jobs.queue import Job
 from hostolink.jobs.worker import Periodic, Worker
-from hostolink.media.storage import Storage, build_storage
 
 if TYPE_CHECKING:
     from hostolink.config import Settings
@@ -181,6 +180,13 @@ def years_before(moment: datetime, years: int) -> datetime:
 Sweep = Callable[[datetime | None], Awaitable[int]]
 
 
+class FileEraser(Protocol):
+    """Where the identity documents' files live (the media storage, passed in by the app:
+    the job queue does not import a domain)."""
+
+    async def delete(self, key: str, *, private: bool) -> None: ...
+
+
 @dataclass(frozen=True)
 class Periods:
     otp_hours: int = 24
@@ -229,7 +235,7 @@ class Retention:
         interval_seconds: float,
         budget_seconds: float,
         batch: int = BATCH,
-        storage: Storage | None = None,
+        storage: FileEraser | None = None,
     ) -> None:
         self._db = db
         self.storage = storage
@@ -240,14 +246,16 @@ class Retention:
         self.sweeps: dict[str, Sweep] = {}
 
     @classmethod
-    def from_settings(cls, db: Database, settings: Settings) -> Retention:
+    def from_settings(
+        cls, db: Database, settings: Settings, storage: FileEraser | None = None
+    ) -> Retention:
         return cls(
             db,
             periods=Periods.from_settings(settings),
             interval_seconds=settings.retention_interval_minutes * 60.0,
             # Well inside the job's timeout: the run ends on its own, and records it.
             budget_seconds=settings.job_timeout_seconds * 2 / 3,
-            storage=build_storage(settings),
+            storage=storage,
         )
 
     def _params(self) -> dict[str, int]:
@@ -362,9 +370,12 @@ class Retention:
             )
 
 
-def install(worker: Worker, db: Database, settings: Settings) -> Retention:
-    """The purge's job handler and the duty that keeps one scheduled, on `worker`."""
-    retention = Retention.from_settings(db, settings)
+def install(
+    worker: Worker, db: Database, settings: Settings, storage: FileEraser | None = None
+) -> Retention:
+    """The purge's job handler and the duty that keeps one scheduled, on `worker`;
+    `storage` erases the files of identity documents whose legal period is over."""
+    retention = Retention.from_settings(db, settings, storage)
     worker.handlers[RETENTION_JOB] = retention.run_job
     worker.periodic.append(Periodic("retention", SCHEDULE_CHECK_SECONDS, retention.schedule))
     return retention

@@ -200,9 +200,8 @@ async def receipt(
         # and the invitee at once) names one of them as its destination: each credited
         # person sees it as theirs, with their own share as its amount.
         own = principal.compte.id_compte
-        if header.id_compte_source != own and header.id_compte_destination != own or (
-            header.type_transaction in MULTI_CREDIT
-        ):
+        parties_ = {header.id_compte_source, header.id_compte_destination}
+        if own not in parties_ or header.type_transaction in MULTI_CREDIT:
             share = await session.scalar(
                 select(Ecriture.montant).where(
                     Ecriture.id_transaction == header.id_transaction, Ecriture.id_compte == own
