@@ -348,6 +348,8 @@ class World:
         self.public = config.public_url.rstrip("/")
         self.messages: list[dict[str, Any]] = []
         self.assets: dict[tuple[str, str, str], Asset] = {}  # (cloud, type, public_id)
+        # Raw files (the data exports): (cloud, type, public_id) -> bytes.
+        self.raw_files: dict[tuple[str, str, str], bytes] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.payouts: dict[str, dict[str, Any]] = {}
         self.events: dict[tuple[str, str], dict[str, Any]] = {}  # (session id, event type)
@@ -389,6 +391,9 @@ class World:
             Route("/v1_1/{cloud}/image/upload", self.cloudinary_upload, methods=["POST"]),
             Route("/v1_1/{cloud}/image/destroy", self.cloudinary_destroy, methods=["POST"]),
             Route("/v1_1/{cloud}/image/download", self.cloudinary_download),
+            Route("/v1_1/{cloud}/raw/upload", self.cloudinary_raw_upload, methods=["POST"]),
+            Route("/v1_1/{cloud}/raw/destroy", self.cloudinary_raw_destroy, methods=["POST"]),
+            Route("/v1_1/{cloud}/raw/download", self.cloudinary_raw_download),
             Route("/res/{cloud}/image/{type}/{rest:path}", self.cloudinary_deliver),
             Route("/v1/checkout/sessions", self.wave_create_session, methods=["POST"]),
             Route("/v1/checkout/sessions/search", self.wave_search_sessions),
@@ -587,6 +592,74 @@ class World:
         if params.get("attachment"):
             headers["Content-Disposition"] = f'attachment; filename="{public_id}.{fmt}"'
         return image_response(asset, fmt, headers)
+
+    async def cloudinary_raw_upload(self, request: Request) -> Response:
+        """A file that is not an image (`resource_type="raw"`: the data exports), kept as
+        sent; private or authenticated ones are served only by the signed download API."""
+        form = await request.form()
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+        refused = self._cloudinary_refusal(request, params)
+        if refused is not None:
+            return refused
+        upload = form.get("file")
+        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        kind = params.get("type") or "upload"
+        if kind not in ("upload", "private", "authenticated"):
+            return cloudinary_error(400, f"Invalid type {kind}")
+        cloud = request.path_params["cloud"]
+        public_id = params.get("public_id") or secrets.token_hex(10)
+        if (cloud, kind, public_id) in self.raw_files and params.get("overwrite", "1").lower() in (
+            "0",
+            "false",
+        ):
+            return JSONResponse({"public_id": public_id, "existing": True})
+        self.raw_files[(cloud, kind, public_id)] = content
+        version = int(time.time())
+        url = f"{self.public}/res/{cloud}/raw/{kind}/v{version}/{public_id}"
+        return JSONResponse(
+            {
+                "public_id": public_id,
+                "version": version,
+                "resource_type": "raw",
+                "type": kind,
+                "bytes": len(content),
+                "created_at": iso(),
+                "url": url,
+                "secure_url": url,
+                "existing": False,
+            }
+        )
+
+    async def cloudinary_raw_destroy(self, request: Request) -> Response:
+        params = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        refused = self._cloudinary_refusal(request, params)
+        if refused is not None:
+            return refused
+        kind, public_id = params.get("type") or "upload", params.get("public_id", "")
+        gone = self.raw_files.pop((request.path_params["cloud"], kind, public_id), None)
+        return JSONResponse({"result": "ok" if gone is not None else "not found"})
+
+    async def cloudinary_raw_download(self, request: Request) -> Response:
+        """`private_download_url(..., resource_type="raw")`: the signed, expiring link."""
+        params = dict(request.query_params)
+        refused = self._cloudinary_refusal(request, params, fresh=False)
+        if refused is not None:
+            return refused
+        expires_at = params.get("expires_at", "")
+        deadline = int(expires_at) if expires_at.isdigit() else int(params["timestamp"]) + 3600
+        if time.time() > deadline:
+            return cloudinary_error(401, "Expired download URL")
+        public_id = params.get("public_id", "")
+        slot = (request.path_params["cloud"], params.get("type") or "upload", public_id)
+        content = self.raw_files.get(slot)
+        if content is None:
+            return cloudinary_error(404, f"Resource not found - {public_id}")
+        headers = {"Cache-Control": "private, no-store"}
+        if params.get("attachment"):
+            headers["Content-Disposition"] = (
+                f'attachment; filename="{public_id.rsplit("/", 1)[-1]}"'
+            )
+        return Response(content, media_type="application/octet-stream", headers=headers)
 
     async def cloudinary_deliver(self, request: Request) -> Response:
         """res.cloudinary.com's `/<cloud>/image/<type>/[v<version>/]<public_id>.<ext>`."""

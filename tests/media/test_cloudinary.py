@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -36,6 +37,8 @@ class FakeCloudinary:
     status: int = 200
     requests: list[tuple[str, bytes]] = field(default_factory=list)
     port: int = 0
+    # Raw files (data exports) kept by public_id, served back by the download API.
+    raw: dict[str, bytes] = field(default_factory=dict)
 
     def answer(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         self.requests.append((path, body))
@@ -43,6 +46,9 @@ class FakeCloudinary:
             return self.status, {"error": {"message": "Cloudinary est en panne"}}
         match = _PUBLIC_ID.search(body)
         public_id = match.group(1).decode() if match else "sans-id"
+        if path.endswith("/raw/upload"):
+            content = _FILE.search(body)
+            self.raw[public_id] = content.group(1) if content else b""
         url = f"https://res.cloudinary.com/demo/image/upload/v1700000000/{public_id}.jpg"
         return 200, {"public_id": public_id, "secure_url": url, "version": 1700000000}
 
@@ -58,6 +64,23 @@ def fake_cloudinary() -> Iterator[FakeCloudinary]:
             content = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        def do_GET(self) -> None:
+            # The download API (`private_download_url`) of a raw file; the signature is
+            # Cloudinary's business, the test checks it is present.
+            fake.requests.append((self.path, b""))
+            query = parse_qs(urlsplit(self.path).query)
+            content = fake.raw.get(query.get("public_id", [""])[0])
+            if fake.status != 200 or content is None or "signature" not in query:
+                self.send_response(404 if fake.status == 200 else fake.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
             self.wfile.write(content)

@@ -141,15 +141,24 @@ async def test_on_cloudinary_the_archive_is_authenticated_and_erased(
         assert list((tmp_path / "exports_prives").iterdir()) == []
         ready = (await client.get(PATH, headers=awa.headers)).json()["data"][0]
         served = await client.get(urlsplit(ready["lien"]["url"]).path)
-        assert served.status_code == 307, served.text
+        # Streamed through from Cloudinary's download API: our name, our headers.
+        assert served.status_code == 200, served.text
         assert served.headers["cache-control"] == "no-store"
-        target = urlsplit(served.headers["location"])
+        assert served.headers["content-type"] == "application/zip"
+        assert "hostolink-mes-donnees-" in served.headers["content-disposition"]
+        assert "donnees.json" in zipfile.ZipFile(io.BytesIO(served.content)).namelist()
+        download, _ = fake_cloudinary.requests[-1]
+        target = urlsplit(download)
         assert target.path == "/v1_1/demo/raw/download"
         query = parse_qs(target.query)
         assert query["type"] == ["authenticated"]
         assert query["public_id"][0].startswith("hostolink/exports/")
         assert query["signature"]
-        assert "le-secret" not in served.headers["location"]
+        assert "le-secret" not in download
+        # Cloudinary no longer has it: 410, as for an archive erased here.
+        fake_cloudinary.raw.clear()
+        gone = await client.get(urlsplit(ready["lien"]["url"]).path)
+        assert gone.status_code == 410, gone.text
 
         retention = cloud_app.state.worker.handlers[RETENTION_JOB].__self__
         later = datetime.now(UTC) + timedelta(days=8)

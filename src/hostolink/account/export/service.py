@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from hostolink.account.export import links, repository
 from hostolink.account.export.archive import ABIDJAN
 from hostolink.account.export.job import EXPORT_JOB, MAX_ATTEMPTS
 from hostolink.account.export.schemas import DownloadLink, ExportOut
 from hostolink.account.export.storage import ExportStorage
-from hostolink.errors import Conflict, HostolinkError, NotFound, TooManyRequests
+from hostolink.errors import (
+    Conflict,
+    HostolinkError,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from hostolink.jobs import queue
 from hostolink.media.storage import CLOUDINARY, LOCAL
 from hostolink.models import ExportDonnees
@@ -141,5 +149,37 @@ async def serve(
     if row.stockage == CLOUDINARY:
         url = storage.cloud_url(row.cle_stockage)
         if url is not None:
-            return RedirectResponse(url, status_code=307, headers=DOWNLOAD_HEADERS)
+            return await _relay(url, headers)
     raise ExportNotFound
+
+
+class StorageUnavailable(ServiceUnavailable):
+    message = "L'archive est momentanément inaccessible. Réessayez dans quelques minutes."
+
+
+async def _relay(url: str, headers: dict[str, str]) -> Response:
+    """The archive kept by Cloudinary, streamed through: the person's link stays ours and so
+    do the answer's headers (our file name, `no-store`), whatever the storage. A redirect
+    would hand the browser Cloudinary's own name and caching for the file."""
+    client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+    try:
+        upstream = await client.send(client.build_request("GET", url), stream=True)
+    except httpx.HTTPError as exc:
+        await client.aclose()
+        raise StorageUnavailable from exc
+
+    async def close() -> None:
+        await upstream.aclose()
+        await client.aclose()
+
+    if upstream.status_code != 200:
+        await close()
+        if upstream.status_code == 404:
+            raise ExportGone
+        raise StorageUnavailable
+    return StreamingResponse(
+        upstream.aiter_bytes(),
+        media_type="application/zip",
+        headers=headers,
+        background=BackgroundTask(close),
+    )
