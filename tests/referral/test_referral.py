@@ -65,8 +65,10 @@ async def test_a_code_and_link_for_everyone_and_an_unknown_code_never_fails(
         )
         assert stored == typed
     assert await scalar(db_engine, "SELECT count(*) FROM parrainage") == 0
-    # Everyone registered through the API got their own code at registration.
-    assert await scalar(db_engine, "SELECT count(*) FROM code_parrainage") == 3
+    # A code is drawn when its owner first opens their page: only Awa's exists.
+    assert await scalar(db_engine, "SELECT count(*) FROM code_parrainage") == 1
+    assert (await my_referrals(client, someone))["code"] != code
+    assert await scalar(db_engine, "SELECT count(*) FROM code_parrainage") == 2
 
 
 async def test_first_deposit_rewards_both_from_the_marketing_account(

@@ -43,7 +43,7 @@ async def ensure_code(session: AsyncSession, user_id: int) -> str:
     else is drawn again; a concurrent draw for the same person keeps the first)."""
     connection = await session.connection()
     for _ in range(_TRIES):
-        # Drawn first: at registration (the usual case) one statement is enough.
+        # Drawn first: for a person without a code (the usual case here) one statement.
         inserted = (
             await connection.execute(_INSERT, {"id_user": user_id, "code": new_code()})
         ).scalar()

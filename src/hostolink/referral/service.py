@@ -81,9 +81,10 @@ ON CONFLICT (cle_unicite) WHERE statut IN ('en_attente', 'en_cours') DO NOTHING
 
 
 async def on_registered(session: AsyncSession, user_id: int, invitation: str | None) -> None:
-    """After `register-user`: the new person's own code, and the referral when the code they
-    typed belongs to someone (an unknown code is kept on the person, nothing else)."""
-    await codes.ensure_code(session, user_id)
+    """After `register-user`: the referral, when the code they typed belongs to someone (an
+    unknown code is kept on the person, nothing else). The person's own code is drawn when
+    they first open their referral page (`code_of`), not here: a registration then costs
+    no extra statement (issue 24's measure: +0.43 ms of CPU, 591 → 525 registrations/s)."""
     code = codes.normalise(invitation)
     if code is None:
         return
