@@ -55,11 +55,10 @@ async def get_auth_service(request: Request) -> AuthService:
 
 async def authenticate(token: str, app: Starlette) -> Principal:
     """The person an access token names, read from the database with their permissions:
-    `InvalidToken` for a token that is not ours, expired, or names no one (nor a deleted
-    account); `AccountSuspended`
-    for a suspended account (a suspension ends every session too: say why, rather than
-    « session ended »); `SessionEnded` once its session was closed. The routes
-    (`current_principal`) and the rooms' WebSocket both authenticate here."""
+    `InvalidToken` for a token that is not ours, expired, or names no one (a deleted account
+    included); `AccountSuspended` for a suspended account (a suspension ends every session
+    too: say why, rather than « session ended »); `SessionEnded` once its session was closed.
+    The routes (`current_principal`) and the rooms' WebSocket both authenticate here."""
     user_id, session = read_access_token(token, key=signing_key_of(app))
     row = await database_of(app).read_one(
         principals.PRINCIPAL_BY_SESSION, {"user_id": user_id, "session": session}
