@@ -131,6 +131,8 @@ def test_an_invitee_signs_up_with_the_code_and_both_get_the_bonus(  # fixtures b
     bintou_phone.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     bintou_phone.get_by_label("Confirmez le mot de passe").fill(PASSWORD)
     bintou_phone.get_by_role("button", name="Recevoir mon code").click()
+    # The code screen shows once define-password has answered: the code is in the outbox.
+    expect(bintou_phone.get_by_role("heading", name="Entrez votre code")).to_be_visible()
     bintou_phone.get_by_label("Code à 6 chiffres").fill(outbox(number))
     bintou_phone.get_by_role("button", name="Valider").click()
     expect(bintou_phone.locator("#solde")).to_have_text(xof(0))
