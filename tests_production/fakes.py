@@ -569,10 +569,11 @@ class World:
         gone = self.assets.pop((request.path_params["cloud"], kind, public_id), None)
         return JSONResponse({"result": "ok" if gone else "not found"})
 
-    async def cloudinary_download(self, request: Request) -> Response:
-        """What `cloudinary.utils.private_download_url` builds: GET <upload_prefix>/v1_1/
-        <cloud>/image/download?timestamp&public_id&format&type&expires_at&signature&api_key
-        (it honours upload_prefix because it goes through cloudinary_api_url)."""
+    def _signed_download(
+        self, request: Request
+    ) -> Response | tuple[dict[str, str], tuple[str, str, str]]:
+        """The query of a signed download link (images and raw files alike) and the slot it
+        names, or Cloudinary's refusal (bad signature, expired link)."""
         params = dict(request.query_params)
         # A link is made to be opened later: expires_at bounds it, not the timestamp.
         refused = self._cloudinary_refusal(request, params, fresh=False)
@@ -583,7 +584,17 @@ class World:
         if time.time() > deadline:
             return cloudinary_error(401, "Expired download URL")
         public_id = params.get("public_id", "")
-        slot = (request.path_params["cloud"], params.get("type") or "upload", public_id)
+        return params, (request.path_params["cloud"], params.get("type") or "upload", public_id)
+
+    async def cloudinary_download(self, request: Request) -> Response:
+        """What `cloudinary.utils.private_download_url` builds: GET <upload_prefix>/v1_1/
+        <cloud>/image/download?timestamp&public_id&format&type&expires_at&signature&api_key
+        (it honours upload_prefix because it goes through cloudinary_api_url)."""
+        checked = self._signed_download(request)
+        if isinstance(checked, Response):
+            return checked
+        params, slot = checked
+        public_id = slot[2]
         asset = self.assets.get(slot)
         if asset is None:
             return cloudinary_error(404, f"Resource not found - {public_id}")
@@ -641,16 +652,11 @@ class World:
 
     async def cloudinary_raw_download(self, request: Request) -> Response:
         """`private_download_url(..., resource_type="raw")`: the signed, expiring link."""
-        params = dict(request.query_params)
-        refused = self._cloudinary_refusal(request, params, fresh=False)
-        if refused is not None:
-            return refused
-        expires_at = params.get("expires_at", "")
-        deadline = int(expires_at) if expires_at.isdigit() else int(params["timestamp"]) + 3600
-        if time.time() > deadline:
-            return cloudinary_error(401, "Expired download URL")
-        public_id = params.get("public_id", "")
-        slot = (request.path_params["cloud"], params.get("type") or "upload", public_id)
+        checked = self._signed_download(request)
+        if isinstance(checked, Response):
+            return checked
+        params, slot = checked
+        public_id = slot[2]
         content = self.raw_files.get(slot)
         if content is None:
             return cloudinary_error(404, f"Resource not found - {public_id}")
