@@ -19,7 +19,7 @@ from hostolink.db import Database
 from hostolink.errors import Unauthorized
 from hostolink.kit import user_agent as agents
 from hostolink.kit.crypto import keyed_hash, opaque_token
-from hostolink.kit.ip_place import place
+from hostolink.kit.ip_place import place_of
 from hostolink.models import JetonRafraichissement
 from hostolink.models.base import utcnow
 
@@ -85,7 +85,7 @@ class RefreshTokens:
             ip=ip,
             device=agents.describe(user_agent),
             user_agent=agents.bounded(user_agent),
-            place=await place(ip) if ip else None,
+            place=place_of(ip) if ip else None,
             new_device_job=NEW_DEVICE_JOB if notify_new_device else None,
             window_days=NEW_DEVICE_WINDOW_DAYS,
         )
@@ -106,7 +106,7 @@ class RefreshTokens:
             ip=ip,
             device=previous.appareil,
             user_agent=previous.agent_utilisateur,
-            place=await place(ip) if ip else None,
+            place=place_of(ip) if ip else None,
             signed_in_at=previous.date_connexion,
         )
         return token

@@ -57,11 +57,6 @@ def place_of(ip: str | None) -> str:
     return (country_name(code) or UNKNOWN)[:PLACE_MAX]
 
 
-async def place(ip: str | None) -> str:
-    """`place_of`, for a request (the lookup is in memory: nothing to wait for)."""
-    return place_of(ip)
-
-
 def mask_ip(ip: str | None) -> str | None:
     """`196.47.128.1` → `196.47.x.x`; an IPv6 address keeps its first two groups
     (`2c0f:f0f8:…`); None for no address or an unreadable one."""

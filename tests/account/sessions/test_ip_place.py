@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hostolink.kit.ip_place import LOCAL, UNKNOWN, country_name, mask_ip, place, place_of
+from hostolink.kit.ip_place import LOCAL, UNKNOWN, country_name, mask_ip, place_of
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,3 @@ def test_country_names_are_french() -> None:
 )
 def test_the_address_is_shown_half_hidden(ip: str | None, masked: str | None) -> None:
     assert mask_ip(ip) == masked
-
-
-async def test_the_request_path_gives_the_same_place() -> None:
-    assert await place("196.47.128.1") == "Côte d'Ivoire"
-    assert await place(None) == UNKNOWN
