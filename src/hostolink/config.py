@@ -272,6 +272,12 @@ class Settings(BaseSettings):
     # customer identification records to be kept for at least ten years after the business
     # relationship ends. Never below 5 (the oldest rule's figure): a setting, not a loophole.
     retention_kyc_years: int = Field(default=10, alias="HOSTOLINK_RETENTION_KYC_YEARS", ge=5, le=30)
+    # Help desk (support/): a claim resolved by moving at least this much money (francs CFA)
+    # needs a second person's approval (four eyes); below it, the agent's decision is final.
+    # 0: every resolution that moves money is approved by a second person.
+    support_approval_threshold: int = Field(
+        default=10_000, alias="HOSTOLINK_SUPPORT_APPROVAL_THRESHOLD", ge=0
+    )
     # Prometheus metrics (hostolink.metrics; docs/supervision/README.md). `/metrics` is on
     # the main port: Render routes one public port per web service, and a scraper hosted
     # elsewhere (Grafana Cloud's agent) could not reach a second one. So it takes a token

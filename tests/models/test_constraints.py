@@ -96,6 +96,7 @@ CASES: dict[str, list[TextClause]] = {
     "uq_localisation_pays_region_ville_commune": [insert("localisation", region="'Test'")],
     "ck_media_dimensions": [insert("media", largeur="0")],
     "ck_media_identite_privee": [insert("media", usage="'identite'")],
+    "ck_media_assistance_privee": [insert("media", usage="'assistance'")],
     "ck_media_stockage_valide": [insert("media", stockage="'s3'")],
     "ck_media_type_mime_valide": [insert("media", type_mime="'image/gif'")],
     "ck_media_usage_valide": [insert("media", usage="'divers'")],

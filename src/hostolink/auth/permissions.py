@@ -15,8 +15,13 @@ ESTABLISHMENT_MANAGE = "etablissement:gerer"
 PAYMENTS_RECEIVE = "paiements:recevoir"
 DISCUSSIONS_ANSWER = "discussions:repondre"
 
-# Support agents.
+# Support agents: answer the help desk; propose the resolution of a claim; edit the FAQ and
+# the canned answers. Approving a claim's resolution above the threshold (the second pair
+# of eyes) is an administrator's.
 SUPPORT_ANSWER = "support:repondre"
+CLAIMS_RESOLVE = "reclamations:traiter"
+CLAIMS_APPROVE = "reclamations:approuver"
+HELP_MANAGE = "aide:gerer"
 
 # Administration.
 USERS_READ = "utilisateurs:lire"
@@ -63,5 +68,9 @@ ADMINISTRATION: tuple[str, ...] = (
     TASKS_READ,
     TASKS_MANAGE,
     SUPERVISION_READ,
+    SUPPORT_ANSWER,
+    CLAIMS_RESOLVE,
+    CLAIMS_APPROVE,
+    HELP_MANAGE,
 )
 SUPER_ADMINISTRATION: tuple[str, ...] = (ROLES_ASSIGN, FEES_MANAGE, REFERRAL_MANAGE)

@@ -36,7 +36,20 @@ ROLES: tuple[Role, ...] = (
         (permissions.ESTABLISHMENT_MANAGE, permissions.PAYMENTS_RECEIVE),
     ),
     Role(3, "expert", "Expert santé", (permissions.DISCUSSIONS_ANSWER,)),
-    Role(4, "agent", "Agent du support", (permissions.SUPPORT_ANSWER, permissions.USERS_READ)),
+    Role(
+        4,
+        "agent",
+        "Agent du support",
+        (
+            permissions.SUPPORT_ANSWER,
+            permissions.USERS_READ,
+            # A person's recent transactions and operations, the context of their question.
+            permissions.TRANSACTIONS_READ,
+            permissions.OPERATIONS_READ,
+            permissions.CLAIMS_RESOLVE,
+            permissions.HELP_MANAGE,
+        ),
+    ),
     Role(5, "admin", "Administrateur", permissions.ADMINISTRATION),
     # Every administration permission as well: a super-administrator acts without also
     # holding the admin role (removing it must not lock them out of the back-office).

@@ -43,7 +43,12 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Holding any of these opens the back-office; each page then asks for its own.
 ENTRY_PERMISSIONS = frozenset(
-    (*permissions.ADMINISTRATION, *permissions.SUPER_ADMINISTRATION, permissions.USERS_READ)
+    (
+        *permissions.ADMINISTRATION,
+        *permissions.SUPER_ADMINISTRATION,
+        permissions.USERS_READ,
+        permissions.SUPPORT_ANSWER,
+    )
 )
 
 # The signed-in person of the current request, for the audit hook and the pages.

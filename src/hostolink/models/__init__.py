@@ -2,6 +2,7 @@
 
 from hostolink.models.annonce import Annonce
 from hostolink.models.appareil_push import AppareilPush
+from hostolink.models.assistance import ConversationAssistance, MessageAssistance, ReponseType
 from hostolink.models.bareme_frais import BaremeFrais
 from hostolink.models.base import Base
 from hostolink.models.carte_bancaire import CarteBancaire
@@ -43,6 +44,8 @@ from hostolink.models.publication import Publication
 from hostolink.models.publication_media import PublicationMedia
 from hostolink.models.publicite import Publicite
 from hostolink.models.qr_code_paiement import QrCodePaiement
+from hostolink.models.question_frequente import QuestionFrequente
+from hostolink.models.reclamations import Reclamations
 from hostolink.models.role_permission import RolePermission, UtilisateurRole
 from hostolink.models.signalement import Signalement
 from hostolink.models.sous_compte_systeme import SousCompteSysteme
@@ -71,6 +74,7 @@ __all__ = [
     "Compte",
     "ContactsEnregistres",
     "ControleGrandLivre",
+    "ConversationAssistance",
     "Ecriture",
     "EtablissementSante",
     "ExportDonnees",
@@ -85,6 +89,7 @@ __all__ = [
     "MembreEtablissement",
     "MembreThematique",
     "Message",
+    "MessageAssistance",
     "MessageSortant",
     "Notification",
     "OperationBacASable",
@@ -98,7 +103,10 @@ __all__ = [
     "PublicationMedia",
     "Publicite",
     "QrCodePaiement",
+    "QuestionFrequente",
+    "Reclamations",
     "RecompenseParrainage",
+    "ReponseType",
     "RolePermission",
     "Signalement",
     "SousCompteSysteme",

@@ -35,6 +35,7 @@ USAGES = (
     "publicite",
     "etablissement",
     "identite",
+    "assistance",
 )
 
 
@@ -47,6 +48,8 @@ class Media(Base):
         CheckConstraint("largeur > 0 AND hauteur > 0 AND taille_octets > 0", name="dimensions"),
         # Identity documents are never public.
         CheckConstraint("usage <> 'identite' OR prive", name="identite_privee"),
+        # Help-desk attachments (receipts, screenshots of a wallet) are private too.
+        CheckConstraint("usage <> 'assistance' OR prive", name="assistance_privee"),
         UniqueConstraint("stockage", "cle_stockage"),
         Index("ix_media_id_user", "id_user"),
         {"comment": "Image téléversée (Cloudinary ou disque local)."},
