@@ -46,6 +46,8 @@ TYPES_NOTIFICATION = (
     "reponse_expert",
     "identite",
     "systeme",
+    "assistance",
+    "reclamation",
 )
 STATUTS_PUSH = ("non_requis", "en_attente", "envoye", "echec")
 

@@ -33,10 +33,42 @@ USAGES_BEFORE = (
     "identite",
 )
 USAGES_AFTER = (*USAGES_BEFORE, "assistance")
+NOTIFICATIONS_BEFORE = (
+    "argent_recu",
+    "argent_envoye",
+    "paiement_recu",
+    "depot_credite",
+    "depot_echoue",
+    "retrait_envoye",
+    "retrait_echoue",
+    "remboursement",
+    "commentaire",
+    "like",
+    "reponse_expert",
+    "identite",
+    "systeme",
+)
+NOTIFICATIONS_AFTER = (*NOTIFICATIONS_BEFORE, "assistance", "reclamation")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def _usage_check(values: tuple[str, ...]) -> str:
-    return "usage IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+    return _in("usage", values)
+
+
+def _notification_types(values: tuple[str, ...]) -> None:
+    op.drop_constraint(op.f("ck_notification_type_valide"), "notification", type_="check")
+    op.create_check_constraint("type_valide", "notification", _in("type_notification", values))
+    op.alter_column(
+        "notification",
+        "type_notification",
+        existing_type=sa.VARCHAR(length=20),
+        comment="Type : " + ", ".join(values) + ".",
+        existing_nullable=False,
+    )
 
 
 def _comment(values: tuple[str, ...]) -> str:
@@ -588,6 +620,7 @@ def upgrade() -> None:
     op.drop_constraint(op.f("ck_media_usage_valide"), "media", type_="check")
     op.create_check_constraint("usage_valide", "media", _usage_check(USAGES_AFTER))
     op.create_check_constraint("assistance_privee", "media", "usage <> 'assistance' OR prive")
+    _notification_types(NOTIFICATIONS_AFTER)
     op.alter_column(
         "media",
         "usage",
@@ -599,6 +632,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM notification WHERE type_notification IN ('assistance', 'reclamation')")
+    _notification_types(NOTIFICATIONS_BEFORE)
     op.drop_constraint(op.f("ck_media_assistance_privee"), "media", type_="check")
     op.drop_constraint(op.f("ck_media_usage_valide"), "media", type_="check")
     op.create_check_constraint("usage_valide", "media", _usage_check(USAGES_BEFORE))
