@@ -49,7 +49,6 @@ class ConversationAssistance(Base):
         CheckConstraint(
             "(statut = 'resolue') = (date_resolution IS NOT NULL)", name="resolution_datee"
         ),
-        CheckConstraint("statut = 'nouvelle' OR id_agent IS NOT NULL", name="agent_si_prise"),
         # The agents' queue: by status, oldest activity first.
         Index("ix_conversation_assistance_statut_date", "statut", "date_dernier_message"),
         Index("ix_conversation_assistance_id_agent_statut", "id_agent", "statut"),

@@ -18,24 +18,29 @@ from hostolink.models import (
     Commentaire,
     Compte,
     ContactsEnregistres,
+    ConversationAssistance,
     EtablissementSante,
     ExportDonnees,
     Liker,
     Media,
     MembreEtablissement,
     MembreThematique,
+    MessageAssistance,
     Notification,
     OperationFournisseur,
     Otp,
     Publication,
     PublicationMedia,
     QrCodePaiement,
+    Reclamations,
     Utilisateur,
     UtilisateurRole,
     VerificationCompte,
 )
+from hostolink.models.assistance import STATUTS_OUVERTS
 from hostolink.models.compte import user_wallet_of
 from hostolink.models.operation_fournisseur import STATUTS_EN_COURS
+from hostolink.models.reclamations import STATUTS_EN_COURS as CLAIMS_IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,45 @@ async def remove_social(session: AsyncSession, user_id: int, now: datetime) -> N
 
 
 REMOVED_TEXT = "Contenu supprimé"
+
+
+async def claims_in_progress(session: AsyncSession, user_id: int) -> int:
+    """The person's claims still waiting for a decision (it may move their money)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Reclamations)
+        .where(Reclamations.id_user == user_id, Reclamations.statut.in_(CLAIMS_IN_PROGRESS))
+    )
+    return int(count or 0)
+
+
+async def close_support(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """The person's help-desk conversations are resolved and what they wrote is erased
+    (subjects, messages; their attachments go with the other images). The agents' answers
+    and the claims stay: a claim is the record of a decision on a ledger transaction."""
+    mine = select(ConversationAssistance.id_conversation).where(
+        ConversationAssistance.id_user == user_id
+    )
+    await session.execute(
+        update(MessageAssistance)
+        .where(
+            MessageAssistance.id_conversation.in_(mine), MessageAssistance.auteur == "utilisateur"
+        )
+        .values(contenu=REMOVED_TEXT, id_media=None)
+    )
+    await session.execute(
+        update(ConversationAssistance)
+        .where(
+            ConversationAssistance.id_user == user_id,
+            ConversationAssistance.statut.in_(STATUTS_OUVERTS),
+        )
+        .values(statut="resolue", date_resolution=now)
+    )
+    await session.execute(
+        update(ConversationAssistance)
+        .where(ConversationAssistance.id_user == user_id)
+        .values(sujet=REMOVED_TEXT)
+    )
 
 
 async def public_media(session: AsyncSession, user_id: int) -> list[Media]:

@@ -9,7 +9,8 @@ CONFIRMATION_WORD = "SUPPRIMER"
 
 class ReasonOut(BaseModel):
     code: str = Field(
-        description="solde, retrait_en_cours, depot_en_cours, compte_gele, etablissement"
+        description="solde, retrait_en_cours, depot_en_cours, compte_gele, reclamation_en_cours, "
+        "etablissement"
     )
     message: str = Field(examples=["Votre solde est de 12 500 F CFA."])
     que_faire: str = Field(examples=["Retirez-le d'abord (Retrait) ou envoyez-le à un proche."])

@@ -97,6 +97,16 @@ async def reasons(session: AsyncSession, *, user_id: int, lock: bool = False) ->
                     "30 minutes au plus pour un paiement non confirmé), puis revenez ici.",
                 )
             )
+    claims = await repository.claims_in_progress(session, user_id)
+    if claims:
+        found.append(
+            ReasonOut(
+                code="reclamation_en_cours",
+                message=f"{claims} réclamation(s) attendent la décision du support : elle "
+                "peut créditer ou débiter votre portefeuille.",
+                que_faire="Attendez la décision (Profil › Aide et support), puis revenez ici.",
+            )
+        )
     for place in await repository.establishments_only_managed_by(session, user_id):
         found.append(
             ReasonOut(
@@ -151,6 +161,7 @@ async def delete_account(
         session, principal.id, wallet.id_compte if wallet else None, moment
     )
     await repository.remove_social(session, principal.id, moment)
+    await repository.close_support(session, principal.id, moment)
     files = await _drop_media(session, medias)
     audit.record(
         session,

@@ -272,10 +272,6 @@ def upgrade() -> None:
             name=op.f("ck_conversation_assistance_resolution_datee"),
         ),
         sa.CheckConstraint(
-            "statut = 'nouvelle' OR id_agent IS NOT NULL",
-            name=op.f("ck_conversation_assistance_agent_si_prise"),
-        ),
-        sa.CheckConstraint(
             "statut IN ('nouvelle', 'en_cours', 'attente_utilisateur', 'resolue')",
             name=op.f("ck_conversation_assistance_statut_valide"),
         ),
