@@ -38,6 +38,8 @@ FILES = {
     "publications.csv",
     "commentaires.csv",
     "messages.csv",
+    "assistance.csv",
+    "reclamations.csv",
     "notifications.csv",
     "contacts.csv",
     "appareils.csv",
@@ -131,6 +133,24 @@ async def _money_history(
         "/api/contacts", json={"identifiant": ben.national, "alias": "Ben"}, headers=awa.headers
     )
     assert saved.status_code == 201, saved.text
+    # A help-desk conversation: Awa's question, the support's answer and an agent's internal
+    # note (never exported), and a claim (written as the API would).
+    awa_id = await scalar(
+        engine, "SELECT id_user FROM utilisateur WHERE telephone = :t", t=awa.phone
+    )
+    await execute(
+        engine,
+        "WITH c AS (INSERT INTO conversation_assistance (id_user, sujet) VALUES (:u, 'Mon retrait')"
+        " RETURNING id_conversation), m AS (INSERT INTO message_assistance (id_conversation,"
+        " id_auteur, auteur, contenu, interne) SELECT id_conversation, :u, 'utilisateur',"
+        " 'Où est mon retrait ?', false FROM c UNION ALL SELECT id_conversation, NULL, 'agent',"
+        " 'Il est parti.', false FROM c UNION ALL SELECT id_conversation, NULL, 'agent',"
+        " 'Note : personne connue', true FROM c)"
+        " INSERT INTO reclamations (id_conversation, id_user, id_operation, categorie, description)"
+        " SELECT c.id_conversation, :u, o.id_operation, 'non_recu', 'Rien reçu sur mon numéro'"
+        " FROM c, operation_fournisseur o WHERE o.id_user = :u AND o.sens = 'retrait'",
+        u=awa_id,
+    )
     return awa, ben
 
 
@@ -251,6 +271,15 @@ async def test_the_archive_holds_what_the_api_shows(
     assert [(m["thematique"], m["contenu"]) for m in said] == [
         ("Santé de la mère", "Bonjour à toutes")
     ]
+    support = _csv(archive, "assistance.csv")
+    assert [(m["auteur"], m["contenu"]) for m in support] == [
+        ("vous", "Où est mon retrait ?"),
+        ("support", "Il est parti."),
+    ]
+    (claim,) = _csv(archive, "reclamations.csv")
+    assert (claim["categorie"], claim["statut"]) == ("non_recu", "ouverte")
+    assert len(data["assistance"]) == 2
+    assert len(data["reclamations"]) == 1
     notifications = _csv(archive, "notifications.csv")
     count = await scalar(
         db_engine,

@@ -35,11 +35,14 @@ from hostolink.models import (
     Commentaire,
     Compte,
     ContactsEnregistres,
+    ConversationAssistance,
     HistoriqueOperation,
     Message,
+    MessageAssistance,
     Notification,
     OperationFournisseur,
     Publication,
+    Reclamations,
     Thematiques,
     Utilisateur,
     VerificationIdentite,
@@ -232,6 +235,25 @@ COMMENTAIRES = _Section(
 MESSAGES = _Section(
     "messages.csv",
     ["id_message", "id_thematique", "thematique", "date", "type_message", "contenu", "statut"],
+)
+ASSISTANCE = _Section(
+    "assistance.csv",
+    ["id_conversation", "sujet", "statut_conversation", "id_message", "date", "auteur", "contenu"],
+)
+RECLAMATIONS = _Section(
+    "reclamations.csv",
+    [
+        "id_reclamation",
+        "id_conversation",
+        "date_ouverture",
+        "categorie",
+        "description",
+        "statut",
+        "resolution",
+        "montant",
+        "motif_decision",
+        "date_decision",
+    ],
 )
 NOTIFICATIONS = _Section(
     "notifications.csv", ["id_notification", "date", "type", "titre", "contenu", "lue"]
@@ -436,6 +458,65 @@ async def messages(session: AsyncSession, user_id: int) -> AsyncIterator[list[Ro
         ]
 
 
+async def support_messages(session: AsyncSession, user_id: int) -> AsyncIterator[list[Row]]:
+    """The person's help-desk conversations as they see them: their messages and the
+    support's answers, never the agents' internal notes nor a hidden message's text."""
+    after = 0
+    while True:
+        page = (
+            await session.execute(
+                select(MessageAssistance, ConversationAssistance)
+                .join(
+                    ConversationAssistance,
+                    ConversationAssistance.id_conversation == MessageAssistance.id_conversation,
+                )
+                .where(
+                    ConversationAssistance.id_user == user_id,
+                    MessageAssistance.interne.is_(False),
+                    MessageAssistance.id_message > after,
+                )
+                .order_by(MessageAssistance.id_message)
+                .limit(PAGE)
+            )
+        ).all()
+        if not page:
+            return
+        after = page[-1][0].id_message
+        yield [
+            {
+                "id_conversation": c.id_conversation,
+                "sujet": c.sujet,
+                "statut_conversation": c.statut,
+                "id_message": m.id_message,
+                "date": local_iso(m.date_envoi),
+                "auteur": {"utilisateur": "vous", "agent": "support"}.get(m.auteur, m.auteur),
+                "contenu": m.contenu if m.statut == "publie" else None,
+            }
+            for m, c in page
+        ]
+
+
+def claims(session: AsyncSession, user_id: int) -> AsyncIterator[list[Row]]:
+    return _pages(
+        session,
+        Reclamations,
+        Reclamations.id_reclamation,
+        Reclamations.id_user == user_id,
+        lambda r: {
+            "id_reclamation": r.id_reclamation,
+            "id_conversation": r.id_conversation,
+            "date_ouverture": local_iso(r.date_ouverture),
+            "categorie": r.categorie,
+            "description": r.description,
+            "statut": r.statut,
+            "resolution": r.resolution,
+            "montant": r.montant,
+            "motif_decision": r.motif_decision,
+            "date_decision": local_iso(r.date_decision),
+        },
+    )
+
+
 def notifications(session: AsyncSession, user_id: int) -> AsyncIterator[list[Row]]:
     return _pages(
         session,
@@ -556,6 +637,9 @@ Fichiers
 - commentaires.csv ({commentaires} lignes) : vos commentaires.
 - messages.csv ({messages} lignes) : les messages que vous avez écrits dans les salons
   thématiques (pas ceux des autres membres).
+- assistance.csv ({assistance} lignes) : vos conversations avec le support — vos messages et
+  les réponses du support.
+- reclamations.csv ({reclamations} lignes) : vos réclamations et la décision prise.
 - notifications.csv ({notifications} lignes) : les notifications reçues dans l'application.
 - contacts.csv ({contacts} lignes) : vos contacts enregistrés (numéros masqués).
 - appareils.csv ({appareils} lignes) : les appareils enregistrés pour les notifications.
@@ -587,6 +671,8 @@ async def build(session: AsyncSession, user_id: int, writer: ArchiveWriter, now:
         ("publications", PUBLICATIONS, publications(session, user_id)),
         ("commentaires", COMMENTAIRES, comments(session, user_id)),
         ("messages", MESSAGES, messages(session, user_id)),
+        ("assistance", ASSISTANCE, support_messages(session, user_id)),
+        ("reclamations", RECLAMATIONS, claims(session, user_id)),
         ("notifications", NOTIFICATIONS, notifications(session, user_id)),
         ("contacts", CONTACTS, contacts(session, user_id)),
         ("appareils", APPAREILS, devices(session, user_id)),
