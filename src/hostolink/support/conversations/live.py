@@ -28,7 +28,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -51,6 +51,7 @@ from hostolink.discussions.live import (
 )
 from hostolink.errors import HostolinkError, TooManyRequests
 from hostolink.kit.deps import settings_of
+from hostolink.kit.params import big_id
 from hostolink.support.conversations import desk, repository, service
 from hostolink.support.conversations.attachments import links_of
 from hostolink.support.conversations.schemas import AgentMessageCreate, MessageCreate
@@ -188,7 +189,9 @@ async def _open(websocket: WebSocket) -> Principal | None:
 
 
 @ws_router.websocket("/ws/assistance/conversations/{id_conversation}")
-async def conversation_socket(websocket: WebSocket, id_conversation: int) -> None:
+async def conversation_socket(
+    websocket: WebSocket, id_conversation: Annotated[int, big_id("Conversation.")]
+) -> None:
     principal = await _open(websocket)
     if principal is not None:
         await serve_conversation(websocket, principal, id_conversation)
