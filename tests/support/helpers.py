@@ -71,8 +71,8 @@ async def attachment(engine: AsyncEngine, owner: int) -> int:
             text(
                 "INSERT INTO media (id_user, stockage, cle_stockage, url, type_mime, largeur,"
                 " hauteur, taille_octets, usage, prive)"
-                " VALUES (:u, 'local', 'assistance/' || gen_random_uuid(), '', 'image/webp', 800, 600,"
-                " 1000, 'assistance', true) RETURNING id_media"
+                " VALUES (:u, 'local', 'assistance/' || gen_random_uuid(), '', 'image/webp',"
+                " 800, 600, 1000, 'assistance', true) RETURNING id_media"
             ),
             {"u": owner},
         )
