@@ -26,7 +26,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
@@ -45,6 +45,7 @@ from hostolink.kit.metrics import ROOM_SOCKETS
 from hostolink.kit.params import RoomId
 
 logger = logging.getLogger("hostolink.discussions.live")
+T = TypeVar("T")
 # The socket authenticates in the handler (token in the subprotocol or the query string) and
 # closes with 4401/4403/4404; the marker declares that policy in the route table.
 ws_router = APIRouter(dependencies=[Depends(AUTHENTICATED_IN_HANDLER)])
@@ -99,6 +100,19 @@ async def within_limit(runtime: Runtime, user_id: int, per_minute: int) -> int |
     return None if decision.allowed else decision.retry_after
 
 
+async def guarded(websocket: WebSocket, attempt: Awaitable[T]) -> T | None:
+    """What `attempt` returns; None once the socket is closed with its refusal (44xx), or
+    with 1013 when the database cannot answer (the client reconnects later and catches up)."""
+    try:
+        return await attempt
+    except Refusal as refusal:
+        await websocket.close(code=refusal.code, reason=refusal.reason)
+    except (SQLAlchemyError, OSError, TimeoutError):
+        logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
+        await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+    return None
+
+
 def credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
     """(token, subprotocol to select)."""
     offered = [p.strip() for p in websocket.scope.get("subprotocols", [])]
@@ -137,14 +151,8 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
 async def room_socket(websocket: WebSocket, room_id: RoomId) -> None:
     token, subprotocol = credentials(websocket)
     await websocket.accept(subprotocol=subprotocol)
-    try:
-        principal = await _authenticate(websocket, token, room_id)
-    except Refusal as refusal:
-        await websocket.close(code=refusal.code, reason=refusal.reason)
-        return
-    except (SQLAlchemyError, OSError, TimeoutError):
-        logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
-        await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+    principal = await guarded(websocket, _authenticate(websocket, token, room_id))
+    if principal is None:
         return
     with ROOM_SOCKETS.track_inprogress():  # hostolink_room_sockets_open
         await _serve(websocket, principal, room_id)

@@ -24,12 +24,13 @@ from hostolink.auth.deps import (
 from hostolink.auth.principal import Principal
 from hostolink.db import SessionDep
 from hostolink.kit.deps import SettingsDep
-from hostolink.kit.params import INT8_MAX, big_id
+from hostolink.kit.pagination import AfterId, BeforeId, CursorQuery
+from hostolink.kit.params import big_id
 from hostolink.media import service as media
 from hostolink.media.deps import StorageDep
 from hostolink.support.conversations import desk, figures, service
 from hostolink.support.conversations.attachments import PATH as PIECES
-from hostolink.support.conversations.attachments import LinksDep, serve
+from hostolink.support.conversations.attachments import Links, LinksDep, serve
 from hostolink.support.conversations.live import (
     announce,
     publish_conversation,
@@ -71,23 +72,24 @@ ADMIN_PATH = "/api/admin/assistance/conversations"
 ConversationId = Annotated[int, big_id("Identifiant de la conversation.")]
 MessageId = Annotated[int, big_id("Identifiant du message.")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Éléments par page.")]
-Cursor = Annotated[str | None, Query(max_length=200, description="`curseur_suivant` reçu.")]
-Before = Annotated[
-    int | None,
-    Query(ge=1, le=INT8_MAX, description="`curseur_suivant` de la page précédente (plus récente)."),
-]
-After = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=INT8_MAX,
-        description="Dernier message reçu : les suivants, du plus ancien au plus récent.",
-    ),
-]
 ImageFile = Annotated[UploadFile, File(description="Image JPEG, PNG ou WebP.")]
 
 
 # ------------------------------------------------------------------------- the person
+
+
+async def _history(
+    session: SessionDep,
+    conversation_id: int,
+    page: service.Page,
+    signer: Links,
+    *,
+    with_notes: bool,
+) -> MessagesAnswer:
+    items, following = await service.history(
+        session, conversation_id=conversation_id, with_notes=with_notes, page=page, signer=signer
+    )
+    return MessagesAnswer(data=items, curseur_suivant=following)
 
 
 @router.post(
@@ -118,7 +120,7 @@ async def my_conversations(
     user: CurrentUser,
     session: SessionDep,
     statut: Annotated[str, Query(description="ouvertes, resolues ou toutes.")] = "toutes",
-    curseur: Cursor = None,
+    curseur: CursorQuery = None,
     limite: Limit = 20,
 ) -> ConversationsAnswer:
     """De l'activité la plus récente à la plus ancienne."""
@@ -151,23 +153,15 @@ async def my_messages(
     user: CurrentUser,
     session: SessionDep,
     signer: LinksDep,
-    avant: Before = None,
-    apres: After = None,
+    avant: BeforeId = None,
+    apres: AfterId = None,
     limite: Limit = 30,
 ) -> MessagesAnswer:
     """Du plus récent au plus ancien (`avant` pour la page suivante) ou, avec `apres`, ce qui
     a été écrit depuis ce message (rattrapage après reconnexion)."""
     await service.owned(session, id_conversation, user.id)
-    items, following = await service.history(
-        session,
-        conversation_id=id_conversation,
-        with_notes=False,
-        before=avant,
-        after=apres,
-        limit=limite,
-        signer=signer,
-    )
-    return MessagesAnswer(data=items, curseur_suivant=following)
+    page = service.Page(before=avant, after=apres, limit=limite)
+    return await _history(session, id_conversation, page, signer, with_notes=False)
 
 
 @router.post(
@@ -289,7 +283,7 @@ async def desk_queue(
         Query(description="nouvelles, miennes, attente_utilisateur, resolues, ouvertes ou toutes."),
     ] = "ouvertes",
     q: Annotated[str | None, Query(max_length=100, description="Sujet, nom, téléphone.")] = None,
-    curseur: Cursor = None,
+    curseur: CursorQuery = None,
     limite: Limit = 30,
 ) -> AgentConversationsAnswer:
     items, following = await desk.queue(
@@ -323,21 +317,13 @@ async def desk_messages(
     agent: Agent,
     session: SessionDep,
     signer: LinksDep,
-    avant: Before = None,
-    apres: After = None,
+    avant: BeforeId = None,
+    apres: AfterId = None,
     limite: Limit = 30,
 ) -> MessagesAnswer:
     await desk.conversation(session, id_conversation)
-    items, following = await service.history(
-        session,
-        conversation_id=id_conversation,
-        with_notes=True,
-        before=avant,
-        after=apres,
-        limit=limite,
-        signer=signer,
-    )
-    return MessagesAnswer(data=items, curseur_suivant=following)
+    page = service.Page(before=avant, after=apres, limit=limite)
+    return await _history(session, id_conversation, page, signer, with_notes=True)
 
 
 async def _changed(

@@ -32,7 +32,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 
 from hostolink.auth import permissions
@@ -41,12 +40,11 @@ from hostolink.auth.principal import Principal
 from hostolink.db import database_of
 from hostolink.discussions.hub import Runtime
 from hostolink.discussions.live import (
-    BUSY,
     MAX_FRAME_CHARS,
-    TRY_AGAIN_LATER,
     Refusal,
     authenticate_socket,
     credentials,
+    guarded,
     heartbeat,
 )
 from hostolink.errors import HostolinkError, TooManyRequests
@@ -178,14 +176,7 @@ async def _open(websocket: WebSocket) -> Principal | None:
     """Accept, then authenticate; None once the socket is closed with the refusal."""
     token, subprotocol = credentials(websocket)
     await websocket.accept(subprotocol=subprotocol)
-    try:
-        return await authenticate_socket(websocket, token)
-    except Refusal as refusal:
-        await websocket.close(code=refusal.code, reason=refusal.reason)
-    except (SQLAlchemyError, OSError, TimeoutError):
-        logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
-        await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
-    return None
+    return await guarded(websocket, authenticate_socket(websocket, token))
 
 
 @ws_router.websocket("/ws/assistance/conversations/{id_conversation}")
@@ -269,14 +260,8 @@ async def serve_conversation(
     """The conversation's socket loop, on an accepted socket whose `principal` is
     authenticated (by a token here, by the back-office session cookie there): checks access
     (closes 4404), then `bienvenue`, the frames, and what the client sends."""
-    try:
-        side = await _side(websocket.app, principal, conversation_id)
-    except Refusal as refusal:
-        await websocket.close(code=refusal.code, reason=refusal.reason)
-        return
-    except (SQLAlchemyError, OSError, TimeoutError):
-        logger.warning("WebSocket refusé : base de données indisponible", exc_info=True)
-        await websocket.close(code=TRY_AGAIN_LATER, reason=BUSY)
+    side = await guarded(websocket, _side(websocket.app, principal, conversation_id))
+    if side is None:
         return
     async with support_runtime_of(websocket.app).hub.subscribe(conversation_id) as queue:
         send = _sender(websocket)

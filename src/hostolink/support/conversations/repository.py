@@ -11,6 +11,7 @@ from sqlalchemy import Row, Select, String, and_, any_, cast, func, literal, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from hostolink.kit.pagination import id_window
 from hostolink.models import (
     Compte,
     ConversationAssistance,
@@ -238,12 +239,7 @@ async def messages(
     query = _messages().where(Message.id_conversation == conversation_id)
     if not with_notes:
         query = query.where(Message.interne.is_(False))
-    if after is not None:
-        query = query.where(Message.id_message > after).order_by(Message.id_message)
-    else:
-        if before is not None:
-            query = query.where(Message.id_message < before)
-        query = query.order_by(Message.id_message.desc())
+    query = id_window(query, Message.id_message, before=before, after=after)
     return (await session.execute(query.limit(limit))).all()
 
 

@@ -8,6 +8,7 @@ transaction has committed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -338,16 +339,24 @@ async def detail(
     )
 
 
+@dataclass(frozen=True)
+class Page:
+    """A history page: back from `before`, or the catch-up after `after`."""
+
+    before: int | None
+    after: int | None
+    limit: int
+
+
 async def history(
     session: AsyncSession,
     *,
     conversation_id: int,
     with_notes: bool,
-    before: int | None,
-    after: int | None,
-    limit: int,
+    page: Page,
     signer: Links,
 ) -> tuple[list[MessageOut], int | None]:
+    before, after, limit = page.before, page.after, page.limit
     if before is not None and after is not None:
         raise BadRequest("Indiquez « avant » ou « apres », pas les deux.")
     rows = list(
