@@ -125,6 +125,9 @@ OWN_TRANSACTIONS = {
     "hostolink.account.sessions.notice": "a job: the new-device notice and its completion",
     "hostolink.metrics.collector": "a scrape",
     "hostolink.discussions.live": "a WebSocket: one short transaction per message",
+    "hostolink.support.conversations.live": (
+        "a WebSocket: one short transaction per message; live frames read after the commit"
+    ),
     "hostolink.backoffice.pages": "sqladmin's views have no SessionDep",
     "hostolink.backoffice.job_desk": "sqladmin's views have no SessionDep",
     "hostolink.backoffice.referral": "sqladmin's views have no SessionDep",
@@ -194,6 +197,7 @@ STATE_READERS = {
     "hostolink.providers.sandbox.deps": "SandboxDep",
     # State these modules create and keep themselves, lazily.
     "hostolink.discussions.hub": "the rooms' hub (runtime_of)",
+    "hostolink.support.conversations.live": "the help desk's hub (support_runtime_of)",
     "hostolink.backoffice.supervision": "the supervision page's figures (supervision_of)",
     "hostolink.backoffice.site": "the back-office, mounted once",
     "hostolink.metrics.endpoint": "the metrics exposition, installed once",

@@ -35,7 +35,8 @@ from hostolink.discussions.schemas import (
 )
 from hostolink.errors import TooManyRequests
 from hostolink.kit.deps import SettingsDep
-from hostolink.kit.params import INT8_MAX, MessageId, RoomId
+from hostolink.kit.pagination import AfterId, BeforeId
+from hostolink.kit.params import MessageId, RoomId
 from hostolink.social.schemas import ReportAnswer, ReportOut
 
 __all__ = ["admin_router", "public", "router", "ws_router"]
@@ -46,18 +47,6 @@ admin_router = authenticated_router(tags=["discussions"])
 ContentManager = Annotated[Principal, Depends(require(permissions.CONTENTS_MANAGE))]
 
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE, description="Messages par page.")]
-Before = Annotated[
-    int | None,
-    Query(ge=1, le=INT8_MAX, description="`curseur_suivant` de la page précédente (plus récente)."),
-]
-After = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=INT8_MAX,
-        description="Dernier message reçu : les suivants, du plus ancien au plus récent.",
-    ),
-]
 
 
 @admin_router.post(
@@ -167,8 +156,8 @@ async def history(
     id_thematique: RoomId,
     user: CurrentUser,
     session: SessionDep,
-    avant: Before = None,
-    apres: After = None,
+    avant: BeforeId = None,
+    apres: AfterId = None,
     limite: Limit = 30,
 ) -> HistoryAnswer:
     """Historique du salon : du plus récent au plus ancien (`avant` pour la page suivante),

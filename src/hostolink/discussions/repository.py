@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hostolink.kit.pagination import id_window
 from hostolink.models import Media, MembreThematique, Message, Thematiques, Utilisateur
 
 PUBLISHED = "publie"
@@ -147,12 +148,7 @@ async def history(
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """Newest first (before the `before` id), or oldest first after `after` (catch-up)."""
     query = _messages().where(Message.id_thematique == room_id, Message.statut == PUBLISHED)
-    if after is not None:
-        query = query.where(Message.id_message > after).order_by(Message.id_message)
-    else:
-        if before is not None:
-            query = query.where(Message.id_message < before)
-        query = query.order_by(Message.id_message.desc())
+    query = id_window(query, Message.id_message, before=before, after=after)
     return (await session.execute(query.limit(limit))).all()
 
 

@@ -14,9 +14,11 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hostolink.errors import HostolinkError
 from hostolink.kit.params import INT8_MAX
@@ -89,3 +91,33 @@ PageLimit = Annotated[int, Query(ge=1, le=100, description="Nombre d'éléments 
 CursorQuery = Annotated[
     str | None, Query(max_length=200, description="`curseur_suivant` de la page précédente.")
 ]
+
+# A message history's cursors (the rooms' and the help desk's): pages back into the past with
+# `avant`, the catch-up after a reconnection forward with `apres`.
+BeforeId = Annotated[
+    int | None,
+    Query(ge=1, le=INT8_MAX, description="`curseur_suivant` de la page précédente (plus récente)."),
+]
+AfterId = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=INT8_MAX,
+        description="Dernier message reçu : les suivants, du plus ancien au plus récent.",
+    ),
+]
+
+
+def id_window(
+    query: Select[*tuple[Any, ...]],
+    column: ColumnElement[int] | InstrumentedAttribute[int],
+    *,
+    before: int | None,
+    after: int | None,
+) -> Select[*tuple[Any, ...]]:
+    """Newest first (before `before`), or oldest first after `after` (the catch-up)."""
+    if after is not None:
+        return query.where(column > after).order_by(column)
+    if before is not None:
+        query = query.where(column < before)
+    return query.order_by(column.desc())
