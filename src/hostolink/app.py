@@ -92,6 +92,7 @@ from hostolink.referral import rewards as referral_rewards
 from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
+from hostolink.support.faq import endpoints as support_faq
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet import ledger_check
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
@@ -310,6 +311,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         referral.router,
         referral.public,
         referral.admin_router,
+        support_faq.public,
+        support_faq.admin_router,
         account_sessions_router,
         web.router,
     ):
