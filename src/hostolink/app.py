@@ -92,6 +92,7 @@ from hostolink.referral import rewards as referral_rewards
 from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
+from hostolink.support.canned import endpoints as support_canned
 from hostolink.support.faq import endpoints as support_faq
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet import ledger_check
@@ -313,6 +314,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         referral.admin_router,
         support_faq.public,
         support_faq.admin_router,
+        support_canned.router,
         account_sessions_router,
         web.router,
     ):
