@@ -141,6 +141,7 @@ OWNED: dict[tuple[str, str], str | None] = {
     ("DELETE", MES + "/experts/{id_user}"): None,
     # A's other session (another sign-in than the one A calls with).
     ("DELETE", "/api/mon-compte/sessions/{id_session}"): None,
+    ("POST", "/api/assistance/conversations/{id_conversation}/reclamations"): None,
 }
 MOTIF = "Contrôle de l'autorisation"
 # Valid bodies where a stranger must be stopped by the owner check, not by validation.
@@ -169,6 +170,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/admin/utilisateurs/{id_user}/reactivation"): {"motif": MOTIF},
     ("PUT", "/api/admin/utilisateurs/{id_user}/roles"): {"roles": ["expert"], "motif": MOTIF},
     ("POST", "/api/admin/taches/{id_tache}/relance"): {"motif": MOTIF},
+    ("POST", "/api/assistance/conversations/{id_conversation}/reclamations"): {
+        "categorie": "non_recu",
+        "description": "Réclamation déposée par un autre",
+    },
     ("POST", "/api/admin/taches/{id_tache}/annulation"): {"motif": MOTIF},
     # The caller's own secret (no object of anyone's in the path): anonymous gets 401, each
     # signed-in actor gets through to the policy, which refuses this new PIN (422); so no
@@ -452,6 +457,19 @@ async def _money(world: World) -> None:
     )
 
 
+async def _support(world: World) -> None:
+    conversation = await world.client.post(
+        "/api/assistance/conversations",
+        json={
+            "sujet": "Crédit de test",
+            "message": "Bonjour, une question sur ce crédit.",
+            "reference_transaction": world.params["transaction"],
+        },
+        headers=world.headers["user_a"],
+    )
+    world.ids["conversation"] = (await _ok(conversation, 201))["data"]["id_conversation"]
+
+
 async def _social(world: World) -> None:
     client, a = world.client, world.headers["user_a"]
     post = await client.post(
@@ -538,6 +556,7 @@ async def world(database_url: str, _session_engine: AsyncEngine) -> AsyncIterato
         await _people(built)
         await _establishments(built)
         await _money(built)
+        await _support(built)
         await _social(built)
         await _contents(built)
         built.snapshot = await _snapshot(built)
@@ -584,6 +603,11 @@ async def _snapshot(world: World) -> dict[str, Any]:
         "SELECT description FROM etablissement_sante WHERE id_etablissement = :id",
         id=world.ids["etablissement"],
     )
+    found["reclamations"] = await _scalar(
+        world.engine,
+        "SELECT count(*) FROM reclamations WHERE id_conversation = :id",
+        id=world.ids["conversation"],
+    )
     found["messages"] = await _scalar(
         world.engine,
         "SELECT count(*) FROM message WHERE id_thematique = :id",
@@ -623,6 +647,7 @@ PARAMETERS: list[tuple[str, str, str]] = [
     # No such job: the job desk's actions answer 404 to whoever may act, changing nothing.
     ("id_tache", "", "=999999999"),
     ("id_session", "", "params:session_a"),
+    ("id_conversation", "", "ids:conversation"),
     *[
         (f"id_{name}", "", f"ids:{name}")
         for name in (

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hostolink.app import create_app
-from hostolink.support.conversations.live import close_support_runtime
+from hostolink.support.conversations.live import close_support_runtime, support_runtime_of
 from tests.conftest import make_settings
 from tests.factories import scalar
 from tests.operations.helpers import funded
@@ -288,3 +288,39 @@ class TestDecisions:
             headers=awa.headers,
         )
         assert refused.status_code == 403
+
+
+class TestLive:
+    async def test_the_decision_is_published_after_commit(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
+    ) -> None:
+        awa = await funded(client, db_engine, 20_000)
+        bob = await person(client, db_engine, 2)
+        reference = await transfer(client, awa, bob, 3_000)
+        talk = await conversation(db_engine, awa, transaction=reference)
+        claim = await claim_id(client, awa, talk)
+        desk = await agent(client, db_engine, 5)
+        boss = await admin(client, db_engine, "chef1@example.com")
+        hub = support_runtime_of(app).hub
+        async with hub.subscribe(talk) as frames:
+            proposed = await decide(client, desk, claim, "ajustement_debit", montant=50_000)
+            assert proposed.status_code == 200  # above the threshold: waits for approval
+            done = await decide(client, desk, 999_999, "sans_suite")
+            assert done.status_code == 404
+            refused = await client.post(
+                f"{CLAIMS}/{claim}/refus",
+                json={"motif": "Montant non justifié"},
+                headers=boss.headers,
+            )
+            assert refused.status_code == 200
+            decided = await decide(client, desk, claim, "sans_suite")
+            assert decided.status_code == 200
+            received = []
+            while not frames.empty():
+                received.append(frames.get_nowait())
+        kinds = [(f["type"], f.get("data", {}).get("statut")) for f in received]
+        assert kinds[:2] == [("reclamation", "a_approuver"), ("reclamation", "ouverte")]
+        assert kinds[2] == ("reclamation", "rejetee")
+        message = next(f["data"] for f in received if f["type"] == "message")
+        assert message["auteur"] == "systeme"
+        assert message["contenu"].startswith(f"Votre réclamation n° {claim} a été classée")
