@@ -301,3 +301,55 @@ class TestConcurrency:
         assert await postings(db_engine) == before + 1
         assert await balance(db_engine, awa.numero_compte) == 18_000
         await balanced(db_engine)
+
+
+async def hold_reference(engine: AsyncEngine, operation_reference: str) -> str:
+    """The withdrawal's hold transaction (the one the person sees in their history)."""
+    return str(
+        await scalar(
+            engine,
+            'SELECT t.reference FROM "transaction" t JOIN operation_fournisseur o'
+            " USING (id_operation) WHERE o.reference = CAST(:r AS uuid)"
+            " AND t.type_transaction = 'retrait' AND t.id_compte_source = o.id_compte",
+            r=operation_reference,
+        )
+    )
+
+
+class TestTheHoldClaimedDirectly:
+    async def test_a_pending_withdrawal_s_hold_is_not_reversed(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        awa = await funded(client, db_engine, 20_000)
+        reference = await withdrawal(client, awa, 5_000)  # still with the provider
+        hold = await hold_reference(db_engine, reference)
+        talk = await conversation(db_engine, awa, transaction=hold)
+        claim = await claim_id(client, awa, talk)
+        desk = await agent(client, db_engine, 5)
+        before = await postings(db_engine)
+        refused = await decide(client, desk, claim, "contre_passation")
+        assert refused.status_code == 409
+        assert refused.json()["message"].startswith("L'opération est encore en cours")
+        assert await postings(db_engine) == before
+
+    async def test_claims_on_the_hold_and_on_its_operation_at_once_post_once(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
+    ) -> None:
+        awa = await funded(client, db_engine, 20_000)
+        reference = await withdrawal(client, awa, 3_000)
+        await settle(app)
+        hold = await hold_reference(db_engine, reference)
+        on_hold = await claim_id(client, awa, await conversation(db_engine, awa, transaction=hold))
+        _, on_operation = await claim_on_operation(client, db_engine, awa, reference)
+        desks = [await agent(client, db_engine, n) for n in (5, 6)]
+        before = await postings(db_engine)
+        answers = await asyncio.gather(
+            decide(client, desks[0], on_hold, "contre_passation"),
+            decide(client, desks[1], on_operation, "contre_passation"),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        refused = next(a for a in answers if a.status_code == 409)
+        assert refused.json()["message"] == "Cette transaction a déjà été contre-passée."
+        assert await postings(db_engine) == before + 1
+        assert await balance(db_engine, awa.numero_compte) == 20_000
+        await balanced(db_engine)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.admin.audit import Actor
-from hostolink.models import Reclamations, Transaction
+from hostolink.models import OperationFournisseur, Reclamations
 from hostolink.models.operation_fournisseur import STATUTS_EN_COURS
 from hostolink.operations import repository as operations
 from hostolink.support.claims import repository
@@ -28,13 +28,19 @@ from hostolink.wallet.errors import AlreadyReversed
 
 @dataclass(frozen=True)
 class Target:
-    """What a reversal would give back: the ledger transaction and the amount it moves."""
+    """What a reversal would undo: the ledger transaction's reference and what it moved."""
 
-    transaction: Transaction
+    reference: str
+    amount: int
 
-    @property
-    def amount(self) -> int:
-        return self.transaction.montant + self.transaction.frais
+
+async def _final_operation(session: AsyncSession, operation_id: int) -> OperationFournisseur:
+    """The operation, locked (its status cannot move under us: the provider's callback and
+    the reconciliation lock it too), refused while not final."""
+    operation = await operations.lock_operation(session, operation_id)
+    if operation.statut in STATUTS_EN_COURS:
+        raise OperationInProgress
+    return operation
 
 
 async def reversal_target(session: AsyncSession, claim: Reclamations) -> Target:
@@ -42,24 +48,26 @@ async def reversal_target(session: AsyncSession, claim: Reclamations) -> Target:
     operation's own ledger transaction (a withdrawal's hold, a deposit's credit). Refused
     while the operation is not final: its outcome may still move the money."""
     if claim.id_transaction is not None:
-        transaction = await repository.transaction_by_id(session, claim.id_transaction)
+        transaction = await repository.transaction_facts(session, claim.id_transaction)
+        if transaction.id_operation is not None:
+            # A withdrawal's hold claimed by its own reference: the same rule as for the
+            # operation, or the provider's payout and our reversal would both pay.
+            await _final_operation(session, transaction.id_operation)
     elif claim.id_operation is None:
         raise RuntimeError("unreachable: CHECK un_seul_objet")
     else:
-        operation = await operations.lock_operation(session, claim.id_operation)
-        if operation.statut in STATUTS_EN_COURS:
-            raise OperationInProgress
+        operation = await _final_operation(session, claim.id_operation)
         if operation.sens == "retrait":
             hold_id = await operations.hold_transaction(session, operation)
-            transaction = await repository.transaction_by_id(session, hold_id)
+            transaction = await repository.transaction_facts(session, hold_id)
         else:
             found = await repository.deposit_credit(session, operation.id_operation)
             if found is None:
                 raise NothingToReverse
             transaction = found
     if transaction.statut == "remboursee":
-        raise AlreadyReversed
-    return Target(transaction)
+        raise AlreadyReversed  # `reverse` checks it again under the transaction's lock
+    return Target(transaction.reference, transaction.montant + transaction.frais)
 
 
 async def execute(
@@ -71,7 +79,7 @@ async def execute(
         posted = await admin.reverse(
             session,
             actor=actor,
-            reference=target.transaction.reference,
+            reference=target.reference,
             motif=motif,
             claim=None,
         )

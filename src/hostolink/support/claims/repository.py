@@ -73,20 +73,33 @@ async def lock(session: AsyncSession, claim_id: int) -> Reclamations | None:
     )
 
 
-async def transaction_by_id(session: AsyncSession, transaction_id: int) -> Transaction:
-    found = await session.get(Transaction, transaction_id)
+# Plain rows, not entities: `wallet.admin.reverse` then locks the transaction and must read
+# its status fresh, not from an entity this session's identity map would keep stale.
+_FACTS = (
+    Transaction.id_transaction,
+    Transaction.reference,
+    Transaction.montant,
+    Transaction.frais,
+    Transaction.statut,
+    Transaction.id_operation,
+)
+
+
+async def transaction_facts(session: AsyncSession, transaction_id: int) -> Any:
+    found = (
+        await session.execute(select(*_FACTS).where(Transaction.id_transaction == transaction_id))
+    ).one_or_none()
     if found is None:
         raise RuntimeError("unreachable: a foreign key of the claim")
     return found
 
 
-async def deposit_credit(session: AsyncSession, operation_id: int) -> Transaction | None:
-    """A deposit's credit: the 'depot' transaction that put the money in."""
-    return await session.scalar(
-        select(Transaction).where(
-            Transaction.id_operation == operation_id, Transaction.type_transaction == "depot"
-        )
+async def deposit_credit(session: AsyncSession, operation_id: int) -> Any:
+    """A deposit's credit: the 'depot' transaction that put the money in (None: none)."""
+    statement = select(*_FACTS).where(
+        Transaction.id_operation == operation_id, Transaction.type_transaction == "depot"
     )
+    return (await session.execute(statement)).one_or_none()
 
 
 async def wallet_number(session: AsyncSession, user_id: int) -> str | None:
