@@ -69,6 +69,7 @@ LAYERS: tuple[Layer, ...] = (
                 "qr",
                 "referral",
                 "social",
+                "support",
                 "users",
                 "wallet",
             }

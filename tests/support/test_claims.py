@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ from tests.support.claims_helpers import (
     decide,
     open_claim,
 )
-from tests.wallet.helpers import person, send
+from tests.wallet.helpers import Person, person, send
 
 THRESHOLD = 10_000
 
@@ -46,6 +47,22 @@ async def transfer(client: httpx.AsyncClient, sender: Any, to: Any, amount: int)
     assert response.status_code in (200, 201), response.text
     reference: str = response.json()["data"]["reference"]
     return reference
+
+
+@dataclass(frozen=True)
+class Case:
+    awa: Person
+    talk: int
+    claim: int
+
+
+async def claimed_transfer(client: httpx.AsyncClient, engine: AsyncEngine) -> Case:
+    """Awa sent Bob 3 000 F, asks the help desk about it and claims it."""
+    awa = await funded(client, engine, 20_000)
+    bob = await person(client, engine, 2)
+    reference = await transfer(client, awa, bob, 3_000)
+    talk = await conversation(engine, awa, transaction=reference)
+    return Case(awa, talk, await claim_id(client, awa, talk))
 
 
 class TestOpening:
@@ -125,11 +142,8 @@ class TestDecisions:
     async def test_no_further_action_tells_the_person(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        awa, talk, claim = case.awa, case.talk, case.claim
         desk = await agent(client, db_engine, 5)
         response = await decide(client, desk, claim, "sans_suite")
         data = response.json()["data"]
@@ -162,11 +176,8 @@ class TestDecisions:
     async def test_below_the_threshold_the_agent_s_decision_executes(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        claim = case.claim
         desk = await agent(client, db_engine, 5)
         response = await decide(client, desk, claim, "ajustement_credit", montant=THRESHOLD - 1)
         assert response.status_code == 200, response.text
@@ -178,11 +189,8 @@ class TestDecisions:
     async def test_at_the_threshold_a_second_person_approves(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        claim = case.claim
         first = await admin(client, db_engine, "chef1@example.com")
         second = await admin(client, db_engine, "chef2@example.com")
         proposed = await decide(client, first, claim, "ajustement_credit", montant=THRESHOLD)
@@ -218,11 +226,8 @@ class TestDecisions:
     async def test_an_agent_proposes_but_never_approves(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        claim = case.claim
         desk = await agent(client, db_engine, 5)
         other = await agent(client, db_engine, 6)
         proposed = await decide(client, desk, claim, "ajustement_credit", montant=50_000)
@@ -234,11 +239,8 @@ class TestDecisions:
     async def test_a_refused_proposal_opens_the_claim_again(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        claim = case.claim
         desk = await agent(client, db_engine, 5)
         boss = await admin(client, db_engine, "chef1@example.com")
         await decide(client, desk, claim, "ajustement_credit", montant=15_000)
@@ -260,11 +262,8 @@ class TestDecisions:
     async def test_bodies_are_checked(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        claim = case.claim
         desk = await agent(client, db_engine, 5)
         assert (await decide(client, desk, claim, "ajustement_credit")).status_code == 422
         assert (await decide(client, desk, claim, "sans_suite", montant=5)).status_code == 422
@@ -294,11 +293,8 @@ class TestLive:
     async def test_the_decision_is_published_after_commit(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, app: Any
     ) -> None:
-        awa = await funded(client, db_engine, 20_000)
-        bob = await person(client, db_engine, 2)
-        reference = await transfer(client, awa, bob, 3_000)
-        talk = await conversation(db_engine, awa, transaction=reference)
-        claim = await claim_id(client, awa, talk)
+        case = await claimed_transfer(client, db_engine)
+        talk, claim = case.talk, case.claim
         desk = await agent(client, db_engine, 5)
         boss = await admin(client, db_engine, "chef1@example.com")
         hub = support_runtime_of(app).hub

@@ -53,8 +53,9 @@ class TestSeed:
             headers=boss.headers,
         )
         assert edited.status_code == 200, edited.text
-        from hostolink.seed import seed_reference_data  # noqa: PLC0415
         from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415
+
+        from hostolink.seed import seed_reference_data  # noqa: PLC0415
 
         async with AsyncSession(db_engine) as session, session.begin():
             seeded = await seed_reference_data(session)
@@ -112,7 +113,8 @@ class TestSearch:
         assert both
         for item in both:
             text = (item["question"] + item["reponse"] + item["categorie"]).lower()
-            assert "retrait" in text and "orange" in text
+            assert "retrait" in text
+            assert "orange" in text
         either = questions(await search(client, q="orange hôpital"))
         assert "Comment trouver un hôpital ou une pharmacie de garde ?" in either
         nothing = await search(client, q="zzzz")
