@@ -148,6 +148,7 @@ OWNED: dict[tuple[str, str], str | None] = {
     ("POST", ASSISTANCE + "/lu"): None,
     # A's other session (another sign-in than the one A calls with).
     ("DELETE", "/api/mon-compte/sessions/{id_session}"): None,
+    ("POST", ASSISTANCE + "/reclamations"): None,
 }
 MOTIF = "Contrôle de l'autorisation"
 # Valid bodies where a stranger must be stopped by the owner check, not by validation.
@@ -184,6 +185,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/admin/utilisateurs/{id_user}/roles"): {"roles": ["expert"], "motif": MOTIF},
     ("POST", "/api/admin/taches/{id_tache}/relance"): {"motif": MOTIF},
     ("POST", "/api/admin/taches/{id_tache}/annulation"): {"motif": MOTIF},
+    ("POST", ASSISTANCE + "/reclamations"): {
+        "categorie": "non_recu",
+        "description": "Réclamation déposée par un autre",
+    },
     # The caller's own secret (no object of anyone's in the path): anonymous gets 401, each
     # signed-in actor gets through to the policy, which refuses this new PIN (422); so no
     # cell changes a password the other cells sign in or pay with. The change itself, its
@@ -624,6 +629,11 @@ async def _snapshot(world: World) -> dict[str, Any]:
         world.engine,
         "SELECT count(*) FROM message_assistance WHERE id_conversation = :id"
         " AND auteur = 'utilisateur'",
+        id=world.ids["conversation"],
+    )
+    found["reclamations"] = await _scalar(
+        world.engine,
+        "SELECT count(*) FROM reclamations WHERE id_conversation = :id",
         id=world.ids["conversation"],
     )
     found["messages"] = await _scalar(
