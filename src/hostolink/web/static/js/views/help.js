@@ -407,29 +407,50 @@ async function renderNewConversation(params, mount, query) {
 
 // ----------------------------------------------------------------- one conversation
 
+// The provider's name for its code (`sandbox` → « Sandbox »): the public rails list.
+let railNames = null;
+function providerName(code) {
+  railNames ??= api("GET", "/api/fournisseurs", { auth: false })
+    .then((answer) => Object.fromEntries(answer.data.map((rail) => [rail.code, rail.nom])))
+    .catch(() => ({}));
+  return railNames.then((names) => names[code] || code);
+}
+
+// ObjectOut: {genre: transaction|operation, reference, type (type or direction), montant,
+// statut, date, fournisseur}.
 function objectSummary(conversation, objet) {
-  const isOperation = Boolean(conversation.reference_operation || objet.sens);
+  const isOperation = objet.genre ? objet.genre === "operation" : Boolean(conversation.reference_operation);
   const reference = objet.reference || conversation.reference_operation || conversation.reference_transaction;
   const kind = objet.type || objet.type_transaction || objet.sens;
-  const title = isOperation
-    ? `${objet.sens === "depot" ? "Dépôt" : "Retrait"}${objet.fournisseur || objet.nom_fournisseur ? ` · ${objet.fournisseur || objet.nom_fournisseur}` : ""}`
-    : `${KINDS[kind] || kind || "Transaction"}${objet.fournisseur ? ` · ${objet.fournisseur}` : ""}`;
+  const what = isOperation ? (kind === "depot" ? "Dépôt" : "Retrait") : KINDS[kind] || kind || "Transaction";
+  const title = h("strong", { class: "help-object-title" }, what);
+  if (objet.fournisseur) {
+    providerName(objet.fournisseur).then((name) => {
+      title.textContent = `${what} · ${name}`;
+    });
+  }
   const status = objet.libelle_statut || OBJECT_STATUS[objet.statut] || objet.statut;
+  const tone = ["echouee", "expiree", "annulee"].includes(objet.statut)
+    ? "error"
+    : ["reussie", "validee"].includes(objet.statut)
+      ? "ok"
+      : "warn";
   const href = `#/${isOperation ? "operations" : "transactions"}/${encodeURIComponent(reference)}`;
+  const label = isOperation ? "Opération concernée" : "Transaction concernée";
   return h(
     "section",
-    { class: "card help-object", "aria-label": isOperation ? "Opération concernée" : "Transaction concernée" },
-    h("p", { class: "small muted" }, isOperation ? "Opération concernée" : "Transaction concernée"),
+    { class: "card help-object", "aria-label": label },
+    h("p", { class: "small muted" }, label),
     h(
       "div",
       { class: "between" },
-      h("strong", {}, title),
+      title,
       objet.montant !== undefined && objet.montant !== null ? h("strong", {}, formatXof(objet.montant)) : "",
     ),
     h(
       "p",
       { class: "small" },
-      status ? h("span", { class: `badge ${["echouee", "expiree", "annulee"].includes(objet.statut) ? "error" : objet.statut === "reussie" || objet.statut === "validee" ? "ok" : "warn"}` }, status) : "",
+      status ? h("span", { class: `badge ${tone}` }, status) : "",
       " ",
       formatDate(objet.date || objet.date_creation),
     ),
@@ -583,6 +604,8 @@ async function renderConversation(params, mount) {
   let typingTimer = null;
   let lastTyping = 0;
   let refs = 0;
+  let olderCursor = null;
+  const older = h("button", { type: "button", class: "btn-link", hidden: true }, "Messages plus anciens");
 
   function drawHead() {
     const [label, kind] = CONVERSATION_STATUS[conversation.statut] || [conversation.statut, ""];
@@ -727,15 +750,29 @@ async function renderConversation(params, mount) {
     return { found, next: answer.curseur_suivant };
   }
 
-  // Everything after `newest` (the whole conversation the first time), page after page.
+  // The latest page (newest first from the server); older ones with `avant`.
+  async function loadOlder() {
+    const { found, next } = await fetchMessages(olderCursor ? { avant: olderCursor, limite: 30 } : { limite: 30 });
+    found.forEach((m) => add(m));
+    olderCursor = next;
+    older.hidden = !olderCursor;
+    return found;
+  }
+  older.addEventListener("click", () => loadOlder().catch((e) => toast(errorText(e), "error")));
+
+  // What came after `newest` (the latest page the first time), oldest first, page after page.
   async function catchUp({ resend = true } = {}) {
     const caught = [];
-    let after = newest ?? 0;
-    for (let page = 0; page < 40; page += 1) {
-      const { found, next } = await fetchMessages({ apres: after, limite: 50 });
-      caught.push(...found);
-      if (!next || !found.length) break;
-      after = found.at(-1).id_message;
+    if (newest === null) {
+      caught.push(...(await loadOlder()));
+    } else {
+      let after = newest;
+      for (let page = 0; page < 40; page += 1) {
+        const { found, next } = await fetchMessages({ apres: after, limite: 50 });
+        caught.push(...found);
+        if (!next || !found.length) break;
+        after = found.at(-1).id_message;
+      }
     }
     caught.forEach((m) => add(m));
     // Messages typed whose acknowledgement the cut lost: stored if the catch-up shows them,
@@ -933,7 +970,7 @@ async function renderConversation(params, mount) {
   if (conversation.objet) objectBox.replaceChildren(objectSummary(conversation, conversation.objet));
   drawClaims();
   mount.replaceChildren(
-    h("div", { class: "room-view help-conversation stack" }, head, objectBox, claimsBox, log, typing, state, form),
+    h("div", { class: "room-view help-conversation stack" }, head, objectBox, claimsBox, older, log, typing, state, form),
   );
 
   onLeave(() => {
