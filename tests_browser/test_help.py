@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from people import Person as Agent
-from people import make_admin
+from people import make_admin, png
 from playwright.sync_api import Page, WebSocketRoute, expect
+from test_accessibility import AUDIT
 
 from conftest import PASSWORD, Person, fresh_phone
 
@@ -220,6 +221,13 @@ class TestConversation:
         expect(phone.locator(".msg.mine", has_text="Merci")).not_to_have_class(
             re.compile(r"\bsending\b")
         )
+        # The agent read it: the person sees it under their last message.
+        thanks = int(phone.locator(".msg.mine", has_text="Merci").get_attribute("data-id") or 0)
+        desk.evaluate(
+            "(id) => window.agentSocket.send(JSON.stringify({ type: 'lu', id_message: id }))",
+            thanks,
+        )
+        expect(phone.locator(".msg.mine", has_text="Merci")).to_contain_text("Vu par le support")
 
         # A claim on the withdrawal, then the agent's decision arriving live.
         phone.get_by_role("button", name="Faire une réclamation").click()
@@ -228,6 +236,7 @@ class TestConversation:
             "Le retrait a échoué mais je ne vois pas l'argent revenir."
         )
         shoot(phone, "aide-reclamation-formulaire")
+        assert phone.evaluate(AUDIT) == []  # the dialog: named controls, readable text
         phone.get_by_role("button", name="Envoyer la réclamation").click()
         claim = phone.locator(".claim")
         expect(claim).to_contain_text("En cours d'examen")
@@ -246,6 +255,7 @@ class TestConversation:
         expect(claim).to_contain_text("Le retrait refusé vous a déjà été rendu.")
         assert phone.evaluate("window.notReloaded") is True
         shoot(phone, "aide-conversation")
+        assert phone.evaluate(AUDIT) == []
 
         # Away from the screen, a new answer counts as unread in « Mes conversations ».
         phone.goto("/#/aide")
@@ -259,6 +269,8 @@ class TestConversation:
         self,
         *,
         phone: Page,
+        tmp_path: Path,
+        shoot: Shoot,
         agent: Agent,
         live_server: str,
         make_person: Callable[..., Person],
@@ -280,6 +292,9 @@ class TestConversation:
         expect(phone).to_have_url(re.compile(rf"#/aide/conversations/{conversation_id}$"))
         expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached()
         expect(phone.locator(".msg.agent")).to_contain_text("que se passe-t-il")
+        expect(phone.locator(".help-head .conversation-status")).to_have_text(
+            "En attente de votre réponse"
+        )
 
         # Cut: what the agent writes meanwhile comes with the catch-up (`apres`).
         sockets[0].close(code=4000, reason="Réseau coupé")
@@ -288,9 +303,46 @@ class TestConversation:
         expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached()
         expect(phone.locator(".msg", has_text="Je débloque votre compte.")).to_have_count(1)
         assert len(sockets) >= 2
+        # A screenshot: uploaded privately, shown through its signed link.
+        phone.locator(".help-form input[type=file]").set_input_files(
+            str(png(tmp_path / "capture.png", 120, 80, (200, 120, 30)))
+        )
+        picture = phone.get_by_alt_text("Image jointe par vous")
+        expect(picture).to_be_visible()
+        assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert "/api/assistance/pieces/" in (picture.get_attribute("src") or "")
+        shoot(phone, "aide-conversation-capture")
+
         # Each message once, in order.
-        assert phone.locator(".msg .msg-text").all_inner_texts() == [
+        assert phone.locator(".msg-text").all_inner_texts() == [
             "Bonjour, j'ai une question sur mon compte.",
             "Bonjour, que se passe-t-il ?",
             "Je débloque votre compte.",
         ]
+
+    def test_from_a_transaction_receipt(
+        self,
+        *,
+        phone: Page,
+        live_server: str,
+        make_person: Callable[..., Person],
+        fund: Callable[[Person, int], None],
+        open_as: Callable[[Page, Person, str], None],
+    ) -> None:
+        person = make_person()
+        fund(person, 3_000)
+        history = httpx.get(f"{live_server}/api/transactions", headers=person.headers())
+        reference = history.json()["data"][0]["reference"]
+        open_as(phone, person, f"#/transactions/{reference}")
+        phone.get_by_role("link", name="Un problème ? Contacter le support").click()
+        expect(phone.get_by_label("Opération concernée (facultatif)")).to_have_value(
+            f"t:{reference}"
+        )
+        phone.get_by_label("Message", exact=True).fill("Ce dépôt a été compté deux fois ?")
+        phone.get_by_role("button", name="Envoyer").click()
+        conversation_id = conversation_id_of(phone)
+        expect(phone.get_by_label("Transaction concernée")).to_contain_text(reference)
+        # Back on the form about the same transaction: the open conversation is offered.
+        phone.goto(f"/#/aide/nouvelle?transaction={reference}")
+        offered = phone.get_by_role("link", name="Dépôt")
+        expect(offered).to_have_attribute("href", f"#/aide/conversations/{conversation_id}")

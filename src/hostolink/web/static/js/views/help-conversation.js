@@ -249,6 +249,7 @@ async function renderConversation(params, mount) {
   let typingTimer = null;
   let lastTyping = 0;
   let refs = 0;
+  let welcomed = false;
   let olderCursor = null;
   const older = h("button", { type: "button", class: "btn-link", hidden: true }, "Messages plus anciens");
 
@@ -309,6 +310,30 @@ async function renderConversation(params, mount) {
     if (index === -1) claims = [...claims, claim];
     else claims = claims.map((c, i) => (i === index ? claim : c));
     drawClaims();
+  }
+
+  // The status, the agent and the claims as the server has them now: after an answer or a
+  // decision, and after a cut (their own frames may have been missed meanwhile).
+  let detailTimer = null;
+  function refreshDetail() {
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(async () => {
+      try {
+        const fresh = (await api("GET", `/api/assistance/conversations/${conversationId}`)).data;
+        if (closed) return;
+        conversation = fresh;
+        // A claim's live frame (ClaimOut) carries labels the detail's summary has not.
+        const known = new Map(claims.map((c) => [c.id_reclamation, c]));
+        claims = (fresh.reclamations || []).map((c) => {
+          const shown = known.get(c.id_reclamation);
+          return shown && shown.statut === c.statut ? { ...c, ...shown } : c;
+        });
+        drawHead();
+        drawClaims();
+      } catch {
+        /* the next message or reconnection tries again */
+      }
+    }, 300);
   }
 
   function scrollDown() {
@@ -427,6 +452,8 @@ async function renderConversation(params, mount) {
       state.textContent = "En direct";
       log.dataset.live = "true";
       catchUp().catch(() => {});
+      if (welcomed) refreshDetail(); // a reconnection: the head may be out of date
+      welcomed = true;
     } else if (frame.type === "message") {
       const pending = log.querySelector(`.msg.pending[data-id="${frame.data.id_message}"]`);
       if (pending) {
@@ -436,6 +463,7 @@ async function renderConversation(params, mount) {
       } else {
         add(frame.data);
       }
+      if (frame.data.auteur !== "utilisateur") refreshDetail();
       drawSeen();
       scrollDown();
       markRead();
@@ -619,6 +647,7 @@ async function renderConversation(params, mount) {
     if (dialog?.open) dialog.close();
     clearTimeout(timer);
     clearTimeout(typingTimer);
+    clearTimeout(detailTimer);
     if (readTimer) sendRead(); // what was on screen counts as read
     if (socket) socket.close(1000);
   });
