@@ -18,7 +18,6 @@ const VIEWS = [
   './views/referral.js',
   './views/account-devices.js',
   './views/help.js',
-  './views/help-conversation.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

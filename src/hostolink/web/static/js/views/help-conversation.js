@@ -2,8 +2,9 @@
 // subprotocols ['bearer', token], as the rooms do): the newest page of messages, older ones
 // with `avant`, catch-up with `apres` after `bienvenue`/`resynchronisation`, reconnection
 // with backoff, the typing indicator both ways, read markers, the linked transaction or
-// operation, and the claims on it (made here, their decisions arriving live).
-import { api, formatDate, formatXof, formError, h, onLeave, route, session, setTitle, toast } from "../core.js";
+// operation, and the claims on it (made here, their decisions arriving live). Loaded by
+// help.js when a conversation is opened, not with every view at start.
+import { api, formatDate, formatXof, formError, h, onLeave, session, setTitle, toast } from "../core.js";
 import { CONVERSATION_STATUS, IMAGES, KINDS, OBJECT_STATUS, errorText, field, uploadPiece } from "./help.js";
 
 const RETRY_MAX_MS = 15000;
@@ -214,7 +215,7 @@ function messageItem(m) {
   );
 }
 
-async function renderConversation(params, mount) {
+export async function renderConversation(params, mount) {
   const conversationId = Number(params.id);
   mount.replaceChildren(h("p", { class: "loading" }, "Chargement…"));
   let conversation;
@@ -660,4 +661,3 @@ async function renderConversation(params, mount) {
   connect();
 }
 
-route("/aide/conversations/:id", renderConversation, { title: "Conversation", tab: "profil", back: "#/aide" });

@@ -1,7 +1,7 @@
 // Aide et support: the FAQ (searched by the server, accents and typos tolerated), my
 // conversations with the support, and a new conversation (optionally about one of my
 // transactions or deposits/withdrawals, with a screenshot). One conversation, live, is in
-// help-conversation.js.
+// help-conversation.js, loaded on demand: the app's start-up scripts keep to their budget.
 import { api, formatDate, formatXof, formError, h, navigate, route, setTitle, toast } from "../core.js";
 
 export const IMAGES = "image/jpeg,image/png,image/webp";
@@ -378,3 +378,11 @@ async function renderNewConversation(params, mount, query) {
 
 route("/aide", renderHelp, { title: "Aide et support", tab: "profil", back: "#/profil" });
 route("/aide/nouvelle", renderNewConversation, { title: "Contacter le support", tab: "profil", back: "#/aide" });
+route(
+  "/aide/conversations/:id",
+  async (params, mount, query) => {
+    const { renderConversation } = await import("./help-conversation.js");
+    await renderConversation(params, mount, query);
+  },
+  { title: "Conversation", tab: "profil", back: "#/aide" },
+);
