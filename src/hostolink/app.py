@@ -92,6 +92,10 @@ from hostolink.referral import rewards as referral_rewards
 from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
+from hostolink.support.canned import endpoints as support_canned
+from hostolink.support.conversations import endpoints as assistance
+from hostolink.support.conversations.live import close_support_runtime
+from hostolink.support.faq import endpoints as support_faq
 from hostolink.users.endpoints import router as users_router
 from hostolink.wallet import ledger_check
 from hostolink.wallet.endpoints import admin_router as wallet_admin_router
@@ -209,6 +213,12 @@ def _telemetry(settings: Settings, db: Database) -> tuple[TelemetryConfig, bool]
     return telemetry.fastapi_config(tracer_provider), tracer_provider is not None
 
 
+async def _close_live(app: FastAPI) -> None:
+    """The live rooms' and the help desk's hubs and limiters."""
+    await close_discussions(app)
+    await close_support_runtime(app)
+
+
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_lines=settings.json_logs)
@@ -229,7 +239,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             worker.start()
         yield
         await worker.stop()
-        await close_discussions(application)  # Redis pub/sub listeners, rate limiter
+        await _close_live(application)  # Redis pub/sub listeners, rate limiters
         if application.state.sandbox is not None:
             await application.state.sandbox.close()
         await application.state.provider_http.aclose()
@@ -310,6 +320,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         referral.router,
         referral.public,
         referral.admin_router,
+        support_faq.public,
+        support_faq.admin_router,
+        support_canned.router,
+        assistance.router,
+        assistance.public,
+        assistance.admin_router,
+        assistance.ws_router,
         account_sessions_router,
         web.router,
     ):

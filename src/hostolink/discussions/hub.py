@@ -21,7 +21,10 @@ meanwhile never reached them, and they catch up from the history (`apres`). Mean
   after it came back would silently lose frames for processes already resynchronised, and a
   refused connection costs nothing (an unreachable host costs the short timeouts).
 
-One `Hub` per application, created lazily on first use (`runtime_of`), kept on `app.state`.
+One `Hub` per application and kind of channel, created lazily on first use (`runtime_of`
+here, `support_runtime_of` for the help desk), kept on `app.state`. Channels are
+`hl:{kind}:{namespace}:{id}`: the rooms are kind `salon`, the help desk's conversations
+kind `assistance`.
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ DEAD_AFTER = 15.0
 FIRST_BACKOFF = 0.1  # doubles up to RedisOptions.retry_after
 
 
-def resynchronisation_frame(room_id: int) -> dict[str, Any]:
-    return {"type": "resynchronisation", "id_thematique": room_id}
+def resynchronisation_frame(room_id: int, room_field: str = "id_thematique") -> dict[str, Any]:
+    return {"type": "resynchronisation", room_field: room_id}
 
 
 @dataclass
@@ -90,9 +93,19 @@ class Hub:
     """Local subscribers per room, fed directly or through one Redis pub/sub connection."""
 
     def __init__(
-        self, *, namespace: str, redis_url: str | None, options: RedisOptions | None = None
+        self,
+        *,
+        namespace: str,
+        redis_url: str | None,
+        options: RedisOptions | None = None,
+        kind: str = "salon",
+        room_field: str = "id_thematique",
     ) -> None:
         self.namespace = namespace
+        # What the channels carry (`salon`: thematic rooms, `assistance`: the help desk): two
+        # hubs of one process never hear each other's frames.
+        self.kind = kind
+        self.room_field = room_field  # names the channel id in `resynchronisation`
         self._options = options or RedisOptions()
         self._local: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._redis: Redis | None = redis_client(redis_url, self._options) if redis_url else None
@@ -115,13 +128,13 @@ class Hub:
 
     @property
     def _room_prefix(self) -> str:
-        return f"hl:salon:{self.namespace}:"
+        return f"hl:{self.kind}:{self.namespace}:"
 
     @property
     def _own_channel(self) -> str:
         # Never published to: it keeps the connection in pub/sub mode even without rooms (a
         # PING is then answered as a pub/sub message) and its confirmation says Redis is back.
-        return f"hl:hub:{self.namespace}"
+        return f"hl:hub:{self.kind}:{self.namespace}"
 
     async def publish(self, room_id: int, payload: dict[str, Any]) -> None:
         """Hand a frame to the room's sockets in every process; never raises for Redis."""
@@ -218,7 +231,7 @@ class Hub:
         if self._closed:
             return
         if self._supervisor is None or self._supervisor.done():
-            name = f"hub-{self.namespace}"
+            name = f"hub-{self.kind}-{self.namespace}"
             self._supervisor = asyncio.create_task(self._supervise(redis), name=name)
 
     async def _supervise(self, redis: Redis) -> None:
@@ -325,7 +338,7 @@ class Hub:
             if not waiter.done():
                 waiter.set_result(None)
         if late:
-            self._deliver(room_id, resynchronisation_frame(room_id))
+            self._deliver(room_id, resynchronisation_frame(room_id, self.room_field))
 
     def _deliver(self, room_id: int, payload: dict[str, Any]) -> None:
         for queue in list(self._local.get(room_id, ())):
@@ -353,9 +366,22 @@ class Hub:
 class Runtime:
     """What the rooms need per application: the hub and the per-person message limiter."""
 
-    def __init__(self, settings: Settings, namespace: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        namespace: str,
+        *,
+        kind: str = "salon",
+        room_field: str = "id_thematique",
+    ) -> None:
         options = RedisOptions.from_settings(settings)
-        self.hub = Hub(namespace=namespace, redis_url=settings.redis_url, options=options)
+        self.hub = Hub(
+            namespace=namespace,
+            redis_url=settings.redis_url,
+            options=options,
+            kind=kind,
+            room_field=room_field,
+        )
         self.limiter: RateLimiter = build_rate_limiter(settings.redis_url, options)
         self.namespace = namespace
 

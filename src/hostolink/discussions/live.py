@@ -99,7 +99,7 @@ async def within_limit(runtime: Runtime, user_id: int, per_minute: int) -> int |
     return None if decision.allowed else decision.retry_after
 
 
-def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
+def credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
     """(token, subprotocol to select)."""
     offered = [p.strip() for p in websocket.scope.get("subprotocols", [])]
     if len(offered) == 2 and offered[0].lower() == "bearer":
@@ -107,7 +107,8 @@ def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
     return websocket.query_params.get("token"), None
 
 
-async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -> Principal:
+async def authenticate_socket(websocket: WebSocket, token: str | None) -> Principal:
+    """The person the handshake's token names (the help desk's sockets use it too)."""
     if not token:
         raise Refusal(4401, "Authentification requise.")
     try:
@@ -118,6 +119,11 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
         raise Refusal(4401, SessionEnded.message) from exc
     except HostolinkError as exc:
         raise Refusal(4401, "Jeton d'accès invalide ou expiré.") from exc
+    return principal
+
+
+async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -> Principal:
+    principal = await authenticate_socket(websocket, token)
     db = database_of(websocket.app)
     async with db.sessionmaker() as session:
         if await repository.room(session, room_id) is None:
@@ -129,7 +135,7 @@ async def _authenticate(websocket: WebSocket, token: str | None, room_id: int) -
 
 @ws_router.websocket("/ws/thematiques/{room_id}")
 async def room_socket(websocket: WebSocket, room_id: RoomId) -> None:
-    token, subprotocol = _credentials(websocket)
+    token, subprotocol = credentials(websocket)
     await websocket.accept(subprotocol=subprotocol)
     try:
         principal = await _authenticate(websocket, token, room_id)
@@ -155,7 +161,7 @@ async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> No
 
         await send({"type": "bienvenue", "id_thematique": room_id})
         tasks = [
-            asyncio.create_task(_heartbeat(send, settings_of(websocket.app))),
+            asyncio.create_task(heartbeat(send, settings_of(websocket.app))),
             asyncio.create_task(_forward(send, queue)),
         ]
         try:
@@ -168,7 +174,7 @@ async def _serve(websocket: WebSocket, principal: Principal, room_id: int) -> No
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _heartbeat(send: Send, settings: Any) -> None:
+async def heartbeat(send: Send, settings: Any) -> None:
     interval = float(settings.websocket_heartbeat_seconds)
     while True:
         await asyncio.sleep(interval)

@@ -8,7 +8,6 @@ distance; enough KNN rows are fetched that no unfetched row could be nearer (see
 
 from __future__ import annotations
 
-import bisect
 import math
 import time as clock
 from collections.abc import Iterable, Sequence
@@ -17,8 +16,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hostolink.health import categories, repository
@@ -34,6 +31,7 @@ from hostolink.health.schemas import (
     PhoneOut,
     SourceOut,
 )
+from hostolink.kit import spelling
 from hostolink.kit.geo import EARTH_RADIUS_M, haversine_m
 from hostolink.kit.text import words
 
@@ -42,8 +40,6 @@ __all__ = ["Directory", "Filters", "Moment", "abidjan_moment", "update_establish
 # Africa/Abidjan is UTC+0 all year (no daylight saving since 1912): no tz database needed.
 ABIDJAN = timezone(timedelta(0), "Africa/Abidjan")
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-# Words of 3 letters or fewer are never "corrected": too many neighbours ("chu"/"chr").
-MIN_CORRECTED_LENGTH = 4
 VOCABULARY_TTL_SECONDS = 60.0
 MAX_QUERY_WORDS = 8
 # Up to this many words, a query no establishment matches in full is retried without each
@@ -134,22 +130,12 @@ class Vocabulary:
     known: frozenset[str]
     loaded_at: float
 
-    def has_prefix(self, prefix: str) -> bool:
-        index = bisect.bisect_left(self.words, prefix)
-        return index < len(self.words) and self.words[index].startswith(prefix)
-
     def corrections(self, word: str) -> list[str]:
         expansion = categories.ABBREVIATIONS.get(word, "")
         if expansion and " " not in expansion:
             # "st" → "saint": names spell it out as often as not.
             return [expansion, word] if word in self.known else [expansion]
-        if word in self.known or self.has_prefix(word) or len(word) < MIN_CORRECTED_LENGTH:
-            return [word]
-        allowed = 1 if len(word) <= 5 else 2
-        found = process.extract(
-            word, self.words, scorer=Levenshtein.distance, score_cutoff=allowed, limit=3
-        )
-        return [match for match, _, _ in sorted(found, key=lambda f: (f[1], f[0]))] or [word]
+        return spelling.corrections(word, self.words, self.known)
 
 
 @dataclass

@@ -1,17 +1,12 @@
 """The review screens' data (queue, one request with signed links) and the signed links'
-target: a private local file, or a short-lived Cloudinary download URL."""
+target (media/private.py)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
-
-import cloudinary.utils  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from hostolink.config import Settings
-from hostolink.errors import NotFound
 from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.kyc import links, repository
 from hostolink.kyc.schemas import (
@@ -23,22 +18,11 @@ from hostolink.kyc.schemas import (
     VerificationOut,
 )
 from hostolink.kyc.service import InvalidStatus
-from hostolink.media.storage import (
-    CLOUDINARY,
-    CONTENT_TYPES,
-    LOCAL,
-    LocalStorage,
-    parse_cloudinary_url,
-)
+from hostolink.media.private import FileNotFound, send_private
 from hostolink.models import Utilisateur, VerificationIdentite
 from hostolink.models.verification_identite import STATUTS
 
-PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-_EXTENSIONS = {mime: ext for ext, mime in CONTENT_TYPES.items()}
-
-
-class FileNotFound(NotFound):
-    message = "Fichier introuvable."
+__all__ = ["FileNotFound", "queue", "review", "serve"]
 
 
 def _person(user: Utilisateur) -> PersonOut:
@@ -92,27 +76,4 @@ def review(
 
 async def serve(session: AsyncSession, *, settings: Settings, key: bytes, token: str) -> Response:
     media = await repository.private_media(session, links.verify(key, token))
-    if media is None:
-        raise FileNotFound
-    if media.stockage == LOCAL:
-        path = LocalStorage(settings.data_dir, settings.public_url).path(
-            media.cle_stockage, private=True
-        )
-        if path is None:
-            raise FileNotFound
-        try:
-            content = await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError as exc:
-            raise FileNotFound from exc
-        return Response(content, media_type=media.type_mime, headers=PRIVATE_HEADERS)
-    if media.stockage == CLOUDINARY and settings.cloudinary_url is not None:
-        options = parse_cloudinary_url(settings.cloudinary_url.get_secret_value())
-        url = cloudinary.utils.private_download_url(
-            media.cle_stockage,
-            _EXTENSIONS.get(media.type_mime, "jpg"),
-            type="authenticated",
-            expires_at=int(datetime.now(UTC).timestamp() + links.LIFETIME.total_seconds()),
-            **options,
-        )
-        return RedirectResponse(str(url), status_code=307, headers=PRIVATE_HEADERS)
-    raise FileNotFound
+    return await send_private(media, settings=settings, lifetime=links.LIFETIME)

@@ -58,7 +58,7 @@ async def upload(
     storage: StorageDep,
 ) -> MediaAnswer:
     if usage in service.PRIVATE_USAGES:
-        raise IdentityThroughKyc
+        raise IdentityThroughKyc if usage == "identite" else AttachmentThroughHelpDesk
     data = await service.read_bounded(fichier, settings.media_max_bytes)
     media = await service.upload(
         session,
@@ -76,6 +76,10 @@ class IdentityThroughKyc(Unprocessable):
         "Les pièces d'identité se déposent avec la demande de vérification "
         "(POST /api/verifications-identite)."
     )
+
+
+class AttachmentThroughHelpDesk(Unprocessable):
+    message = "Les pièces jointes de l'assistance se déposent par POST /api/assistance/pieces."
 
 
 @router.delete(

@@ -27,7 +27,7 @@ logger = logging.getLogger("hostolink.media")
 
 PROFILE_PHOTO = "photo_profil"
 # Never reachable by a public URL.
-PRIVATE_USAGES = frozenset({"identite"})
+PRIVATE_USAGES = frozenset({"identite", "assistance"})
 _READ_CHUNK = 64 * 1024
 
 

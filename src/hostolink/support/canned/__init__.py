@@ -1,0 +1,1 @@
+"""Canned answers (réponses types): texts the agents insert in an answer."""
