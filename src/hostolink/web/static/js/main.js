@@ -17,6 +17,7 @@ const VIEWS = [
   './views/account-export.js',
   './views/referral.js',
   './views/account-devices.js',
+  './views/help.js',
 ];
 
 // A view that fails to load takes only its own screens down, never the whole app.

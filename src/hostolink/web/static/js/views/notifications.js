@@ -3,6 +3,9 @@ import { api, formatDate, h, navigate, refreshBell, route, setTitle, toast } fro
 
 function target(n) {
   const data = n.donnees || {};
+  // A support answer or a claim's decision opens its conversation.
+  if (data.id_conversation) return `#/aide/conversations/${data.id_conversation}`;
+  if (n.type_notification === "assistance" || n.type_notification === "reclamation") return "#/aide";
   const post = n.id_publication || data.id_publication;
   if (post) return `#/social/${post}`;
   if (data.id_thematique) return `#/thematiques/${data.id_thematique}`;

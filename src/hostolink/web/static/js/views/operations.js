@@ -152,6 +152,8 @@ route('/operations/:reference', async ({ reference }, mount) => {
       h('ol', { class: 'status-steps card' }, operation.historique.map((step) => h('li', {},
         `${formatDate(step.date)} — ${(STATUS[step.statut] || [step.statut])[0]}`))),
       settled ? h('a', { class: 'btn btn-secondary btn-block', href: '#/' }, 'Retour à l\'accueil') : null,
+      h('p', { class: 'center help-link' },
+        h('a', { href: `#/aide/nouvelle?operation=${encodeURIComponent(operation.reference)}` }, 'Un problème ? Contacter le support')),
     ].filter(Boolean));
   };
 

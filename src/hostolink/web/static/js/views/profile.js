@@ -238,6 +238,7 @@ async function renderProfile(params, mount) {
         h("a", { class: "list-item", href: "#/thematiques" }, "Salons thématiques"),
         h("a", { class: "list-item", href: "#/urgences" }, "Numéros d'urgence"),
         h("a", { class: "list-item", href: "#/parrainage" }, "Parrainage : inviter mes proches"),
+        h("a", { class: "list-item", href: "#/aide" }, "Aide et support"),
         h("a", { class: "list-item", href: "#/profil/securite" }, "Sécurité : changer mon mot de passe"),
         h("a", { class: "list-item", href: "#/profil/identifiant" }, "Changer de numéro ou d'e-mail"),
         h("a", { class: "list-item", href: "#/profil/appareils" }, "Appareils et sessions"),

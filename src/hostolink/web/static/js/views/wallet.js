@@ -205,7 +205,9 @@ function receiptCard(data, { mine = true } = {}) {
 route('/transactions/:reference', async ({ reference }, mount) => {
   mount.append(loading());
   const answer = await api('GET', `/api/transactions/${encodeURIComponent(reference)}`);
-  mount.replaceChildren(receiptCard(answer.data), h('a', { class: 'btn btn-secondary btn-block', href: '#/' }, 'Retour à l\'accueil'));
+  mount.replaceChildren(receiptCard(answer.data), h('a', { class: 'btn btn-secondary btn-block', href: '#/' }, 'Retour à l\'accueil'),
+    h('p', { class: 'center help-link' },
+      h('a', { href: `#/aide/nouvelle?transaction=${encodeURIComponent(answer.data.reference)}` }, 'Un problème ? Contacter le support')));
 }, { title: 'Reçu', tab: 'accueil', back: '#/transactions' });
 
 // ------------------------------------------------------------------------ QR reading
