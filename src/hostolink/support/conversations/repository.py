@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import Row, Select, String, and_, any_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -358,7 +358,7 @@ async def holds_permission(session: AsyncSession, user_id: int, permission: str)
         .where(
             UtilisateurRole.id_user == user_id,
             Utilisateur.actif.is_(True),
-            RolePermission.permissions.contains([permission]),
+            literal(permission) == any_(RolePermission.permissions),
         )
         .limit(1)
     )
