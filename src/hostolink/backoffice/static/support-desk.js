@@ -88,7 +88,21 @@
 
   function claimChanged(claim) {
     const box = document.getElementById(`reclamation-${claim.id_reclamation}`);
-    const badge = box && box.querySelector("[data-statut]");
+    if (!box) {
+      // A claim the person just made: its decision form comes with the page.
+      const panel = document.querySelector("#reclamations .card-body");
+      if (!panel || document.getElementById(`nouvelle-reclamation-${claim.id_reclamation}`)) return;
+      const notice = el("p", "alert alert-info", `Nouvelle réclamation n° ${claim.id_reclamation} (${claim.libelle_categorie}) : `);
+      notice.id = `nouvelle-reclamation-${claim.id_reclamation}`;
+      notice.setAttribute("role", "status");
+      const reload = el("a", null, "recharger la page pour la traiter");
+      reload.href = `${location.pathname}#reclamation-${claim.id_reclamation}`;
+      reload.addEventListener("click", (event) => { event.preventDefault(); location.reload(); });
+      notice.append(reload, ".");
+      panel.append(notice);
+      return;
+    }
+    const badge = box.querySelector("[data-statut]");
     if (badge && badge.dataset.statut !== claim.statut) {
       badge.textContent = `${claim.libelle_statut} (rechargez la page pour agir)`;
       badge.dataset.statut = claim.statut;
