@@ -93,6 +93,7 @@ from hostolink.referral import service as referral_service
 from hostolink.social import endpoints as social
 from hostolink.social import share_page
 from hostolink.support.canned import endpoints as support_canned
+from hostolink.support.claims import endpoints as support_claims
 from hostolink.support.conversations import endpoints as assistance
 from hostolink.support.conversations.live import close_support_runtime
 from hostolink.support.faq import endpoints as support_faq
@@ -320,6 +321,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         referral.router,
         referral.public,
         referral.admin_router,
+        support_claims.router,
+        support_claims.admin_router,
         support_faq.public,
         support_faq.admin_router,
         support_canned.router,
