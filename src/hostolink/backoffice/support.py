@@ -230,7 +230,9 @@ class SupportDeskPage(BaseView):
         async def work(session: AsyncSession, form: dict[str, str], conversation_id: int) -> str:
             target = form.get("id_agent", "")
             if not target.isdigit():
-                raise HostolinkError("Choisissez l'agent qui reprend la conversation.", 422)
+                raise HostolinkError(
+                    "Choisissez l'agent qui reprend la conversation.", status_code=422
+                )
             await desk.transfer(
                 session, actor=_person(), conversation_id=conversation_id, agent_id=int(target)
             )
@@ -248,7 +250,7 @@ class SupportDeskPage(BaseView):
                 body = AgentMessageCreate(contenu=form.get("contenu") or None, interne=internal)
             except ValidationError:
                 raise HostolinkError(
-                    "Écrivez un message (4 000 caractères au plus).", 422
+                    "Écrivez un message (4 000 caractères au plus).", status_code=422
                 ) from None
             posted = await desk.post_as_agent(
                 session, actor=_person(), conversation_id=conversation_id, body=body

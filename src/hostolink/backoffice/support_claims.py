@@ -125,8 +125,10 @@ class ClaimsPage(BaseView):
 
         async def work(session: AsyncSession, form: dict[str, str]) -> tuple[str, Pending | None]:
             body = _validated(MotifBody, {"motif": form.get("motif", "")})
-            await claims.refuse(session, actor=_actor(request), claim_id=claim_id, motif=body.motif)
-            return "Proposition refusée : la réclamation est de nouveau ouverte.", None
+            _claim, pending = await claims.refuse(
+                session, actor=_actor(request), claim_id=claim_id, motif=body.motif
+            )
+            return "Proposition refusée : la réclamation est de nouveau ouverte.", pending
 
         return await self._decision(request, work, permission=p.CLAIMS_APPROVE)
 
