@@ -12,15 +12,20 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from hostolink.auth import principal as principals
+from hostolink.backoffice.session import COOKIE
 from hostolink.support.claims import service as claims
 from hostolink.support.claims.schemas import ClaimBody
 from hostolink.support.conversations import service as conversations
 from hostolink.support.conversations.attachments import links_of
+from hostolink.support.conversations.live import close_support_runtime
 from hostolink.support.conversations.schemas import ConversationCreate
 from tests.auth.helpers import grant_role
 from tests.backoffice.helpers import ORIGIN, csrf_of, post_form, sign_in
+from tests.discussions.helpers import frame, live_server
 from tests.factories import asgi_client, funded_people, scalar, user_id_of
 from tests.wallet.helpers import ADMIN, balance, make_admin, person, send
 
@@ -371,3 +376,38 @@ class TestDashboard:
         assert 'id="chiffres-assistance"' in page.text
         assert re.search(r'data-assistance="ouvertes">1<', page.text)
         assert "Première réponse (médiane / 90 %)" in page.text
+
+
+class TestTheDeskSocket:
+    """`/admin/ws/assistance/{id}`: opened with the back-office cookie from our own page."""
+
+    async def test_the_cookie_and_our_origin_open_it_and_a_note_arrives(
+        self, app: Any, agent: httpx.AsyncClient, scene: dict[str, Any]
+    ) -> None:
+        conversation_id = scene["conversation"]
+        path = f"/admin/ws/assistance/{conversation_id}"
+        cookie = f"{COOKIE}={agent.cookies.get(COOKIE)}"
+        async with live_server(app) as base:
+            host = base.removeprefix("ws://")
+            origin = f"http://{host}"
+            async with connect(
+                base + path, additional_headers={"Cookie": cookie, "Origin": origin}
+            ) as ws:
+                assert (await frame(ws, "bienvenue"))["cote"] == "agent"
+                url = f"/admin/assistance/{conversation_id}"
+                await post_form(agent, url, f"{url}/messages", contenu="À vérifier", interne="1")
+                note = await frame(ws, "message")
+                assert note["data"]["interne"] is True
+                assert note["data"]["contenu"] == "À vérifier"
+
+            for headers, code in (
+                ({"Origin": origin}, 4401),  # no session
+                ({"Cookie": cookie, "Origin": "https://ailleurs.example"}, 4403),
+                ({"Cookie": cookie}, 4403),  # no Origin: not from a browser page of ours
+            ):
+                async with connect(base + path, additional_headers=headers) as ws:
+                    with pytest.raises(ConnectionClosed) as closed:
+                        await ws.recv()
+                    assert closed.value.rcvd is not None
+                    assert closed.value.rcvd.code == code
+        await close_support_runtime(app)
