@@ -23,6 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
+from test_accessibility import AUDIT
 
 from conftest import PASSWORD, ROOT, Person, _run, balance, fresh_phone, xof
 from hostolink.db import create_engine
@@ -203,6 +204,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     desk.get_by_role("button", name="Ajouter la réponse type").click()
     expect(desk.locator("#liste-reponses-types")).to_contain_text("Retrait non reçu")
     shoot(desk, "assistance-01-aide-faq-reponses-types")
+    assert desk.evaluate(AUDIT) == []
 
     desk.goto("/admin/assistance")
     row = desk.locator(f"#conversation-{conversation_id}")
@@ -211,6 +213,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     expect(row).to_contain_text(reference)
     expect(desk.locator("#plus-ancienne")).to_be_visible()
     shoot(desk, "assistance-02-file")
+    assert desk.evaluate(AUDIT) == []
     row.get_by_role("link").click()
 
     # The conversation: the withdrawal in the context panel, then « Prendre ».
@@ -249,6 +252,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     assert desk.evaluate("window.notReloaded") is True
     expect(phone.locator(".msg", has_text="Opérateur à relancer")).to_have_count(0)
     shoot(desk, "assistance-04-conversation")
+    assert desk.evaluate(AUDIT) == []
 
     # The reversal proposed above the threshold: it waits for a second person.
     panel = desk.locator(".decision-reclamation")
@@ -273,6 +277,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     expect(figures).to_contain_text("Première réponse")
     expect(figures.locator('[data-assistance="a-approuver"]')).not_to_have_text("0")
     shoot(control, "assistance-06-tableau-de-bord")
+    assert control.evaluate(AUDIT) == []
     control.goto("/admin/reclamations")
     waiting = control.locator("#a-approuver .reclamation").filter(has_text=reference)
     expect(waiting).to_contain_text("Contre-passation")
@@ -280,6 +285,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
         "Vérifié avec l'opérateur : aucun paiement"
     )
     shoot(control, "assistance-07-reclamations-a-approuver")
+    assert control.evaluate(AUDIT) == []
     waiting.get_by_role("button", name="Approuver").click()
     expect(control.locator("#a-approuver")).to_contain_text(
         "Aucune décision n'attend d'approbation."
@@ -289,7 +295,10 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     expect(claim).to_contain_text("Résolue")
     expect(phone.locator(".msg", has_text="vous ont été rendus")).to_be_visible()
     assert phone.evaluate("window.notReloaded") is True
-    claim.scroll_into_view_if_needed()
+    # The claim's new state and the system message that tells it, together on the screen.
+    phone.locator(".msg", has_text="vous ont été rendus").evaluate(
+        "(el) => el.scrollIntoView({ block: 'center' })"
+    )
     shoot(phone, "assistance-08-personne-reponse-et-remboursement")
     assert balance(live_server, awa) == FUNDS
     phone.goto("/#/")

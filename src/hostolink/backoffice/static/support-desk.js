@@ -46,7 +46,7 @@
     item.id = `message-${m.id_message}`;
     item.dataset.id = m.id_message;
     const head = el("div", "entete-message");
-    if (m.interne) head.append(el("span", "badge bg-warning text-dark", "Note interne"), " ");
+    if (m.interne) head.append(el("span", "etiquette-note", "Note interne"), " ");
     head.append(el("strong", null, m.prenom_auteur || (m.auteur === "systeme" ? "Hostolink" : "—")));
     head.append(el("span", "text-secondary", ` · ${SIDES[m.auteur] || m.auteur} · ${stamp(m.date_envoi)}`));
     item.append(head);
