@@ -186,7 +186,6 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     )
     # Keyboard: on a 390 px screen the bottom tab bar covers the button after the scroll
     # (helper C's screen; reported), a finger would scroll a little further.
-    shoot(phone, "assistance-00-personne-reclamation")
     phone.get_by_role("button", name="Envoyer la réclamation").press("Enter")
     claim = phone.locator(".claim")
     expect(claim).to_contain_text("Ouverte")
