@@ -74,6 +74,7 @@ SIGNED = {
     ("POST", "/api/fournisseurs/{code}/notifications"): "signature of the provider",
     ("PUT", "/api/fournisseurs/{code}/notifications"): "signature of the provider",
     ("GET", "/api/kyc/fichiers/{jeton}"): "signed, expiring link",
+    ("GET", "/api/assistance/pieces/{jeton}"): "signed, expiring link",
     ("GET", "/api/mon-compte/exports/telechargement/{jeton}"): "signed, expiring link",
 }
 # Public routes whose path looks administrative: the contract of the Flutter app.
@@ -104,6 +105,8 @@ PERMISSIONS_OF = {
 }
 
 MES = "/api/mes-etablissements/{id_etablissement}"
+ASSISTANCE = "/api/assistance/conversations/{id_conversation}"
+DESK = "/api/admin/assistance/conversations/{id_conversation}"
 # Owner-scoped routes that name one of A's objects: (method, path) -> the permission that
 # lets someone else in (None: nobody but A).
 OWNED: dict[tuple[str, str], str | None] = {
@@ -139,6 +142,10 @@ OWNED: dict[tuple[str, str], str | None] = {
     ("POST", MES + "/experts"): None,
     ("GET", MES + "/experts"): None,
     ("DELETE", MES + "/experts/{id_user}"): None,
+    ("GET", ASSISTANCE): None,
+    ("GET", ASSISTANCE + "/messages"): None,
+    ("POST", ASSISTANCE + "/messages"): None,
+    ("POST", ASSISTANCE + "/lu"): None,
     # A's other session (another sign-in than the one A calls with).
     ("DELETE", "/api/mon-compte/sessions/{id_session}"): None,
 }
@@ -154,6 +161,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/thematiques/{id_thematique}/messages"): {"contenu": "Bonjour"},
     ("POST", "/api/thematiques/{id_thematique}/lu"): {"id_message": 1},
     ("PATCH", MES): {"description": "Changé par un autre"},
+    ("POST", "/api/assistance/conversations"): {"sujet": "Question", "message": "Bonjour"},
+    ("POST", ASSISTANCE + "/messages"): {"contenu": "Bonjour"},
+    ("POST", ASSISTANCE + "/lu"): {"id_message": 1},
+    ("POST", DESK + "/messages"): {"contenu": "Réponse du support"},
+    ("POST", DESK + "/transfert"): {"id_agent": 1},
+    ("POST", DESK + "/lu"): {"id_message": 1},
+    ("POST", "/api/admin/assistance/messages/{id_message}/masquage"): {"motif": MOTIF},
     ("POST", MES + "/qr"): {"montant": 500},
     ("POST", MES + "/retraits"): {
         "fournisseur": "sandbox",
@@ -517,6 +531,27 @@ async def _contents(world: World) -> None:
     world.ids["numero"] = (await _ok(number))["data"]["id_numero"]
 
 
+async def _assistance(world: World) -> None:
+    """A's conversation with the help desk, about A's transaction."""
+    opened = await world.client.post(
+        "/api/assistance/conversations",
+        json={
+            "sujet": "Crédit reçu ?",
+            "message": "Bonjour",
+            "reference_transaction": world.params["transaction"],
+        },
+        headers=world.headers["user_a"],
+    )
+    world.ids["conversation"] = (await _ok(opened))["data"]["id_conversation"]
+    world.ids["message_assistance"] = int(
+        await _scalar(
+            world.engine,
+            "SELECT min(id_message) FROM message_assistance WHERE id_conversation = :c",
+            c=world.ids["conversation"],
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 async def world(database_url: str, _session_engine: AsyncEngine) -> AsyncIterator[World]:
     engine = _session_engine
@@ -540,6 +575,7 @@ async def world(database_url: str, _session_engine: AsyncEngine) -> AsyncIterato
         await _money(built)
         await _social(built)
         await _contents(built)
+        await _assistance(built)
         built.snapshot = await _snapshot(built)
         yield built
     if app.state.sandbox is not None:
@@ -584,6 +620,12 @@ async def _snapshot(world: World) -> dict[str, Any]:
         "SELECT description FROM etablissement_sante WHERE id_etablissement = :id",
         id=world.ids["etablissement"],
     )
+    found["assistance"] = await _scalar(
+        world.engine,
+        "SELECT count(*) FROM message_assistance WHERE id_conversation = :id"
+        " AND auteur = 'utilisateur'",
+        id=world.ids["conversation"],
+    )
     found["messages"] = await _scalar(
         world.engine,
         "SELECT count(*) FROM message WHERE id_thematique = :id",
@@ -615,6 +657,8 @@ PARAMETERS: list[tuple[str, str, str]] = [
     ("jeton", "/api/appareils", "params:appareil"),
     ("jeton", "/api/kyc", "=lien-inconnu"),
     ("jeton", "/api/mon-compte/exports", "=lien-inconnu"),
+    ("jeton", "/api/assistance/pieces", "=lien-inconnu"),
+    ("id_message", "/api/admin/assistance/", "ids:message_assistance"),
     ("jeton", "", "params:partage"),
     ("operation_id", "", "params:sandbox"),
     ("room_id", "", "ids:thematique"),
@@ -637,6 +681,7 @@ PARAMETERS: list[tuple[str, str, str]] = [
             "annonce",
             "publicite",
             "numero",
+            "conversation",
         )
     ],
 ]
@@ -757,11 +802,31 @@ def _expect(route: Route, actor: str, status: int) -> None:
         assert status != 403, status
 
 
+# WebSockets that a permission also opens: path -> (that permission, what the others get,
+# whether A is served as the owner). The others: A only, everyone else 4403.
+SOCKETS: dict[str, tuple[str | None, str, bool]] = {
+    "/ws/assistance/conversations/{id_conversation}": (
+        permissions.SUPPORT_ANSWER,
+        "closed 4404",  # someone else's conversation is not said to exist
+        True,
+    ),
+    "/ws/assistance/file": (permissions.SUPPORT_ANSWER, "closed 4403", False),
+}
+
+
+def _socket_expected(route: Route, actor: str) -> str:
+    permission, refused, owned = SOCKETS.get(route.path, (None, "closed 4403", True))
+    if actor == "anonymous":
+        return "closed 4401"
+    if (actor == "user_a" and owned) or permission in PERMISSIONS_OF[actor]:
+        return "accepted"
+    return refused
+
+
 async def _run(world: World, route: Route, actor: str) -> None:
     if route.policy == "in_handler":
         outcome = await _socket(world, route, actor)
-        expected = {"anonymous": "closed 4401", "user_a": "accepted"}.get(actor, "closed 4403")
-        assert outcome == expected
+        assert outcome == _socket_expected(route, actor)
         return
     _expect(route, actor, await _call(world, route, actor))
 
