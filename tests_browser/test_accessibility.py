@@ -31,6 +31,8 @@ SCREENS = [
     "#/notifications",
     "#/profil",
     "#/profil/identifiant",
+    "#/aide",
+    "#/aide/nouvelle",
 ]
 # The app's own scripts, not minified, every view included (jsQR and Leaflet load on demand
 # and are counted apart): a phone on a slow network downloads them once.

@@ -7,65 +7,30 @@ and caught up after the connection was cut."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from people import Person as Agent
-from people import make_admin
+from people import make_admin, png
 from playwright.sync_api import Page, WebSocketRoute, expect
+from test_accessibility import AUDIT
 
 from conftest import PASSWORD, Person, fresh_phone
 
 pytestmark = pytest.mark.usefixtures("no_script_error")
 
 Shoot = Callable[..., Path]
-FAQ = [
-    {
-        "question": "Je n'ai pas reçu l'argent de mon retrait : que faire ?",
-        "reponse": "Un retrait refusé par l'opérateur vous est rendu automatiquement. "
-        "Sinon, ouvrez une conversation avec le support depuis le détail du retrait.",
-        "categorie": "Dépôts et retraits",
-    },
-    {
-        "question": "Comment obtenir un remboursement ?",
-        "reponse": "Faites une réclamation depuis la conversation liée à l'opération : "
-        "un agent l'examine et vous rembourse s'il y a lieu.",
-        "categorie": "Réclamations",
-    },
-    {
-        "question": "Comment changer mon mot de passe ?",
-        "reponse": "Profil, puis « Sécurité : changer mon mot de passe ».",
-        "categorie": "Mon compte",
-    },
-]
 
 
 @pytest.fixture(scope="module")
 def agent(live_server: str, database_url: str) -> Agent:
     """An administrator: holds support:repondre, reclamations:traiter and aide:gerer."""
     return make_admin(live_server, database_url)
-
-
-@pytest.fixture(scope="module")
-def faq(live_server: str, agent: Agent) -> list[dict[str, Any]]:
-    """The questions above, published through the FAQ administration route."""
-    made = []
-    for item in FAQ:
-        answer = httpx.post(
-            f"{live_server}/api/admin/aide/faq",
-            json={**item, "publiee": True},
-            headers=agent.headers,
-        )
-        assert answer.status_code == 201, answer.text
-        made.append(answer.json()["data"])
-    return made
 
 
 def failed_withdrawal(live_server: str, person: Person, amount: int) -> str:
@@ -139,11 +104,12 @@ def open_conversation(live_server: str, person: Person, subject: str) -> int:
 
 
 class TestFaq:
+    """On the FAQ `hostolink serve` seeds into an empty database."""
+
     def test_search_without_accents_and_with_a_typo(
         self,
         *,
         phone: Page,
-        faq: list[dict[str, Any]],
         make_person: Callable[..., Person],
         open_as: Callable[[Page, Person, str], None],
         shoot: Shoot,
@@ -153,34 +119,39 @@ class TestFaq:
         phone.get_by_role("link", name="Aide et support").click()
         expect(phone).to_have_url(re.compile(r"#/aide$"))
         questions = phone.locator(".faq-item summary")
-        expect(questions.filter(has_text="changer mon mot de passe")).to_have_count(1)
+        expect(questions.filter(has_text="Comment supprimer mon compte ?")).to_have_count(1)
         expect(phone.get_by_text("Aucune conversation pour le moment.")).to_be_visible()
         shoot(phone, "aide")
 
         search = phone.get_by_label("Rechercher dans l'aide")
-        # Without accents: « recu » finds « reçu ».
-        search.fill("argent recu retrait")
+        # Without accents: « reclamation » finds « réclamation ».
+        search.fill("reclamation")
         phone.get_by_role("button", name="Chercher").click()
-        expect(questions.first).to_contain_text("Je n'ai pas reçu l'argent de mon retrait")
-        expect(questions.filter(has_text="mot de passe")).to_have_count(0)
+        expect(questions.first).to_have_text("Comment contester une opération (réclamation) ?")
+        expect(questions.filter(has_text="supprimer mon compte")).to_have_count(0)
         questions.first.click()
-        expect(phone.get_by_text("Un retrait refusé par l'opérateur")).to_be_visible()
+        expect(phone.get_by_text("démarrez une conversation en choisissant")).to_be_visible()
+        phone.locator(".faq").evaluate("faq => faq.scrollIntoView()")
         shoot(phone, "aide-faq-sans-accents")
 
         # A typo: the server corrects the query and the page says with what.
-        search.fill("remboursment")
+        search.fill("retriat")
         phone.get_by_role("button", name="Chercher").click()
-        expect(phone.locator(".faq-info")).to_have_text("Résultats pour « remboursement »")
-        expect(questions.first).to_contain_text("Comment obtenir un remboursement ?")
+        expect(phone.locator(".faq-info")).to_have_text("Résultats pour « retrait »")
+        expect(questions.filter(has_text="Combien de temps prend un retrait")).to_have_count(1)
+        phone.locator(".faq").evaluate("faq => faq.scrollIntoView()")
         shoot(phone, "aide-faq-faute-de-frappe")
 
         # A category narrows the list; pressed again, it is released.
         search.fill("")
-        chip = phone.get_by_role("button", name="Mon compte")
+        chip = phone.get_by_role("button", name="Sécurité")
         chip.click()
         expect(chip).to_have_attribute("aria-pressed", "true")
         expect(questions).to_have_count(1)
-        expect(questions.first).to_contain_text("mot de passe")
+        expect(questions.first).to_contain_text("code PIN")
+        chip.click()
+        expect(phone.get_by_role("button", name="Toutes")).to_have_attribute("aria-pressed", "true")
+        expect(questions.filter(has_text="Comment supprimer mon compte ?")).to_have_count(1)
 
 
 class TestConversation:
@@ -246,10 +217,17 @@ class TestConversation:
         desk.wait_for_function(
             "window.received.some((f) => f.type === 'lu' && f.cote === 'utilisateur')"
         )
-        phone.get_by_role("button", name="Envoyer").click()
+        phone.get_by_role("button", name="Envoyer", exact=True).click()
         expect(phone.locator(".msg.mine", has_text="Merci")).not_to_have_class(
             re.compile(r"\bsending\b")
         )
+        # The agent read it: the person sees it under their last message.
+        thanks = int(phone.locator(".msg.mine", has_text="Merci").get_attribute("data-id") or 0)
+        desk.evaluate(
+            "(id) => window.agentSocket.send(JSON.stringify({ type: 'lu', id_message: id }))",
+            thanks,
+        )
+        expect(phone.locator(".msg.mine", has_text="Merci")).to_contain_text("Vu par le support")
 
         # A claim on the withdrawal, then the agent's decision arriving live.
         phone.get_by_role("button", name="Faire une réclamation").click()
@@ -258,9 +236,10 @@ class TestConversation:
             "Le retrait a échoué mais je ne vois pas l'argent revenir."
         )
         shoot(phone, "aide-reclamation-formulaire")
+        assert phone.evaluate(AUDIT) == []  # the dialog: named controls, readable text
         phone.get_by_role("button", name="Envoyer la réclamation").click()
         claim = phone.locator(".claim")
-        expect(claim).to_contain_text("Ouverte")
+        expect(claim).to_contain_text("En cours d'examen")
         expect(phone.get_by_role("button", name="Faire une réclamation")).to_have_count(0)
         claim_id = int(claim.get_attribute("data-id") or 0)
         decided = httpx.post(
@@ -276,6 +255,7 @@ class TestConversation:
         expect(claim).to_contain_text("Le retrait refusé vous a déjà été rendu.")
         assert phone.evaluate("window.notReloaded") is True
         shoot(phone, "aide-conversation")
+        assert phone.evaluate(AUDIT) == []
 
         # Away from the screen, a new answer counts as unread in « Mes conversations ».
         phone.goto("/#/aide")
@@ -289,6 +269,8 @@ class TestConversation:
         self,
         *,
         phone: Page,
+        tmp_path: Path,
+        shoot: Shoot,
         agent: Agent,
         live_server: str,
         make_person: Callable[..., Person],
@@ -310,6 +292,9 @@ class TestConversation:
         expect(phone).to_have_url(re.compile(rf"#/aide/conversations/{conversation_id}$"))
         expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached()
         expect(phone.locator(".msg.agent")).to_contain_text("que se passe-t-il")
+        expect(phone.locator(".help-head .conversation-status")).to_have_text(
+            "En attente de votre réponse"
+        )
 
         # Cut: what the agent writes meanwhile comes with the catch-up (`apres`).
         sockets[0].close(code=4000, reason="Réseau coupé")
@@ -318,7 +303,46 @@ class TestConversation:
         expect(phone.locator('ol.chat[data-live="true"]')).to_be_attached()
         expect(phone.locator(".msg", has_text="Je débloque votre compte.")).to_have_count(1)
         assert len(sockets) >= 2
-        texts = phone.locator(".msg .msg-text").all_inner_texts()
-        assert texts[0] == "Bonjour, j'ai une question sur mon compte."
-        assert texts[-2:] == ["Bonjour, que se passe-t-il ?", "Je débloque votre compte."]
-        assert json.dumps(texts).count("Je débloque") == 1
+        # A screenshot: uploaded privately, shown through its signed link.
+        phone.locator(".help-form input[type=file]").set_input_files(
+            str(png(tmp_path / "capture.png", 120, 80, (200, 120, 30)))
+        )
+        picture = phone.get_by_alt_text("Image jointe par vous")
+        expect(picture).to_be_visible()
+        assert picture.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert "/api/assistance/pieces/" in (picture.get_attribute("src") or "")
+        shoot(phone, "aide-conversation-capture")
+
+        # Each message once, in order.
+        assert phone.locator(".msg-text").all_inner_texts() == [
+            "Bonjour, j'ai une question sur mon compte.",
+            "Bonjour, que se passe-t-il ?",
+            "Je débloque votre compte.",
+        ]
+
+    def test_from_a_transaction_receipt(
+        self,
+        *,
+        phone: Page,
+        live_server: str,
+        make_person: Callable[..., Person],
+        fund: Callable[[Person, int], None],
+        open_as: Callable[[Page, Person, str], None],
+    ) -> None:
+        person = make_person()
+        fund(person, 3_000)
+        history = httpx.get(f"{live_server}/api/transactions", headers=person.headers())
+        reference = history.json()["data"][0]["reference"]
+        open_as(phone, person, f"#/transactions/{reference}")
+        phone.get_by_role("link", name="Un problème ? Contacter le support").click()
+        expect(phone.get_by_label("Opération concernée (facultatif)")).to_have_value(
+            f"t:{reference}"
+        )
+        phone.get_by_label("Message", exact=True).fill("Ce dépôt a été compté deux fois ?")
+        phone.get_by_role("button", name="Envoyer").click()
+        conversation_id = conversation_id_of(phone)
+        expect(phone.get_by_label("Transaction concernée")).to_contain_text(reference)
+        # Back on the form about the same transaction: the open conversation is offered.
+        phone.goto(f"/#/aide/nouvelle?transaction={reference}")
+        offered = phone.get_by_role("link", name="Dépôt")
+        expect(offered).to_have_attribute("href", f"#/aide/conversations/{conversation_id}")
