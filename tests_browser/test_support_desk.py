@@ -184,9 +184,7 @@ def test_a_withdrawal_claim_from_the_person_to_the_approved_reversal(
     phone.get_by_label("Description").fill(
         "L'opérateur dit avoir payé mais mon compte mobile money n'a rien reçu."
     )
-    # Keyboard: on a 390 px screen the bottom tab bar covers the button after the scroll
-    # (helper C's screen; reported), a finger would scroll a little further.
-    phone.get_by_role("button", name="Envoyer la réclamation").press("Enter")
+    phone.get_by_role("button", name="Envoyer la réclamation").click()
     claim = phone.locator(".claim")
     expect(claim).to_contain_text("Ouverte")
     phone.evaluate("window.notReloaded = true")
