@@ -119,6 +119,8 @@ class TestTheDesk:
         assert f'id="conversation-{conversation_id}"' in found.text
         none = await agent.get("/admin/assistance", params={"filtre": "toutes", "q": "zzzz"})
         assert f'id="conversation-{conversation_id}"' not in none.text
+        forged = await agent.get("/admin/assistance", params={"curseur": "pas-un-curseur"})
+        assert forged.status_code == 200  # the first page
 
         url = f"/admin/assistance/{conversation_id}"
         page = await agent.get(url)
@@ -168,6 +170,29 @@ class TestTheDesk:
         assert "Conversation résolue" in await _flash(agent, resolved)
         mine = await agent.get("/admin/assistance", params={"filtre": "resolues"})
         assert f'id="conversation-{conversation_id}"' in mine.text
+
+    async def test_a_conversation_is_handed_to_another_agent(
+        self, app: Any, agent: httpx.AsyncClient, scene: dict[str, Any], db_engine: AsyncEngine
+    ) -> None:
+        await make_admin(db_engine)
+        admin_id = await user_id_of(db_engine, "email", ADMIN)
+        url = f"/admin/assistance/{scene['conversation']}"
+        page = await agent.get(url)
+        assert f'<option value="{admin_id}">' in page.text
+        not_an_agent = await post_form(
+            agent, url, f"{url}/transfert", id_agent=str(scene["awa_id"])
+        )
+        assert "pas un agent du support" in await _flash(agent, not_an_agent)
+        moved = await post_form(agent, url, f"{url}/transfert", id_agent=str(admin_id))
+        assert "Conversation transférée" in await _flash(agent, moved)
+        assert (
+            await scalar(
+                db_engine,
+                "SELECT id_agent FROM conversation_assistance WHERE id_conversation = :i",
+                i=scene["conversation"],
+            )
+            == admin_id
+        )
 
     async def test_a_plain_user_is_kept_out(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, scene: dict[str, Any]

@@ -128,7 +128,12 @@ class SupportDeskPage(BaseView):
                 )
             except HostolinkError:  # a cursor from elsewhere: the first page
                 items, following = await desk.queue(
-                    session, actor=viewer, filtre=filtre, search=q or None, cursor=None, limit=50
+                    session,
+                    actor=viewer,
+                    filtre=filtre,
+                    search=q or None,
+                    cursor=None,
+                    limit=PAGE_SIZE,
                 )
             counts, oldest = await queue_counts(session, viewer.id)
         return await _render(
