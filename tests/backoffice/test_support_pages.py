@@ -26,7 +26,7 @@ from hostolink.support.conversations.schemas import ConversationCreate
 from tests.auth.helpers import grant_role
 from tests.backoffice.helpers import ORIGIN, csrf_of, post_form, sign_in
 from tests.discussions.helpers import frame, live_server
-from tests.factories import asgi_client, funded_people, scalar, user_id_of
+from tests.factories import asgi_client, execute, funded_people, scalar, user_id_of
 from tests.wallet.helpers import ADMIN, balance, make_admin, person, send
 
 SECOND_ADMIN = "controle@example.com"
@@ -193,6 +193,33 @@ class TestTheDesk:
             )
             == admin_id
         )
+
+    async def test_an_attachment_is_shown_through_a_signed_link(
+        self, agent: httpx.AsyncClient, scene: dict[str, Any], db_engine: AsyncEngine
+    ) -> None:
+        await execute(
+            db_engine,
+            "INSERT INTO media (id_user, stockage, cle_stockage, url, type_mime, largeur,"
+            " hauteur, taille_octets, usage, prive) VALUES (:u, 'local', 'test/recu.webp',"
+            " 'https://img.test/recu.webp', 'image/webp', 800, 600, 1000, 'assistance', true)",
+            u=scene["awa_id"],
+        )
+        media_id = await scalar(db_engine, "SELECT max(id_media) FROM media")
+        actor = await _as_person(db_engine, scene["awa_id"])
+        async with AsyncSession(db_engine) as session, session.begin():
+            conversation_id, _ = await conversations.create(
+                session,
+                actor=actor,
+                body=ConversationCreate(
+                    sujet="Capture du reçu", message="Voici le reçu.", id_media=media_id
+                ),
+            )
+        page = await agent.get(f"/admin/assistance/{conversation_id}")
+        image = re.search(r'<img class="piece-jointe" src="([^"]+)" alt="([^"]+)"', page.text)
+        assert image, page.text[-2000:]
+        assert "/api/assistance/pieces/" in image.group(1)
+        assert "https://img.test" not in page.text  # never the storage's own address
+        assert image.group(2).startswith("Pièce jointe de ")
 
     async def test_a_plain_user_is_kept_out(
         self, client: httpx.AsyncClient, db_engine: AsyncEngine, scene: dict[str, Any]
