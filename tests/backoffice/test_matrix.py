@@ -41,13 +41,20 @@ def _screens(app: Any) -> dict[str, str]:
             "taches": "/admin/taches",
             "supervision": "/admin/supervision",
             "parrainage": "/admin/parrainage",
+            "assistance": "/admin/assistance",
+            "reclamations": "/admin/reclamations",
+            "aide": "/admin/aide",
         }
     )
     return screens
 
 
 # A screen's other GET routes (the JSON a page refreshes itself from), under its permission.
-EXTRA_URLS = {"supervision": ("/admin/supervision/donnees",)}
+EXTRA_URLS = {
+    "supervision": ("/admin/supervision/donnees",),
+    # 404 for a made-up conversation: the page itself was allowed.
+    "assistance": ("/admin/assistance/999999", "/admin/assistance/999999/messages"),
+}
 
 
 def test_every_screen_names_its_permission(app: Any) -> None:

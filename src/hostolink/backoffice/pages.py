@@ -47,6 +47,7 @@ from hostolink.operations import service as operations_service
 from hostolink.operations.deps import operations_of
 from hostolink.operations.service import Settled
 from hostolink.social import moderation
+from hostolink.support.conversations.figures import figures as support_figures
 from hostolink.wallet import admin as wallet_admin
 from hostolink.wallet import history
 from hostolink.wallet.deps import notices_of
@@ -64,6 +65,11 @@ PERMISSIONS: dict[str, tuple[str, str | None]] = {
     "taches": (p.TASKS_READ, p.TASKS_MANAGE),  # job_desk.JobDeskPage
     "supervision": (p.SUPERVISION_READ, None),  # supervision.SupervisionPage
     "parrainage": (p.REFERRAL_MANAGE, p.REFERRAL_MANAGE),  # referral.ReferralPage
+    # support.SupportDeskPage, support_claims.ClaimsPage (approving asks for
+    # reclamations:approuver), support_help.HelpPage
+    "assistance": (p.SUPPORT_ANSWER, p.SUPPORT_ANSWER),
+    "reclamations": (p.SUPPORT_ANSWER, p.CLAIMS_RESOLVE),
+    "aide": (p.HELP_MANAGE, p.HELP_MANAGE),
 }
 DASHBOARD_DAYS = 30
 
@@ -116,10 +122,13 @@ async def _act(
     request: Request,
     back: str,
     work: Callable[[AsyncSession, dict[str, str]], Awaitable[str]],
+    *,
+    permission: str | None = None,
 ) -> Response:
-    """Check the CSRF token and the acting permission, run `work` in one transaction, and
-    come back to `back` with its message (or the error's)."""
-    _require(PERMISSIONS[view.identity][1])
+    """Check the CSRF token and the acting permission (the page's, unless the action names
+    its own), run `work` in one transaction, and come back to `back` with its message (or
+    the error's)."""
+    _require(permission or PERMISSIONS[view.identity][1])
     form = await _form(request)
     try:
         async with _db(view).sessionmaker() as session, session.begin():
@@ -186,11 +195,16 @@ _TOTALS = text(
 
 async def dashboard(site: Any, request: Request) -> Response:
     """New people, successful transactions (count and volume), deposits and withdrawals per
-    day over 30 days (Abidjan is on UTC all year), and what waits for a decision."""
+    day over 30 days (Abidjan is on UTC all year), what waits for a decision, and the help
+    desk's service levels (support/conversations/figures.py, as the API's statistics)."""
     person = _person()
     allowed = p.TRANSACTIONS_READ in person.permissions
     days: list[dict[str, Any]] = []
     totals: dict[str, Any] = {}
+    support = None
+    if p.SUPPORT_ANSWER in person.permissions:
+        async with database_of(site.app).sessionmaker() as session:
+            support = await support_figures(session, DASHBOARD_DAYS)
     if allowed:
         end = datetime.now(UTC).date()
         start = end - timedelta(days=DASHBOARD_DAYS - 1)
@@ -212,7 +226,14 @@ async def dashboard(site: Any, request: Request) -> Response:
     response: Response = await site.templates.TemplateResponse(
         request,
         "backoffice/dashboard.html",
-        {"allowed": allowed, "days": days, "totals": totals, "person": person},
+        {
+            "allowed": allowed,
+            "days": days,
+            "totals": totals,
+            "person": person,
+            "support": support,
+            "support_days": DASHBOARD_DAYS,
+        },
     )
     return response
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from sqladmin.authentication import AuthenticationBackend
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -176,7 +176,9 @@ class BackofficeAuth(AuthenticationBackend):
         person = current_admin.get()
         return person.id if person else None
 
-    async def principal(self, request: Request) -> Principal | None:
+    async def principal(self, request: HTTPConnection) -> Principal | None:
+        """The signed-in person of a page or of a back-office WebSocket (the session
+        middleware reads the cookie of both), or None."""
         digest = request.session.get("jeton")
         since = request.session.get("depuis")
         if not isinstance(digest, str) or not isinstance(since, int):

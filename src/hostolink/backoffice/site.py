@@ -18,6 +18,7 @@ from sqladmin.authorization import AuthorizationBackend
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import WebSocketRoute
 
 from hostolink.auth.deps import auth_service_of
 from hostolink.backoffice import pages
@@ -26,6 +27,9 @@ from hostolink.backoffice.job_desk import JobDeskPage
 from hostolink.backoffice.referral import ReferralPage
 from hostolink.backoffice.session import BackofficeAuth, SameOriginMiddleware, current_admin
 from hostolink.backoffice.supervision import SupervisionPage
+from hostolink.backoffice.support import SupportDeskPage, desk_socket
+from hostolink.backoffice.support_claims import ClaimsPage
+from hostolink.backoffice.support_help import HelpPage
 from hostolink.backoffice.views import MODEL_VIEWS, PERMISSIONS
 from hostolink.db import database_of
 from hostolink.kit.deps import settings_of, signing_key_of
@@ -103,4 +107,11 @@ def mount(app: FastAPI) -> BackOffice:
         site.add_view(view)
     for page in (*pages.PAGES, JobDeskPage, SupervisionPage, ReferralPage):
         site.add_view(page)
+    for page in (SupportDeskPage, ClaimsPage, HelpPage):
+        site.add_view(page)
+    # The help desk's live page: a WebSocket behind the back-office cookie (support.py).
+    site.admin.state.site = site
+    site.admin.router.routes.append(
+        WebSocketRoute("/ws/assistance/{id_conversation:int}", desk_socket)
+    )
     return site
