@@ -137,6 +137,10 @@ FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "11 - Mon compte - export de mes do
 # Referral: my code, link and invitees; the campaigns (super-administrators only).
 FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "12 - Parrainage" \
     --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
+# The help desk: the FAQ, a conversation answered by the administrator (an agent), a claim
+# settled by an adjustment below the approval threshold, one above it (four eyes).
+FOLDER_ENVIRONMENT="$SESSION_ENV" run_folder "13 - Assistance" \
+    --env-var "adminIdentifier=$ADMIN_IDENTIFIER" --env-var "adminPassword=$ADMIN_PASSWORD" "$@"
 
 echo "newman.sh: onboarding flow passed" >&2
 

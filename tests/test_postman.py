@@ -42,6 +42,7 @@ APP_FLOW_FOLDERS = [
     "10 - Mon compte - suppression",
     "11 - Mon compte - export de mes données",
     "12 - Parrainage",
+    "13 - Assistance",
 ]
 
 

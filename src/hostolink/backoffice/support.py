@@ -164,9 +164,7 @@ class SupportDeskPage(BaseView):
                 session,
                 conversation_id=conversation_id,
                 with_notes=True,
-                before=None,
-                after=None,
-                limit=SHOWN_MESSAGES,
+                page=service.Page(before=None, after=None, limit=SHOWN_MESSAGES),
                 signer=links_of(self._admin_ref.app),
             )
             claim_list = [
@@ -204,9 +202,9 @@ class SupportDeskPage(BaseView):
                 session,
                 conversation_id=conversation_id,
                 with_notes=True,
-                before=None,
-                after=int(after) if after.isdigit() else 0,
-                limit=100,
+                page=service.Page(
+                    before=None, after=int(after) if after.isdigit() else 0, limit=100
+                ),
                 signer=links_of(self._admin_ref.app),
             )
         return JSONResponse(
