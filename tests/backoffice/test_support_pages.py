@@ -155,9 +155,7 @@ class TestTheDesk:
                 session,
                 conversation_id=conversation_id,
                 with_notes=False,
-                before=None,
-                after=None,
-                limit=50,
+                page=conversations.Page(before=None, after=None, limit=50),
                 signer=links_of(app),
             )
         assert [m.contenu for m in seen if m.auteur == "agent"] == [

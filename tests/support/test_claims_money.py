@@ -185,6 +185,13 @@ class TestReversal:
         assert done.json()["data"]["statut"] == "resolue"
         assert await balance(db_engine, awa.numero_compte) == 20_000
         assert await balance(db_engine, bob.numero_compte) == 0
+        told = await scalar(
+            db_engine,
+            "SELECT contenu FROM message_assistance"
+            " WHERE id_conversation = :c AND auteur = 'systeme'",
+            c=talk,
+        )
+        assert "3 000 F CFA vous ont été rendus" in told
         again_claim = await claim_id(client, awa, talk)
         again = await decide(client, desk, again_claim, "contre_passation")
         assert again.status_code == 409
@@ -209,6 +216,30 @@ class TestReversal:
         assert "n'a plus les fonds" in refused.json()["message"]
         assert await postings(db_engine) == before
         assert await scalar(db_engine, "SELECT statut FROM reclamations") == "ouverte"
+        await balanced(db_engine)
+
+    async def test_the_recipient_s_claim_reversed_tells_them_what_was_taken_back(
+        self, client: httpx.AsyncClient, db_engine: AsyncEngine
+    ) -> None:
+        awa = await funded(client, db_engine, 20_000)
+        bob = await person(client, db_engine, 2)
+        sent = await send(client, awa, bob.national, 3_000)
+        reference = sent.json()["data"]["reference"]
+        # Bob, the recipient, claims the transfer (he says it was sent to him by mistake).
+        talk = await conversation(db_engine, bob, transaction=reference)
+        claim = await claim_id(client, bob, talk, categorie="autre")
+        desk = await agent(client, db_engine, 5)
+        done = await decide(client, desk, claim, "contre_passation")
+        assert done.status_code == 200, done.text
+        assert await balance(db_engine, bob.numero_compte) == 0
+        told = await scalar(
+            db_engine,
+            "SELECT contenu FROM message_assistance"
+            " WHERE id_conversation = :c AND auteur = 'systeme'",
+            c=talk,
+        )
+        assert "3 000 F CFA ont été repris sur votre portefeuille" in told
+        assert "rendus" not in told
         await balanced(db_engine)
 
 

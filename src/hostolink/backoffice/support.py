@@ -30,7 +30,7 @@ from hostolink.errors import HostolinkError
 from hostolink.kit.deps import settings_of
 from hostolink.support.canned import service as canned
 from hostolink.support.claims import repository as claims_repository
-from hostolink.support.claims import service as claims
+from hostolink.support.claims import views as claim_views
 from hostolink.support.conversations import desk, live, service
 from hostolink.support.conversations.attachments import links_of
 from hostolink.support.conversations.schemas import AgentMessageCreate
@@ -168,7 +168,7 @@ class SupportDeskPage(BaseView):
                 signer=links_of(self._admin_ref.app),
             )
             claim_list = [
-                claims.agent_out(row)
+                claim_views.agent_out(row)
                 for row in await claims_repository.rows(session, conversation_id=conversation_id)
             ]
             answers = await canned.listing(session, all_of_them=False)

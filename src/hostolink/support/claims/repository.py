@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -100,6 +100,16 @@ async def deposit_credit(session: AsyncSession, operation_id: int) -> Any:
         Transaction.id_operation == operation_id, Transaction.type_transaction == "depot"
     )
     return (await session.execute(statement)).one_or_none()
+
+
+async def change_for(session: AsyncSession, *, transaction_id: int, user_id: int) -> int:
+    """What a posting did to the person's own accounts (credit > 0, debit < 0)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Ecriture.montant), 0))
+        .join(Compte, Compte.id_compte == Ecriture.id_compte)
+        .where(Ecriture.id_transaction == transaction_id, Compte.id_user == user_id)
+    )
+    return int(total or 0)
 
 
 async def wallet_number(session: AsyncSession, user_id: int) -> str | None:

@@ -27,57 +27,18 @@ from hostolink.support.claims.errors import (
     OwnProposal,
 )
 from hostolink.support.claims.schemas import (
-    CATEGORY_LABELS,
-    STATUS_LABELS,
     ClaimAdminOut,
     ClaimBody,
     ClaimOut,
     DecisionBody,
 )
+from hostolink.support.claims.views import agent_out, person_out
 from hostolink.wallet.errors import TransactionNotFound
 
 _IN_PROGRESS_INDEXES = (
     "uq_reclamations_transaction_en_cours",
     "uq_reclamations_operation_en_cours",
 )
-
-
-def _fields(row: Any) -> dict[str, Any]:
-    claim: Reclamations = row.Reclamations
-    operation = row.reference_operation
-    return {
-        "id_reclamation": claim.id_reclamation,
-        "id_conversation": claim.id_conversation,
-        "reference_transaction": row.reference_transaction,
-        "reference_operation": str(operation) if operation is not None else None,
-        "categorie": claim.categorie,
-        "libelle_categorie": CATEGORY_LABELS[claim.categorie],
-        "description": claim.description,
-        "statut": claim.statut,
-        "libelle_statut": STATUS_LABELS[claim.statut],
-        "resolution": claim.resolution,
-        "montant": claim.montant,
-        "motif_decision": claim.motif_decision,
-        "reference_resultat": row.reference_resultat,
-        "date_ouverture": claim.date_ouverture,
-        "date_decision": claim.date_decision,
-        "approbation_requise": claim.statut == "a_approuver",
-    }
-
-
-def person_out(row: Any) -> ClaimOut:
-    return ClaimOut(**_fields(row))
-
-
-def agent_out(row: Any) -> ClaimAdminOut:
-    claim: Reclamations = row.Reclamations
-    return ClaimAdminOut(
-        **_fields(row),
-        id_user=claim.id_user,
-        id_agent_propose=claim.id_agent_propose,
-        prenom_agent_propose=row.prenom_agent_propose,
-        id_approbateur=claim.id_approbateur,
-    )
 
 
 async def _one(session: AsyncSession, claim_id: int) -> Any:
@@ -158,12 +119,23 @@ async def _locked(session: AsyncSession, claim_id: int) -> Reclamations:
     return claim
 
 
-def _outcome_text(claim: Reclamations, reference: str | None) -> str:
+def _outcome_text(claim: Reclamations, reference: str | None, change: int = 0) -> str:
+    """`change`: what the posting did to the person's wallet (a reversal gives back the
+    amount and its fees to the payer, and takes them back from a recipient)."""
     if claim.resolution == "sans_suite":
         return f"Votre réclamation n° {claim.id_reclamation} a été classée sans suite."
     amount = format_xof(claim.montant or 0)
+    if change > 0:
+        undone = f"l'opération contestée a été annulée et {format_xof(change)} vous ont été rendus"
+    elif change < 0:
+        undone = (
+            f"l'opération contestée a été annulée et {format_xof(-change)} ont été repris "
+            "sur votre portefeuille"
+        )
+    else:
+        undone = "l'opération contestée a été annulée"
     what = {
-        "contre_passation": f"l'opération contestée a été annulée et {amount} vous ont été rendus",
+        "contre_passation": undone,
         "ajustement_credit": f"votre portefeuille a été crédité de {amount}",
         "ajustement_debit": f"votre portefeuille a été débité de {amount}",
     }[claim.resolution or ""]
@@ -185,7 +157,10 @@ async def _finish(
     if approver:
         claim.id_approbateur = actor.principal.id
     await session.flush()
-    text = _outcome_text(claim, posted.reference)
+    change = await repository.change_for(
+        session, transaction_id=posted.transaction_id, user_id=claim.id_user
+    )
+    text = _outcome_text(claim, posted.reference, change)
     return await _announce(session, claim, "Réclamation résolue", text)
 
 

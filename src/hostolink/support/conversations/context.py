@@ -14,9 +14,11 @@ from hostolink.auth import permissions
 from hostolink.auth.principal import Principal
 from hostolink.errors import NotFound
 from hostolink.models import OperationFournisseur, Transaction
+from hostolink.models.reclamations import STATUTS_EN_COURS
+from hostolink.support.claims import repository as claims_repository
+from hostolink.support.claims import views as claim_views
 from hostolink.support.conversations import repository
 from hostolink.support.conversations.schemas import ContextOut, ContextPerson, ObjectOut
-from hostolink.support.conversations.service import claim_out
 
 
 class PersonNotFound(NotFound):
@@ -62,7 +64,7 @@ async def of_person(
         ]
     if permissions.OPERATIONS_READ in viewer.permissions:
         operations = [_operation(o) for o in await repository.recent_operations(session, user_id)]
-    claims = await repository.claims_in_progress(session, user_id)
+    claims = await claims_repository.rows(session, user_id=user_id, statuses=STATUTS_EN_COURS)
     return ContextOut(
         personne=ContextPerson(
             id_user=person.id_user,
@@ -76,6 +78,6 @@ async def of_person(
         ),
         transactions=transactions,
         operations=operations,
-        reclamations=[claim_out(row) for row in claims],
+        reclamations=[claim_views.agent_out(row) for row in claims],
         objet=subject,
     )

@@ -17,6 +17,8 @@ from hostolink.errors import Conflict, NotFound
 from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import ConversationAssistance, MessageAssistance
 from hostolink.models.assistance import STATUTS_OUVERTS
+from hostolink.support.claims import repository as claims_repository
+from hostolink.support.claims import views as claim_views
 from hostolink.support.conversations import context, notify, repository
 from hostolink.support.conversations.schemas import (
     AgentConversationDetail,
@@ -28,7 +30,6 @@ from hostolink.support.conversations.service import (
     Unprocessable,
     add_message,
     check_attachment,
-    claim_out,
     conversation_out,
     conversation_view,
     linked_object,
@@ -121,12 +122,12 @@ async def detail(
 ) -> AgentConversationDetail:
     found = await conversation(session, conversation_id)
     view = await agent_view(session, conversation_id)
-    claims = await repository.claims_of_conversation(session, conversation_id)
+    claims = await claims_repository.rows(session, conversation_id=conversation_id)
     subject = await linked_object(session, found)
     return AgentConversationDetail(
         **view.model_dump(),
         objet=subject,
-        reclamations=[claim_out(row) for row in claims],
+        reclamations=[claim_views.agent_out(row) for row in claims],
         contexte=await context.of_person(
             session, viewer=actor, user_id=found.id_user, subject=subject
         ),

@@ -18,13 +18,11 @@ from hostolink.models import (
     Media,
     MessageAssistance,
     OperationFournisseur,
-    Reclamations,
     RolePermission,
     Transaction,
     Utilisateur,
     UtilisateurRole,
 )
-from hostolink.models.reclamations import STATUTS_EN_COURS
 
 PUBLISHED = "publie"
 EXCERPT_CHARS = 120
@@ -273,37 +271,6 @@ async def move_marker(
         .where(Conversation.id_conversation == conversation_id)
         .values({column: func.greatest(func.coalesce(current, 0), message_id)})
     )
-
-
-def _claims() -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            Reclamations,
-            Transaction.reference.label("reference_transaction"),
-            cast(OperationFournisseur.reference, String).label("reference_operation"),
-        )
-        .outerjoin(Transaction, Transaction.id_transaction == Reclamations.id_transaction)
-        .outerjoin(
-            OperationFournisseur, OperationFournisseur.id_operation == Reclamations.id_operation
-        )
-        .order_by(Reclamations.id_reclamation.desc())
-    )
-
-
-async def claims_of_conversation(
-    session: AsyncSession, conversation_id: int
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    query = _claims().where(Reclamations.id_conversation == conversation_id)
-    return (await session.execute(query)).all()
-
-
-async def claims_in_progress(
-    session: AsyncSession, user_id: int
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    query = _claims().where(
-        Reclamations.id_user == user_id, Reclamations.statut.in_(STATUTS_EN_COURS)
-    )
-    return (await session.execute(query)).all()
 
 
 async def transaction(session: AsyncSession, transaction_id: int) -> Transaction | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hostolink.kit.params import BigRef, IntRef
+from hostolink.support.claims.schemas import ClaimAdminOut, ClaimOut
 
 MAX_MESSAGE_CHARS = 4_000
 STATUS_LABELS = {
@@ -150,26 +151,9 @@ class ObjectOut(BaseModel):
     fournisseur: str | None
 
 
-class ClaimSummary(BaseModel):
-    """A claim as the conversation shows it (the claims package owns the claims)."""
-
-    id_reclamation: int
-    id_conversation: int
-    reference_transaction: str | None
-    reference_operation: str | None
-    categorie: str
-    description: str
-    statut: str
-    resolution: str | None
-    montant: int | None
-    motif_decision: str | None
-    date_ouverture: datetime
-    date_decision: datetime | None
-
-
 class ConversationDetail(ConversationOut):
     objet: ObjectOut | None
-    reclamations: list[ClaimSummary]
+    reclamations: list[ClaimOut]
 
 
 class ContextPerson(BaseModel):
@@ -191,13 +175,13 @@ class ContextOut(BaseModel):
     operations: list[dict[str, Any]] | None = Field(
         description="Les 10 dernières (permission operations:lire), sinon vide."
     )
-    reclamations: list[ClaimSummary]
+    reclamations: list[ClaimAdminOut]
     objet: ObjectOut | None
 
 
 class AgentConversationDetail(AgentConversationOut):
     objet: ObjectOut | None
-    reclamations: list[ClaimSummary]
+    reclamations: list[ClaimAdminOut]
     contexte: ContextOut
 
 

@@ -19,6 +19,8 @@ from hostolink.errors import BadRequest, HostolinkError, NotFound
 from hostolink.kit.pagination import decode_cursor, encode_cursor
 from hostolink.models import ConversationAssistance, MessageAssistance
 from hostolink.models.assistance import STATUTS_OUVERTS
+from hostolink.support.claims import repository as claims_repository
+from hostolink.support.claims import views as claim_views
 from hostolink.support.conversations import repository
 from hostolink.support.conversations.attachments import Links
 from hostolink.support.conversations.schemas import (
@@ -26,7 +28,6 @@ from hostolink.support.conversations.schemas import (
     AgentConversationOut,
     AgentOut,
     AttachmentOut,
-    ClaimSummary,
     ConversationCreate,
     ConversationDetail,
     ConversationOut,
@@ -162,24 +163,6 @@ async def message_view(session: AsyncSession, message_id: int, *, signer: Links)
     if row is None:
         raise MessageNotInConversation
     return message_out(row, signer=signer)
-
-
-def claim_out(row: Any) -> ClaimSummary:
-    claim = row.Reclamations
-    return ClaimSummary(
-        id_reclamation=claim.id_reclamation,
-        id_conversation=claim.id_conversation,
-        reference_transaction=row.reference_transaction,
-        reference_operation=row.reference_operation,
-        categorie=claim.categorie,
-        description=claim.description,
-        statut=claim.statut,
-        resolution=claim.resolution,
-        montant=claim.montant,
-        motif_decision=claim.motif_decision,
-        date_ouverture=claim.date_ouverture,
-        date_decision=claim.date_decision,
-    )
 
 
 async def linked_object(
@@ -331,11 +314,11 @@ async def detail(
 ) -> ConversationDetail:
     conversation = await owned(session, conversation_id, actor.id)
     view = await conversation_view(session, conversation_id, side="utilisateur")
-    claims = await repository.claims_of_conversation(session, conversation_id)
+    claims = await claims_repository.rows(session, conversation_id=conversation_id)
     return ConversationDetail(
         **view.model_dump(),
         objet=await linked_object(session, conversation),
-        reclamations=[claim_out(row) for row in claims],
+        reclamations=[claim_views.person_out(row) for row in claims],
     )
 
 
