@@ -131,6 +131,9 @@ OWN_TRANSACTIONS = {
     "hostolink.backoffice.pages": "sqladmin's views have no SessionDep",
     "hostolink.backoffice.job_desk": "sqladmin's views have no SessionDep",
     "hostolink.backoffice.referral": "sqladmin's views have no SessionDep",
+    "hostolink.backoffice.support": "sqladmin's views have no SessionDep",
+    "hostolink.backoffice.support_claims": "sqladmin's views have no SessionDep",
+    "hostolink.backoffice.support_help": "sqladmin's views have no SessionDep",
     "hostolink.backoffice.session": "sqladmin's sign-in has no SessionDep",
     "hostolink.backoffice.audit": "sqladmin's sessions, each change committed with its audit",
     "hostolink.backoffice.supervision_figures": "sqladmin's views have no SessionDep",
@@ -200,6 +203,7 @@ STATE_READERS = {
     "hostolink.support.conversations.live": "the help desk's hub (support_runtime_of)",
     "hostolink.backoffice.supervision": "the supervision page's figures (supervision_of)",
     "hostolink.backoffice.site": "the back-office, mounted once",
+    "hostolink.backoffice.support": "the back-office's own app, for its desk's WebSocket",
     "hostolink.metrics.endpoint": "the metrics exposition, installed once",
 }
 
