@@ -27,6 +27,7 @@ from bench import (
     social,
     startup,
     summary,
+    support,
     transfers,
 )
 
@@ -37,6 +38,7 @@ GROUPS: dict[str, Callable[[argparse.Namespace], int]] = {
     "directory": directory.run,
     "social": social.run,
     "rooms": rooms.run,
+    "support": support.run,
     "startup": startup.run,
     "metrics": metrics.run,
 }
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     directory.add_arguments(parser)
     social.add_arguments(parser)
     rooms.add_arguments(parser)
+    support.add_arguments(parser)
     startup.add_arguments(parser)
     metrics.add_arguments(parser)
     return parser
