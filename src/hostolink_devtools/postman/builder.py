@@ -88,6 +88,13 @@ ENVIRONMENT_VARIABLES: Final[tuple[tuple[str, str, str], ...]] = (
         "",
         "Session d'un autre appareil à déconnecter (remplie par « 8 - Mon compte : appareils »).",
     ),
+    (
+        "referenceTransaction",
+        "",
+        "Transaction au sujet de laquelle on écrit au support (remplie par « 13 - Assistance »).",
+    ),
+    ("id_conversation", "", "Conversation avec le support (remplie par « 13 - Assistance »)."),
+    ("id_reclamation", "", "Réclamation en cours (remplie par « 13 - Assistance »)."),
 )
 _VARIABLE_NAMES: Final = frozenset(key for key, _, _ in ENVIRONMENT_VARIABLES)
 

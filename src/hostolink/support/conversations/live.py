@@ -111,15 +111,22 @@ async def announce(
     conversation: bool = True,
 ) -> None:
     """After a commit: the `message` frames of `message_ids`, then the conversation's new
-    state (`conversation` on its channel, `file` on the queue). Never raises."""
+    state (`conversation` on its channel, `file` on the queue). Never raises.
+
+    The messages leave as soon as they are read: building the two views of the
+    conversation (the person's, the agents') takes several more queries, and the person
+    waits for the answer, not for its status (bench/results/2026-12-05-support.md)."""
+    person_view = agent_view = None
     try:
         signer = links_of(app)
         async with database_of(app).sessionmaker() as session:
-            messages = [
-                await service.message_view(session, message_id, signer=signer)
-                for message_id in message_ids
-            ]
-            person_view = agent_view = None
+            for message_id in message_ids:
+                message = await service.message_view(session, message_id, signer=signer)
+                await publish_conversation(
+                    app,
+                    conversation_id,
+                    {"type": "message", "data": message.model_dump(mode="json")},
+                )
             if conversation:
                 person_view = await service.conversation_view(
                     session, conversation_id, side="utilisateur"
@@ -128,10 +135,6 @@ async def announce(
     except Exception:
         logger.warning("live frames for conversation %s not built", conversation_id, exc_info=True)
         return
-    for message in messages:
-        await publish_conversation(
-            app, conversation_id, {"type": "message", "data": message.model_dump(mode="json")}
-        )
     if person_view is not None and agent_view is not None:
         await publish_conversation(
             app,
