@@ -4,6 +4,7 @@ the content gone for both sides), the person's context within the agent's permis
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -225,6 +226,8 @@ class TestContext:
         context = data["contexte"]
         assert context["personne"]["niveau_kyc"] >= 0
         assert context["personne"]["actif"] is True
+        # An RFC 3339 date-time, as the schema says: with its offset (the column is naive).
+        assert datetime.fromisoformat(context["personne"]["date_inscription"]).tzinfo is not None
         assert len(context["transactions"]) == 1
         assert context["transactions"][0]["montant"] == 5_000
         assert context["operations"] == []

@@ -6,6 +6,7 @@ empty, so that the desk can say why."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,7 +75,10 @@ async def of_person(
             email=person.email,
             niveau_kyc=person.niveau_kyc,
             actif=person.actif,
-            date_inscription=person.date_inscription,
+            # The owner's column is a naive timestamp, written in UTC.
+            date_inscription=(
+                person.date_inscription.replace(tzinfo=UTC) if person.date_inscription else None
+            ),
         ),
         transactions=transactions,
         operations=operations,
