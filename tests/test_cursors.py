@@ -228,6 +228,11 @@ ROUTES: dict[str, tuple[str, Call]] = {
     ),
     "/api/admin/demandes-gestion": ("triple", ADMINISTRATOR("/api/admin/demandes-gestion")),
     "/api/etablissements": ("named", ANYONE("/api/etablissements")),
+    "/api/assistance/conversations": ("pair", PERSON("/api/assistance/conversations")),
+    "/api/admin/assistance/conversations": (
+        "pair",
+        ADMINISTRATOR("/api/admin/assistance/conversations"),
+    ),
 }
 
 
